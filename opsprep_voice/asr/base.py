@@ -1,0 +1,80 @@
+"""The transcription engine contract, shared by every engine, the streaming processor and the UI.
+
+An engine turns 16 kHz mono float32 audio into a :class:`~opsprep_voice.core.transcript.Transcript`
+with word timings. Engines are created through :func:`opsprep_voice.asr.registry.create_transcriber`,
+which resolves the model offline first (see :mod:`opsprep_voice.asr.models`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from opsprep_voice.core.transcript import Transcript
+
+SAMPLE_RATE = 16_000
+Audio = npt.NDArray[np.float32]
+
+#: Called with a fraction 0..1 and a short human message ("Loading model", "Transcribing 40%").
+ProgressFn = Callable[[float, str], None]
+
+
+class TranscriptionError(Exception):
+    """Transcription failed; the message says what and how to fix it."""
+
+
+class ModelUnavailableError(TranscriptionError):
+    """The requested model cannot be found offline and cannot be downloaded."""
+
+
+class EngineUnavailableError(TranscriptionError):
+    """The engine's package is not installed (e.g. the openai-whisper extra)."""
+
+
+class TranscriptionCancelled(TranscriptionError):
+    """The caller cancelled the work through its cancel event."""
+
+
+@dataclass(frozen=True, slots=True)
+class TranscribeOptions:
+    """Per-call options. ``prompt`` carries domain terms (used only where measurement shows it helps)."""
+
+    prompt: str | None = None
+    beam_size: int = 5
+    word_timestamps: bool = True
+
+
+@runtime_checkable
+class Transcriber(Protocol):
+    """A loaded model that can transcribe audio. Implementations must be thread-safe for one caller."""
+
+    @property
+    def engine(self) -> str:
+        """Engine name, e.g. ``faster-whisper``."""
+        ...
+
+    @property
+    def model(self) -> str:
+        """Human model name, e.g. ``base`` or a directory."""
+        ...
+
+    @property
+    def uses_prompt(self) -> bool:
+        """Whether question terms should be passed as a prompt for this model (measured per model)."""
+        ...
+
+    def transcribe(
+        self,
+        audio: Audio,
+        options: TranscribeOptions | None = None,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Transcript:
+        """Transcribe 16 kHz mono float32 audio. Raises TranscriptionCancelled when ``cancel`` is set."""
+        ...
