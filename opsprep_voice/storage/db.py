@@ -1,0 +1,147 @@
+"""Opening the history database: file permissions, pragmas, migrations, and explicit transactions.
+
+The database is ``AppPaths.default().data_dir() / "history.sqlite3"`` with the answers' audio in ``audio/``
+beside it. Both are user-only (0o600 files, 0o700 folders): recordings of someone's voice are personal.
+Connections are in autocommit mode and every write goes through :func:`transaction` (``BEGIN IMMEDIATE`` so
+a writer takes the lock up front and waits up to the busy timeout instead of failing mid-way). WAL journal
+mode keeps readers (the CLI, a chart) from blocking the app while it saves, and makes a crash at any point
+leave the last committed state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from opsprep_voice.core.paths import AppPaths
+from opsprep_voice.storage import migrations
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "history.sqlite3"
+AUDIO_DIR = "audio"
+BUSY_TIMEOUT_MS = 10_000
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+class StorageError(Exception):
+    """The history store cannot be used; the message names the file, the problem and what to do."""
+
+
+def default_db_path() -> Path:
+    return AppPaths.default().data_dir() / DB_NAME
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) user-only; tighten an existing folder to 0o700."""
+    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    if os.name == "posix" and (path.stat().st_mode & 0o777) != DIR_MODE:
+        path.chmod(DIR_MODE)
+    return path
+
+
+def make_private(path: Path) -> None:
+    """Set a file user-only (best effort: the file may be gone, or the OS may not have POSIX modes)."""
+    if os.name != "posix":
+        return
+    try:
+        if (path.stat().st_mode & 0o777) != FILE_MODE:
+            path.chmod(FILE_MODE)
+    except FileNotFoundError:
+        pass
+
+
+def _create_private_file(path: Path) -> None:
+    """Create an empty database file with mode 0o600 before SQLite opens it (SQLite would use the umask).
+
+    SQLite gives its ``-wal`` and ``-shm`` files the mode of the database file, so they are private too.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def connect(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
+    """Open (creating if needed) the history database at ``path`` and bring its schema up to date.
+
+    Before migrating an existing database its current file is copied to ``<name>.pre-v<N>.bak``.
+    A database made by a newer version of the app is refused (:class:`StorageError`), never altered.
+    """
+    db_path = Path(path)
+    ensure_private_dir(db_path.parent)
+    _create_private_file(db_path)
+    make_private(db_path)
+    try:
+        conn = sqlite3.connect(
+            db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.Error as exc:
+        raise StorageError(f"{db_path}: cannot open the history database ({exc})") from exc
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            log.warning("%s: journal mode is %s, not WAL (file system without shared memory?)", db_path, mode)
+        conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: a crash loses no committed transaction
+        conn.execute("PRAGMA foreign_keys = ON")
+        version = migrations.schema_version(conn)
+        if version > migrations.CURRENT_VERSION:
+            raise StorageError(
+                f"{db_path}: the history was saved by a newer OpsPrep Voice (schema v{version}, this version "
+                f"reads up to v{migrations.CURRENT_VERSION}); update the app. The file was not changed."
+            )
+        if migrate and version < migrations.CURRENT_VERSION:
+            if version > 0:
+                _backup(conn, db_path, version)
+            migrations.migrate(conn)
+        for suffix in ("-wal", "-shm"):
+            make_private(db_path.with_name(db_path.name + suffix))
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StorageError(
+            f"{db_path}: the history database cannot be read ({exc}); move the file aside to start a new one"
+        ) from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _backup(conn: sqlite3.Connection, db_path: Path, version: int) -> Path:
+    target = db_path.with_name(f"{db_path.name}.pre-v{version + 1}.bak")
+    _create_private_file(target)
+    make_private(target)
+    dest = sqlite3.connect(target)
+    try:
+        conn.backup(dest)
+    finally:
+        dest.close()
+    log.info("backed up the v%d history database to %s before migrating", version, target)
+    return target
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``; any exception rolls everything back and propagates.
+
+    Nested use joins the outer transaction (only the outermost commits or rolls back).
+    """
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")

@@ -1,0 +1,196 @@
+"""The history database schema, as an ordered list of migrations keyed by ``PRAGMA user_version``.
+
+Version 1 was the first schema: sessions and attempts with the transcript and score report stored as JSON.
+Version 2 adds what the history views and charts filter on (denormalised metric columns back-filled from the
+stored report JSON, the plain transcript text), the ``interrupted`` status for answers recovered after a
+crash, which process was recording (so a second app instance leaves a live recording alone), and the
+indexes. SQLite cannot alter a CHECK constraint, so version 2 rebuilds the attempts table (the documented
+create-copy-drop-rename procedure).
+
+Rules: a migration is never edited once released; a new change is a new entry at the end of
+:data:`MIGRATIONS`. Each migration runs inside one transaction together with its ``user_version`` bump, so a
+crash leaves the database at the old version or the new one, never between.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+#: The first schema, kept verbatim: migration 1 runs it, and tests build "old" databases with it.
+SCHEMA_V1 = """
+CREATE TABLE sessions (
+    id          INTEGER PRIMARY KEY,
+    started_at  TEXT NOT NULL,
+    ended_at    TEXT,
+    mode        TEXT NOT NULL,
+    title       TEXT NOT NULL DEFAULT '',
+    bank        TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE attempts (
+    id               INTEGER PRIMARY KEY,
+    session_id       INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    question_id      TEXT NOT NULL,
+    question_number  INTEGER NOT NULL,
+    category         TEXT NOT NULL,
+    question_text    TEXT NOT NULL DEFAULT '',
+    started_at       TEXT NOT NULL,
+    ended_at         TEXT,
+    status           TEXT NOT NULL CHECK (status IN ('recording', 'recorded', 'scored', 'failed')),
+    audio_path       TEXT,
+    transcript_json  TEXT,
+    report_json      TEXT,
+    error            TEXT
+);
+CREATE INDEX attempts_session ON attempts(session_id);
+"""
+
+_V2_ATTEMPTS = """
+CREATE TABLE attempts_v2 (
+    id               INTEGER PRIMARY KEY,
+    session_id       INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    question_id      TEXT NOT NULL,
+    question_number  INTEGER NOT NULL,
+    category         TEXT NOT NULL,
+    question_text    TEXT NOT NULL DEFAULT '',
+    started_at       TEXT NOT NULL,
+    ended_at         TEXT,
+    status           TEXT NOT NULL
+                     CHECK (status IN ('recording', 'recorded', 'scored', 'failed', 'interrupted')),
+    audio_path       TEXT,
+    transcript_json  TEXT,
+    report_json      TEXT,
+    error            TEXT,
+    transcript_text  TEXT NOT NULL DEFAULT '',
+    coverage         REAL,
+    duration_s       REAL,
+    wpm              REAL,
+    fillers_per_min  REAL,
+    word_count       INTEGER,
+    engine           TEXT,
+    model            TEXT,
+    recorder         TEXT
+);
+INSERT INTO attempts_v2 (
+    id, session_id, question_id, question_number, category, question_text, started_at, ended_at, status,
+    audio_path, transcript_json, report_json, error,
+    transcript_text, coverage, duration_s, wpm, fillers_per_min, word_count, engine, model
+)
+SELECT
+    id, session_id, question_id, question_number, category, question_text, started_at, ended_at, status,
+    audio_path, transcript_json, report_json, error,
+    COALESCE(json_extract(tj, '$.text'), json_extract(rj, '$.transcript'), ''),
+    json_extract(rj, '$.coverage'),
+    COALESCE(json_extract(rj, '$.duration_s'), json_extract(tj, '$.duration_s')),
+    json_extract(rj, '$.wpm'),
+    json_extract(rj, '$.fillers.per_min'),
+    json_extract(rj, '$.word_count'),
+    json_extract(rj, '$.engine'),
+    json_extract(rj, '$.model')
+FROM (
+    -- Malformed JSON (never written by this app, but possible after a disk fault) back-fills as NULL.
+    SELECT *,
+        CASE WHEN json_valid(report_json) THEN report_json END AS rj,
+        CASE WHEN json_valid(transcript_json) THEN transcript_json END AS tj
+    FROM attempts
+);
+DROP TABLE attempts;
+ALTER TABLE attempts_v2 RENAME TO attempts;
+CREATE INDEX attempts_session ON attempts(session_id);
+CREATE INDEX attempts_started ON attempts(started_at);
+CREATE INDEX attempts_question_started ON attempts(question_id, started_at);
+CREATE INDEX attempts_category_started ON attempts(category, started_at);
+CREATE INDEX attempts_status ON attempts(status);
+CREATE INDEX sessions_started ON sessions(started_at);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[sqlite3.Connection], None]
+    #: Table rebuilds need foreign keys off (they cannot be switched inside a transaction).
+    rebuilds_tables: bool = False
+
+
+def _run_script(sql: str) -> Callable[[sqlite3.Connection], None]:
+    def apply(conn: sqlite3.Connection) -> None:
+        # executescript() would COMMIT first; run statement by statement inside the caller's transaction.
+        for statement in _split(sql):
+            conn.execute(statement)
+
+    return apply
+
+
+def _split(sql: str) -> list[str]:
+    statements: list[str] = []
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {buffer.strip()[:60]!r}")
+    return statements
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "sessions and attempts with transcript and report JSON", _run_script(SCHEMA_V1)),
+    Migration(
+        2,
+        "metric columns back-filled from the report JSON, 'interrupted' status, recording process, indexes",
+        _run_script(_V2_ATTEMPTS),
+        rebuilds_tables=True,
+    ),
+)
+
+CURRENT_VERSION = MIGRATIONS[-1].version
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def pending(conn: sqlite3.Connection, target: int = CURRENT_VERSION) -> list[Migration]:
+    current = schema_version(conn)
+    return [m for m in MIGRATIONS if current < m.version <= target]
+
+
+def migrate(conn: sqlite3.Connection, target: int = CURRENT_VERSION) -> list[int]:
+    """Apply the pending migrations up to ``target``, each in its own transaction; return the versions run.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``) so transactions are explicit here.
+    """
+    applied: list[int] = []
+    for migration in pending(conn, target):
+        if migration.rebuilds_tables:
+            conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Re-check under the write lock: another process may have migrated meanwhile.
+                if schema_version(conn) >= migration.version:
+                    conn.execute("ROLLBACK")
+                    continue
+                migration.apply(conn)
+                problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise sqlite3.IntegrityError(f"foreign key problems after migration: {problems[:3]}")
+                conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        finally:
+            if migration.rebuilds_tables:
+                conn.execute("PRAGMA foreign_keys = ON")
+        log.info("history database migrated to v%d: %s", migration.version, migration.description)
+        applied.append(migration.version)
+    return applied

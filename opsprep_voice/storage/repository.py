@@ -1,0 +1,615 @@
+"""The rehearsal history: sessions, their attempts (one spoken answer each), scores and audio files.
+
+An attempt's life: :meth:`HistoryRepository.start_attempt` commits a ``recording`` row with its audio file
+name reserved *before* recording starts, so a crash mid-answer leaves a trace that
+:mod:`opsprep_voice.storage.recovery` finds at the next start. Then :meth:`~HistoryRepository.mark_recorded`,
+then :meth:`~HistoryRepository.save_score` (or :meth:`~HistoryRepository.mark_failed`).
+
+Score reports and transcripts are stored as the JSON dicts their ``to_dict()`` gives (this module does not
+import the scoring code); coverage, duration, words per minute, fillers per minute, engine and model are
+copied into columns for filtering and charts. Times are stored as UTC ISO-8601 text with microseconds
+(sortable as text) and returned as aware :class:`datetime` values. Audio paths are stored relative to the
+database's folder, so a moved data folder keeps working.
+
+One repository object may be shared between threads: every call holds a lock for its whole transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from opsprep_voice.storage import db
+
+log = logging.getLogger(__name__)
+
+Status = Literal["recording", "recorded", "scored", "failed", "interrupted"]
+STATUSES: tuple[Status, ...] = ("recording", "recorded", "scored", "failed", "interrupted")
+
+
+class NotFoundError(db.StorageError, KeyError):
+    """No session or attempt with that id."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class QuestionLike(Protocol):
+    """What an attempt needs from a bank question (``opsprep_voice.core.bank.Question`` fits)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+
+
+@dataclass(slots=True)
+class AttemptRecord:
+    id: int
+    session_id: int
+    question_id: str
+    question_number: int
+    category: str
+    started_at: datetime
+    ended_at: datetime | None
+    status: Status
+    audio_path: Path | None
+    transcript: dict[str, Any] | None
+    report: dict[str, Any] | None
+    coverage: float | None
+    duration_s: float | None
+    wpm: float | None
+    fillers_per_min: float | None
+    engine: str | None
+    model: str | None
+    error: str | None
+    question_text: str = ""
+    transcript_text: str = ""
+    word_count: int | None = None
+    #: ``"pid:run-id"`` of the process that started the recording (see :func:`recorder_token`).
+    recorder: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "session_id": self.session_id,
+            "question_id": self.question_id,
+            "question_number": self.question_number,
+            "category": self.category,
+            "question_text": self.question_text,
+            "started_at": self.started_at.isoformat(),
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "status": self.status,
+            "coverage": self.coverage,
+            "duration_s": self.duration_s,
+            "wpm": self.wpm,
+            "fillers_per_min": self.fillers_per_min,
+            "word_count": self.word_count,
+            "engine": self.engine,
+            "model": self.model,
+            "error": self.error,
+            "transcript": self.transcript_text,
+            "audio_path": str(self.audio_path) if self.audio_path else None,
+        }
+
+
+@dataclass(slots=True)
+class SessionRecord:
+    id: int
+    started_at: datetime
+    ended_at: datetime | None
+    mode: str
+    title: str
+    bank: str
+    attempts: list[AttemptRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressPoint:
+    """One scored attempt as a point on the progress charts."""
+
+    attempt_id: int
+    question_id: str
+    started_at: datetime
+    coverage: float | None
+    wpm: float | None
+    fillers_per_min: float | None
+    duration_s: float | None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_db_time(value: datetime) -> str:
+    """Aware (or local naive) datetime -> fixed-width UTC text, so text order is time order."""
+    if value.tzinfo is None:
+        value = value.astimezone()  # naive means local time
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_db_time(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _bound(value: datetime | date, *, end: bool) -> str:
+    """A filter bound: a datetime as given; a date is local midnight (``until`` a date includes that day)."""
+    if isinstance(value, datetime):
+        return to_db_time(value)
+    day = value + timedelta(days=1) if end else value
+    return to_db_time(datetime.combine(day, time.min).astimezone())
+
+
+#: Distinguishes this run of the app from an earlier one that had the same process id (containers reuse pids).
+RUN_ID = uuid.uuid4().hex[:12]
+
+
+def recorder_token() -> str:
+    return f"{os.getpid()}:{RUN_ID}"
+
+
+def audio_file_name(attempt_id: int, suffix: str = ".wav") -> str:
+    return f"attempt-{attempt_id:06d}{suffix}"
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: NaN/inf become null (SQLite's JSON functions reject them), tuples become lists."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _dumps(value: Mapping[str, Any]) -> str:
+    return json.dumps(_clean(value), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _loads(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        log.warning("unreadable JSON in the history database (kept as is): %.60r", text)
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+_ATTEMPT_COLUMNS = (
+    "id, session_id, question_id, question_number, category, question_text, started_at, ended_at, status, "
+    "audio_path, transcript_json, report_json, error, transcript_text, coverage, duration_s, wpm, "
+    "fillers_per_min, word_count, engine, model, recorder"
+)
+
+
+# --------------------------------------------------------------------------- repository
+
+
+class HistoryRepository:
+    """The history database at ``path`` (audio files in ``path.parent / "audio"``)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.root = self.path.parent
+        self.audio_dir = db.ensure_private_dir(self.root / db.AUDIO_DIR)
+        self._conn = db.connect(self.path)
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open_default(cls) -> HistoryRepository:
+        """The user's history (``AppPaths.default().data_dir() / "history.sqlite3"``)."""
+        return cls(db.default_db_path())
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> HistoryRepository:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several calls into one transaction: all of them are saved, or (on an exception) none."""
+        with self._lock, db.transaction(self._conn):
+            yield
+
+    # ----------------------------------------------------------------- sessions
+
+    def create_session(
+        self, mode: str, title: str = "", bank: str = "", *, started_at: datetime | None = None
+    ) -> SessionRecord:
+        started = started_at or utc_now()
+        with self.transaction():
+            cur = self._conn.execute(
+                "INSERT INTO sessions (started_at, mode, title, bank) VALUES (?, ?, ?, ?)",
+                (to_db_time(started), mode, title, str(bank)),
+            )
+            session_id = int(cur.lastrowid or 0)
+        return self.get_session(session_id)
+
+    def end_session(self, session_id: int, *, ended_at: datetime | None = None) -> None:
+        with self.transaction():
+            cur = self._conn.execute(
+                "UPDATE sessions SET ended_at = ? WHERE id = ?",
+                (to_db_time(ended_at or utc_now()), session_id),
+            )
+            if cur.rowcount == 0:
+                raise NotFoundError(f"no session {session_id}")
+
+    def get_session(self, session_id: int) -> SessionRecord:
+        with self._lock:
+            row = self._conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no session {session_id}")
+            session = self._session(row)
+            session.attempts = self._attempts(
+                f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE session_id = ? ORDER BY started_at, id",
+                (session_id,),
+            )
+        return session
+
+    def list_sessions(
+        self, *, limit: int | None = None, question_id: str | None = None, question_number: int | None = None
+    ) -> list[SessionRecord]:
+        """Sessions newest first, each with its attempts in the order they were answered.
+
+        With ``question_id``/``question_number`` only sessions with such attempts, and only those attempts.
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        if question_id is not None:
+            where.append("question_id = ?")
+            params.append(question_id)
+        if question_number is not None:
+            where.append("question_number = ?")
+            params.append(question_number)
+        attempt_filter = " AND ".join(where)
+        session_sql = "SELECT * FROM sessions"
+        session_params: list[Any] = []
+        if attempt_filter:
+            session_sql += f" WHERE id IN (SELECT session_id FROM attempts WHERE {attempt_filter})"
+            session_params += params
+        session_sql += " ORDER BY started_at DESC, id DESC"
+        if limit is not None:
+            session_sql += " LIMIT ?"
+            session_params.append(max(0, int(limit)))
+        with self._lock:
+            sessions = [self._session(r) for r in self._conn.execute(session_sql, session_params)]
+            if not sessions:
+                return []
+            by_id = {s.id: s for s in sessions}
+            ids_sql = session_sql.replace("SELECT *", "SELECT id", 1)
+            sql = f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE session_id IN ({ids_sql})"
+            if attempt_filter:
+                sql += f" AND {attempt_filter}"
+            sql += " ORDER BY started_at, id"
+            for attempt in self._attempts(sql, [*session_params, *params]):
+                by_id[attempt.session_id].attempts.append(attempt)
+        return sessions
+
+    def delete_session(self, session_id: int) -> bool:
+        """Delete a session, its attempts and their audio files. False if there was no such session."""
+        with self.transaction():
+            rows = self._conn.execute(
+                "SELECT audio_path FROM attempts WHERE session_id = ?", (session_id,)
+            ).fetchall()
+            self._conn.execute("DELETE FROM attempts WHERE session_id = ?", (session_id,))
+            deleted = self._conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0
+        self._remove_files(r["audio_path"] for r in rows)
+        return deleted
+
+    # ----------------------------------------------------------------- attempts
+
+    def start_attempt(
+        self,
+        session_id: int,
+        question: QuestionLike,
+        *,
+        suffix: str = ".wav",
+        started_at: datetime | None = None,
+    ) -> AttemptRecord:
+        """Record (and commit) that an answer is about to be recorded; its ``audio_path`` is reserved.
+
+        The file itself is written by the recorder; the folder exists (0o700).
+        """
+        started = started_at or utc_now()
+        with self.transaction():
+            cur = self._conn.execute(
+                "INSERT INTO attempts (session_id, question_id, question_number, category, question_text, "
+                "started_at, status, recorder) VALUES (?, ?, ?, ?, ?, ?, 'recording', ?)",
+                (
+                    session_id,
+                    question.id,
+                    int(question.number),
+                    str(question.category),
+                    question.text,
+                    to_db_time(started),
+                    recorder_token(),
+                ),
+            )
+            attempt_id = int(cur.lastrowid or 0)
+            relative = f"{db.AUDIO_DIR}/{audio_file_name(attempt_id, suffix)}"
+            self._conn.execute("UPDATE attempts SET audio_path = ? WHERE id = ?", (relative, attempt_id))
+            return self.get_attempt(attempt_id)
+
+    def mark_recorded(self, attempt_id: int, duration_s: float, *, ended_at: datetime | None = None) -> None:
+        """The answer's audio is complete on disk (makes the file user-only)."""
+        self._set_recorded(attempt_id, duration_s, "recorded", ended_at)
+
+    def mark_interrupted(self, attempt_id: int, duration_s: float) -> None:
+        """Recovered after a crash: audio repaired and kept, not transcribed yet."""
+        self._set_recorded(attempt_id, duration_s, "interrupted", None)
+
+    def _set_recorded(
+        self, attempt_id: int, duration_s: float, status: Status, ended_at: datetime | None
+    ) -> None:
+        with self.transaction():
+            current = self._status(attempt_id)
+            if current == "scored":
+                raise db.StorageError(f"attempt {attempt_id} is already scored; not marking it {status}")
+            self._conn.execute(
+                "UPDATE attempts SET status = ?, duration_s = ?, "
+                "ended_at = COALESCE(?, ended_at, ?), error = NULL WHERE id = ?",
+                (
+                    status,
+                    _finite(duration_s),
+                    to_db_time(ended_at) if ended_at else None,
+                    to_db_time(utc_now()),
+                    attempt_id,
+                ),
+            )
+            audio = self._conn.execute(
+                "SELECT audio_path FROM attempts WHERE id = ?", (attempt_id,)
+            ).fetchone()
+        if audio["audio_path"]:
+            db.make_private(self.root / audio["audio_path"])
+
+    def save_score(
+        self, attempt_id: int, report: Mapping[str, Any], transcript: Mapping[str, Any] | None = None
+    ) -> AttemptRecord:
+        """Store the score report and transcript dicts (re-scoring replaces them); status becomes "scored"."""
+        fillers = report.get("fillers")
+        transcript_text = (transcript or {}).get("text") or report.get("transcript") or ""
+        duration = _finite(report.get("duration_s"))
+        if duration is None and transcript is not None:
+            duration = _finite(transcript.get("duration_s"))
+        values = (
+            _dumps(report),
+            _dumps(transcript) if transcript is not None else None,
+            str(transcript_text),
+            _finite(report.get("coverage")),
+            duration,
+            _finite(report.get("wpm")),
+            _finite(fillers.get("per_min")) if isinstance(fillers, Mapping) else None,
+            int(report["word_count"]) if isinstance(report.get("word_count"), int) else None,
+            str(report["engine"]) if report.get("engine") is not None else None,
+            str(report["model"]) if report.get("model") is not None else None,
+        )
+        with self.transaction():
+            self._status(attempt_id)
+            self._conn.execute(
+                "UPDATE attempts SET status = 'scored', error = NULL, report_json = ?, "
+                "transcript_json = COALESCE(?, transcript_json), transcript_text = ?, coverage = ?, "
+                "duration_s = COALESCE(?, duration_s), wpm = ?, fillers_per_min = ?, word_count = ?, "
+                "engine = ?, model = ?, ended_at = COALESCE(ended_at, ?) WHERE id = ?",
+                (*values, to_db_time(utc_now()), attempt_id),
+            )
+            return self.get_attempt(attempt_id)
+
+    def mark_failed(self, attempt_id: int, error: str) -> None:
+        with self.transaction():
+            self._status(attempt_id)
+            self._conn.execute(
+                "UPDATE attempts SET status = 'failed', error = ?, ended_at = COALESCE(ended_at, ?) "
+                "WHERE id = ?",
+                (error, to_db_time(utc_now()), attempt_id),
+            )
+
+    def get_attempt(self, attempt_id: int) -> AttemptRecord:
+        with self._lock:
+            found = self._attempts(f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE id = ?", (attempt_id,))
+        if not found:
+            raise NotFoundError(f"no attempt {attempt_id}")
+        return found[0]
+
+    def list_attempts(
+        self,
+        question_id: str | None = None,
+        category: str | None = None,
+        since: datetime | date | None = None,
+        until: datetime | date | None = None,
+        text: str | None = None,
+        limit: int | None = None,
+        *,
+        status: Status | Sequence[Status] | None = None,
+        session_id: int | None = None,
+    ) -> list[AttemptRecord]:
+        """Attempts newest first, filtered.
+
+        ``since`` is inclusive, ``until`` exclusive for a datetime; a date means that whole local day.
+        ``text`` finds the words in the transcript, ignoring case (ASCII letters).
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        if question_id is not None:
+            where.append("question_id = ?")
+            params.append(question_id)
+        if category is not None:
+            where.append("category = ?")
+            params.append(category)
+        if since is not None:
+            where.append("started_at >= ?")
+            params.append(_bound(since, end=False))
+        if until is not None:
+            where.append("started_at < ?")
+            params.append(_bound(until, end=True))
+        if text:
+            where.append("transcript_text LIKE ? ESCAPE '\\'")
+            params.append(_like_pattern(text.strip()))
+        if status is not None:
+            wanted = [status] if isinstance(status, str) else list(status)
+            where.append(f"status IN ({', '.join('?' * len(wanted))})")
+            params += wanted
+        if session_id is not None:
+            where.append("session_id = ?")
+            params.append(session_id)
+        sql = f"SELECT {_ATTEMPT_COLUMNS} FROM attempts"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY started_at DESC, id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(max(0, int(limit)))
+        with self._lock:
+            return self._attempts(sql, params)
+
+    def best_attempt_ids(self) -> dict[str, int]:
+        """Per question id, the scored attempt with the highest coverage (a tie goes to the newer one)."""
+        sql = """
+            SELECT question_id, id FROM (
+                SELECT question_id, id, ROW_NUMBER() OVER (
+                    PARTITION BY question_id ORDER BY coverage DESC, started_at DESC, id DESC
+                ) AS rank
+                FROM attempts WHERE status = 'scored' AND coverage IS NOT NULL
+            ) WHERE rank = 1
+        """
+        with self._lock:
+            return {row["question_id"]: int(row["id"]) for row in self._conn.execute(sql)}
+
+    def progress(self, question_id: str | None = None) -> list[ProgressPoint]:
+        """Scored attempts oldest first (one question, or all), for the progress charts."""
+        sql = (
+            "SELECT id, question_id, started_at, coverage, wpm, fillers_per_min, duration_s FROM attempts "
+            "WHERE status = 'scored'"
+        )
+        params: list[Any] = []
+        if question_id is not None:
+            sql += " AND question_id = ?"
+            params.append(question_id)
+        sql += " ORDER BY started_at, id"
+        with self._lock:
+            rows = self._conn.execute(sql, params).fetchall()
+        return [
+            ProgressPoint(
+                attempt_id=int(r["id"]),
+                question_id=r["question_id"],
+                started_at=from_db_time(r["started_at"]) or utc_now(),
+                coverage=r["coverage"],
+                wpm=r["wpm"],
+                fillers_per_min=r["fillers_per_min"],
+                duration_s=r["duration_s"],
+            )
+            for r in rows
+        ]
+
+    def delete_attempt(self, attempt_id: int) -> bool:
+        """Delete an attempt and its audio file. False if there was no such attempt."""
+        with self.transaction():
+            row = self._conn.execute("SELECT audio_path FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+            if row is None:
+                return False
+            self._conn.execute("DELETE FROM attempts WHERE id = ?", (attempt_id,))
+        self._remove_files([row["audio_path"]])
+        return True
+
+    def resolve_audio(self, stored: str | None) -> Path | None:
+        return self.root / stored if stored else None
+
+    # ----------------------------------------------------------------- internals
+
+    def _status(self, attempt_id: int) -> Status:
+        row = self._conn.execute("SELECT status FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no attempt {attempt_id}")
+        status: Status = row["status"]
+        return status
+
+    def _remove_files(self, stored: Iterator[str | None] | Sequence[str | None]) -> None:
+        for name in stored:
+            path = self.resolve_audio(name)
+            if path is None:
+                continue
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                log.debug("audio file already gone: %s", path)
+            except OSError as exc:
+                log.warning("could not delete audio file %s: %s", path, exc)
+
+    @staticmethod
+    def _session(row: sqlite3.Row) -> SessionRecord:
+        return SessionRecord(
+            id=int(row["id"]),
+            started_at=from_db_time(row["started_at"]) or utc_now(),
+            ended_at=from_db_time(row["ended_at"]),
+            mode=row["mode"],
+            title=row["title"],
+            bank=row["bank"],
+        )
+
+    def _attempts(self, sql: str, params: Sequence[Any]) -> list[AttemptRecord]:
+        return [self._attempt(row) for row in self._conn.execute(sql, params)]
+
+    def _attempt(self, row: sqlite3.Row) -> AttemptRecord:
+        return AttemptRecord(
+            id=int(row["id"]),
+            session_id=int(row["session_id"]),
+            question_id=row["question_id"],
+            question_number=int(row["question_number"]),
+            category=row["category"],
+            started_at=from_db_time(row["started_at"]) or utc_now(),
+            ended_at=from_db_time(row["ended_at"]),
+            status=row["status"],
+            audio_path=self.resolve_audio(row["audio_path"]),
+            transcript=_loads(row["transcript_json"]),
+            report=_loads(row["report_json"]),
+            coverage=row["coverage"],
+            duration_s=row["duration_s"],
+            wpm=row["wpm"],
+            fillers_per_min=row["fillers_per_min"],
+            engine=row["engine"],
+            model=row["model"],
+            error=row["error"],
+            question_text=row["question_text"],
+            transcript_text=row["transcript_text"] or "",
+            word_count=row["word_count"],
+            recorder=row["recorder"],
+        )
