@@ -1,0 +1,338 @@
+"""Text normalisation for scoring: a tokenizer whose tokens remember where they came from.
+
+Every :class:`Token` keeps its character span in the text it was read from, so a checklist hit or a
+figure found in a transcript points back to the text (and, via ``Transcript.time_of_span``, to a time).
+
+What the tokenizer makes equal (both in transcripts and in checklist phrases, so they meet in the middle):
+
+* case, punctuation and hyphens: ``"30-day"`` -> ``30 day``, ``"Blue-Green"`` -> ``blue green``;
+* numbers, written or spoken: ``"five minutes"`` -> ``5 minute``; ``"ninety-nine point nine percent"``
+  and ``"99.9%"`` -> ``99.9 percent``; ``"1,000"`` -> ``1000``; ordinals ``"ninety-fifth"`` -> ``95th``;
+* units: ``%``/``per cent`` -> ``percent``; ``ms``/``millisecond(s)`` -> ``ms``; ``sec``/``secs`` ->
+  ``second``; ``min``/``mins`` -> ``minute``; ``hr``/``hrs`` -> ``hour``; ``10x``/``ten times`` -> ``10 x``;
+* percentiles: ``p95``, ``P 95``, ``p ninety five``, ``95th percentile`` -> ``p95``;
+* spelled-out letters: ``"S L O"``, ``"s.l.o."`` -> ``slo`` (a run of two or more single letters);
+* inflection: each word's :attr:`Token.key` is its Snowball (Porter2) English stem.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import snowballstemmer
+
+logger = logging.getLogger(__name__)
+
+TokenKind = Literal["word", "number", "ordinal", "acronym", "symbol"]
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One normalised token.
+
+    ``norm`` is the canonical form (lower-case word, ``"99.9"``, ``"95th"``, ``"p95"``, ``"percent"``);
+    ``key`` is what matching compares (the stem of ``norm`` for words, ``norm`` otherwise);
+    ``letters`` is ``norm`` without apostrophes, used when words are joined (``run book`` ~ ``runbook``);
+    ``start``/``end`` is the span in the source text (``text[start:end]`` is the surface form).
+    ``spoken`` is True for numbers written as words (``"five"``), False for digits.
+    """
+
+    norm: str
+    key: str
+    letters: str
+    start: int
+    end: int
+    kind: TokenKind
+    spoken: bool = False
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball English stem of a lower-case word (cached: transcripts repeat words a lot)."""
+    return str(_STEMMER.stemWord(word))
+
+
+# Pieces: numbers (with thousands commas and decimals), words (with inner apostrophes), symbols.
+_PIECE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)*|[%$€£]")
+_LETTER_RUN_GAP = re.compile(r"[\s./]*")
+_ACRONYM_PLURAL = re.compile(r"[A-Z]{2,5}s")  # "SLOs", "RPOs", "VMs": the stemmer would keep the "s"
+
+_UNITS = {
+    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9,
+}  # fmt: skip
+_TEENS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "ninety": 90,
+}  # fmt: skip
+_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_ORDINAL_UNITS = {
+    "first": 1, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9,
+}  # fmt: skip
+_ORDINAL_TEENS = {
+    "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
+    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+}  # fmt: skip
+_ORDINAL_TENS = {
+    "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 60, "seventieth": 70,
+    "eightieth": 80, "ninetieth": 90, "hundredth": 100,
+}  # fmt: skip
+_NUMBER_WORDS = (
+    set(_UNITS) | set(_TEENS) | set(_TENS) | set(_SCALES) | {"hundred"}
+    | set(_ORDINAL_UNITS) | set(_ORDINAL_TEENS) | set(_ORDINAL_TENS)
+)  # fmt: skip
+
+# Unit spellings -> one canonical word ("s"/"h"/"x"/"k" only when glued to a number, as in "5s", "10x").
+# "second" is never read as an ordinal: "thirty second timeout" is about seconds far more often.
+_UNIT_CANON = {
+    "%": "percent",
+    "pct": "percent",
+    "ms": "ms",
+    "msec": "ms",
+    "msecs": "ms",
+    "millisecond": "ms",
+    "milliseconds": "ms",
+    "sec": "second",
+    "secs": "second",
+    "seconds": "second",
+    "min": "minute",
+    "mins": "minute",
+    "minutes": "minute",
+    "hr": "hour",
+    "hrs": "hour",
+    "hours": "hour",
+}
+_AFTER_NUMBER_CANON = {"s": "second", "h": "hour", "times": "x"}
+_ORDINAL_SUFFIX = {"st", "nd", "rd", "th"}
+
+
+@dataclass(slots=True)
+class _Piece:
+    text: str  # lower-case surface
+    start: int
+    end: int
+    glued: bool  # no character between this piece and the previous one
+
+
+def _pieces(text: str) -> list[_Piece]:
+    out: list[_Piece] = []
+    prev_end = -1
+    for m in _PIECE.finditer(text):
+        raw = m.group().lower().replace("’", "'")
+        out.append(_Piece(raw, m.start(), m.end(), m.start() == prev_end))
+        prev_end = m.end()
+    return out
+
+
+def _format_number(value: float) -> str:
+    if value == int(value):
+        return str(int(value))
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _digits_value(raw: str) -> str:
+    plain = raw.replace(",", "")
+    if "." in plain:
+        whole, frac = plain.split(".", 1)
+        frac = frac.rstrip("0")
+        return f"{int(whole)}.{frac}" if frac else str(int(whole))
+    return str(int(plain))
+
+
+def _parse_spoken_number(words: list[str], i: int) -> tuple[int, str, bool] | None:
+    """Read a number spelled in words starting at ``words[i]``.
+
+    Returns (count of words used, canonical value, is_ordinal) or None if ``words[i]`` starts no number.
+    """
+    total = 0
+    current = 0
+    last: str | None = None  # "unit" | "teen" | "tens" | "hundred" | "scale"
+    used = 0
+    j = i
+    ordinal = False
+    n = len(words)
+    while j < n:
+        w = words[j]
+        if w in _UNITS or w in _ORDINAL_UNITS:
+            value = _UNITS.get(w, _ORDINAL_UNITS.get(w, 0))
+            if last not in (None, "tens", "hundred", "scale") or (w == "oh" and last is None):
+                break
+            if value == 0 and last is not None:
+                break
+            current += value
+            last = "unit"
+            ordinal = w in _ORDINAL_UNITS
+        elif w in _TEENS or w in _ORDINAL_TEENS:
+            if last not in (None, "hundred", "scale"):
+                break
+            current += _TEENS.get(w, _ORDINAL_TEENS.get(w, 0))
+            last = "teen"
+            ordinal = w in _ORDINAL_TEENS
+        elif w in _TENS or (w in _ORDINAL_TENS and w != "hundredth"):
+            if last not in (None, "hundred", "scale"):
+                break
+            current += _TENS.get(w, _ORDINAL_TENS.get(w, 0))
+            last = "tens"
+            ordinal = w in _ORDINAL_TENS
+        elif w in ("hundred", "hundredth"):
+            if last not in ("unit", "teen", "tens", None) or (last is None and j == i):
+                break
+            current = (current or 1) * 100
+            last = "hundred"
+            ordinal = w == "hundredth"
+        elif w in _SCALES:
+            if last is None:
+                break
+            total += (current or 1) * _SCALES[w]
+            current = 0
+            last = "scale"
+        elif w == "and" and last in ("hundred", "scale") and j + 1 < n and words[j + 1] in _NUMBER_WORDS:
+            j += 1
+            continue
+        elif w == "point" and last is not None and not ordinal and j + 1 < n and words[j + 1] in _UNITS:
+            digits = ""
+            k = j + 1
+            while k < n and words[k] in _UNITS:
+                digits += str(_UNITS[words[k]])
+                k += 1
+            decimal = _format_number(total + current) + "." + digits
+            return k - i, _digits_value(decimal), False
+        else:
+            break
+        j += 1
+        used = j - i
+        if ordinal:
+            break
+    if used == 0 or last is None:
+        return None
+    return used, _format_number(total + current), ordinal
+
+
+def _word_token(norm: str, start: int, end: int, kind: TokenKind = "word") -> Token:
+    letters = norm.replace("'", "")
+    return Token(norm, stem(norm) if kind == "word" else norm, letters, start, end, kind)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into normalised tokens with character spans into ``text``."""
+    pieces = _pieces(text)
+    words = [p.text for p in pieces]
+    tokens: list[Token] = []
+    i = 0
+    n = len(pieces)
+    while i < n:
+        p = pieces[i]
+        w = p.text
+        # Numbers written with digits ("99.9", "1,000", "95th", "2 million").
+        if w[0].isdigit():
+            value = _digits_value(w)
+            end = p.end
+            j = i + 1
+            if j < n and pieces[j].glued and pieces[j].text in _ORDINAL_SUFFIX and "." not in value:
+                tokens.append(
+                    Token(value + "th", value + "th", value + "th", p.start, pieces[j].end, "ordinal")
+                )
+                i = j + 1
+                continue
+            if j < n and pieces[j].text in _SCALES:
+                value = _format_number(float(value) * _SCALES[pieces[j].text])
+                end = pieces[j].end
+                j += 1
+            tokens.append(Token(value, value, value, p.start, end, "number"))
+            i = j
+            continue
+        # Numbers spelled in words ("ninety-nine point nine", "ninety-fifth").
+        if w in _NUMBER_WORDS:
+            parsed = _parse_spoken_number(words, i)
+            if parsed is not None:
+                used, value, ordinal = parsed
+                end = pieces[i + used - 1].end
+                if ordinal:
+                    norm = value + "th"
+                    tokens.append(Token(norm, norm, norm, p.start, end, "ordinal", spoken=True))
+                else:
+                    tokens.append(Token(value, value, value, p.start, end, "number", spoken=True))
+                i += used
+                continue
+        # "per cent" -> percent.
+        if w == "per" and i + 1 < n and pieces[i + 1].text == "cent":
+            tokens.append(_word_token("percent", p.start, pieces[i + 1].end))
+            i += 2
+            continue
+        # Spelled-out letters: "S L O", "s.l.o.", "A/B" -> one acronym token.
+        if len(w) == 1 and w.isalpha():
+            j = i + 1
+            while (
+                j < n
+                and len(pieces[j].text) == 1
+                and pieces[j].text.isalpha()
+                and _LETTER_RUN_GAP.fullmatch(text, pieces[j - 1].end, pieces[j].start)
+            ):
+                j += 1
+            if j - i >= 2:
+                acronym = "".join(q.text for q in pieces[i:j])
+                tokens.append(Token(acronym, acronym, acronym, p.start, pieces[j - 1].end, "acronym"))
+                i = j
+                continue
+        if w in ("$", "€", "£"):
+            tokens.append(Token(w, w, w, p.start, p.end, "symbol"))
+            i += 1
+            continue
+        prev = tokens[-1] if tokens else None
+        after_number = prev is not None and prev.kind == "number" and prev.end <= p.start
+        canon = _UNIT_CANON.get(w)
+        if canon is None and _ACRONYM_PLURAL.fullmatch(text, p.start, p.end):
+            canon = w[:-1]
+        if canon is None and after_number and w in _AFTER_NUMBER_CANON and (p.glued or w == "times"):
+            canon = _AFTER_NUMBER_CANON[w]
+        if canon is None and after_number and p.glued and w in ("x", "k"):
+            canon = w
+        tokens.append(_word_token(canon or w, p.start, p.end))
+        i += 1
+    return _percentiles(tokens)
+
+
+def _percentiles(tokens: list[Token]) -> list[Token]:
+    """Merge ``p`` + number and ordinal + ``percentile`` into one ``pNN`` token."""
+    out: list[Token] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        t = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < n else None
+        if (
+            t.norm == "p"
+            and nxt is not None
+            and nxt.kind == "number"
+            and nxt.norm.replace(".", "").isdigit()
+            and float(nxt.norm) <= 100
+        ):
+            norm = "p" + nxt.norm
+            out.append(Token(norm, norm, norm, t.start, nxt.end, "word"))
+            i += 2
+            continue
+        if t.kind == "ordinal" and nxt is not None and nxt.norm in ("percentile", "percentiles"):
+            norm = "p" + t.norm[:-2]
+            out.append(Token(norm, norm, norm, t.start, nxt.end, "word"))
+            i += 2
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def normalize(text: str) -> str:
+    """The matching keys of ``text`` joined by spaces (handy for tests and debugging)."""
+    return " ".join(t.key for t in tokenize(text))
