@@ -1,0 +1,425 @@
+"""Exports of the history: a session (or all attempts of one question) as Markdown or CSV.
+
+The PDF is made from the same Markdown by :mod:`opsprep_voice.ui.pdf_export` (Qt's own writer; no Qt here).
+With ``with_audio=True`` the answers' audio files are copied into a folder beside the export
+(``<name>-audio/``) and the Markdown links to them relatively, so the pair can be zipped and shared.
+
+Nothing is overwritten silently: an existing target (file or audio folder) raises :class:`ExportError`
+unless ``overwrite=True``. Files are written to a temporary name and renamed, so a failed export never
+leaves half a file under the chosen name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from opsprep_voice.storage.repository import AttemptRecord, SessionRecord
+
+log = logging.getLogger(__name__)
+
+ExportFormat = Literal["md", "csv"]
+
+CSV_FIELDS = (
+    "attempt_id",
+    "session_id",
+    "started_at",
+    "ended_at",
+    "question_number",
+    "question_id",
+    "category",
+    "status",
+    "coverage",
+    "checklist_hit",
+    "checklist_total",
+    "duration_s",
+    "target_seconds",
+    "word_count",
+    "wpm",
+    "wpm_band",
+    "fillers_per_min",
+    "filler_count",
+    "long_pauses",
+    "time_to_first_word_s",
+    "engine",
+    "model",
+    "audio_file",
+    "error",
+    "transcript",
+)
+
+
+class ExportError(Exception):
+    """An export cannot be written; the message names the path and what to do."""
+
+
+class BankLike(Protocol):
+    """Enough of a question bank to fill in question texts (``QuestionBank`` fits)."""
+
+    def find(self, ref: str | int) -> Any: ...
+
+
+# --------------------------------------------------------------------------- targets and files
+
+
+def audio_folder_for(path: Path) -> Path:
+    """The folder beside an export that holds its audio copies: ``report.md`` -> ``report-audio/``."""
+    return path.with_name(f"{path.stem}-audio")
+
+
+def check_target(path: Path | str, *, overwrite: bool = False, with_audio: bool = False) -> Path:
+    """Raise :class:`ExportError` if writing ``path`` (and its audio folder) would replace something."""
+    target = Path(path)
+    if target.is_dir():
+        raise ExportError(f"{target} is a folder; give a file name for the export")
+    if not target.parent.is_dir():
+        raise ExportError(f"{target.parent} does not exist; create the folder first or choose another")
+    if target.exists() and not overwrite:
+        raise ExportError(f"{target} already exists; choose another name or overwrite it (--force)")
+    folder = audio_folder_for(target)
+    if with_audio and folder.exists() and not overwrite:
+        raise ExportError(f"{folder} already exists; choose another name or overwrite it (--force)")
+    if with_audio and folder.exists() and not folder.is_dir():
+        raise ExportError(f"{folder} exists and is not a folder; move it aside to export the audio")
+    return target
+
+
+@contextlib.contextmanager
+def atomic_target(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path``, on failure it is removed."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text_file(path: Path, text: str) -> None:
+    with atomic_target(path) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="")
+
+
+def copy_audio(attempts: Sequence[AttemptRecord], folder: Path) -> dict[int, str]:
+    """Copy each attempt's audio into ``folder``; return attempt id -> link relative to the export file.
+
+    Attempts without an audio file on disk are skipped (and logged).
+    """
+    links: dict[int, str] = {}
+    for attempt in attempts:
+        source = attempt.audio_path
+        if source is None or not source.is_file():
+            if source is not None:
+                log.warning("attempt %d: audio file %s is missing; not exported", attempt.id, source)
+            continue
+        folder.mkdir(exist_ok=True)
+        shutil.copy2(source, folder / source.name)
+        links[attempt.id] = f"{folder.name}/{source.name}"
+    return links
+
+
+# --------------------------------------------------------------------------- formatting helpers
+
+
+def _local(value: datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _pct(value: float | None) -> str:
+    return f"{value * 100:.0f} %" if value is not None else "–"
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    total = round(seconds)
+    return f"{total // 60}:{total % 60:02d}"
+
+
+def _num(value: float | None, digits: int = 0) -> str:
+    return f"{value:.{digits}f}" if value is not None else "–"
+
+
+_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|~"})
+
+
+def md_escape(text: str) -> str:
+    """Escape Markdown syntax in free text (transcripts, labels) so it shows as typed."""
+    escaped = " ".join(text.split()).translate(_MD_SPECIAL)
+    # A leading "-", "+" or "12." would start a list.
+    escaped = re.sub(r"^([-+=])", r"\\\1", escaped)
+    return re.sub(r"^(\d+)([.)])", r"\1\\\2", escaped)
+
+
+def _question_text(attempt: AttemptRecord, bank: BankLike | None) -> str:
+    if attempt.question_text:
+        return attempt.question_text
+    if bank is not None:
+        try:
+            return str(bank.find(attempt.question_id).text)
+        except (KeyError, AttributeError):
+            pass
+    return attempt.question_id
+
+
+def _report(attempt: AttemptRecord) -> Mapping[str, Any]:
+    return attempt.report or {}
+
+
+def _checklist(attempt: AttemptRecord) -> list[Mapping[str, Any]]:
+    items = _report(attempt).get("checklist")
+    return [i for i in items if isinstance(i, Mapping)] if isinstance(items, list) else []
+
+
+def _attempt_markdown(attempt: AttemptRecord, bank: BankLike | None, audio_link: str | None) -> list[str]:
+    report = _report(attempt)
+    lines = [
+        f"## Q{attempt.question_number}. {md_escape(_question_text(attempt, bank))}",
+        "",
+        f"*{md_escape(attempt.category)} · {_local(attempt.started_at)} · attempt {attempt.id} · "
+        f"{attempt.status}*",
+        "",
+    ]
+    if attempt.error:
+        lines += [f"**Problem:** {md_escape(attempt.error)}", ""]
+    target = report.get("target_seconds")
+    facts = [f"Coverage: **{_pct(attempt.coverage)}**"]
+    duration = _clock(attempt.duration_s)
+    if isinstance(target, int | float):
+        duration += f" (target {_clock(float(target))})"
+    facts.append(f"Duration: {duration}")
+    if attempt.wpm is not None:
+        band = report.get("wpm_band")
+        facts.append(f"Pace: {attempt.wpm:.0f} wpm" + (f" ({md_escape(str(band))})" if band else ""))
+    if attempt.fillers_per_min is not None:
+        facts.append(f"Fillers: {attempt.fillers_per_min:.1f}/min")
+    lines += [" · ".join(facts), ""]
+    if audio_link:
+        lines += [f"Audio: [{md_escape(Path(audio_link).name)}](<{audio_link}>)", ""]
+    if attempt.transcript_text:
+        lines += ["### Transcript", "", f"> {md_escape(attempt.transcript_text)}", ""]
+    checklist = _checklist(attempt)
+    if checklist:
+        lines += ["### Checklist", ""]
+        for item in checklist:
+            label = md_escape(str(item.get("label", item.get("id", ""))))
+            if item.get("hit"):
+                evidence = str(item.get("evidence") or "")
+                lines.append(f"- [x] {label}" + (f" — “{md_escape(evidence)}”" if evidence else ""))
+            else:
+                example = str(item.get("example") or "")
+                lines.append(f"- [ ] {label}" + (f" — e.g. “{md_escape(example)}”" if example else ""))
+        lines.append("")
+    return lines
+
+
+def _summary_table(attempts: Sequence[AttemptRecord]) -> list[str]:
+    lines = [
+        "| # | Question | When | Status | Coverage | Duration | WPM | Fillers/min |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for a in attempts:
+        lines.append(
+            f"| {a.question_number} | {md_escape(a.question_id)} | {_local(a.started_at)} | {a.status} | "
+            f"{_pct(a.coverage)} | {_clock(a.duration_s)} | {_num(a.wpm)} | {_num(a.fillers_per_min, 1)} |"
+        )
+    return [*lines, ""]
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def export_markdown(
+    session: SessionRecord,
+    attempts: Sequence[AttemptRecord] | None = None,
+    bank: BankLike | None = None,
+    *,
+    audio_links: Mapping[int, str] | None = None,
+) -> str:
+    """The session as Markdown: a summary table, then each answer with its transcript and checklist.
+
+    ``attempts`` defaults to ``session.attempts``; ``bank`` fills in question texts missing from old records.
+    """
+    items = list(session.attempts if attempts is None else attempts)
+    title = session.title or "Rehearsal session"
+    scored = [a.coverage for a in items if a.coverage is not None]
+    head = [
+        f"# {md_escape(title)}",
+        "",
+        f"Session {session.id} · {md_escape(session.mode)} · started {_local(session.started_at)}"
+        + (f" · ended {_local(session.ended_at)}" if session.ended_at else ""),
+        "",
+        f"{len(items)} answer(s)"
+        + (f" · average coverage {_pct(sum(scored) / len(scored))}" if scored else "")
+        + (f" · bank: {md_escape(session.bank)}" if session.bank else ""),
+        "",
+    ]
+    return _document(head, items, bank, audio_links)
+
+
+def question_markdown(
+    attempts: Sequence[AttemptRecord],
+    bank: BankLike | None = None,
+    *,
+    title: str | None = None,
+    audio_links: Mapping[int, str] | None = None,
+) -> str:
+    """All attempts of one question (oldest first) as Markdown, for tracking progress on it."""
+    items = sorted(attempts, key=lambda a: (a.started_at, a.id))
+    if title is None:
+        title = f"Q{items[0].question_number}. {_question_text(items[0], bank)}" if items else "Attempts"
+    scored = [a.coverage for a in items if a.coverage is not None]
+    head = [f"# {md_escape(title)}", ""]
+    if scored:
+        head += [
+            f"{len(items)} attempt(s) · best coverage {_pct(max(scored))} · latest {_pct(scored[-1])}",
+            "",
+        ]
+    return _document(head, items, bank, audio_links)
+
+
+def _document(
+    head: list[str],
+    items: Sequence[AttemptRecord],
+    bank: BankLike | None,
+    audio_links: Mapping[int, str] | None,
+) -> str:
+    lines = list(head)
+    if items:
+        lines += _summary_table(items)
+    for attempt in items:
+        lines += _attempt_markdown(attempt, bank, (audio_links or {}).get(attempt.id))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _csv_row(attempt: AttemptRecord, audio_links: Mapping[int, str]) -> dict[str, Any]:
+    report = _report(attempt)
+    fillers = report.get("fillers") if isinstance(report.get("fillers"), Mapping) else {}
+    pauses = report.get("long_pauses")
+    checklist = _checklist(attempt)
+    return {
+        "attempt_id": attempt.id,
+        "session_id": attempt.session_id,
+        "started_at": attempt.started_at.isoformat(),
+        "ended_at": attempt.ended_at.isoformat() if attempt.ended_at else "",
+        "question_number": attempt.question_number,
+        "question_id": attempt.question_id,
+        "category": attempt.category,
+        "status": attempt.status,
+        "coverage": "" if attempt.coverage is None else round(attempt.coverage, 4),
+        "checklist_hit": sum(1 for i in checklist if i.get("hit")) if checklist else "",
+        "checklist_total": len(checklist) if checklist else "",
+        "duration_s": "" if attempt.duration_s is None else round(attempt.duration_s, 2),
+        "target_seconds": report.get("target_seconds", ""),
+        "word_count": "" if attempt.word_count is None else attempt.word_count,
+        "wpm": "" if attempt.wpm is None else round(attempt.wpm, 1),
+        "wpm_band": report.get("wpm_band", ""),
+        "fillers_per_min": "" if attempt.fillers_per_min is None else round(attempt.fillers_per_min, 2),
+        "filler_count": fillers.get("count", "") if isinstance(fillers, Mapping) else "",
+        "long_pauses": len(pauses) if isinstance(pauses, list) else (pauses if pauses is not None else ""),
+        "time_to_first_word_s": report.get("time_to_first_word_s", ""),
+        "engine": attempt.engine or "",
+        "model": attempt.model or "",
+        "audio_file": audio_links.get(attempt.id, str(attempt.audio_path) if attempt.audio_path else ""),
+        "error": attempt.error or "",
+        "transcript": attempt.transcript_text,
+    }
+
+
+def csv_text(attempts: Sequence[AttemptRecord], audio_links: Mapping[int, str] | None = None) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\r\n")
+    writer.writeheader()
+    for attempt in attempts:
+        writer.writerow(_csv_row(attempt, audio_links or {}))
+    return buffer.getvalue()
+
+
+def export_csv(
+    attempts: Sequence[AttemptRecord],
+    path: Path | str,
+    *,
+    overwrite: bool = False,
+    with_audio: bool = False,
+) -> Path:
+    """One row per attempt with its metrics (header row first), UTF-8. Returns the path written."""
+    return _export(path, overwrite, with_audio, attempts, lambda links: csv_text(attempts, links))
+
+
+# --------------------------------------------------------------------------- files
+
+
+def write_markdown(
+    session: SessionRecord,
+    path: Path | str,
+    *,
+    attempts: Sequence[AttemptRecord] | None = None,
+    bank: BankLike | None = None,
+    overwrite: bool = False,
+    with_audio: bool = False,
+) -> Path:
+    items = list(session.attempts if attempts is None else attempts)
+    return _export(
+        path,
+        overwrite,
+        with_audio,
+        items,
+        lambda links: export_markdown(session, items, bank, audio_links=links),
+    )
+
+
+def export_attempts(
+    attempts: Sequence[AttemptRecord],
+    path: Path | str,
+    *,
+    fmt: ExportFormat = "md",
+    bank: BankLike | None = None,
+    title: str | None = None,
+    overwrite: bool = False,
+    with_audio: bool = False,
+) -> Path:
+    """Export a set of attempts, typically all attempts of one question, as Markdown or CSV."""
+    if fmt == "csv":
+        return export_csv(attempts, path, overwrite=overwrite, with_audio=with_audio)
+    if fmt != "md":
+        raise ExportError(f"unknown export format {fmt!r}; use md or csv (PDF: opsprep_voice.ui.pdf_export)")
+    return _export(
+        path,
+        overwrite,
+        with_audio,
+        attempts,
+        lambda links: question_markdown(attempts, bank, title=title, audio_links=links),
+    )
+
+
+def _export(
+    path: Path | str,
+    overwrite: bool,
+    with_audio: bool,
+    attempts: Sequence[AttemptRecord],
+    render: Callable[[Mapping[int, str]], str],
+) -> Path:
+    target = check_target(path, overwrite=overwrite, with_audio=with_audio)
+    try:
+        links = copy_audio(attempts, audio_folder_for(target)) if with_audio else {}
+        write_text_file(target, render(links))
+    except OSError as exc:
+        raise ExportError(f"{target}: cannot write the export ({exc.strerror or exc})") from exc
+    log.info("exported %d attempt(s) to %s", len(attempts), target)
+    return target
