@@ -343,12 +343,13 @@ class HistoryRepository:
         session_id: int,
         question: QuestionLike,
         *,
-        suffix: str = ".wav",
+        suffix: str | None = ".wav",
         started_at: datetime | None = None,
     ) -> AttemptRecord:
         """Record (and commit) that an answer is about to be recorded; its ``audio_path`` is reserved.
 
-        The file itself is written by the recorder; the folder exists (0o700).
+        The file itself is written by the recorder; the folder exists (0o700). ``suffix=None`` reserves no
+        file (an answer scored from text).
         """
         started = started_at or utc_now()
         with self.transaction():
@@ -366,8 +367,9 @@ class HistoryRepository:
                 ),
             )
             attempt_id = int(cur.lastrowid or 0)
-            relative = f"{db.AUDIO_DIR}/{audio_file_name(attempt_id, suffix)}"
-            self._conn.execute("UPDATE attempts SET audio_path = ? WHERE id = ?", (relative, attempt_id))
+            if suffix is not None:
+                relative = f"{db.AUDIO_DIR}/{audio_file_name(attempt_id, suffix)}"
+                self._conn.execute("UPDATE attempts SET audio_path = ? WHERE id = ?", (relative, attempt_id))
             return self.get_attempt(attempt_id)
 
     def mark_recorded(self, attempt_id: int, duration_s: float, *, ended_at: datetime | None = None) -> None:
