@@ -106,6 +106,10 @@ class Question(_Strict):
         """Distinctive terms for the recogniser's initial prompt (first phrase of each item)."""
         return [item.phrases[0] for item in self.checklist]
 
+    def recognition_prompt(self) -> str:
+        """Initial prompt that primes Whisper with this question's vocabulary (used where it helps)."""
+        return "Interview answer about " + ", ".join(self.prompt_terms()) + "."
+
 
 class QuestionBank(_Strict):
     schema_: str | None = Field(default=None, alias="$schema")
