@@ -1,0 +1,24 @@
+"""``opsprep-voice`` (no sub-command) or ``opsprep-voice app``: start the desktop app."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("app", help="start the desktop app (the default)")
+    parser.add_argument("--questions", metavar="FILE", default=None, help="use a custom question bank")
+    parser.add_argument("--engine", default=None, help="speech engine for this run")
+    parser.add_argument("--model", default=None, metavar="NAME_OR_DIR", help="model for this run")
+    parser.set_defaults(func=run_app)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    from opsprep_voice.ui.application import run
+
+    return run(
+        questions=getattr(args, "questions", None),
+        engine=getattr(args, "engine", None),
+        model=getattr(args, "model", None),
+    )
