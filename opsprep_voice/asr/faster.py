@@ -1,0 +1,222 @@
+"""The faster-whisper (CTranslate2) engine: the default, CPU int8, word timings, offline.
+
+Guards against text Whisper invents on silence or noise ("Thank you.", "You", "."):
+
+1. Silero VAD (bundled with faster-whisper) runs first with a low threshold; audio with no speech at all
+   returns an empty transcript without decoding, and long pauses are skipped when decoding.
+   Measured: pure silence and -33 dBFS pink noise give no speech regions; espeak speech at -54 dBFS RMS
+   is still fully detected, so quiet speakers are not dropped.
+2. A segment is dropped when Whisper itself says "no speech" (no_speech_prob > 0.6) with low confidence
+   (avg_logprob < -0.8), or when it is only punctuation, or when it is a known hallucination phrase
+   while no_speech_prob > 0.3 or its audio is near-silent.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any
+
+import numpy as np
+
+from opsprep_voice.asr.base import (
+    SAMPLE_RATE,
+    Audio,
+    ModelUnavailableError,
+    ProgressFn,
+    TranscribeOptions,
+    TranscriptionCancelled,
+    TranscriptionError,
+)
+from opsprep_voice.asr.models import ModelSpec
+from opsprep_voice.core.transcript import Transcript, Word
+
+log = logging.getLogger(__name__)
+
+ENGINE = "faster-whisper"
+
+#: Measured per model (docs/BENCHMARKS.md, /work/shared/NOTES.md): a term prompt made tiny drop whole
+#: stretches of speech, and raised term recall on base at no WER cost.
+PROMPT_HELPS = {"tiny.en": False, "tiny": False, "base": True, "base.en": True}
+
+#: Phrases Whisper emits on silence/noise (lower-case, punctuation stripped).
+HALLUCINATIONS = frozenset(
+    {
+        "you",
+        "thank you",
+        "thanks",
+        "thank you very much",
+        "thanks for watching",
+        "thank you for watching",
+        "thanks for watching and see you next time",
+        "please subscribe",
+        "subscribe",
+        "bye",
+        "bye bye",
+        "okay",
+        "so",
+        "the end",
+        "music",
+        "applause",
+        "silence",
+        "subtitles by the amaraorg community",
+    }
+)
+
+VAD_PARAMETERS: dict[str, Any] = {
+    "threshold": 0.35,  # below Silero's 0.5 default: keep quiet or distant speech
+    "min_silence_duration_ms": 1000,
+    "speech_pad_ms": 400,
+}
+
+_NON_WORD = re.compile(r"[^a-z0-9' ]+")
+
+
+def _normalise(text: str) -> str:
+    return " ".join(_NON_WORD.sub(" ", text.lower()).split())
+
+
+def _rms_dbfs(audio: Audio) -> float:
+    if audio.size == 0:
+        return -120.0
+    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+    return 20.0 * np.log10(max(rms, 1e-6))
+
+
+class FasterWhisperTranscriber:
+    """A loaded faster-whisper model. One lock around the model: calls from several threads serialise."""
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        *,
+        compute_type: str = "int8",
+        cpu_threads: int = 0,
+        uses_prompt: bool | None = None,
+    ) -> None:
+        """``uses_prompt`` overrides the measured per-model choice (:data:`PROMPT_HELPS`; benchmarks)."""
+        from faster_whisper import WhisperModel
+
+        self._spec = spec
+        self._lock = threading.Lock()
+        try:
+            self._model = WhisperModel(
+                str(spec.path), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads
+            )
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelUnavailableError(
+                f"Could not load the Whisper model '{spec.name}' from {spec.path}: {exc}. "
+                "The folder must hold a CTranslate2 (faster-whisper) model; try --model tiny.en or base."
+            ) from exc
+        if uses_prompt is None:
+            # Unknown models: tiny-sized ones were hurt by a prompt, larger ones helped; default on.
+            uses_prompt = PROMPT_HELPS.get(spec.name, "tiny" not in spec.name)
+        self._uses_prompt = uses_prompt
+        log.info("loaded %s model %s (%s) from %s", ENGINE, spec.name, compute_type, spec.path)
+
+    @property
+    def engine(self) -> str:
+        return ENGINE
+
+    @property
+    def model(self) -> str:
+        return self._spec.name
+
+    @property
+    def spec(self) -> ModelSpec:
+        return self._spec
+
+    @property
+    def uses_prompt(self) -> bool:
+        return self._uses_prompt
+
+    def has_speech(self, audio: Audio) -> bool:
+        """Whether Silero VAD finds any speech (the same settings used when transcribing)."""
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+        return bool(get_speech_timestamps(audio, VadOptions(**VAD_PARAMETERS)))
+
+    def _is_hallucination(self, seg: Any, audio: Audio) -> bool:
+        text = _normalise(seg.text)
+        if not text:
+            return True
+        if seg.no_speech_prob > 0.6 and seg.avg_logprob < -0.8:
+            return True
+        if text in HALLUCINATIONS:
+            lo = max(0, int(seg.start * SAMPLE_RATE))
+            hi = min(audio.size, int(seg.end * SAMPLE_RATE))
+            return seg.no_speech_prob > 0.3 or _rms_dbfs(audio[lo:hi]) < -60.0
+        return False
+
+    def transcribe(
+        self,
+        audio: Audio,
+        options: TranscribeOptions | None = None,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Transcript:
+        opts = options or TranscribeOptions()
+        samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
+        duration = samples.size / SAMPLE_RATE
+        if cancel is not None and cancel.is_set():
+            raise TranscriptionCancelled("Transcription cancelled before it started")
+        if samples.size == 0 or not self.has_speech(samples):
+            log.debug("no speech detected in %.2f s of audio", duration)
+            if progress:
+                progress(1.0, "No speech detected")
+            return Transcript.from_words([], duration)
+        prompt = opts.prompt if (opts.prompt and self._uses_prompt) else None
+        words: list[Word] = []
+        with self._lock:
+            if progress:
+                progress(0.0, "Transcribing 0%")
+            try:
+                segments, _info = self._model.transcribe(
+                    samples,
+                    language="en",
+                    beam_size=opts.beam_size,
+                    word_timestamps=opts.word_timestamps,
+                    initial_prompt=prompt,
+                    vad_filter=True,
+                    vad_parameters=VAD_PARAMETERS,
+                    condition_on_previous_text=False,
+                )
+                for seg in segments:
+                    if cancel is not None and cancel.is_set():
+                        raise TranscriptionCancelled("Transcription cancelled")
+                    if self._is_hallucination(seg, samples):
+                        log.debug(
+                            "dropped segment %.1f-%.1f %r (no_speech %.2f, logprob %.2f)",
+                            seg.start, seg.end, seg.text, seg.no_speech_prob, seg.avg_logprob,
+                        )  # fmt: skip
+                    elif seg.words:
+                        words.extend(
+                            Word(w.word, float(w.start), float(w.end), float(w.probability))
+                            for w in seg.words
+                        )
+                    else:
+                        words.append(Word(seg.text, float(seg.start), float(seg.end), 1.0))
+                    if progress and duration > 0:
+                        frac = min(1.0, float(seg.end) / duration)
+                        progress(frac, f"Transcribing {int(100 * frac)}%")
+            except TranscriptionCancelled:
+                raise
+            except (RuntimeError, ValueError) as exc:
+                raise TranscriptionError(f"{ENGINE} ({self.model}) failed to transcribe: {exc}") from exc
+        if progress:
+            progress(1.0, "Transcribed")
+        return Transcript.from_words(_clamp(words, duration), duration)
+
+
+def _clamp(words: list[Word], duration: float) -> list[Word]:
+    """Word times inside ``[0, duration]`` and non-decreasing (Whisper can overshoot the last word)."""
+    out: list[Word] = []
+    last = 0.0
+    for w in words:
+        start = min(max(w.start, last), duration)
+        end = min(max(w.end, start), duration)
+        out.append(Word(w.text, start, end, w.probability))
+        last = start
+    return out
