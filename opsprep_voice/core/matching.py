@@ -62,6 +62,9 @@ FUZZY_ACCEPT = 82.0
 PHONETIC_MIN_SPELLING = 50.0
 PHONETIC_ACCEPT = 80.0
 SPLIT_JARO_WINKLER = 0.75
+PARTIAL_REST_ACCEPT = 70.0
+PHONETIC_MIN_SPELLING_COMMON = 55.0
+PHONETIC_ACCEPT_COMMON = 90.0
 _LENGTH_RATIO = (0.7, 1.45)
 
 _STOPWORDS_TEXT = """
@@ -153,6 +156,7 @@ class _Phrase:
     norms: tuple[str, ...]
     keys: tuple[str, ...]
     letters: str  # all letters joined: "argorollouts"
+    letters_by_token: tuple[str, ...]
     letters_stem: str
     short: bool
     joinable: bool
@@ -185,6 +189,7 @@ def _compile_phrase(text: str) -> _Phrase | None:
         norms=tuple(t.norm for t in tokens),
         keys=tuple(t.key for t in tokens),
         letters=letters,
+        letters_by_token=tuple(t.letters for t in tokens),
         letters_stem=stem(letters),
         short=short,
         joinable=alpha and len(letters) >= FUZZY_MIN_LETTERS,
@@ -301,7 +306,30 @@ def _windows(tokens: Sequence[Token]) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
+def _partial_exact(phrase: _Phrase, tokens: Sequence[Token], first: int, last: int) -> tuple[str, str] | None:
+    """If the window's first/last word is said exactly as the start/end of the phrase ("build cache" for
+    BuildKit, "canary rollouts" for Argo Rollouts), return the leftover (window part, phrase part)."""
+    target = phrase.letters
+    head, tail = tokens[first], tokens[last]
+    lo, hi = first, last
+    p_lo, p_hi = 0, len(target)
+    for form in (head.letters, head.key):
+        if len(form) >= 3 and target.startswith(form):
+            lo, p_lo = first + 1, len(form)
+            break
+    if lo <= last:
+        for form in (tail.letters, tail.key):
+            if len(form) >= 3 and target.endswith(form) and len(target) - len(form) >= p_lo:
+                hi, p_hi = last - 1, len(target) - len(form)
+                break
+    if lo == first and hi == last:
+        return None
+    rest = "".join(tokens[k].letters for k in range(lo, hi + 1))
+    return rest, target[p_lo:p_hi]
+
+
 def _judge(phrase: _Phrase, window: str, tokens: Sequence[Token], first: int, last: int) -> MatchKind | None:
+    """Is this window a mishearing of the phrase? The rules are documented in the module docstring."""
     target = phrase.letters
     ratio = len(window) / len(target)
     if not _LENGTH_RATIO[0] <= ratio <= _LENGTH_RATIO[1]:
@@ -309,24 +337,61 @@ def _judge(phrase: _Phrase, window: str, tokens: Sequence[Token], first: int, la
     width = last - first + 1
     if not max(1, len(phrase.keys) - 1) <= width <= len(phrase.keys) + 1:
         return None
+    partial = _partial_exact(phrase, tokens, first, last)
+    if partial is not None:
+        # Part of the phrase was said exactly: the rest must be spelled close, not just sound close.
+        rest, wanted = partial
+        if not rest and len(wanted) <= 1:
+            return "fuzzy"  # one letter lost at an edge: "Rafana" for Grafana (but "multi" is not Multi-AZ)
+        if (
+            rest
+            and wanted
+            and _LENGTH_RATIO[0] <= len(rest) / len(wanted) <= _LENGTH_RATIO[1]
+            and fuzz.ratio(rest, wanted) >= PARTIAL_REST_ACCEPT
+        ):
+            return "fuzzy"
+        return None
     spelling = fuzz.ratio(window, target)
     if spelling >= FUZZY_ACCEPT:
         return "fuzzy"
-    if any(tokens[k].key in phrase.keys for k in range(first, last + 1)):
-        return None  # part of the phrase said exactly: the rest must be spelled close, not just sound close
     if spelling < PHONETIC_MIN_SPELLING:
         return None
-    sound = max(fuzz.ratio(_metaphone(window), phrase.metaphone), fuzz.ratio(_nysiis(window), phrase.nysiis))
-    if sound >= PHONETIC_ACCEPT:
-        return "phonetic"
+    meta = _metaphone(window)
+    if meta[:1] != phrase.metaphone[:1]:
+        return None  # sound-alikes start with the same sound ("Teleform"/Terraform, "Cubanese"/Kubernetes)
+    sounds = (fuzz.ratio(meta, phrase.metaphone), fuzz.ratio(_nysiis(window), phrase.nysiis))
+    all_common = all(is_common_word(tokens[k].norm) for k in range(first, last + 1))
+    if min(sounds) >= PHONETIC_ACCEPT:
+        if not all_common:
+            return "phonetic"
+        # Only everyday words ("Cuban Eddies"): ask for more, and not a word the speaker chose on purpose
+        # that merely starts like the phrase ("service roles" is not "serverless").
+        if (
+            spelling >= PHONETIC_MIN_SPELLING_COMMON
+            and max(sounds) >= PHONETIC_ACCEPT_COMMON
+            and _common_prefix(tokens[first].letters, target) < 4
+        ):
+            return "phonetic"
+        return None
     if (
-        width >= 2
-        and window[0] == target[0]
+        width == len(phrase.keys) >= 2
+        and not all_common
+        and all(tokens[first + k].letters[:1] == phrase.letters_by_token[k][:1] for k in range(width))
+        and fuzz.ratio(tokens[first].letters, phrase.letters_by_token[0]) >= PARTIAL_REST_ACCEPT
         and JaroWinkler.normalized_similarity(window, target) >= SPLIT_JARO_WINKLER
         and jellyfish.match_rating_comparison(window, target)
     ):
-        return "phonetic"
+        return "phonetic"  # a two-word name heard as two words: "Ardo Roach's" for Argo Rollouts
     return None
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _match_fuzzy(
