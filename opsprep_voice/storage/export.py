@@ -184,6 +184,13 @@ def _checklist(attempt: AttemptRecord) -> list[Mapping[str, Any]]:
     return [i for i in items if isinstance(i, Mapping)] if isinstance(items, list) else []
 
 
+def _evidence_text(evidence: Any) -> str:
+    """The words that ticked an item: ``evidence`` is ``{"text": ..., "phrase": ..., ...}`` (or old text)."""
+    if isinstance(evidence, Mapping):
+        return str(evidence.get("text") or evidence.get("phrase") or "")
+    return str(evidence or "")
+
+
 def _attempt_markdown(attempt: AttemptRecord, bank: BankLike | None, audio_link: str | None) -> list[str]:
     report = _report(attempt)
     lines = [
@@ -217,7 +224,7 @@ def _attempt_markdown(attempt: AttemptRecord, bank: BankLike | None, audio_link:
         for item in checklist:
             label = md_escape(str(item.get("label", item.get("id", ""))))
             if item.get("hit"):
-                evidence = str(item.get("evidence") or "")
+                evidence = _evidence_text(item.get("evidence"))
                 lines.append(f"- [x] {label}" + (f" — “{md_escape(evidence)}”" if evidence else ""))
             else:
                 example = str(item.get("example") or "")

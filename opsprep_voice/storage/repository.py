@@ -552,7 +552,8 @@ class HistoryRepository:
         self._remove_files([row["audio_path"]])
         return True
 
-    def resolve_audio(self, stored: str | None) -> Path | None:
+    def resolve_audio(self, stored: str | Path | None) -> Path | None:
+        """The absolute audio path for a stored (relative) one; an absolute path is returned as is."""
         return self.root / stored if stored else None
 
     # ----------------------------------------------------------------- internals

@@ -1,0 +1,179 @@
+"""Schema migrations: a database made by the previous schema (v1) opens with the current code."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from history_data import QUESTIONS, make_report, make_transcript
+
+from opsprep_voice.storage import db, migrations
+from opsprep_voice.storage.repository import HistoryRepository
+
+Q1, Q2, _ = QUESTIONS
+
+
+def _build_v1(path: Path) -> None:
+    """A history database exactly as the v1 app wrote it: v1 DDL, user_version 1, JSON only."""
+    conn = sqlite3.connect(path)
+    conn.executescript(migrations.SCHEMA_V1)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO sessions (id, started_at, ended_at, mode, title, bank) VALUES "
+        "(1, '2024-11-02T09:00:00.000000Z', '2024-11-02T09:30:00.000000Z', 'mock', 'November mock', "
+        "'bundled'), "
+        "(2, '2024-12-01T18:00:00.000000Z', NULL, 'practice', '', '')"
+    )
+    r1 = make_report(Q1, "We tagged everything and bought savings plans", coverage=0.75, wpm=142.5)
+    r1["fillers"]["per_min"] = 3.25
+    rows = [
+        # scored: report and transcript JSON
+        (
+            10,
+            1,
+            Q1,
+            "2024-11-02T09:01:00.000000Z",
+            "scored",
+            "audio/attempt-000010.wav",
+            r1,
+            make_transcript(r1["transcript"], 88.0),
+            None,
+        ),
+        # scored, transcript JSON missing: text comes from the report
+        (
+            11,
+            1,
+            Q2,
+            "2024-11-02T09:10:00.000000Z",
+            "scored",
+            "audio/attempt-000011.wav",
+            make_report(Q2, "Paged at 3am", coverage=0.5, duration_s=61.0),
+            None,
+            None,
+        ),
+        # failed, no JSON at all
+        (12, 2, Q1, "2024-12-01T18:01:00.000000Z", "failed", None, None, None, "microphone unplugged"),
+        # still recording when v1 crashed
+        (13, 2, Q2, "2024-12-01T18:05:00.000000Z", "recording", "audio/attempt-000013.wav", None, None, None),
+    ]
+    for aid, sid, q, started, status, audio, report, transcript, error in rows:
+        conn.execute(
+            "INSERT INTO attempts (id, session_id, question_id, question_number, category, question_text, "
+            "started_at, status, audio_path, transcript_json, report_json, error) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (aid, sid, q.id, q.number, q.category, q.text, started, status, audio,
+             json.dumps(transcript) if transcript else None, json.dumps(report) if report else None, error),
+        )  # fmt: skip
+    # A damaged report (never written by the app, but a disk fault can): must not block the migration.
+    conn.execute("UPDATE attempts SET report_json = '{\"coverage\": 0.9' WHERE id = 12")
+    conn.commit()
+    conn.close()
+
+
+def test_v1_database_is_migrated_with_data_kept_and_columns_back_filled(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    _build_v1(path)
+    v1_bytes_rows = _dump(path)
+
+    with HistoryRepository(path) as repo:
+        conn = sqlite3.connect(path)
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.CURRENT_VERSION == 2
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"attempts_question_started", "attempts_category_started", "attempts_started"} <= indexes
+        conn.close()
+
+        sessions = repo.list_sessions()
+        assert [(s.id, s.title, s.mode) for s in sessions] == [
+            (2, "", "practice"),
+            (1, "November mock", "mock"),
+        ]
+        a10 = repo.get_attempt(10)
+        assert a10.report is not None and a10.report["coverage"] == 0.75
+        assert (a10.coverage, a10.wpm, a10.fillers_per_min, a10.duration_s) == (0.75, 142.5, 3.25, 90.0)
+        assert (a10.engine, a10.model, a10.word_count) == ("faster-whisper", "base.en", 7)
+        assert a10.transcript_text == "We tagged everything and bought savings plans"
+        assert a10.audio_path == tmp_path / "audio" / "attempt-000010.wav"
+        a11 = repo.get_attempt(11)
+        assert (a11.transcript_text, a11.duration_s, a11.coverage) == ("Paged at 3am", 61.0, 0.5)
+        a12 = repo.get_attempt(12)
+        assert (a12.status, a12.error, a12.coverage, a12.report) == (
+            "failed",
+            "microphone unplugged",
+            None,
+            None,
+        )
+        assert repo.get_attempt(13).status == "recording"
+
+        # What v2 adds works on the migrated data: filters, best attempts, the new status.
+        assert [a.id for a in repo.list_attempts(text="savings plans")] == [10]
+        assert repo.best_attempt_ids() == {Q1.id: 10, Q2.id: 11}
+        repo.mark_interrupted(13, 4.0)
+        assert repo.get_attempt(13).status == "interrupted"
+        # New rows continue the old id sequence.
+        assert repo.create_session("practice").id == 3
+
+    # A backup of the v1 file was taken before migrating, and it is the untouched v1 database.
+    backup = tmp_path / "history.sqlite3.pre-v2.bak"
+    assert _dump(backup) == v1_bytes_rows
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_reopening_a_migrated_database_runs_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    _build_v1(path)
+    HistoryRepository(path).close()
+    conn = db.connect(path, migrate=False)
+    assert migrations.pending(conn) == []
+    assert migrations.migrate(conn) == []
+    conn.close()
+
+
+def test_a_failing_migration_leaves_the_v1_database_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "history.sqlite3"
+    _build_v1(path)
+    before = _dump(path)
+    real_v2 = migrations.MIGRATIONS[1]
+
+    def half_then_crash(conn: sqlite3.Connection) -> None:
+        real_v2.apply(conn)  # the whole rebuild has run ...
+        raise RuntimeError("power cut")  # ... and then it dies before the version bump
+
+    broken = migrations.Migration(2, "broken", half_then_crash, rebuilds_tables=True)
+    monkeypatch.setattr(migrations, "MIGRATIONS", (migrations.MIGRATIONS[0], broken))
+    with pytest.raises(RuntimeError, match="power cut"):
+        HistoryRepository(path)
+    assert _dump(path) == before
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert "interrupted" not in _schema(path)["attempts"]
+
+    monkeypatch.undo()
+    with HistoryRepository(path) as repo:  # and the real migration still succeeds afterwards
+        assert repo.get_attempt(10).coverage == 0.75
+
+
+def _dump(path: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as conn:
+        sessions = conn.execute("SELECT * FROM sessions ORDER BY id").fetchall()
+        attempts = conn.execute(
+            "SELECT id, session_id, question_id, question_number, category, question_text, started_at, "
+            "ended_at, status, audio_path, transcript_json, report_json, error FROM attempts ORDER BY id"
+        ).fetchall()
+    return [*sessions, *attempts]
+
+
+def _schema(path: Path) -> dict[str, str]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name"
+        ).fetchall()
+    # A renamed table keeps its original CREATE text apart from the name; compare the column definitions.
+    return {name: " ".join(sql.replace('"attempts"', "attempts").replace("attempts_v2", "attempts").split())
+            for name, sql in rows}  # fmt: skip
