@@ -1,0 +1,182 @@
+"""Exports: Markdown content, CSV read back, PDF read back with pypdf, audio copies, never overwriting."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pypdf
+import pytest
+from history_data import QUESTIONS, add_scored, at
+
+from opsprep_voice.storage.export import (
+    CSV_FIELDS,
+    ExportError,
+    export_attempts,
+    export_csv,
+    export_markdown,
+    write_markdown,
+)
+from opsprep_voice.storage.repository import HistoryRepository, SessionRecord
+
+Q1, Q2, Q3 = QUESTIONS
+TRANSCRIPT_1 = 'We cut spend by 38%, tagging *every* resource; the "FinOps" review ran weekly, with alerts.'
+TRANSCRIPT_2 = "- I was on call when the database failover hung for 12 minutes"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[HistoryRepository]:
+    r = HistoryRepository(tmp_path / "data" / "history.sqlite3")
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def session(repo: HistoryRepository) -> SessionRecord:
+    s = repo.create_session("mock", "March mock interview", "bundled", started_at=at(3, 9))
+    add_scored(repo, s.id, Q1, TRANSCRIPT_1, coverage=0.75, started_at=at(3, 9), duration_s=95.0, hits=3)
+    add_scored(repo, s.id, Q2, TRANSCRIPT_2, coverage=0.25, started_at=at(3, 10), wpm=171.0, hits=1)
+    failed = repo.start_attempt(s.id, Q3, started_at=at(3, 11))
+    repo.mark_failed(failed.id, "transcription failed: model missing")
+    repo.end_session(s.id, ended_at=at(3, 12))
+    return repo.get_session(s.id)
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    return folder
+
+
+def test_markdown_has_summary_questions_transcripts_and_checklist(session: SessionRecord) -> None:
+    md = export_markdown(session)
+    assert md.startswith("# March mock interview\n")
+    assert "3 answer(s) · average coverage 50 %" in md
+    assert f"## Q1. {Q1.text}" in md
+    assert f"## Q2. {Q2.text}" in md
+    # Markdown syntax in what was said is escaped, so it shows as spoken.
+    assert r"tagging \*every\* resource" in md
+    assert r"> \- I was on call" in md
+    assert "Coverage: **75 %** · Duration: 1:35 (target 2:00) · Pace: 140 wpm (comfortable)" in md
+    assert "- [x] Idea 0 for cost-reduction — “evidence 0”" in md
+    assert "- [ ] Idea 3 for cost-reduction — e.g. “Example wording 3”" in md
+    assert "**Problem:** transcription failed: model missing" in md
+    assert "| 2 | incident-story |" in md  # summary table row
+
+
+def test_csv_round_trips_through_dictreader(session: SessionRecord, out: Path) -> None:
+    path = export_csv(session.attempts, out / "session.csv")
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        assert tuple(reader.fieldnames or ()) == CSV_FIELDS
+        rows = list(reader)
+    assert [r["question_id"] for r in rows] == [Q1.id, Q2.id, Q3.id]
+    first, second, failed = rows
+    assert first["transcript"] == TRANSCRIPT_1  # commas, quotes and semicolons survive
+    assert (first["coverage"], first["duration_s"], first["wpm"], first["fillers_per_min"]) == (
+        "0.75",
+        "95.0",
+        "140.0",
+        "1.5",
+    )
+    assert (first["checklist_hit"], first["checklist_total"], first["long_pauses"]) == ("3", "4", "1")
+    assert first["started_at"] == "2025-03-03T09:00:00+00:00"
+    assert second["wpm"] == "171.0"
+    assert (failed["status"], failed["coverage"], failed["error"]) == (
+        "failed",
+        "",
+        "transcription failed: model missing",
+    )
+
+
+def test_never_overwrites_silently(session: SessionRecord, out: Path) -> None:
+    target = out / "session.md"
+    target.write_text("my notes", encoding="utf-8")
+    with pytest.raises(ExportError, match="already exists"):
+        write_markdown(session, target)
+    with pytest.raises(ExportError, match="already exists"):
+        export_csv(session.attempts, target)
+    assert target.read_text(encoding="utf-8") == "my notes"
+    write_markdown(session, target, overwrite=True)
+    assert target.read_text(encoding="utf-8").startswith("# March mock interview")
+    assert [p.name for p in out.iterdir()] == ["session.md"]  # no temporary files left behind
+
+
+def test_bad_targets_are_clear_errors(session: SessionRecord, out: Path) -> None:
+    with pytest.raises(ExportError, match="is a folder"):
+        write_markdown(session, out)
+    with pytest.raises(ExportError, match="does not exist"):
+        write_markdown(session, out / "missing" / "x.md")
+
+
+def test_with_audio_copies_files_beside_the_export(session: SessionRecord, out: Path) -> None:
+    target = write_markdown(session, out / "march.md", with_audio=True)
+    folder = out / "march-audio"
+    names = sorted(p.name for p in folder.iterdir())
+    scored = [a for a in session.attempts if a.status == "scored"]
+    assert names == sorted(a.audio_path.name for a in scored if a.audio_path)
+    md = target.read_text(encoding="utf-8")
+    for name in names:
+        assert f"(<march-audio/{name}>)" in md
+        assert (folder / name).read_bytes() == (scored[0].audio_path.parent / name).read_bytes()
+    # The audio folder is a target too: not replaced silently.
+    (out / "march.md").unlink()
+    with pytest.raises(ExportError, match="march-audio already exists"):
+        write_markdown(session, out / "march.md", with_audio=True)
+    write_markdown(session, out / "march.md", with_audio=True, overwrite=True)
+
+
+def test_all_attempts_of_a_question(repo: HistoryRepository, out: Path) -> None:
+    s = repo.create_session("practice")
+    add_scored(repo, s.id, Q1, "second try", coverage=0.6, started_at=at(8))
+    add_scored(repo, s.id, Q1, "first try", coverage=0.4, started_at=at(1))
+    attempts = repo.list_attempts(question_id=Q1.id)
+    md_path = export_attempts(attempts, out / "q1.md")
+    md = md_path.read_text(encoding="utf-8")
+    assert md.startswith(f"# Q1. {Q1.text}")
+    assert "2 attempt(s) · best coverage 60 % · latest 60 %" in md
+    assert md.index("first try") < md.index("second try")  # oldest first: progress reads downwards
+    csv_path = export_attempts(attempts, out / "q1.csv", fmt="csv")
+    with csv_path.open(newline="", encoding="utf-8") as fh:
+        assert [r["transcript"] for r in csv.DictReader(fh)] == ["second try", "first try"]
+
+
+def _pdf_text(path: Path) -> tuple[int, str]:
+    reader = pypdf.PdfReader(path)
+    text = " ".join(page.extract_text() or "" for page in reader.pages)
+    return len(reader.pages), " ".join(text.split())
+
+
+def test_pdf_contains_question_and_transcript(
+    repo: HistoryRepository, session: SessionRecord, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    from opsprep_voice.ui.pdf_export import export_attempts_pdf, export_pdf
+
+    path = export_pdf(session, out / "session.pdf")
+    assert path.read_bytes().startswith(b"%PDF-")
+    pages, text = _pdf_text(path)
+    assert 1 <= pages <= 3  # three short answers
+    assert "March mock interview" in text
+    assert Q1.text in text
+    assert "I was on call when the database failover hung for 12 minutes" in text
+    assert "tagging *every* resource" in text  # escapes are rendered, not printed
+
+    with pytest.raises(ExportError, match="already exists"):
+        export_pdf(session, path)
+
+    # Many long answers: several numbered A4 pages.
+    long_text = "we rolled back the canary and paged the database team " * 120
+    for day in range(1, 7):
+        add_scored(repo, session.id, Q2, long_text, coverage=0.5, started_at=at(day))
+    many = export_attempts_pdf(
+        repo.list_attempts(question_id=Q2.id), out / "q2.pdf", title="Incident answers"
+    )
+    reader = pypdf.PdfReader(many)
+    assert len(reader.pages) >= 4
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+    last_page = " ".join((reader.pages[-1].extract_text() or "").split())
+    assert last_page.endswith(str(len(reader.pages)))  # Qt prints the page number at the foot
