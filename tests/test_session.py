@@ -1,0 +1,101 @@
+"""The rehearsal state machine: selections, transitions, skipping, re-recording and the summary."""
+
+from __future__ import annotations
+
+import pytest
+
+from opsprep_voice.core.bank import load_bank
+from opsprep_voice.core.session import Phase, RehearsalSession, Selection, SessionStateError, plan_questions
+
+BANK = load_bank()
+
+
+def report(coverage: float) -> dict[str, object]:
+    return {"coverage": coverage, "duration_s": 70.0, "wpm": 140.0, "fillers": {"per_min": 1.5}}
+
+
+def test_selections_pick_the_right_questions() -> None:
+    assert [q.number for q in plan_questions(BANK, Selection("all"))] == list(range(1, 25))
+    five = plan_questions(BANK, Selection("random", count=5, seed=7))
+    assert len(five) == 5 and len({q.id for q in five}) == 5
+    assert five == plan_questions(BANK, Selection("random", count=5, seed=7))  # reproducible with a seed
+    cat = BANK.questions[2].category
+    in_cat = plan_questions(BANK, Selection("category", category=cat))
+    assert in_cat and all(q.category == cat for q in in_cat)
+    assert [q.id for q in plan_questions(BANK, Selection("single", question_id=BANK.questions[4].id))] == [
+        BANK.questions[4].id
+    ]
+    with pytest.raises(ValueError, match="no questions in category"):
+        plan_questions(BANK, Selection("category", category="nonsense"))
+    with pytest.raises(KeyError):
+        plan_questions(BANK, Selection("single", question_id="no-such-question"))
+
+
+def test_full_question_cycle_and_summary() -> None:
+    seen: list[Phase] = []
+    s = RehearsalSession(BANK.questions[:2], "interview")
+    s.subscribe(lambda sess: seen.append(sess.phase))
+    assert not s.answer_visible
+    s.begin_speaking()
+    s.begin_thinking()
+    s.start_recording()
+    s.stop_recording()
+    s.transcription_done(report(0.8))
+    assert s.answer_visible  # interview mode reveals the example answer in review
+    s.next_question()
+    assert s.index == 1 and s.phase is Phase.READY
+    s.next_question()  # skip the last one
+    assert s.phase is Phase.FINISHED
+    assert seen == [
+        Phase.SPEAKING, Phase.THINKING, Phase.RECORDING, Phase.TRANSCRIBING, Phase.REVIEW, Phase.READY,
+        Phase.FINISHED,
+    ]
+    rows = s.summary()
+    assert rows[0]["coverage"] == 0.8 and rows[0]["attempts"] == 1 and not rows[0]["skipped"]
+    assert rows[1]["skipped"] and rows[1]["coverage"] is None
+    assert s.average_coverage() == pytest.approx(0.8)
+
+
+def test_rerecord_keeps_counting_attempts_and_last_score_wins() -> None:
+    s = RehearsalSession(BANK.questions[:1], "study")
+    assert s.answer_visible
+    s.start_recording()
+    s.rerecord()
+    s.start_recording()
+    s.stop_recording()
+    s.transcription_done(report(0.3))
+    s.rerecord()
+    s.start_recording()
+    s.stop_recording()
+    s.transcription_done(report(0.9))
+    assert s.result.attempts == 3
+    assert s.result.report is not None and s.result.report["coverage"] == 0.9
+
+
+def test_impossible_transitions_are_refused() -> None:
+    s = RehearsalSession(BANK.questions[:1])
+    with pytest.raises(SessionStateError, match="cannot stop recording while ready"):
+        s.stop_recording()
+    s.start_recording()
+    with pytest.raises(SessionStateError):
+        s.next_question()  # must stop first
+    with pytest.raises(SessionStateError):
+        s.transcription_done(report(1.0))
+    s.stop_recording()
+    s.transcription_failed()  # e.g. cancelled: back to READY, answer can be recorded again
+    assert s.phase is Phase.READY
+
+
+def test_finish_early_marks_the_rest_skipped() -> None:
+    s = RehearsalSession(BANK.questions[:3])
+    s.start_recording()
+    s.stop_recording()
+    s.transcription_done(report(0.5))
+    s.finish()
+    assert s.phase is Phase.FINISHED
+    assert [r["skipped"] for r in s.summary()] == [False, True, True]
+
+
+def test_empty_session_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        RehearsalSession([])
