@@ -1,0 +1,175 @@
+"""``opsprep-voice history`` / ``export`` end to end, and ``save_cli_attempt`` for ``score --save``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdf
+import pytest
+from history_data import QUESTIONS, add_scored, at, make_report, make_transcript, wav_bytes
+
+from opsprep_voice.cli import CliError, main
+from opsprep_voice.cli.history_cmd import save_cli_attempt
+from opsprep_voice.storage.repository import HistoryRepository
+
+Q1, Q2, Q3 = QUESTIONS
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh OPSPREP_VOICE_HOME holding a history with two sessions."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("OPSPREP_VOICE_HOME", str(home))
+    with HistoryRepository.open_default() as repo:
+        old = repo.create_session("practice", "first week", started_at=at(1))
+        add_scored(repo, old.id, Q1, "spot instances and tagging", coverage=0.5, started_at=at(1), wpm=120.0)
+        repo.end_session(old.id, ended_at=at(1, 13))
+        new = repo.create_session("mock", "second week", started_at=at(8))
+        add_scored(
+            repo, new.id, Q2, "I led the incident bridge", coverage=0.8, started_at=at(8), duration_s=75.0
+        )
+        add_scored(repo, new.id, Q1, "savings plans", coverage=0.9, started_at=at(8, 13))
+    return home
+
+
+def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OPSPREP_VOICE_HOME": str(home), "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "opsprep_voice", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_history_json_via_subprocess(home: Path) -> None:
+    result = _run(home, "history", "--json")
+    assert result.returncode == 0, result.stderr
+    sessions = json.loads(result.stdout)
+    assert [(s["id"], s["mode"]) for s in sessions] == [(2, "mock"), (1, "practice")]
+    assert sessions[1]["ended_at"] == "2025-03-01T13:00:00+00:00"
+    assert sessions[0]["ended_at"] is None
+    first = sessions[0]["attempts"][0]
+    assert {k: first[k] for k in ("question_id", "question_number", "coverage", "duration_s", "status")} == {
+        "question_id": Q2.id,
+        "question_number": 2,
+        "coverage": 0.8,
+        "duration_s": 75.0,
+        "status": "scored",
+    }
+    assert first["transcript"] == "I led the incident bridge"
+    assert first["wpm"] == 140.0
+    assert Path(first["audio_path"]).is_file()
+    assert Path(first["audio_path"]).parent == home / "data" / "audio"
+
+
+def test_history_filters_and_table(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["history", "--json", "--question", Q2.id]) == 0
+    only = json.loads(capsys.readouterr().out)
+    assert [[a["question_id"] for a in s["attempts"]] for s in only] == [[Q2.id]]
+    assert main(["history", "--json", "--question", "1", "--limit", "1"]) == 0
+    limited = json.loads(capsys.readouterr().out)
+    assert [(s["id"], [a["transcript"] for a in s["attempts"]]) for s in limited] == [(2, ["savings plans"])]
+
+    assert main(["history"]) == 0
+    table = capsys.readouterr().out
+    assert table.index("Session 2") < table.index("Session 1")
+    assert "second week" in table and "incident-story" in table and "80 %" in table and "1:15" in table
+
+
+def test_history_of_an_empty_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPSPREP_VOICE_HOME", str(tmp_path / "empty"))
+    assert main(["history", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["history"]) == 0
+    assert "No rehearsals saved yet." in capsys.readouterr().out
+
+
+def test_export_markdown_csv_and_pdf_via_cli(home: Path, tmp_path: Path) -> None:
+    md = tmp_path / "week2.md"
+    result = _run(home, "export", "2", "--format", "md", "-o", str(md), "--with-audio")
+    assert result.returncode == 0, result.stderr
+    assert "Exported session 2 (2 answer(s))" in result.stdout
+    text = md.read_text(encoding="utf-8")
+    assert "# second week" in text and "I led the incident bridge" in text
+    assert len(list((tmp_path / "week2-audio").iterdir())) == 2
+
+    result = _run(home, "export", "1", "-o", str(tmp_path / "week1.csv"))  # format from the suffix
+    assert result.returncode == 0, result.stderr
+    with (tmp_path / "week1.csv").open(newline="", encoding="utf-8") as fh:
+        assert [r["transcript"] for r in csv.DictReader(fh)] == ["spot instances and tagging"]
+
+    pdf = tmp_path / "week2.pdf"
+    result = _run(home, "export", "2", "--format", "pdf", "-o", str(pdf))
+    assert result.returncode == 0, result.stderr
+    text = " ".join(" ".join(p.extract_text() or "" for p in pypdf.PdfReader(pdf).pages).split())
+    assert Q2.text in text and "I led the incident bridge" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["export", "99", "--format", "md", "-o", "{tmp}/x.md"], "no session 99"),
+        (["export", "abc", "--format", "md", "-o", "{tmp}/x.md"], "SESSION_ID must be a number"),
+        (["export", "1", "-o", "{tmp}/x.txt"], "cannot tell the format"),
+        (["export", "1", "--format", "md", "-o", "{tmp}/exists.md"], "already exists"),
+        (["history", "--limit", "0"], "--limit must be 1 or more"),
+    ],
+)
+def test_errors_exit_2_with_one_line(home: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "exists.md").write_text("keep me", encoding="utf-8")
+    result = _run(home, *[a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("opsprep-voice: error: ") and message in lines[0]
+    assert (tmp_path / "exists.md").read_text(encoding="utf-8") == "keep me"
+
+
+def test_force_replaces_an_existing_export(home: Path, tmp_path: Path) -> None:
+    target = tmp_path / "exists.md"
+    target.write_text("old", encoding="utf-8")
+    assert main(["export", "1", "--format", "md", "-o", str(target), "--force"]) == 0
+    assert target.read_text(encoding="utf-8").startswith("# first week")
+
+
+def test_save_cli_attempt_copies_audio_into_a_one_attempt_session(home: Path, tmp_path: Path) -> None:
+    source = tmp_path / "answer.WAV"
+    source.write_bytes(wav_bytes(0.5))
+    report = make_report(Q3, "metrics logs and traces", coverage=0.66, duration_s=0.5)
+    with HistoryRepository.open_default() as repo:
+        record = save_cli_attempt(repo, Q3, report, make_transcript("metrics logs and traces", 0.5), source)
+        session = repo.get_session(record.session_id)
+    assert (session.mode, session.title, len(session.attempts)) == ("cli", "Q3 observability-stack", 1)
+    assert session.ended_at is not None
+    assert (record.status, record.coverage, record.duration_s) == ("scored", 0.66, 0.5)
+    assert record.audio_path == home / "data" / "audio" / f"attempt-{record.id:06d}.wav"
+    assert record.audio_path.read_bytes() == source.read_bytes()
+    assert source.exists()  # the user's file is left where it was
+    assert not list(record.audio_path.parent.glob("*.part"))
+
+
+def test_save_cli_attempt_failure_records_nothing(home: Path, tmp_path: Path) -> None:
+    source = tmp_path / "answer.wav"
+    source.write_bytes(wav_bytes(0.5))
+    with HistoryRepository.open_default() as repo:
+        before_sessions = len(repo.list_sessions())
+        before_files = sorted(repo.audio_dir.iterdir())
+        bad_report = {"coverage": 0.5, "oops": object()}  # not JSON: fails after the audio was copied
+        with pytest.raises(TypeError):
+            save_cli_attempt(repo, Q1, bad_report, None, source)
+        assert len(repo.list_sessions()) == before_sessions
+        assert sorted(repo.audio_dir.iterdir()) == before_files
+        with pytest.raises(CliError, match="audio file not found"):
+            save_cli_attempt(repo, Q1, make_report(Q1, "x", coverage=0.1), None, tmp_path / "nope.wav")
