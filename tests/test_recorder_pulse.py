@@ -58,7 +58,6 @@ def test_record_virtual_mic_matches_played_speech(
     recording, rec_rate = read_wav(result.path)
     assert rec_rate == 16_000
     correlation, lag = align(recording, source)
-    print(f"correlation {correlation:.4f}, lag {lag / rec_rate:.3f} s, recorded {result.duration:.2f} s")
     assert correlation > 0.9, f"recording does not match the source (r={correlation:.3f})"
     assert lag >= 0 and lag + len(source) <= len(recording)
     assert speech_span(recording, rec_rate) == pytest.approx(speech_span(source, rate), abs=0.05)

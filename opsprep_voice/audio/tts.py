@@ -1,19 +1,22 @@
 """Speak the questions: text -> cached WAV via pyttsx3 (espeak-ng on Linux). Playback is the UI's job.
 
-pyttsx3's Linux traps (see docs/NOTES): ``runAndWait()`` returns before the file exists, completion shows
-only in the ``finished-utterance`` callback (on espeak's thread), and espeak is one process-wide
-synthesiser whose callback belongs to the last engine created. So all synthesis runs on ONE dedicated
-worker thread (shared by every :class:`SpeechSynthesizer` in the process) that owns the only engine and
-handles one job at a time: jobs cannot cross-talk. A job waits for the callback *and* for a complete,
-readable WAV, which is written under a temporary name and renamed into the cache, so an interrupted job
-never leaves a half file behind. Results are cached per (text, voice, rate).
+pyttsx3's Linux traps: ``runAndWait()`` returns before the file exists, completion shows only in the
+``finished-utterance`` callback (on espeak's thread), and espeak keeps voice, rate and callback state
+process-wide (measured: a second job on the same engine ignored its new rate). So every synthesis runs
+with a fresh engine in a short child process (~0.5 s), one job at a time on a dedicated worker thread;
+the child waits for the callback, the parent then waits for a complete, readable WAV. Output goes to a
+temporary name and is renamed into the cache, so an interrupted job never leaves a half file. Results are
+cached per (text, voice, rate), so repeated questions are instant. Voices are listed in-process.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -60,7 +63,7 @@ def _wav_complete(path: Path) -> float | None:
 
 
 class _EspeakWorker:
-    """The one thread that owns the pyttsx3 engine; jobs run strictly one after another."""
+    """One worker thread: synthesis jobs run strictly one after another; owns the voice-listing engine."""
 
     _instance: _EspeakWorker | None = None
     _instance_lock = threading.Lock()
@@ -69,11 +72,7 @@ class _EspeakWorker:
         self._driver = driver
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts-worker")
         self._engine: Any = None
-        self._finished = threading.Event()
-        self._errors: list[BaseException] = []
         self._voices: list[Voice] | None = None
-        self._default_voice: Any = None
-        self._default_rate: Any = None
 
     @classmethod
     def shared(cls, driver: str | None = None) -> _EspeakWorker:
@@ -95,20 +94,9 @@ class _EspeakWorker:
             except Exception as exc:  # ImportError, OSError (libespeak missing), RuntimeError
                 log.error("pyttsx3 init failed: %s", exc)
                 raise TTSUnavailableError(f"Speech synthesis is unavailable ({exc}); {INSTALL_HINT}") from exc
-            # espeak settings are process-wide and sticky: remember the defaults to restore per job.
-            self._default_voice = engine.getProperty("voice")
-            self._default_rate = engine.getProperty("rate")
-            engine.connect("finished-utterance", self._on_finished)
-            engine.connect("error", self._on_error)
             self._engine = engine
             log.info("TTS engine ready: %s", engine)
         return self._engine
-
-    def _on_finished(self, name: str | None = None, completed: bool = True, **_: Any) -> None:
-        self._finished.set()
-
-    def _on_error(self, name: str | None = None, exception: BaseException | None = None, **_: Any) -> None:
-        self._errors.append(exception or TTSError("unknown pyttsx3 error"))
 
     def voices(self) -> list[Voice]:
         if self._voices is None:
@@ -127,29 +115,70 @@ class _EspeakWorker:
         return self._voices
 
     def synthesize(self, text: str, target: Path, voice_id: str | None, rate: int | None) -> float:
-        """Write ``text`` to ``target`` (a temporary name) and return the duration once it is complete."""
-        engine = self.engine()
-        self._errors.clear()
-        self._finished.clear()
-        engine.setProperty("voice", voice_id if voice_id is not None else self._default_voice)
-        engine.setProperty("rate", int(rate) if rate is not None else self._default_rate)
-        if self._errors:
-            raise TTSError(f"Cannot use voice {voice_id!r} / rate {rate!r}: {self._errors[0]}")
-        engine.save_to_file(text, str(target))
-        engine.runAndWait()  # returns early on Linux: completion is the callback + a complete file
-        timeout = 15.0 + len(text) / 20.0
-        if not self._finished.wait(timeout):
-            raise TTSError(f"Speech synthesis did not finish within {timeout:.0f} s")
-        if self._errors:
-            raise TTSError(f"Speech synthesis failed: {self._errors[0]}")
+        """Write ``text`` to ``target`` (a temporary name) in a fresh child process; return its duration.
+
+        One engine per job in its own process: espeak keeps voice/rate and callback state process-wide,
+        and measured on pyttsx3 2.99 a second job on the same engine ignored its new rate and sometimes
+        reported completion before writing. A child process also keeps espeak's prints off our stdout.
+        """
+        timeout = 30.0 + len(text) / 20.0
+        args = json.dumps({"text": text, "path": str(target), "voice": voice_id, "rate": rate})
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-c", _CHILD_CODE, args],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise TTSError(f"Speech synthesis did not finish within {timeout:.0f} s") from exc
+        if proc.returncode == _CHILD_UNAVAILABLE:
+            raise TTSUnavailableError(
+                f"Speech synthesis is unavailable ({proc.stderr.strip()}); {INSTALL_HINT}"
+            )
+        if proc.returncode != 0:
+            raise TTSError(f"Speech synthesis failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
         deadline = time.monotonic() + 5.0
-        while True:  # the callback fires after the WAV is closed, but never trust a bare signal
+        while True:  # the child waited for the callback, but never trust a bare signal
             duration = _wav_complete(target)
             if duration is not None:
                 return duration
             if time.monotonic() > deadline:
                 raise TTSError(f"Speech synthesis produced no readable WAV at {target}")
             time.sleep(0.02)
+
+
+_CHILD_UNAVAILABLE = 3
+_CHILD_CODE = r"""
+import json, sys, threading
+job = json.loads(sys.argv[1])
+try:
+    import pyttsx3
+    engine = pyttsx3.init()
+except Exception as exc:
+    print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+    sys.exit(3)
+done = threading.Event()
+errors = []
+def finished(name=None, completed=True, **kw):
+    if completed:
+        done.set()
+engine.connect("finished-utterance", finished)
+engine.connect("error", lambda name=None, exception=None, **kw: errors.append(exception))
+if job["voice"] is not None:
+    engine.setProperty("voice", job["voice"])
+if job["rate"] is not None:
+    engine.setProperty("rate", int(job["rate"]))
+engine.save_to_file(job["text"], job["path"])
+engine.runAndWait()
+if not done.wait(60):
+    print("no finished-utterance callback within 60 s", file=sys.stderr)
+    sys.exit(4)
+if errors:
+    print(f"pyttsx3 error: {errors[0]}", file=sys.stderr)
+    sys.exit(5)
+"""
 
 
 class SpeechSynthesizer:
