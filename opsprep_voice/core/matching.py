@@ -43,7 +43,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
 from opsprep_voice.core.bank import Question
-from opsprep_voice.core.text import Token, stem, tokenize
+from opsprep_voice.core.text import Token, stem, time_of_span, tokenize
 from opsprep_voice.core.transcript import Transcript
 
 logger = logging.getLogger(__name__)
@@ -428,7 +428,7 @@ def _better(a: _Hit | None, b: _Hit | None) -> bool:
 
 def _evidence(hit: _Hit, phrase: str, tokens: Sequence[Token], transcript: Transcript) -> Evidence:
     start, end = tokens[hit.first].start, tokens[hit.last].end
-    times = transcript.time_of_span(start, end) if transcript.has_timings else None
+    times = time_of_span(transcript, start, end)
     return Evidence(
         text=transcript.text[start:end],
         phrase=phrase,

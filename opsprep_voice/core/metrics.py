@@ -12,14 +12,15 @@ Whisper transcripts are a lower bound.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from opsprep_voice.core.text import Token, tokenize
+from opsprep_voice.core.text import Token, time_of_span, tokenize
 from opsprep_voice.core.transcript import Transcript
 
 logger = logging.getLogger(__name__)
@@ -168,8 +169,7 @@ _YOU_KNOW_NOT_AFTER = frozenset(
 _I_MEAN_NOT_BEFORE = frozenset({"that", "to", "it", "what"})
 
 
-@dataclass(frozen=True, slots=True)
-class _W:
+class _W(NamedTuple):
     low: str
     start: int
     end: int
@@ -218,7 +218,7 @@ def find_fillers(transcript: Transcript) -> tuple[Filler, ...]:
         i += 1
     out = []
     for start, end in found:
-        times = transcript.time_of_span(start, end) if transcript.has_timings else None
+        times = time_of_span(transcript, start, end)
         out.append(Filler(text[start:end], start, end, *(times or (None, None))))
     return tuple(out)
 
@@ -313,7 +313,6 @@ _SITUATION = re.compile(
     r"|the situation|the context|background"
     r"|(a|two|three|few|couple of) (years?|months?|weeks?) ago|last (year|month|quarter)|back (in|when)"
     r"|when i (was|joined)|i was working|i joined)\b",
-    re.IGNORECASE,
 )
 _ACTION = re.compile(
     r"\b(i|we) (\w+ )?(led|decided|built|set up|introduced|implemented|created|wrote|organi[sz]ed|started|"
@@ -323,14 +322,12 @@ _ACTION = re.compile(
     r"mentored|coached|handled|used|spun|opened|traced|profiled|found|identified|analy[sz]ed|"
     r"had to|needed to|was responsible|was asked|was tasked|volunteered|stepped)\b"
     r"|\bmy (task|job|role|goal|responsibility) was\b|\b(first|then|next),? (i|we)\b",
-    re.IGNORECASE,
 )
 _RESULT = re.compile(
     r"\b(as a result|the result|results?|outcome|in the end|ended up|end result|afterwards|since then|"
     r"reduced|cut|improved|increased|decreased|dropped|saved|went (from|down|up)|down from|up from|"
     r"shipped|delivered|launched|on time|met the|hit the|resolved|restored|recovered|achieved|lowered|"
     r"halved|doubled|fell|faster|lesson|learned|learnt|takeaway)\b",
-    re.IGNORECASE,
 )
 
 
@@ -340,12 +337,14 @@ def star_check(text: str, tokens: Sequence[Token] | None = None) -> StarCheck:
     The result part runs from the first sentence with a result cue to the end; the result is measurable
     only when a figure (:func:`find_figures`) lies in that part.
     """
-    sentences = [(m.start(), m.group()) for m in _SENTENCE.finditer(text) if m.group().strip()]
-    situation = any(_SITUATION.search(s) for _, s in sentences)
-    action = any(_ACTION.search(s) for _, s in sentences)
+    low = text.lower()
+    situation = _SITUATION.search(low) is not None
+    action = _ACTION.search(low) is not None
     result_start: int | None = None
-    for start, s in sentences:
-        if _RESULT.search(s) and (start > 0 or len(sentences) == 1):
+    sentence_starts = [m.start() for m in _SENTENCE.finditer(low) if m.group().strip()]
+    for m in _RESULT.finditer(low):
+        start = sentence_starts[bisect.bisect_right(sentence_starts, m.start()) - 1] if sentence_starts else 0
+        if start > 0 or len(sentence_starts) == 1:  # the opening sentence sets the scene, it is no result
             result_start = start
             break
     result = result_start is not None

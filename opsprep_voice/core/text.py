@@ -17,21 +17,23 @@ What the tokenizer makes equal (both in transcripts and in checklist phrases, so
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import snowballstemmer
+
+from opsprep_voice.core.transcript import Transcript
 
 logger = logging.getLogger(__name__)
 
 TokenKind = Literal["word", "number", "ordinal", "acronym", "symbol"]
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One normalised token.
 
     ``norm`` is the canonical form (lower-case word, ``"99.9"``, ``"95th"``, ``"p95"``, ``"percent"``);
@@ -60,7 +62,7 @@ def stem(word: str) -> str:
 
 
 # Pieces: numbers (with thousands commas and decimals), words (with inner apostrophes), symbols.
-_PIECE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)*|[%$€£]")
+_PIECE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[%$€£]")
 _LETTER_RUN_GAP = re.compile(r"[\s./]*")
 _ACRONYM_PLURAL = re.compile(r"[A-Z]{2,5}s")  # "SLOs", "RPOs", "VMs": the stemmer would keep the "s"
 
@@ -129,10 +131,13 @@ class _Piece:
 def _pieces(text: str) -> list[_Piece]:
     out: list[_Piece] = []
     prev_end = -1
-    for m in _PIECE.finditer(text):
-        raw = m.group().lower().replace("’", "'")
-        out.append(_Piece(raw, m.start(), m.end(), m.start() == prev_end))
-        prev_end = m.end()
+    low = text.lower().replace("’", "'")
+    if len(low) != len(text):  # a few characters change length when lower-cased: keep spans exact
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text).replace("’", "'")
+    for m in _PIECE.finditer(low):
+        start, end = m.span()
+        out.append(_Piece(m.group(), start, end, start == prev_end))
+        prev_end = end
     return out
 
 
@@ -220,9 +225,44 @@ def _parse_spoken_number(words: list[str], i: int) -> tuple[int, str, bool] | No
     return used, _format_number(total + current), ordinal
 
 
-def _word_token(norm: str, start: int, end: int, kind: TokenKind = "word") -> Token:
-    letters = norm.replace("'", "")
-    return Token(norm, stem(norm) if kind == "word" else norm, letters, start, end, kind)
+@lru_cache(maxsize=65536)
+def _word_forms(norm: str) -> tuple[str, str]:
+    return stem(norm), norm.replace("'", "")
+
+
+def _word_token(norm: str, start: int, end: int) -> Token:
+    key, letters = _word_forms(norm)
+    return Token(norm, key, letters, start, end, "word")
+
+
+def time_of_span(transcript: Transcript, start: int, end: int) -> tuple[float, float] | None:
+    """Like ``Transcript.time_of_span`` but by binary search (fast for long transcripts)."""
+    spans = transcript.word_spans()
+    if not spans:
+        return None
+    ends = _span_ends(transcript)
+    first = bisect.bisect_right(ends, start)
+    if first >= len(spans) or spans[first][0] >= end:
+        return None
+    last = first
+    while last + 1 < len(spans) and spans[last + 1][0] < end:
+        last += 1
+    return transcript.words[first].start, transcript.words[last].end
+
+
+def _span_ends(transcript: Transcript) -> list[int]:
+    key = id(transcript)
+    cached = _ENDS_CACHE.get(key)
+    if cached is not None and cached[0] is transcript:
+        return cached[1]
+    ends = [e for _, e in transcript.word_spans()]
+    if len(_ENDS_CACHE) > 8:
+        _ENDS_CACHE.clear()
+    _ENDS_CACHE[key] = (transcript, ends)
+    return ends
+
+
+_ENDS_CACHE: dict[int, tuple[Transcript, list[int]]] = {}
 
 
 def tokenize(text: str) -> list[Token]:
@@ -272,7 +312,7 @@ def tokenize(text: str) -> list[Token]:
             i += 2
             continue
         # Spelled-out letters: "S L O", "s.l.o.", "A/B" -> one acronym token.
-        if len(w) == 1 and w.isalpha():
+        if len(w) == 1 and w.isalpha() and not p.glued:  # not the "k" of "5k"
             j = i + 1
             while (
                 j < n
