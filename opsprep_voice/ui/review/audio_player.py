@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QAbstractSlider,
     QHBoxLayout,
     QLabel,
-    QSizePolicy,
     QSlider,
     QStyle,
     QToolButton,
@@ -84,7 +83,6 @@ class AudioPlayer(QWidget):
         self.status_label = QLabel(self)
         self.status_label.setAccessibleName("Player status")
         self.status_label.setWordWrap(True)
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.status_label.hide()
 
         row = QHBoxLayout()

@@ -33,6 +33,7 @@ class ReviewColours:
     muted: QColor
     hit_bg: QColor
     hit_fuzzy_bg: QColor
+    missed_bg: QColor
     good: QColor
     bad: QColor
     figure: QColor
@@ -62,6 +63,7 @@ class ReviewColours:
             muted=muted,
             hit_bg=hit_bg,
             hit_fuzzy_bg=hit_fuzzy_bg,
+            missed_bg=mix(base, QColor("#d0453a"), 0.30 if dark else 0.20),
             good=good,
             bad=bad,
             figure=figure,

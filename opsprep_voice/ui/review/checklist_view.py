@@ -1,0 +1,167 @@
+"""The checklist of one answer: each item covered (with what was said and when) or missed (with the example
+answer's wording for it).
+
+A covered item whose evidence has a time shows a small "▶ 0:42" button; clicking it emits
+:attr:`ChecklistView.seekRequested` with that time.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QTextDocumentFragment
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from opsprep_voice.ui.review import report_data as rd
+from opsprep_voice.ui.review.style import ReviewColours, fmt_clock
+
+log = logging.getLogger(__name__)
+
+MATCH_NOTE = {
+    "exact": "",
+    "stem": "another form of “{phrase}”",
+    "fuzzy": "close to “{phrase}” (probably misheard)",
+    "phonetic": "sounds like “{phrase}” (probably misheard)",
+}
+
+
+class ChecklistRow(QFrame):
+    """One checklist item."""
+
+    def __init__(self, entry: rd.ChecklistEntry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entry = entry
+        self.time_button: QToolButton | None = None
+        colours = ReviewColours.from_palette(self.palette())
+        status = "Covered" if entry.hit else "Missed"
+        self.setAccessibleName(f"{status}: {entry.label}")
+
+        self.mark = QLabel("✓" if entry.hit else "✗", self)
+        self.mark.setAccessibleName(status)
+        self.mark.setToolTip(status)
+        mark_font = self.mark.font()
+        mark_font.setBold(True)
+        mark_font.setPointSizeF(mark_font.pointSizeF() * 1.2)
+        self.mark.setFont(mark_font)
+        colour = colours.good if entry.hit else colours.bad
+        self.mark.setStyleSheet(f"color: {colour.name()};")
+        self.mark.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        self.mark.setFixedWidth(self.mark.fontMetrics().horizontalAdvance("✓✓"))
+
+        self._detail_html = self.detail_html(entry, colours)
+        weight = "font-weight:600;" if entry.hit else ""
+        self.text = QLabel(
+            f'<div style="{weight}">{html.escape(entry.label)}</div>'
+            f'<div style="margin-top:2px;">{self._detail_html}</div>',
+            self,
+        )
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setAccessibleName(f"{entry.label}. {self.detail_text()}")
+        if entry.weight != 1.0:
+            self.text.setToolTip(f"Weight {entry.weight:g} in the coverage score")
+
+        row = QHBoxLayout(self)
+        row.setContentsMargins(2, 5, 2, 5)
+        row.setSpacing(6)
+        row.addWidget(self.mark, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.text, 1)
+
+        ev = entry.evidence
+        if entry.hit and ev is not None and ev.start is not None:
+            button = QToolButton(self)
+            button.setText(f"▶ {fmt_clock(ev.start)}")
+            button.setAutoRaise(True)
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.setToolTip(f"Play from {fmt_clock(ev.start)}, where you said it")
+            button.setAccessibleName(f"Play from {fmt_clock(ev.start)}: {entry.label}")
+            button.setProperty("seconds", ev.start)
+            row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+            self.time_button = button
+
+    @staticmethod
+    def detail_html(entry: rd.ChecklistEntry, colours: ReviewColours) -> str:
+        muted = colours.muted.name()
+        ev = entry.evidence
+        if entry.hit and ev is not None:
+            said = html.escape(ev.text or ev.phrase)
+            note = MATCH_NOTE.get(ev.match, "").format(phrase=html.escape(ev.phrase))
+            extra = f' <span style="color:{muted};">— {note}</span>' if note else ""
+            return f"You said “{said}”{extra}"
+        if entry.hit:
+            return f'<span style="color:{muted};">Covered.</span>'
+        if entry.example:
+            example = html.escape(entry.example)
+            return f'<span style="color:{muted};">Example answer: </span><i>“{example}”</i>'
+        return f'<span style="color:{muted};">Not mentioned.</span>'
+
+    def detail_text(self) -> str:
+        """The detail line as plain text."""
+        return QTextDocumentFragment.fromHtml(self._detail_html).toPlainText()
+
+
+class ChecklistView(QWidget):
+    """All checklist items of one report. ``set_report(report)``; ``seekRequested(seconds)``."""
+
+    seekRequested = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Checklist")
+        self._report: rd.Report | None = None
+        self._rows: list[ChecklistRow] = []
+        self.heading = QLabel("Checklist", self)
+        font = self.heading.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.heading.setFont(font)
+        self.heading.setAccessibleName("Checklist heading")
+        self._rows_box = QVBoxLayout()
+        self._rows_box.setContentsMargins(0, 0, 0, 0)
+        self._rows_box.setSpacing(0)
+        self.empty = QLabel("No checklist for this answer.", self)
+        self.empty.setAccessibleName("No checklist")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.heading)
+        layout.addLayout(self._rows_box)
+        layout.addWidget(self.empty)
+
+    def set_report(self, report: rd.Report | None) -> None:
+        self._report = report
+        for row in self._rows:
+            self._rows_box.removeWidget(row)
+            row.deleteLater()
+        self._rows = []
+        entries = rd.checklist(report) if report is not None else []
+        hits = sum(1 for e in entries if e.hit)
+        self.heading.setText(f"Checklist — {hits} of {len(entries)} covered" if entries else "Checklist")
+        self.empty.setVisible(not entries)
+        for entry in entries:
+            row = ChecklistRow(entry, self)
+            if row.time_button is not None:
+                seconds = float(row.time_button.property("seconds"))
+                row.time_button.clicked.connect(lambda _=False, s=seconds: self.seekRequested.emit(s))
+            self._rows_box.addWidget(row)
+            self._rows.append(row)
+
+    def clear(self) -> None:
+        self.set_report(None)
+
+    def rows(self) -> list[ChecklistRow]:
+        return list(self._rows)
+
+    def row(self, item_id: str) -> ChecklistRow:
+        for row in self._rows:
+            if row.entry.id == item_id:
+                return row
+        raise KeyError(item_id)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._report is not None:
+            self.set_report(self._report)
