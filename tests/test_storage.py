@@ -279,3 +279,14 @@ def test_default_location_follows_opsprep_voice_home(tmp_path: Path, monkeypatch
     assert default_db_path() == tmp_path / "data" / "history.sqlite3"
     with HistoryRepository.open_default() as r:
         assert r.audio_dir == tmp_path / "data" / "audio"
+
+
+def test_light_lists_leave_out_only_the_json(repo: HistoryRepository) -> None:
+    s = repo.create_session("practice")
+    full = add_scored(repo, s.id, Q1, "spot instances", coverage=0.5)
+    (light,) = repo.list_attempts(with_json=False)
+    assert (light.report, light.transcript) == (None, None)
+    assert full.report is not None
+    assert repo.list_sessions(with_json=False)[0].attempts == [light]
+    light.report, light.transcript = full.report, full.transcript
+    assert light == full

@@ -141,7 +141,7 @@ def run_history(args: argparse.Namespace) -> int:
             question_id = ref
     with _open_repo() as repo:
         sessions = repo.list_sessions(
-            limit=args.limit, question_id=question_id, question_number=question_number
+            limit=args.limit, question_id=question_id, question_number=question_number, with_json=False
         )
     if args.json:
         print(json.dumps([_session_json(s) for s in sessions], indent=2, ensure_ascii=False))

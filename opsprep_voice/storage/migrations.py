@@ -62,10 +62,7 @@ CREATE TABLE attempts_v2 (
     status           TEXT NOT NULL
                      CHECK (status IN ('recording', 'recorded', 'scored', 'failed', 'interrupted')),
     audio_path       TEXT,
-    transcript_json  TEXT,
-    report_json      TEXT,
     error            TEXT,
-    transcript_text  TEXT NOT NULL DEFAULT '',
     coverage         REAL,
     duration_s       REAL,
     wpm              REAL,
@@ -73,7 +70,11 @@ CREATE TABLE attempts_v2 (
     word_count       INTEGER,
     engine           TEXT,
     model            TEXT,
-    recorder         TEXT
+    recorder         TEXT,
+    transcript_text  TEXT NOT NULL DEFAULT '',
+    -- The big JSON last: filters and lists read the columns above without walking overflow pages.
+    transcript_json  TEXT,
+    report_json      TEXT
 );
 INSERT INTO attempts_v2 (
     id, session_id, question_id, question_number, category, question_text, started_at, ended_at, status,

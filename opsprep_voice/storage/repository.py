@@ -215,6 +215,14 @@ _ATTEMPT_COLUMNS = (
     "audio_path, transcript_json, report_json, error, transcript_text, coverage, duration_s, wpm, "
     "fillers_per_min, word_count, engine, model, recorder"
 )
+#: Without the two JSON documents (tens of kB each with word timings): for lists and tables.
+_ATTEMPT_COLUMNS_LIGHT = _ATTEMPT_COLUMNS.replace(
+    "transcript_json, report_json", "NULL AS transcript_json, NULL AS report_json"
+)
+
+
+def _columns(with_json: bool) -> str:
+    return _ATTEMPT_COLUMNS if with_json else _ATTEMPT_COLUMNS_LIGHT
 
 
 # --------------------------------------------------------------------------- repository
@@ -287,11 +295,18 @@ class HistoryRepository:
         return session
 
     def list_sessions(
-        self, *, limit: int | None = None, question_id: str | None = None, question_number: int | None = None
+        self,
+        *,
+        limit: int | None = None,
+        question_id: str | None = None,
+        question_number: int | None = None,
+        with_json: bool = True,
     ) -> list[SessionRecord]:
         """Sessions newest first, each with its attempts in the order they were answered.
 
         With ``question_id``/``question_number`` only sessions with such attempts, and only those attempts.
+        ``with_json=False`` leaves each attempt's ``transcript`` and ``report`` dicts out (``None``; the
+        columns, ``transcript_text`` included, are all there): much faster for long lists.
         """
         where: list[str] = []
         params: list[Any] = []
@@ -317,7 +332,7 @@ class HistoryRepository:
                 return []
             by_id = {s.id: s for s in sessions}
             ids_sql = session_sql.replace("SELECT *", "SELECT id", 1)
-            sql = f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE session_id IN ({ids_sql})"
+            sql = f"SELECT {_columns(with_json)} FROM attempts WHERE session_id IN ({ids_sql})"
             if attempt_filter:
                 sql += f" AND {attempt_filter}"
             sql += " ORDER BY started_at, id"
@@ -463,11 +478,13 @@ class HistoryRepository:
         *,
         status: Status | Sequence[Status] | None = None,
         session_id: int | None = None,
+        with_json: bool = True,
     ) -> list[AttemptRecord]:
         """Attempts newest first, filtered.
 
         ``since`` is inclusive, ``until`` exclusive for a datetime; a date means that whole local day.
         ``text`` finds the words in the transcript, ignoring case (ASCII letters).
+        ``with_json=False``: see :meth:`list_sessions`.
         """
         where: list[str] = []
         params: list[Any] = []
@@ -493,7 +510,7 @@ class HistoryRepository:
         if session_id is not None:
             where.append("session_id = ?")
             params.append(session_id)
-        sql = f"SELECT {_ATTEMPT_COLUMNS} FROM attempts"
+        sql = f"SELECT {_columns(with_json)} FROM attempts"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY started_at DESC, id DESC"
