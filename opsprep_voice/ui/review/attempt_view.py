@@ -302,8 +302,11 @@ class AttemptView(QWidget):
         self.coverage_bar.setValue(round(value * 100))
         missed = len(entries) - hits
         verdict = (
-            "Strong coverage." if value >= 0.7 else "Some key points are missing." if value >= 0.4 else
-            "Most key points are missing."
+            "Strong coverage."
+            if value >= 0.7
+            else "Some key points are missing."
+            if value >= 0.4
+            else "Most key points are missing."
         )
         self.coverage_detail.setText(
             f"<b>Coverage</b> — {hits} of {len(entries)} checklist points covered"

@@ -33,7 +33,6 @@ DEMO_ANSWER = (
 PAUSES_S = (2.4, 3.1)  # the two "‖" marks in DEMO_ANSWER
 
 
-
 def demo_words() -> tuple[list[Word], float]:
     """Words of :data:`DEMO_ANSWER` with plausible timings, and the recording's duration."""
     words: list[Word] = []

@@ -136,8 +136,10 @@ class MetricsPanel(QWidget):
         band = str(report.get("wpm_band") or "")
         if wpm is not None:
             shown = good(band) if band == "comfortable" else warn(band) if band else ""
-            out["pace"] = f"{wpm:.0f} words/min" + (f" · {shown}" if shown else "") + muted(
-                f" (comfortable is {COMFORTABLE_WPM})"
+            out["pace"] = (
+                f"{wpm:.0f} words/min"
+                + (f" · {shown}" if shown else "")
+                + muted(f" (comfortable is {COMFORTABLE_WPM})")
             )
 
         raw_fillers = report.get("fillers")
@@ -168,8 +170,10 @@ class MetricsPanel(QWidget):
 
         first = rd.number(report, "time_to_first_word_s")
         if first is not None:
-            out["first_word"] = f"{first:.1f} s" if first <= 5 else warn(f"{first:.1f} s") + muted(
-                " — a short 'Let me think' buys time without silence"
+            out["first_word"] = (
+                f"{first:.1f} s"
+                if first <= 5
+                else warn(f"{first:.1f} s") + muted(" — a short 'Let me think' buys time without silence")
             )
 
         if "figures_mentioned" in report:

@@ -51,7 +51,7 @@ class ReviewColours:
         # Tinted backgrounds: a little of the hue over Base keeps Text readable on top (contrast > 7:1 in the
         # default light and dark palettes).
         hit_bg = mix(base, green, 0.40 if dark else 0.28)
-        hit_fuzzy_bg = mix(base, amber, 0.35 if dark else 0.30)
+        hit_fuzzy_bg = mix(base, amber, 0.28 if dark else 0.30)
         muted = mix(text, base, 0.45)
         good = QColor("#5fd07f") if dark else QColor("#1a7a36")
         bad = QColor("#ff7b72") if dark else QColor("#b3261e")

@@ -449,4 +449,3 @@ class TranscriptView(QWidget):
         self._layout = layout
         layout.doc_spans = [(self.doc_pos(w.char_start), self.doc_pos(w.char_end, end=True)) for w in words]
         self.edit.moveCursor(QTextCursor.MoveOperation.Start)
-

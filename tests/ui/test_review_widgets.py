@@ -1,0 +1,345 @@
+"""Review widgets: transcript marks and seeking, player edge cases, checklist, metrics, AttemptView wiring."""
+
+from __future__ import annotations
+
+import copy
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor, QFont, QPalette
+from pytestqt.qtbot import QtBot
+
+from opsprep_voice.core.bank import Question
+from opsprep_voice.ui.review.attempt_view import AttemptView
+from opsprep_voice.ui.review.audio_player import AudioPlayer
+from opsprep_voice.ui.review.checklist_view import ChecklistView
+from opsprep_voice.ui.review.demo import demo_attempt
+from opsprep_voice.ui.review.metrics_panel import MetricsPanel
+from opsprep_voice.ui.review.style import ReviewColours, contrast_ratio
+from opsprep_voice.ui.review.transcript_view import TranscriptView
+
+
+@pytest.fixture(scope="module")
+def demo() -> tuple[Question, dict[str, Any]]:
+    return demo_attempt()
+
+
+@pytest.fixture
+def report(demo: tuple[Question, dict[str, Any]]) -> dict[str, Any]:
+    return copy.deepcopy(demo[1])
+
+
+def write_wav(path: Path, seconds: float, rate: int = 16_000) -> Path:
+    t = np.arange(int(seconds * rate)) / rate
+    samples = (np.sin(2 * np.pi * 220 * t) * 3000).astype(np.int16)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.tobytes())
+    return path
+
+
+def make_view(qtbot: QtBot, report: dict[str, Any]) -> TranscriptView:
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.resize(700, 420)
+    view.set_report(report)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+# ------------------------------------------------------------------------------------------ transcript
+
+
+def test_checklist_hits_highlighted_at_their_spans(qtbot: QtBot, report: dict[str, Any]) -> None:
+    view = make_view(qtbot, report)
+    colours = ReviewColours.from_palette(view.palette())
+    hits = [c for c in report["checklist"] if c["hit"]]
+    assert hits, "the demo answer should hit some items"
+    for item in hits:
+        ev = item["evidence"]
+        expected = colours.hit_fuzzy_bg if ev["match"] in ("fuzzy", "phonetic") else colours.hit_bg
+        for offset in (ev["char_start"], ev["char_end"] - 1):
+            fmt = view.char_format_at(offset)
+            assert fmt.background().color() == expected, (item["id"], offset)
+        assert item["label"] in view.tooltip_at(ev["char_start"])
+    # The word right before the first hit is not highlighted.
+    first = min(c["evidence"]["char_start"] for c in hits)
+    assert view.char_format_at(first - 2).background().style() == Qt.BrushStyle.NoBrush
+
+
+def test_approximate_match_uses_its_own_colour_and_says_how(qtbot: QtBot, report: dict[str, Any]) -> None:
+    view = make_view(qtbot, report)
+    fuzzy = [c for c in report["checklist"] if c["hit"] and c["evidence"]["match"] in ("fuzzy", "phonetic")]
+    assert fuzzy, "the demo answer has a misheard term"
+    start = fuzzy[0]["evidence"]["char_start"]
+    amber = ReviewColours.from_palette(view.palette()).hit_fuzzy_bg
+    assert view.char_format_at(start).background().color() == amber
+    assert "misheard" in view.tooltip_at(start)
+
+
+def test_fillers_struck_figures_bold_pauses_inline(qtbot: QtBot, report: dict[str, Any]) -> None:
+    view = make_view(qtbot, report)
+    for filler in report["fillers"]["items"]:
+        assert view.char_format_at(filler["char_start"]).fontStrikeOut(), filler
+    plain = report["words"][0]["word"]
+    assert not view.char_format_at(0).fontStrikeOut(), plain
+    for figure in report["figures_mentioned"]:
+        assert view.char_format_at(figure["char_start"]).fontWeight() == QFont.Weight.Bold
+    markers = view.pause_markers()
+    assert len(markers) == len(report["long_pauses"]) == 2
+    assert markers[0].replace("\u00a0", " ").endswith(f"{report['long_pauses'][0]['duration']:.1f} s")
+    # The marker sits between the words around the pause, not inside one.
+    text = view.plain_text()
+    before_pause = next(w for w in report["words"] if w["end"] <= report["long_pauses"][0]["start"] + 1e-6)
+    assert text.index(markers[0]) > text.index(before_pause["word"])
+
+
+def test_marks_still_line_up_after_pause_markers(qtbot: QtBot, report: dict[str, Any]) -> None:
+    view = make_view(qtbot, report)
+    text = view.plain_text()
+    for i, word in enumerate(report["words"]):
+        start, end = view.word_doc_span(i)
+        assert text[start:end] == word["word"]
+
+
+def test_click_a_word_emits_its_start(qtbot: QtBot, report: dict[str, Any]) -> None:
+    view = make_view(qtbot, report)
+    index = 30
+    start, _ = view.word_doc_span(index)
+    cursor = view.edit.textCursor()
+    cursor.setPosition(start + 1)
+    point = view.edit.cursorRect(cursor).center()
+    with qtbot.waitSignal(view.wordClicked, timeout=2000) as blocker:
+        qtbot.mouseClick(view.edit.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert blocker.args == [pytest.approx(report["words"][index]["start"])]
+
+
+def test_click_on_empty_space_emits_nothing(qtbot: QtBot, report: dict[str, Any]) -> None:
+    view = make_view(qtbot, report)
+    bottom = QPoint(20, view.edit.viewport().height() - 5)
+    with qtbot.assertNotEmitted(view.wordClicked, wait=100):
+        qtbot.mouseClick(view.edit.viewport(), Qt.MouseButton.LeftButton, pos=bottom)
+
+
+def test_set_current_time_highlights_the_right_word(qtbot: QtBot, report: dict[str, Any]) -> None:
+    view = make_view(qtbot, report)
+    words = report["words"]
+    view.set_current_time(words[12]["start"] + 0.01)
+    assert view.current_word_index() == 12
+    selections = view.edit.extraSelections()
+    assert len(selections) == 1
+    assert selections[0].cursor.selectedText() == words[12]["word"]
+    # Between words (in a pause) the previous word stays current; before the first word, none.
+    view.set_current_time((words[12]["end"] + words[13]["start"]) / 2)
+    assert view.current_word_index() == 12
+    view.set_current_time(0.0)
+    assert view.current_word_index() is None
+    assert view.edit.extraSelections() == []
+
+
+def test_set_current_time_is_cheap(qtbot: QtBot, report: dict[str, Any]) -> None:
+    import time
+
+    view = make_view(qtbot, report)
+    duration = report["duration_s"]
+    started = time.perf_counter()
+    for i in range(300):  # ten seconds of 30 Hz updates
+        view.set_current_time(duration * i / 300)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_text_without_timings_still_marked_and_not_clickable(qtbot: QtBot, report: dict[str, Any]) -> None:
+    report["words"] = []
+    report["long_pauses"] = []
+    view = make_view(qtbot, report)
+    assert not view.has_timings
+    assert view.plain_text() == report["transcript"]
+    hit = next(c for c in report["checklist"] if c["hit"])
+    assert view.char_format_at(hit["evidence"]["char_start"]).background().style() != Qt.BrushStyle.NoBrush
+
+
+def test_colours_keep_contrast_in_light_and_dark_palettes() -> None:
+    light = QPalette()
+    light.setColor(QPalette.ColorRole.Base, QColor("#ffffff"))
+    light.setColor(QPalette.ColorRole.Text, QColor("#000000"))
+    dark = QPalette()
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e6e6e6"))
+    for palette in (light, dark):
+        c = ReviewColours.from_palette(palette)
+        for background in (c.hit_bg, c.hit_fuzzy_bg, c.missed_bg, c.pause_bg):
+            assert contrast_ratio(c.text, background) >= 7.0
+        assert contrast_ratio(c.figure, c.base) >= 4.5
+        assert contrast_ratio(c.good, c.base) >= 4.5
+        assert contrast_ratio(c.bad, c.base) >= 4.5
+        assert contrast_ratio(c.muted, c.base) >= 3.0
+
+
+# ------------------------------------------------------------------------------------------ player
+
+
+def test_player_missing_file_disabled_with_reason(qtbot: QtBot, tmp_path: Path) -> None:
+    player = AudioPlayer()
+    qtbot.addWidget(player)
+    assert not player.load(tmp_path / "gone.wav")
+    assert not player.available
+    assert not player.play_button.isEnabled()
+    assert "not found" in player.status_text()
+    player.seek(3.0)  # no crash, nothing emitted
+    player.play()
+    assert not player.is_playing()
+
+
+def test_player_unplayable_file_disabled(qtbot: QtBot, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"definitely not audio" * 50)
+    player = AudioPlayer()
+    qtbot.addWidget(player)
+    with qtbot.waitSignal(player.availabilityChanged, timeout=5000, check_params_cb=lambda ok: not ok):
+        player.load(bad)
+    assert not player.play_button.isEnabled()
+    assert "Cannot play" in player.status_text()
+
+
+def test_player_loads_and_seeks(qtbot: QtBot, tmp_path: Path) -> None:
+    path = write_wav(tmp_path / "a.wav", 2.0)
+    player = AudioPlayer()
+    qtbot.addWidget(player)
+    assert player.load(path)
+    qtbot.waitUntil(lambda: player.duration() > 1.9, timeout=5000)
+    assert player.play_button.isEnabled()
+    with qtbot.waitSignal(player.positionChanged, timeout=2000) as blocker:
+        player.seek(1.25)
+    assert blocker.args == [pytest.approx(1.25)]
+    assert player.time_label.text().startswith("0:01")
+
+
+def test_player_no_recording(qtbot: QtBot) -> None:
+    player = AudioPlayer()
+    qtbot.addWidget(player)
+    assert not player.load(None)
+    assert "No recording" in player.status_text()
+
+
+# ---------------------------------------------------------------------------------- checklist, metrics
+
+
+def test_checklist_shows_example_wording_for_misses(qtbot: QtBot, report: dict[str, Any]) -> None:
+    view = ChecklistView()
+    qtbot.addWidget(view)
+    view.set_report(report)
+    missed = [c for c in report["checklist"] if not c["hit"]]
+    assert len(missed) == 2
+    for item in missed:
+        row = view.row(item["id"])
+        assert item["example"] in row.detail_text()
+        assert row.time_button is None
+        assert row.accessibleName().startswith("Missed")
+    hits = [c for c in report["checklist"] if c["hit"]]
+    assert f"{len(hits)} of {len(report['checklist'])}" in view.heading.text()
+
+
+def test_checklist_hit_shows_evidence_and_seeks(qtbot: QtBot, report: dict[str, Any]) -> None:
+    view = ChecklistView()
+    qtbot.addWidget(view)
+    view.set_report(report)
+    item = next(c for c in report["checklist"] if c["id"] == "update-cadence")
+    row = view.row("update-cadence")
+    assert item["evidence"]["text"] in row.detail_text()
+    assert row.time_button is not None
+    with qtbot.waitSignal(view.seekRequested, timeout=1000) as blocker:
+        qtbot.mouseClick(row.time_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [pytest.approx(item["evidence"]["start"])]
+
+
+def test_metrics_panel_values(qtbot: QtBot, report: dict[str, Any]) -> None:
+    panel = MetricsPanel()
+    qtbot.addWidget(panel)
+    panel.set_report(report)
+    assert f"{report['wpm']:.0f} words/min" in panel.value_text("pace")
+    assert report["wpm_band"] in panel.value_text("pace")
+    assert f"{report['fillers']['per_min']:.1f} per minute" in panel.value_text("fillers")
+    assert "2 · longest" in panel.value_text("pauses")
+    assert "30 percent" in panel.value_text("figures")
+    assert "2:30 target" in panel.value_text("length")
+    assert panel.is_row_visible("star") and "Situation" in panel.value_text("star")
+    report["star"] = None
+    panel.set_report(report)
+    assert not panel.is_row_visible("star")
+
+
+# ------------------------------------------------------------------------------------------ attempt view
+
+
+def test_attempt_view_wires_player_and_transcript(
+    qtbot: QtBot, demo: tuple[Question, dict[str, Any]], report: dict[str, Any], tmp_path: Path
+) -> None:
+    question = demo[0]
+    wav = write_wav(tmp_path / "answer.wav", report["duration_s"])
+    view = AttemptView()
+    qtbot.addWidget(view)
+    view.resize(1280, 800)
+    view.show_attempt(question, report, wav)
+    view.show()
+    assert question.text in view.question_label.text()
+    assert f"{report['coverage']:.0%}" == view.coverage_label.text()
+    qtbot.waitUntil(lambda: view.player.duration() > 1, timeout=5000)
+
+    # A checklist time plays from there, and the transcript follows the player.
+    row = view.checklist.row("customer-comms")
+    assert row.time_button is not None
+    qtbot.mouseClick(row.time_button, Qt.MouseButton.LeftButton)
+    target = next(c for c in report["checklist"] if c["id"] == "customer-comms")["evidence"]["start"]
+    index = max(i for i, w in enumerate(report["words"]) if w["start"] <= target + 1e-6)
+    qtbot.waitUntil(lambda: (view.transcript.current_word_index() or 0) >= index, timeout=5000)
+    view.player.pause()
+
+    # Clicking a word seeks the player.
+    word = 5
+    start, _ = view.transcript.word_doc_span(word)
+    cursor = view.transcript.edit.textCursor()
+    cursor.setPosition(start + 1)
+    with qtbot.waitSignal(view.player.positionChanged, timeout=2000):
+        qtbot.mouseClick(
+            view.transcript.edit.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=view.transcript.edit.cursorRect(cursor).center(),
+        )
+    qtbot.waitUntil(lambda: abs(view.player.position() - report["words"][word]["start"]) < 0.6, timeout=3000)
+    view.player.pause()
+
+
+def test_attempt_view_missing_audio_and_clear(
+    qtbot: QtBot, demo: tuple[Question, dict[str, Any]], report: dict[str, Any], tmp_path: Path
+) -> None:
+    view = AttemptView()
+    qtbot.addWidget(view)
+    view.show_attempt(demo[0], report, tmp_path / "missing.wav")
+    assert not view.player.available
+    assert "not found" in view.player.status_text()
+    assert view.transcript.word_count == len(report["words"])
+    view.clear()
+    assert view.stack.currentIndex() == 0
+    assert view.report is None
+
+
+def test_example_answer_toggle_marks_missed_wording(
+    qtbot: QtBot, demo: tuple[Question, dict[str, Any]], report: dict[str, Any]
+) -> None:
+    view = AttemptView()
+    qtbot.addWidget(view)
+    view.show_attempt(demo[0], report, None)
+    view.show()
+    assert not view.is_example_visible()
+    qtbot.mouseClick(view.example_button, Qt.MouseButton.LeftButton)
+    assert view.is_example_visible()
+    html = view.example_panel.browser.toHtml()
+    assert "text-decoration:" in html and "underline" in html
+    assert "a pre-flight config validation" in view.example_panel.browser.toPlainText()
