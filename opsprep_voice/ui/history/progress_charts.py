@@ -1,0 +1,198 @@
+"""Progress over time: coverage, pace, fillers per minute and length of scored answers, for one question or
+all of them, as four QtCharts line charts fed by ``repository.progress(question_id | None)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCharts import QChart, QChartView, QDateTimeAxis, QLineSeries, QValueAxis
+from PySide6.QtCore import QDateTime, QEvent, QMargins, Qt
+from PySide6.QtGui import QBrush, QPainter, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from opsprep_voice.core.bank import QuestionBank
+from opsprep_voice.storage.repository import HistoryRepository, ProgressPoint
+from opsprep_voice.ui.review.style import ReviewColours, is_dark
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSpec:
+    key: str
+    title: str
+    value: Callable[[ProgressPoint], float | None]
+    label_format: str
+    minimum: float | None = 0.0
+    maximum: float | None = None
+
+
+SPECS: tuple[ChartSpec, ...] = (
+    ChartSpec(
+        "coverage", "Coverage (%)", lambda p: None if p.coverage is None else p.coverage * 100, "%.0f", 0, 100
+    ),
+    ChartSpec("wpm", "Pace (words per minute)", lambda p: p.wpm, "%.0f"),
+    ChartSpec("fillers_per_min", "Fillers per minute", lambda p: p.fillers_per_min, "%.1f"),
+    ChartSpec("duration_s", "Length (seconds)", lambda p: p.duration_s, "%.0f"),
+)
+
+
+class ProgressCharts(QWidget):
+    """Four charts for the chosen question (or all). ``refresh()`` re-reads the repository."""
+
+    def __init__(
+        self, repository: HistoryRepository, bank: QuestionBank, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Progress charts")
+        self._repository = repository
+        self._bank = bank
+        self._points: list[ProgressPoint] = []
+
+        self.question_combo = QComboBox(self)
+        self.question_combo.setAccessibleName("Question for the progress charts")
+        self.question_combo.setToolTip("Chart one question's attempts, or all answers together")
+        self.question_combo.addItem("All questions", None)
+        for q in bank:
+            short = q.text if len(q.text) <= 70 else q.text[:67] + "…"
+            self.question_combo.addItem(f"Q{q.number} · {short}", q.id)
+        self.question_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.summary = QLabel(self)
+        self.summary.setAccessibleName("Progress summary")
+
+        self.views: dict[str, QChartView] = {}
+        self.series: dict[str, QLineSeries] = {}
+        grid_widget = QWidget(self)
+        grid = QGridLayout(grid_widget)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for i, spec in enumerate(SPECS):
+            chart = QChart()
+            chart.setTitle(spec.title)
+            chart.legend().hide()
+            chart.setMargins(QMargins(4, 4, 4, 4))
+            series = QLineSeries()
+            series.setName(spec.title)
+            series.setPointsVisible(True)
+            chart.addSeries(series)
+            x_axis = QDateTimeAxis()
+            x_axis.setFormat("d MMM")
+            x_axis.setTickCount(5)
+            y_axis = QValueAxis()
+            y_axis.setLabelFormat(spec.label_format)
+            chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
+            chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+            series.attachAxis(x_axis)
+            series.attachAxis(y_axis)
+            view = QChartView(chart, grid_widget)
+            view.setRenderHint(QPainter.RenderHint.Antialiasing)
+            view.setAccessibleName(f"Chart: {spec.title}")
+            view.setMinimumSize(260, 180)
+            grid.addWidget(view, i // 2, i % 2)
+            self.views[spec.key] = view
+            self.series[spec.key] = series
+
+        self.empty = QLabel(
+            "No scored answers yet for this choice. Rehearse a question to see progress here.", self
+        )
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setAccessibleName("No progress yet")
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(grid_widget)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Show:", self))
+        top.addWidget(self.question_combo, 1)
+        top.addWidget(self.summary)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+        self._apply_theme()
+        self.refresh()
+
+    # ----------------------------------------------------------------------------------------- public API
+    def set_question(self, question_id: str | None) -> None:
+        index = self.question_combo.findData(question_id)
+        self.question_combo.setCurrentIndex(max(0, index))
+
+    def question_id(self) -> str | None:
+        data = self.question_combo.currentData()
+        return str(data) if data else None
+
+    def point_count(self, key: str) -> int:
+        return int(self.series[key].count())
+
+    def refresh(self) -> None:
+        try:
+            self._points = self._repository.progress(self.question_id())
+        except Exception:
+            log.exception("could not read progress")
+            self._points = []
+        for spec in SPECS:
+            self._fill(spec)
+        self.stack.setCurrentIndex(1 if self._points else 0)
+        n = len(self._points)
+        self.summary.setText(f"{n} scored answer{'s' if n != 1 else ''}" if n else "")
+
+    # ------------------------------------------------------------------------------------------- internals
+    def _fill(self, spec: ChartSpec) -> None:
+        series = self.series[spec.key]
+        chart = series.chart()
+        values: list[tuple[float, float]] = []
+        for p in self._points:
+            v = spec.value(p)
+            if v is not None:
+                values.append((p.started_at.timestamp() * 1000.0, float(v)))
+        series.clear()
+        for x, y in values:
+            series.append(x, y)
+        x_axis, y_axis = chart.axes(Qt.Orientation.Horizontal)[0], chart.axes(Qt.Orientation.Vertical)[0]
+        if values:
+            xs = [x for x, _ in values]
+            ys = [y for _, y in values]
+            first = QDateTime.fromMSecsSinceEpoch(int(min(xs))).date()
+            last = QDateTime.fromMSecsSinceEpoch(int(max(xs))).date()
+            days = max(1, first.daysTo(last) + 1)  # whole local days, so ticks fall on midnights
+            assert isinstance(x_axis, QDateTimeAxis)
+            x_axis.setRange(QDateTime(first.startOfDay()), QDateTime(last.addDays(1).startOfDay()))
+            x_axis.setTickCount(days + 1 if days <= 8 else 6)
+            x_axis.setFormat("d MMM" if days > 1 else "d MMM HH:mm")
+            y_lo = spec.minimum if spec.minimum is not None else min(ys)
+            y_hi = spec.maximum if spec.maximum is not None else max(max(ys) * 1.15, y_lo + 1)
+            y_axis.setRange(y_lo, y_hi)
+            if isinstance(y_axis, QValueAxis) and spec.maximum is None:
+                y_axis.applyNiceNumbers()
+        self.views[spec.key].setToolTip(f"{spec.title}: {len(values)} point(s)")
+
+    def _apply_theme(self) -> None:
+        colours = ReviewColours.from_palette(self.palette())
+        theme = (
+            QChart.ChartTheme.ChartThemeDark if is_dark(self.palette()) else QChart.ChartTheme.ChartThemeLight
+        )
+        for spec in SPECS:
+            chart = self.series[spec.key].chart()
+            chart.setTheme(theme)
+            chart.setBackgroundBrush(QBrush(colours.base))
+            chart.setTitleBrush(QBrush(colours.text))
+            for axis in chart.axes():
+                axis.setLabelsBrush(QBrush(colours.text))
+            pen = QPen(colours.figure)
+            pen.setWidthF(2.0)
+            self.series[spec.key].setPen(pen)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_theme()
