@@ -1,5 +1,5 @@
-"""A temp history for the history-screen tests and screenshots: real bank questions, answers scored by the real
-scorer from partial example answers with synthetic word timings, small generated WAVs, one interrupted answer.
+"""A temp history for the history-screen tests and screenshots: real bank questions, answers scored by the
+real scorer from partial example answers with synthetic word timings, small WAVs, one interrupted answer.
 """
 
 from __future__ import annotations
@@ -69,7 +69,9 @@ def add_answer(
     transcript = spoken(partial_answer(question, keep, filler), pace=1.0 + (1 - keep) * 0.4)
     if attempt.audio_path is not None:
         write_wav(attempt.audio_path, min(transcript.duration_s, 3.0))
-    repo.mark_recorded(attempt.id, transcript.duration_s, ended_at=when + timedelta(seconds=transcript.duration_s))
+    repo.mark_recorded(
+        attempt.id, transcript.duration_s, ended_at=when + timedelta(seconds=transcript.duration_s)
+    )
     report = score_answer(question, transcript).to_dict()
     record = repo.save_score(attempt.id, report, transcript.to_dict())
     history.attempts.append(record)
@@ -91,7 +93,14 @@ def build_history(repo: HistoryRepository, bank: QuestionBank) -> History:
         session = repo.create_session("interview", title=f"Rehearsal day {day + 1}", started_at=when)
         h.sessions.append(session.id)
         for i, (question, keep) in enumerate(answers):
-            add_answer(h, session.id, question, keep, when + timedelta(minutes=5 * i), filler="um" if keep < 1 else "")
+            add_answer(
+                h,
+                session.id,
+                question,
+                keep,
+                when + timedelta(minutes=5 * i),
+                filler="um" if keep < 1 else "",
+            )
     # An answer cut short by a crash: audio kept, never transcribed.
     when = START + timedelta(days=7, minutes=20)
     attempt = repo.start_attempt(h.sessions[-1], q4, started_at=when)

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QThreadPool, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -125,7 +125,13 @@ class ExportDialog(QDialog):
         self._session_id = session_id
         self._question_id = question_id
         self._default_dir = default_dir or Path.home()
-        self._runner = runner or TaskRunner()
+        if runner is None:
+            # A pool of our own: the global one is shared with Qt Multimedia's loaders, which can keep its
+            # few threads busy; an export should never queue behind them.
+            pool = QThreadPool(self)
+            pool.setMaxThreadCount(1)
+            runner = TaskRunner(pool)
+        self._runner = runner
         self._task: Task | None = None
         self.saved_path: Path | None = None
 

@@ -1,0 +1,334 @@
+"""History UI: filters, best marks, delete with confirmation, transcribe-now, compare, charts, export."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from history_ui_data import START, History, build_history
+from PySide6.QtCore import QModelIndex
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from opsprep_voice.core.bank import QuestionBank, load_bank
+from opsprep_voice.storage.repository import AttemptRecord, HistoryRepository
+from opsprep_voice.ui.history.compare_view import compare_reports, word_diff
+from opsprep_voice.ui.history.export_dialog import ExportDialog
+from opsprep_voice.ui.history.history_model import COL_QUESTION, HistoryModel
+from opsprep_voice.ui.history.history_screen import HistoryScreen
+from opsprep_voice.ui.history.progress_charts import ProgressCharts
+
+
+@pytest.fixture(scope="module")
+def bank() -> QuestionBank:
+    return load_bank()
+
+
+@pytest.fixture
+def history(tmp_path: Path, bank: QuestionBank) -> Iterator[History]:
+    repo = HistoryRepository(tmp_path / "history.sqlite3")
+    yield build_history(repo, bank)
+    repo.close()
+
+
+@pytest.fixture
+def screen(qtbot: QtBot, history: History) -> HistoryScreen:
+    widget = HistoryScreen(history.repo, history.bank)
+    qtbot.addWidget(widget)
+    widget.resize(1600, 900)
+    widget.show()
+    return widget
+
+
+def answer(monkeypatch: pytest.MonkeyPatch, button: QMessageBox.StandardButton) -> list[str]:
+    asked: list[str] = []
+
+    def fake(
+        _parent: object, title: str, text: str, *_args: object, **_kw: object
+    ) -> QMessageBox.StandardButton:
+        asked.append(f"{title}: {text}")
+        return button
+
+    monkeypatch.setattr(QMessageBox, "question", fake)
+    return asked
+
+
+# ------------------------------------------------------------------------------------------ list and filters
+
+
+def test_lists_everything_grouped_by_session(screen: HistoryScreen, history: History) -> None:
+    assert sorted(screen.visible_attempt_ids()) == sorted(
+        [a.id for a in history.attempts] + [history.interrupted.id]
+    )
+    assert screen.model.session_count() == len(history.sessions)
+    assert screen.count_label.text() == "7 answers in 4 sessions"
+
+
+def test_filters_narrow_the_list(screen: HistoryScreen, history: History, bank: QuestionBank) -> None:
+    q1 = bank.find(1)
+    screen.set_filters(question_id=q1.id)
+    assert sorted(screen.visible_attempt_ids()) == sorted(a.id for a in history.by_question(q1.id))
+    screen.set_filters(category=bank.find(2).category)
+    assert sorted(screen.visible_attempt_ids()) == sorted(a.id for a in history.by_question(bank.find(2).id))
+    # Dates: the first day only (whole local day) vs from the fourth day on.
+    first_day = START.astimezone().date()
+    screen.set_filters(since=first_day, until=first_day)
+    shown = screen.visible_attempt_ids()
+    assert shown and all(
+        a.started_at.astimezone().date() == first_day for a in history.attempts if a.id in shown
+    )
+    screen.set_filters(since=first_day + timedelta(days=3))
+    assert {
+        a.id for a in history.attempts if a.started_at.astimezone().date() >= first_day + timedelta(days=3)
+    } <= set(screen.visible_attempt_ids())
+    assert not set(shown) & set(screen.visible_attempt_ids())
+    screen.clear_filters()
+    assert len(screen.visible_attempt_ids()) == len(history.attempts) + 1
+
+
+def test_free_text_filter_is_debounced(qtbot: QtBot, screen: HistoryScreen, history: History) -> None:
+    word = "Terraform"  # in Q1's example answer, but only the fuller answers reach it
+    expected = {a.id for a in history.attempts if word.casefold() in a.transcript_text.casefold()}
+    assert expected and len(expected) < len(history.attempts)
+    qtbot.keyClicks(screen.text_filter, word)
+    qtbot.waitUntil(lambda: set(screen.visible_attempt_ids()) == expected, timeout=3000)
+
+
+def test_best_attempt_per_question_marked(screen: HistoryScreen, history: History) -> None:
+    best = set(history.repo.best_attempt_ids().values())
+    assert len(best) == 3
+    for attempt in history.attempts:
+        source = screen.model.index_of_attempt(attempt.id)
+        text = screen.model.index(source.row(), COL_QUESTION, source.parent()).data()
+        assert text.startswith("★") == (attempt.id in best), (attempt.id, text)
+
+
+def test_selecting_a_scored_attempt_opens_the_review(screen: HistoryScreen, history: History) -> None:
+    attempt = history.attempts[0]
+    assert screen.select_attempt(attempt.id)
+    assert screen.detail.currentWidget() is screen.attempt_view
+    assert screen.attempt_view.report is not None
+    assert screen.attempt_view.report["question_id"] == attempt.question_id
+    assert screen.attempt_view.player.path == attempt.audio_path
+
+
+def test_interrupted_attempt_offers_transcribe_now(
+    qtbot: QtBot, screen: HistoryScreen, history: History
+) -> None:
+    assert history.interrupted is not None
+    screen.select_attempt(history.interrupted.id)
+    panel = screen.status_panel
+    assert screen.detail.currentWidget() is panel
+    assert "interrupted" in panel.message.text()
+    assert panel.transcribe_button.isEnabled()
+    with qtbot.waitSignal(screen.transcribeRequested, timeout=1000) as blocker:
+        panel.transcribe_button.click()
+    assert blocker.args == [history.interrupted.id]
+
+
+def test_flat_list_of_10000_attempts_is_fast(qtbot: QtBot, history: History) -> None:
+    template = history.attempts[0]
+    rows = [_clone(template, i) for i in range(10_000)]
+    model = HistoryModel()
+    started = time.perf_counter()
+    model.set_data(rows, {}, {5}, {}, grouped=True)
+    for row in range(0, model.rowCount(QModelIndex())):
+        parent = model.index(row, 0)
+        for child in range(model.rowCount(parent)):
+            model.index(child, COL_QUESTION, parent).data()
+    assert time.perf_counter() - started < 2.0
+    assert model.attempt_count() == 10_000
+
+
+def _clone(template: AttemptRecord, new_id: int) -> AttemptRecord:
+    from dataclasses import replace
+
+    return replace(template, id=new_id, session_id=new_id // 10, transcript=None, report=None)
+
+
+# ------------------------------------------------------------------------------------------ delete
+
+
+def test_delete_attempt_with_confirmation_removes_row_and_file(
+    screen: HistoryScreen, history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = history.attempts[0]
+    assert target.audio_path is not None and target.audio_path.is_file()
+    screen.select_attempt(target.id)
+    asked = answer(monkeypatch, QMessageBox.StandardButton.No)
+    assert not screen.delete_selected()
+    assert asked and target.id in screen.visible_attempt_ids() and target.audio_path.is_file()
+
+    answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    assert screen.delete_selected()
+    assert target.id not in screen.visible_attempt_ids()
+    assert not target.audio_path.exists()
+    with pytest.raises(KeyError):
+        history.repo.get_attempt(target.id)
+
+
+def test_delete_session_removes_its_attempts_and_files(
+    screen: HistoryScreen, history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_id = history.sessions[0]
+    doomed = [a for a in history.attempts if a.session_id == session_id]
+    assert len(doomed) == 2
+    assert screen.select_session(session_id)
+    asked = answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    assert screen.delete_selected()
+    assert "2 answer(s)" in asked[0]
+    remaining = set(screen.visible_attempt_ids())
+    for attempt in doomed:
+        assert attempt.id not in remaining
+        assert attempt.audio_path is not None and not attempt.audio_path.exists()
+    assert screen.model.session_count() == len(history.sessions) - 1
+
+
+# ------------------------------------------------------------------------------------------ compare
+
+
+def test_compare_shows_gained_and_lost_items(
+    screen: HistoryScreen, history: History, bank: QuestionBank
+) -> None:
+    q1 = sorted(history.by_question(bank.find(1).id), key=lambda a: a.started_at)
+    first, last = q1[0], q1[-1]
+    screen.compare_attempts(first.id, last.id)
+    comparison = screen.compare_view.comparison
+    assert comparison is not None
+    assert screen.tabs.currentWidget() is screen.compare_view
+    before = {c["id"] for c in history.repo.get_attempt(first.id).report["checklist"] if c["hit"]}  # type: ignore[index]
+    after = {c["id"] for c in history.repo.get_attempt(last.id).report["checklist"] if c["hit"]}  # type: ignore[index]
+    assert {e.id for e in comparison.gained} == after - before != set()
+    assert {e.id for e in comparison.lost} == before - after
+    assert f"Gained ({len(after - before)})" in screen.compare_view.changes.text()
+    coverage = comparison.metric("coverage")
+    assert coverage.better is True and coverage.change is not None and coverage.change > 0
+
+    # Reversed, gains become losses.
+    screen.compare_attempts(last.id, first.id)
+    reverse = screen.compare_view.comparison
+    assert reverse is not None
+    assert {e.id for e in reverse.lost} == after - before
+
+
+def test_compare_selected_single_uses_previous_attempt(
+    screen: HistoryScreen, history: History, bank: QuestionBank
+) -> None:
+    q1 = sorted(history.by_question(bank.find(1).id), key=lambda a: a.started_at)
+    screen.select_attempt(q1[1].id)
+    assert screen.compare_selected()
+    assert screen.compare_view.subtitle.text().count("2025-03-0") == 2
+
+
+def test_word_diff_marks_changes() -> None:
+    diff = word_diff("We rolled back, um, quickly.", "We rolled back quickly and wrote a postmortem.")
+    assert ("delete", "um,") in diff
+    assert any(op == "insert" and "postmortem" in text for op, text in diff)
+    assert diff[0] == ("equal", "We rolled back")
+
+
+def test_compare_reports_metric_verdicts() -> None:
+    a = {"coverage": 0.5, "wpm": 200, "fillers": {"per_min": 6.0}, "checklist": [], "transcript": "x"}
+    b = {"coverage": 0.4, "wpm": 150, "fillers": {"per_min": 2.0}, "checklist": [], "transcript": "x"}
+    result = compare_reports(a, b)
+    assert result.metric("coverage").better is False
+    assert result.metric("wpm").better is True  # back into the comfortable band
+    assert result.metric("fillers_per_min").better is True
+
+
+# ------------------------------------------------------------------------------------------ charts
+
+
+def test_charts_have_one_point_per_scored_attempt(qtbot: QtBot, history: History, bank: QuestionBank) -> None:
+    charts = ProgressCharts(history.repo, bank)
+    qtbot.addWidget(charts)
+    assert charts.point_count("coverage") == len(history.attempts)  # interrupted one has no score
+    q1 = bank.find(1).id
+    charts.set_question(q1)
+    n = len(history.by_question(q1))
+    for key in ("coverage", "wpm", "fillers_per_min", "duration_s"):
+        assert charts.point_count(key) == n == 3
+    ys = [charts.series["coverage"].at(i).y() for i in range(n)]
+    assert ys == sorted(ys)  # the made-up history improves
+    charts.set_question(bank.find(10).id)
+    assert charts.point_count("coverage") == 0
+    assert charts.stack.currentWidget() is charts.empty
+
+
+# ------------------------------------------------------------------------------------------ export
+
+
+def _export(qtbot: QtBot, dialog: ExportDialog) -> Path:
+    assert dialog.start_export()
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=20_000)
+    assert dialog.saved_path is not None, dialog.status.text()
+    path = dialog.saved_path
+    assert isinstance(path, Path)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv", "pdf"])
+def test_export_session_writes_file(qtbot: QtBot, history: History, tmp_path: Path, fmt: str) -> None:
+    dialog = ExportDialog(history.repo, history.bank, session_id=history.sessions[2], default_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.set_format(fmt)
+    path = _export(qtbot, dialog)
+    assert path == tmp_path / f"opsprep-session-{history.sessions[2]}.{fmt}"
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF") if fmt == "pdf" else len(data) > 100
+    assert str(path) in dialog.status.text()
+
+
+def test_export_question_with_audio(
+    qtbot: QtBot, history: History, bank: QuestionBank, tmp_path: Path
+) -> None:
+    q1 = bank.find(1).id
+    dialog = ExportDialog(history.repo, bank, question_id=q1, default_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.audio_check.setChecked(True)
+    path = _export(qtbot, dialog)
+    text = path.read_text(encoding="utf-8")
+    assert bank.find(1).text in text
+    copies = list((tmp_path / f"{path.stem}-audio").glob("*.wav"))
+    assert len(copies) == len(history.by_question(q1))
+
+
+def test_export_refuses_to_overwrite_silently(
+    qtbot: QtBot, history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "mine.md"
+    target.write_text("keep me", encoding="utf-8")
+    dialog = ExportDialog(history.repo, history.bank, session_id=history.sessions[0], default_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.set_path(target)
+    asked = answer(monkeypatch, QMessageBox.StandardButton.No)
+    assert not dialog.start_export()
+    assert asked and "mine.md" in asked[0]
+    assert target.read_text(encoding="utf-8") == "keep me"
+    answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    assert _export(qtbot, dialog) == target
+    assert target.read_text(encoding="utf-8") != "keep me"
+
+
+def test_export_failure_is_reported(qtbot: QtBot, history: History, tmp_path: Path) -> None:
+    dialog = ExportDialog(history.repo, history.bank, session_id=history.sessions[0], default_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.set_path(tmp_path / "no-such-folder" / "x.md")
+    with qtbot.waitSignal(dialog.failed, timeout=10_000):
+        dialog.start_export()
+    assert "does not exist" in dialog.status.text()
+
+
+def test_date_filter_boundaries_use_local_days(screen: HistoryScreen, history: History) -> None:
+    last_day = max(a.started_at for a in history.attempts).astimezone().date()
+    screen.set_filters(since=last_day)
+    assert all(
+        a.started_at.astimezone().date() == last_day
+        for a in history.attempts
+        if a.id in screen.visible_attempt_ids()
+    )
+    screen.set_filters(until=date(2000, 1, 2))
+    assert screen.visible_attempt_ids() == []
