@@ -1,0 +1,512 @@
+"""Live transcription while the candidate speaks, so the review is ready about a second after Stop.
+
+:class:`StreamingTranscriber` wraps any :class:`~opsprep_voice.asr.base.Transcriber` and does no I/O:
+
+* :meth:`~StreamingTranscriber.feed` (audio thread) only appends a block under a lock.
+* :meth:`~StreamingTranscriber.process` (one worker thread, called repeatedly) moves the fed blocks into
+  its buffer, runs a cheap energy voice-activity detector on the new 20 ms frames only, and transcribes
+  when a *pause* closes at least ``min_chunk_s`` of speech. The chunk ends in the middle of the pause, so
+  no word straddles a chunk edge; every word of a pause-closed chunk is committed at once (committed words
+  never change), and the buffer is trimmed to the cut. Only when someone speaks for ``max_chunk_s``
+  without a pause is a chunk cut at the quietest frame between two recognised words instead.
+* :meth:`~StreamingTranscriber.finish` (at Stop) waits for a running :meth:`process`, then transcribes only
+  the audio after the last cut (skipped when it holds no speech) and returns the whole transcript with
+  absolute word times.
+
+Cadence. Whisper pads every call to a 30 s window, so a 3 s and a 10 s chunk cost nearly the same
+(/work/shared/NOTES.md). Chunks are therefore cut at the *latest* pause available when the worker gets
+to them: a worker that fell behind catches up with one larger chunk instead of a queue of small ones,
+and the CPU share stays well below one call per ``min_chunk_s`` of speech. The tail left for Stop is the
+speech since the last pause (usually the last sentence).
+
+The energy VAD costs microseconds per block; Silero VAD (bundled with faster-whisper) measured ~9 ms per
+second of audio on 2 loaded cores and is stateless per call, so it is not run here (the faster-whisper
+engine runs it itself on each chunk). Its threshold adapts: a 10th-percentile noise floor of the last
+10 s plus ``vad_margin_db``, never below ``vad_min_dbfs`` and never within 6 dB of the speech level.
+
+Thread-safety: ``feed`` may be called from any thread at any time (also during ``process``); ``process``
+and ``finish`` serialise on an internal lock (call ``process`` from one worker thread); ``cancel`` may be
+called from any thread and makes a running call stop as soon as the engine allows.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from opsprep_voice.asr.base import (
+    SAMPLE_RATE,
+    Audio,
+    TranscribeOptions,
+    Transcriber,
+    TranscriptionCancelled,
+)
+from opsprep_voice.core.transcript import Transcript, Word
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "StreamStats",
+    "StreamUpdate",
+    "StreamingConfig",
+    "StreamingTranscriber",
+    "replay",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamingConfig:
+    """Tuning of the streaming processor (defaults measured with base on 2 cores, scripts/bench_latency.py)."""
+
+    #: A pause closes a chunk only once the chunk holds at least this much audio (Whisper cost is flat).
+    min_chunk_s: float = 3.0
+    #: Without any pause, force a cut after this much uncommitted audio.
+    max_chunk_s: float = 12.0
+    #: Silence at least this long counts as a pause (espeak: 0.35 s between sentences, 0.2 s at commas).
+    min_pause_s: float = 0.3
+    #: In a forced cut, words ending in the last ``hold_s`` of the chunk stay uncommitted.
+    hold_s: float = 1.5
+    #: VAD frame length.
+    frame_s: float = 0.02
+    #: Speech = frame energy above the noise floor by this much.
+    vad_margin_db: float = 12.0
+    #: ... and above this absolute level.
+    vad_min_dbfs: float = -50.0
+    #: Leading silence longer than this is dropped from the next chunk (keeps ``lead_s`` of it).
+    lead_s: float = 0.2
+    #: Committed words passed to the engine as context (appended to the options' prompt); 0 disables.
+    context_words: int = 0
+    #: Also transcribe the uncommitted tail for a live tentative view every this many seconds of new
+    #: audio; None disables it (it costs a Whisper call each time).
+    tentative_every_s: float | None = None
+    #: Beam size for the tail transcribed at Stop (None: the options' beam size).
+    finish_beam_size: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_chunk_s < self.max_chunk_s:
+            raise ValueError("need 0 < min_chunk_s < max_chunk_s")
+        if self.hold_s >= self.max_chunk_s - self.min_chunk_s:
+            raise ValueError("hold_s must be shorter than max_chunk_s - min_chunk_s")
+        if self.min_pause_s < 2 * self.frame_s:
+            raise ValueError("min_pause_s must span at least two VAD frames")
+
+
+@dataclass(frozen=True, slots=True)
+class StreamUpdate:
+    """What :meth:`StreamingTranscriber.process` returns: the state after the call."""
+
+    committed: tuple[Word, ...]
+    tentative: tuple[Word, ...]
+    changed: bool
+    audio_s: float  # audio received so far
+    committed_s: float  # audio up to which the text is final
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in (*self.committed, *self.tentative))
+
+    def transcript(self) -> Transcript:
+        """Committed plus tentative words as a transcript (for live scoring)."""
+        return Transcript.from_words((*self.committed, *self.tentative), self.audio_s)
+
+
+@dataclass(slots=True)
+class StreamStats:
+    """Counters for benchmarks and tests (read after :meth:`StreamingTranscriber.finish`)."""
+
+    samples_fed: int = 0
+    samples_consumed: int = 0
+    calls: int = 0
+    transcribed_s: float = 0.0  # audio passed to the engine, all calls
+    busy_s: float = 0.0  # wall time inside the engine, all calls
+    cpu_s: float = 0.0  # process CPU time (all threads) during engine calls
+    chunks: list[tuple[float, float, str]] = field(default_factory=list)  # (start, end, kind) per call
+    tail_s: float = 0.0  # audio transcribed by finish()
+    finish_wait_s: float = 0.0  # finish() waiting for a running process()
+    finish_s: float = 0.0  # finish() wall time, waiting included
+    finish_cpu_s: float = 0.0  # process CPU time spent by finish() itself (tail call), waiting excluded
+
+
+class StreamingTranscriber:
+    """Incremental transcription of a live recording; see the module docstring for the design."""
+
+    def __init__(
+        self,
+        transcriber: Transcriber,
+        options: TranscribeOptions | None = None,
+        *,
+        config: StreamingConfig | None = None,
+    ) -> None:
+        self.transcriber = transcriber
+        self.options = replace(options or TranscribeOptions(), word_timestamps=True)
+        self.config = config or StreamingConfig()
+        self._frame = round(self.config.frame_s * SAMPLE_RATE)
+        # Fed, not yet consumed: guarded by _feed_lock (+ _fed condition for waiters).
+        self._feed_lock = threading.Lock()
+        self._fed = threading.Condition(self._feed_lock)
+        self._pending: list[Audio] = []
+        self._pending_samples = 0
+        self._closed = False
+        # Worker state: guarded by _work_lock (process/finish).
+        self._work_lock = threading.Lock()
+        self._audio: Audio = np.zeros(0, dtype=np.float32)  # absolute samples [_base, _end)
+        self._base = 0  # absolute sample index of _audio[0] == the cut: everything before is committed
+        self._end = 0
+        self._db: list[float] = []  # frame energies (dBFS) from frame 0
+        self._committed: list[Word] = []
+        self._tentative: tuple[Word, ...] = ()
+        self._tentative_at = 0  # absolute sample where the last tentative pass ended
+        self._finished: Transcript | None = None
+        self._cancel = threading.Event()
+        self._stopping = threading.Event()
+        self.stats = StreamStats()
+
+    # ----------------------------------------------------------------------------------------- input
+
+    def feed(self, audio: Audio) -> None:
+        """Append 16 kHz mono float32 samples. Cheap (a copy under a lock); any thread, any time."""
+        block = np.array(audio, dtype=np.float32, copy=True).reshape(-1)
+        if block.size == 0:
+            return
+        with self._fed:
+            if self._closed:
+                raise RuntimeError("feed() after finish(): start a new StreamingTranscriber")
+            self._pending.append(block)
+            self._pending_samples += block.size
+            self.stats.samples_fed += block.size
+            self._fed.notify_all()
+
+    def wait_for_audio(self, timeout: float) -> bool:
+        """Block until unprocessed audio is pending, the stream is closed, or ``timeout`` passes."""
+        with self._fed:
+            return self._fed.wait_for(
+                lambda: self._pending_samples > 0 or self._closed or self._cancel.is_set(), timeout
+            )
+
+    def cancel(self) -> None:
+        """Abandon the stream: a running call stops when the engine allows, later calls raise."""
+        self._cancel.set()
+        with self._fed:
+            self._fed.notify_all()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    # -------------------------------------------------------------------------------------- process
+
+    def process(self) -> StreamUpdate:
+        """Transcribe a chunk if a pause (or ``max_chunk_s``) closed one; return the state. Worker thread."""
+        if self._cancel.is_set():
+            raise TranscriptionCancelled("Live transcription was cancelled")
+        with self._work_lock:
+            if self._finished is not None or self._stopping.is_set():
+                return self._update(False)
+            self._drain()
+            changed = self._step()
+            return self._update(changed)
+
+    def finish(self) -> Transcript:
+        """Stop: transcribe the uncommitted tail only and return the whole transcript (absolute times)."""
+        t0 = time.perf_counter()
+        self._stopping.set()
+        with self._fed:
+            self._closed = True
+            self._fed.notify_all()
+        with self._work_lock:
+            self.stats.finish_wait_s = time.perf_counter() - t0
+            c0 = time.process_time()
+            if self._cancel.is_set():
+                raise TranscriptionCancelled("Live transcription was cancelled")
+            if self._finished is None:
+                self._drain()
+                self._update_vad()
+                tail = self._audio
+                self.stats.tail_s = tail.size / SAMPLE_RATE
+                if self._speech_frames(self._base, self._end) > 0:
+                    beam = self.config.finish_beam_size or self.options.beam_size
+                    words = self._transcribe(self._base, self._end, "tail", beam_size=beam)
+                    self._commit(words)
+                self._audio = np.zeros(0, dtype=np.float32)
+                self._base = self._end
+                self._tentative = ()
+                self._finished = Transcript.from_words(self._committed, self._end / SAMPLE_RATE)
+            self.stats.finish_s = time.perf_counter() - t0
+            self.stats.finish_cpu_s = time.process_time() - c0
+            return self._finished
+
+    # ------------------------------------------------------------------------------------- internals
+
+    def _update(self, changed: bool) -> StreamUpdate:
+        return StreamUpdate(
+            committed=tuple(self._committed),
+            tentative=self._tentative,
+            changed=changed,
+            audio_s=self._end / SAMPLE_RATE,
+            committed_s=self._base / SAMPLE_RATE,
+        )
+
+    def _drain(self) -> None:
+        with self._fed:
+            blocks, self._pending, self._pending_samples = self._pending, [], 0
+        if not blocks:
+            return
+        n = sum(b.size for b in blocks)
+        self._audio = np.concatenate([self._audio, *blocks])
+        self._end += n
+        self.stats.samples_consumed += n
+
+    def _update_vad(self) -> None:
+        """Frame energies for the new complete frames (the last partial frame waits for more audio)."""
+        done = len(self._db)
+        total = self._end // self._frame
+        if total <= done:
+            return
+        lo = done * self._frame - self._base
+        if lo < 0:  # frames before the cut were trimmed unseen (cannot happen: cuts follow the VAD)
+            self._db.extend([-120.0] * (-lo // self._frame))
+            lo = len(self._db) * self._frame - self._base
+            done = len(self._db)
+        frames = self._audio[lo : lo + (total - done) * self._frame].reshape(-1, self._frame)
+        energy = np.mean(np.square(frames, dtype=np.float64), axis=1)
+        self._db.extend((10.0 * np.log10(energy + 1e-12)).tolist())
+
+    def _threshold(self, upto: int) -> float:
+        recent = np.asarray(self._db[max(0, upto - round(10.0 / self.config.frame_s)) : upto])
+        if recent.size == 0:
+            return self.config.vad_min_dbfs
+        floor, loud = np.percentile(recent, [10, 95])
+        thr = max(float(floor) + self.config.vad_margin_db, self.config.vad_min_dbfs)
+        return min(thr, float(loud) - 6.0) if loud - 6.0 > self.config.vad_min_dbfs else thr
+
+    def _speech_mask(self, f0: int, f1: int) -> np.ndarray:
+        db = np.asarray(self._db[f0:f1])
+        return db > self._threshold(f1)
+
+    def _speech_frames(self, s0: int, s1: int) -> int:
+        f0, f1 = s0 // self._frame, min(len(self._db), -(-s1 // self._frame))
+        if f1 <= f0:
+            return 0
+        return int(np.count_nonzero(self._speech_mask(f0, f1)))
+
+    def _pauses(self, f0: int, f1: int) -> list[tuple[int, int]]:
+        """Silent runs of at least ``min_pause_s`` in frames [f0, f1) as (first, end) frame indices."""
+        speech = self._speech_mask(f0, f1)
+        min_len = round(self.config.min_pause_s / self.config.frame_s)
+        padded = np.concatenate([[True], speech, [True]])
+        edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+        starts, ends = edges[0::2], edges[1::2]  # silent runs [start, end) in mask coordinates
+        return [(f0 + int(s), f0 + int(e)) for s, e in zip(starts, ends, strict=True) if e - s >= min_len]
+
+    def _step(self) -> bool:
+        """Decide what to transcribe now. Returns whether the committed or tentative words changed."""
+        cfg = self.config
+        self._update_vad()
+        nframes = len(self._db)
+        f_base = self._base // self._frame
+        if nframes <= f_base:
+            return False
+        speech = self._speech_mask(f_base, nframes)
+        if not speech.any():
+            # Only silence since the cut: move the cut along (nothing to say), keep a little lead-in.
+            self._trim_to(max(self._base, nframes * self._frame - round(cfg.lead_s * SAMPLE_RATE)))
+            return False
+        first_speech = f_base + int(np.argmax(speech))
+        lead = round(cfg.lead_s / cfg.frame_s)
+        if first_speech - lead > f_base:
+            self._trim_to((first_speech - lead) * self._frame)
+        # The latest pause that closes at least min_chunk_s of audio after the cut.
+        min_frames = round(cfg.min_chunk_s / cfg.frame_s)
+        best: int | None = None
+        for p0, p1 in self._pauses(self._base // self._frame, nframes):
+            if p0 - self._base // self._frame < min_frames or not self._speech_frames(
+                self._base, p0 * self._frame
+            ):
+                continue
+            half = min(p1 - p0, 2 * round(cfg.min_pause_s / cfg.frame_s)) // 2
+            best = (p0 + half) * self._frame
+        if best is not None:
+            words = self._transcribe(self._base, best, "pause")
+            self._commit(words)
+            self._trim_to(best)
+            self._refresh_tentative(force_clear=True)
+            return True
+        if self._end - self._base >= round(cfg.max_chunk_s * SAMPLE_RATE):
+            self._forced_cut()
+            self._refresh_tentative(force_clear=True)
+            return True
+        return self._maybe_tentative()
+
+    def _forced_cut(self) -> None:
+        """No pause for max_chunk_s: commit all but the last ``hold_s`` and cut between two words."""
+        cfg = self.config
+        start, end = self._base, self._end
+        words = self._transcribe(start, end, "forced")
+        hold_from = end / SAMPLE_RATE - cfg.hold_s
+        keep = [w for w in words if w.end <= hold_from]
+        if not keep or len(keep) == len(words):
+            # Nothing safe to commit (one endless word?) or everything ended early: fall back to the
+            # quietest frame in the first part of the chunk, committing the words before it.
+            cut = self._quietest(start + round(cfg.min_chunk_s * SAMPLE_RATE), round(hold_from * SAMPLE_RATE))
+        else:
+            # Between the last committed word and the next: at a clear energy dip near the engine's word
+            # boundary if there is one, else at the boundary itself.
+            nxt = words[len(keep)]
+            gap_lo, gap_hi = keep[-1].end, max(keep[-1].end, nxt.start)
+            boundary = round((gap_lo + gap_hi) / 2 * SAMPLE_RATE)
+            lo = max(round((gap_lo - 0.15) * SAMPLE_RATE), start + self._frame)
+            hi = min(round((gap_hi + 0.15) * SAMPLE_RATE), end - self._frame)
+            cut = self._quietest(lo, hi, fallback=boundary)
+        cut_s = cut / SAMPLE_RATE
+        self._commit([w for w in words if (w.start + w.end) / 2 < cut_s])
+        self._trim_to(cut)
+        log.debug("forced cut at %.2f s (no pause for %.1f s)", cut_s, (end - start) / SAMPLE_RATE)
+
+    def _quietest(self, lo: int, hi: int, *, fallback: int | None = None) -> int:
+        """Middle of the quietest VAD frame in [lo, hi). With ``fallback``: only a frame at least 6 dB
+        below the window's median counts (a real dip between words), else ``fallback`` is returned."""
+        f0, f1 = max(lo // self._frame, self._base // self._frame), min(-(-hi // self._frame), len(self._db))
+        if f1 <= f0:
+            return max(self._base, min(hi if fallback is None else fallback, self._end))
+        db = np.asarray(self._db[f0:f1])
+        i = int(np.argmin(db))
+        if fallback is not None and db[i] > float(np.median(db)) - 6.0:
+            return max(self._base, min(fallback, self._end))
+        return (f0 + i) * self._frame + self._frame // 2
+
+    def _maybe_tentative(self) -> bool:
+        every = self.config.tentative_every_s
+        if every is None or self._end - max(self._tentative_at, self._base) < round(every * SAMPLE_RATE):
+            return False
+        self._tentative = tuple(self._transcribe(self._base, self._end, "tentative"))
+        self._tentative_at = self._end
+        return True
+
+    def _refresh_tentative(self, *, force_clear: bool) -> None:
+        cut_s = self._base / SAMPLE_RATE
+        if force_clear:
+            self._tentative = tuple(w for w in self._tentative if (w.start + w.end) / 2 >= cut_s + 0.5)
+
+    def _trim_to(self, cut: int) -> None:
+        cut = min(max(cut, self._base), self._end)
+        self._audio = self._audio[cut - self._base :]
+        self._base = cut
+
+    def _commit(self, words: list[Word]) -> None:
+        self._committed.extend(words)
+
+    def _options(self, beam_size: int | None = None) -> TranscribeOptions:
+        opts = self.options
+        if self.config.context_words > 0 and self._committed:
+            context = " ".join(w.text for w in self._committed[-self.config.context_words :])
+            opts = replace(opts, prompt=f"{opts.prompt} {context}" if opts.prompt else context)
+        if beam_size is not None and beam_size != opts.beam_size:
+            opts = replace(opts, beam_size=beam_size)
+        return opts
+
+    def _transcribe(self, start: int, end: int, kind: str, *, beam_size: int | None = None) -> list[Word]:
+        """Transcribe absolute samples [start, end) and return words with absolute times."""
+        chunk = self._audio[start - self._base : end - self._base]
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = self.transcriber.transcribe(chunk, self._options(beam_size), cancel=self._cancel)
+        dt = time.perf_counter() - t0
+        self.stats.cpu_s += time.process_time() - c0
+        offset = start / SAMPLE_RATE
+        self.stats.calls += 1
+        self.stats.transcribed_s += chunk.size / SAMPLE_RATE
+        self.stats.busy_s += dt
+        self.stats.chunks.append((offset, end / SAMPLE_RATE, kind))
+        log.debug("%s chunk %.2f-%.2f s: %d words in %.2f s", kind, offset, end / SAMPLE_RATE,
+                  len(result.words), dt)  # fmt: skip
+        if result.words:
+            return [w.shifted(offset) for w in result.words]
+        if not result.text:
+            return []
+        # An engine without word timings: spread the words evenly over the chunk.
+        tokens = result.text.split()
+        step = (end - start) / SAMPLE_RATE / len(tokens)
+        return [Word(t, offset + i * step, offset + (i + 1) * step) for i, t in enumerate(tokens)]
+
+
+# ------------------------------------------------------------------------------------------- replay
+
+
+def replay(
+    path_or_audio: str | Path | Audio,
+    processor: StreamingTranscriber,
+    *,
+    realtime: bool,
+    block_s: float = 0.1,
+    on_update: Callable[[StreamUpdate], None] | None = None,
+    on_stop: Callable[[], None] | None = None,
+) -> Transcript:
+    """Feed a recording through ``processor`` as if it were live and return ``processor.finish()``.
+
+    ``realtime=True``: a pacing thread feeds ``block_s`` blocks at the audio's own pace while this thread
+    is the worker (``process()`` in a loop), the way the app runs it; Stop (``finish()``) follows the last
+    block at once. ``realtime=False``: feed and process alternate in this thread as fast as possible
+    (deterministic). ``on_update`` gets every changed :class:`StreamUpdate`; ``on_stop`` is called right
+    before ``finish()`` (benchmarks start their Stop clock there).
+    """
+    if isinstance(path_or_audio, str | Path):
+        from opsprep_voice.audio.io import load_audio
+
+        audio = load_audio(path_or_audio)
+    else:
+        audio = np.asarray(path_or_audio, dtype=np.float32).reshape(-1)
+    block = max(1, round(block_s * SAMPLE_RATE))
+    if not realtime:
+        for i in range(0, audio.size, block):
+            processor.feed(audio[i : i + block])
+            update = processor.process()
+            if on_update is not None and update.changed:
+                on_update(update)
+        if on_stop is not None:
+            on_stop()
+        return processor.finish()
+
+    done = threading.Event()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def pace() -> None:
+        try:
+            t0 = time.perf_counter()
+            for k, i in enumerate(range(0, audio.size, block)):
+                due = t0 + k * block_s
+                delay = due - time.perf_counter()
+                if delay > 0 and stop.wait(delay):
+                    return
+                processor.feed(audio[i : i + block])
+            # The last block is "spoken" once its duration has passed too.
+            delay = t0 + audio.size / SAMPLE_RATE - time.perf_counter()
+            if delay > 0:
+                stop.wait(delay)
+        except BaseException as exc:  # surfaced in the worker thread below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    feeder = threading.Thread(target=pace, name="replay-feeder", daemon=True)
+    feeder.start()
+    try:
+        while not done.is_set():
+            update = processor.process()
+            if on_update is not None and update.changed:
+                on_update(update)
+            if not update.changed:
+                processor.wait_for_audio(0.05)
+    finally:
+        stop.set()
+        feeder.join()
+    if errors:
+        raise errors[0]
+    if on_stop is not None:
+        on_stop()
+    return processor.finish()

@@ -1,0 +1,356 @@
+"""Live transcription (opsprep_voice.asr.streaming): chunking, commits, finish, threads, real model."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from opsprep_voice.asr.base import SAMPLE_RATE, Audio, ProgressFn, TranscribeOptions, TranscriptionCancelled
+from opsprep_voice.asr.streaming import StreamingConfig, StreamingTranscriber, StreamUpdate, replay
+from opsprep_voice.core.transcript import Transcript, Word
+
+# ------------------------------------------------------------------------------------- fake engine
+
+
+def make_script(
+    n: int, *, seed: int = 1, gap_s: float = 0.04, pause_every: int = 8, pause_s: float = 0.5
+) -> tuple[list[Word], float]:
+    """``n`` words of 0.15-0.5 s with ``gap_s`` between them and a pause every ``pause_every`` words."""
+    rng = np.random.default_rng(seed)
+    t, words = 0.5, []
+    for i in range(n):
+        d = float(rng.uniform(0.15, 0.5))
+        words.append(Word(f"w{i}", t, t + d))
+        t += d + gap_s
+        if pause_every and i % pause_every == pause_every - 1:
+            t += pause_s
+    return words, t + 0.7
+
+
+class ScriptedEngine:
+    """Deterministic engine: knows the whole recording and its words, finds where a chunk came from.
+
+    Every sample is distinct random noise (loud inside words, -60 dB between), so a chunk's first sample
+    locates it. Words fully inside a chunk come back with chunk-relative times; a word cut by a chunk
+    edge comes back marked ``~`` when at least half of it is inside (like Whisper guessing a clipped word).
+    """
+
+    engine = "scripted"
+    model = "scripted"
+    uses_prompt = False
+
+    def __init__(self, words: list[Word], duration_s: float, seed: int = 2) -> None:
+        self.words = words
+        n = round(duration_s * SAMPLE_RATE)
+        amp = np.full(n, 0.001, dtype=np.float32)
+        for w in words:
+            amp[round(w.start * SAMPLE_RATE) : round(w.end * SAMPLE_RATE)] = 0.3
+        rng = np.random.default_rng(seed)
+        self.audio: Audio = (rng.uniform(-1, 1, n).astype(np.float32) * amp).astype(np.float32)
+        self.calls: list[tuple[float, float]] = []
+        self.entered = threading.Event()  # set when a call starts
+        self.gate: threading.Event | None = None  # when set, a call waits for it
+
+    def locate(self, chunk: Audio) -> float:
+        hits = [
+            int(i)
+            for i in np.flatnonzero(self.audio == chunk[0])
+            if np.array_equal(self.audio[i : i + chunk.size], chunk)
+        ]
+        assert len(hits) == 1, "chunk is not a contiguous piece of the recording"
+        return hits[0] / SAMPLE_RATE
+
+    def transcribe(
+        self,
+        audio: Audio,
+        options: TranscribeOptions | None = None,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Transcript:
+        self.entered.set()
+        if self.gate is not None:
+            assert self.gate.wait(30), "test gate never opened"
+        if cancel is not None and cancel.is_set():
+            raise TranscriptionCancelled("cancelled")
+        off = self.locate(audio)
+        end = off + audio.size / SAMPLE_RATE
+        self.calls.append((off, end))
+        out = []
+        for w in self.words:
+            overlap = min(w.end, end) - max(w.start, off)
+            if overlap <= 0:
+                continue
+            if w.start >= off - 1e-3 and w.end <= end + 1e-3:  # 1 ms: sample rounding
+                out.append(Word(w.text, max(w.start - off, 0.0), w.end - off))
+            elif overlap / (w.end - w.start) >= 0.5:
+                out.append(Word(w.text + "~", max(w.start, off) - off, min(w.end, end) - off))
+        return Transcript.from_words(out, audio.size / SAMPLE_RATE)
+
+
+def texts(words: tuple[Word, ...] | list[Word]) -> list[str]:
+    return [w.text for w in words]
+
+
+# --------------------------------------------------------------------------------- fake: chunking
+
+
+@pytest.mark.parametrize(
+    ("pause_every", "gap_s"),
+    [(8, 0.04), (3, 0.04), (40, 0.04), (0, 0.04), (0, 0.0)],
+    ids=["pauses-every-8", "pauses-every-3", "pauses-every-40", "no-pauses", "no-pauses-no-gaps"],
+)
+def test_no_word_lost_or_doubled_across_chunks(pause_every: int, gap_s: float) -> None:
+    words, dur = make_script(160, pause_every=pause_every, gap_s=gap_s)
+    engine = ScriptedEngine(words, dur)
+    proc = StreamingTranscriber(engine)
+    transcript = replay(engine.audio, proc, realtime=False)
+    assert texts(transcript.words) == texts(words)
+    assert transcript.duration_s == pytest.approx(dur, abs=1 / SAMPLE_RATE)
+    for got, want in zip(transcript.words, words, strict=True):
+        assert got.start == pytest.approx(want.start, abs=1e-3)  # absolute times
+    assert proc.stats.calls >= 4  # it really streamed
+    kinds = {k for _, _, k in proc.stats.chunks}
+    assert ("forced" in kinds) == (pause_every in (0, 40))
+
+
+def test_chunks_are_contiguous_and_end_in_pauses() -> None:
+    words, dur = make_script(120, pause_every=6)
+    engine = ScriptedEngine(words, dur)
+    proc = StreamingTranscriber(engine)
+    replay(engine.audio, proc, realtime=False)
+    starts_after_speech = [w.end for w in words]
+    for (_, prev_end), (start, _) in zip(engine.calls, engine.calls[1:], strict=False):
+        # A chunk starts where the last one ended, or later only across silence.
+        assert start >= prev_end - 1e-6
+        assert not any(prev_end < w.start < start or prev_end < w.end < start for w in words)
+    for _, end in engine.calls[:-1]:
+        assert all(not (w.start < end < w.end) for w in words), f"cut at {end:.2f} s inside a word"
+    assert starts_after_speech  # sanity
+
+
+def test_commits_are_monotonic_and_finish_returns_everything() -> None:
+    words, dur = make_script(150, pause_every=7)
+    engine = ScriptedEngine(words, dur)
+    proc = StreamingTranscriber(engine, config=StreamingConfig(tentative_every_s=1.0))
+    updates: list[StreamUpdate] = []
+    transcript = replay(engine.audio, proc, realtime=False, on_update=updates.append)
+    assert len(updates) > 5
+    previous: tuple[Word, ...] = ()
+    for u in updates:
+        assert u.committed[: len(previous)] == previous  # committed words never change
+        previous = u.committed
+        assert all(w.start >= u.committed_s - 1e-6 for w in u.tentative if "~" not in w.text)
+    assert any(u.tentative for u in updates)  # the live view shows text before it is final
+    assert transcript.words[: len(previous)] == previous
+    assert texts(transcript.words) == texts(words)
+
+
+def test_finish_transcribes_only_the_tail() -> None:
+    words, dur = make_script(200, pause_every=8)  # ~80 s
+    engine = ScriptedEngine(words, dur)
+    proc = StreamingTranscriber(engine)
+    stop = round((words[-3].end + 0.01) * SAMPLE_RATE)  # Stop while still speaking
+    transcript = replay(engine.audio[:stop], proc, realtime=False)
+    assert dur > 60
+    start, end = engine.calls[-1]
+    assert proc.stats.chunks[-1][2] == "tail"
+    assert end - start < 6.0, f"finish() transcribed {end - start:.1f} s"
+    assert proc.stats.tail_s == pytest.approx(end - start)
+    assert texts(transcript.words) == texts(words[:-2])
+
+
+def test_silent_tail_needs_no_engine_call() -> None:
+    words, dur = make_script(40, pause_every=5)
+    engine = ScriptedEngine(words, dur + 3.0)  # 3 s more silence at the end
+    proc = StreamingTranscriber(engine)
+    transcript = replay(engine.audio, proc, realtime=False)
+    assert proc.stats.chunks[-1][2] != "tail"
+    assert texts(transcript.words) == texts(words)
+
+
+def test_silence_only_never_calls_the_engine() -> None:
+    engine = ScriptedEngine([], 20.0)
+    proc = StreamingTranscriber(engine)
+    transcript = replay(engine.audio, proc, realtime=False)
+    assert engine.calls == []
+    assert transcript.text == ""
+    assert transcript.duration_s == pytest.approx(20.0)
+
+
+def test_feed_after_finish_and_cancel() -> None:
+    words, dur = make_script(30)
+    engine = ScriptedEngine(words, dur)
+    proc = StreamingTranscriber(engine)
+    proc.feed(engine.audio)
+    proc.finish()
+    with pytest.raises(RuntimeError):
+        proc.feed(engine.audio[:100])
+    assert proc.finish().text == " ".join(texts(words))  # idempotent
+
+    other = StreamingTranscriber(ScriptedEngine(words, dur))
+    other.cancel()
+    with pytest.raises(TranscriptionCancelled):
+        other.process()
+    with pytest.raises(TranscriptionCancelled):
+        other.finish()
+
+
+# ---------------------------------------------------------------------------------- fake: threads
+
+
+@pytest.fixture
+def busy_cpu() -> Iterator[None]:
+    """A thread burning CPU (numpy work releases the GIL in parts) while the test runs."""
+    stop = threading.Event()
+
+    def burn() -> None:
+        x = np.random.default_rng(0).random((200, 200))
+        while not stop.is_set():
+            x = (x @ x) % 1.0
+
+    t = threading.Thread(target=burn, daemon=True)
+    t.start()
+    yield
+    stop.set()
+    t.join()
+
+
+def test_blocks_fed_while_process_is_busy_are_kept(busy_cpu: None) -> None:
+    words, dur = make_script(100, pause_every=6)
+    engine = ScriptedEngine(words, dur)
+    proc = StreamingTranscriber(engine)
+    block = SAMPLE_RATE // 10
+    audio = engine.audio
+    first = round(8.0 * SAMPLE_RATE)  # enough for a pause-closed chunk
+    proc.feed(audio[:first])
+    engine.gate = threading.Event()
+    result: list[StreamUpdate] = []
+    worker = threading.Thread(target=lambda: result.append(proc.process()))
+    worker.start()
+    assert engine.entered.wait(10)  # process() is now inside the engine, holding its lock
+    for i in range(first, audio.size, block):  # the "audio thread" keeps feeding meanwhile
+        proc.feed(audio[i : i + block])
+    assert proc.stats.samples_fed == audio.size
+    engine.gate.set()
+    worker.join(30)
+    assert result and result[0].changed
+    transcript = proc.finish()
+    assert proc.stats.samples_consumed == proc.stats.samples_fed == audio.size
+    assert transcript.duration_s == pytest.approx(audio.size / SAMPLE_RATE)
+    assert texts(transcript.words) == texts(words)
+
+
+def test_concurrent_feeder_and_worker_under_load(busy_cpu: None) -> None:
+    words, dur = make_script(150, pause_every=7, seed=5)
+    engine = ScriptedEngine(words, dur, seed=6)
+    proc = StreamingTranscriber(engine)
+    audio = engine.audio
+    block = 1_000  # odd sizes: blocks never line up with VAD frames
+    feeding_done = threading.Event()
+
+    def feeder() -> None:
+        for i in range(0, audio.size, block):
+            proc.feed(audio[i : i + block])
+        feeding_done.set()
+
+    def worker() -> None:
+        while not feeding_done.is_set():
+            if not proc.process().changed:
+                proc.wait_for_audio(0.01)
+
+    threads = [threading.Thread(target=feeder), threading.Thread(target=worker)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    transcript = proc.finish()
+    assert proc.stats.samples_consumed == proc.stats.samples_fed == audio.size
+    assert texts(transcript.words) == texts(words)
+
+
+def test_realtime_replay_paces_and_stops_at_the_end() -> None:
+    words, dur = make_script(8, pause_every=4)  # ~3 s, replayed in real time
+    engine = ScriptedEngine(words, dur)
+    proc = StreamingTranscriber(engine)
+    stopped: list[float] = []
+    import time
+
+    t0 = time.perf_counter()
+    transcript = replay(engine.audio, proc, realtime=True, on_stop=lambda: stopped.append(time.perf_counter()))
+    assert stopped and stopped[0] - t0 >= dur - 0.05  # not faster than the audio
+    assert texts(transcript.words) == texts(words)
+
+
+# ------------------------------------------------------------------------------------- real model
+
+
+def _wer(ref: str, hyp: str) -> float:
+    import jiwer
+
+    sys_path_scripts = Path(__file__).resolve().parents[1] / "scripts"
+    import sys
+
+    if str(sys_path_scripts) not in sys.path:
+        sys.path.insert(0, str(sys_path_scripts))
+    from bench_latency import norm
+
+    return 100.0 * float(jiwer.wer(norm(ref), norm(hyp)))
+
+
+class Recording:
+    """Wraps a real engine and remembers the length of every call."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.lengths: list[float] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def transcribe(self, audio: Audio, options: TranscribeOptions | None = None, **kw: object) -> Transcript:
+        self.lengths.append(audio.size / SAMPLE_RATE)
+        return self.inner.transcribe(audio, options, **kw)  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.mark.model
+def test_real_model_streaming_matches_batch(speech_dir: Path) -> None:
+    from speech import synthesize
+
+    from opsprep_voice.asr.registry import create_transcriber
+    from opsprep_voice.audio.io import load_audio
+    from opsprep_voice.core.bank import load_bank
+
+    bank = list(load_bank())
+    questions = bank[:1]
+    text = " ".join(q.example_answer for q in questions)
+    wav = speech_dir / "streaming-q1-en-us.wav"
+    if not wav.exists():
+        synthesize(text, wav, voice="en-us")
+    audio = load_audio(wav)
+    assert 25 < audio.size / SAMPLE_RATE < 50
+    engine = create_transcriber(None, None)
+    options = TranscribeOptions(prompt=questions[0].recognition_prompt() if engine.uses_prompt else None)
+    batch = engine.transcribe(audio, options)
+    recording = Recording(engine)
+    proc = StreamingTranscriber(recording, options)  # type: ignore[arg-type]
+    streamed = replay(audio, proc, realtime=False)
+
+    batch_wer, stream_wer = _wer(text, batch.text), _wer(text, streamed.text)
+    assert stream_wer <= batch_wer + 3.0, (stream_wer, batch_wer, streamed.text)
+    assert len(recording.lengths) >= 3  # streamed in several chunks
+    assert proc.stats.chunks[-1][2] != "tail" or recording.lengths[-1] <= 8.0
+    assert proc.stats.tail_s <= 8.0
+    assert streamed.words == tuple(sorted(streamed.words, key=lambda w: w.start))
+    assert streamed.duration_s == pytest.approx(audio.size / SAMPLE_RATE)
+
+    from opsprep_voice.core.scoring import score_answer
+
+    for q in questions:
+        hits_b = {i.id for i in score_answer(q, batch).checklist if i.hit}
+        hits_s = {i.id for i in score_answer(q, streamed).checklist if i.hit}
+        assert len(hits_b ^ hits_s) <= 1, (hits_b, hits_s)
