@@ -62,7 +62,7 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class StreamingConfig:
-    """Tuning of the streaming processor (defaults measured with base on 2 cores, scripts/bench_latency.py)."""
+    """Tuning of the streaming processor (defaults measured with base on 2 cores: bench_latency.py)."""
 
     #: A pause closes a chunk only once the chunk holds at least this much audio (Whisper cost is flat).
     min_chunk_s: float = 3.0
