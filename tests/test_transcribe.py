@@ -142,6 +142,41 @@ def test_cancel_raises(transcriber: Transcriber, clips: dict[str, Path]) -> None
         transcriber.transcribe(audio, cancel=cancel)  # already set: nothing is decoded
 
 
+#: A bank answer (en-gb, 29 s) on which base + this prompt skipped the first 22 s of speech (measured).
+SKIPPED_ANSWER = (
+    "Our API error rate spiked after a rollout, so I quickly initiated incident response, paged the on-call "
+    "dev, and rolled back using our canary controls. I established a 15-minute update cadence in Slack and a "
+    "status page note to customers. We stabilized within 25 minutes, then root-caused a misconfigured cache "
+    "header that amplified load. The postmortem led to a pre-flight config validation and a runbook update "
+    "with a dedicated rollback checklist."
+)
+SKIPPED_PROMPT = (
+    "Interview answer about error rate, incident response, triage, roll back, update cadence, status page, "
+    "stabilized, root cause, postmortem, validation."
+)
+
+
+def test_prompt_that_skips_speech_falls_back(transcriber: Transcriber, speech_dir: Path) -> None:
+    wav = speech_dir / "skipped-en-gb.wav"
+    if not wav.exists():
+        speech.synthesize(SKIPPED_ANSWER, wav, voice="en-gb")
+    transcript = transcriber.transcribe(load_audio(wav), TranscribeOptions(prompt=SKIPPED_PROMPT))
+    hyp = _norm(transcript.text)
+    assert transcript.words[0].start < 2.0, transcript.text
+    assert "rollout" in hyp and "customers" in hyp and "checklist" in hyp
+
+
+def test_uncovered_speech_measure() -> None:
+    from opsprep_voice.asr.faster import _uncovered_speech
+    from opsprep_voice.core.transcript import Word
+
+    regions = [(0.0, 10.0), (20.0, 30.0)]
+    words = [Word("a", 21.0, 21.5), Word("b", 28.0, 29.0)]
+    # 0-10 s has no words (10 s); 20-30 s is covered within 1 s slack except 22.5-27 s (4.5 s).
+    assert _uncovered_speech(regions, words) == pytest.approx(14.5, abs=0.25)
+    assert _uncovered_speech(regions, [Word("x", 0.5, 9.5), *words]) == pytest.approx(4.5, abs=0.25)
+
+
 def test_engine_metadata(transcriber: Transcriber) -> None:
     assert transcriber.engine == "faster-whisper"
     assert transcriber.model == "base"

@@ -131,11 +131,16 @@ class FasterWhisperTranscriber:
     def uses_prompt(self) -> bool:
         return self._uses_prompt
 
-    def has_speech(self, audio: Audio) -> bool:
-        """Whether Silero VAD finds any speech (the same settings used when transcribing)."""
+    def speech_regions(self, audio: Audio) -> list[tuple[float, float]]:
+        """Speech regions (seconds) found by Silero VAD with the settings used when transcribing."""
         from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-        return bool(get_speech_timestamps(audio, VadOptions(**VAD_PARAMETERS)))
+        stamps = get_speech_timestamps(audio, VadOptions(**VAD_PARAMETERS))
+        return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in stamps]
+
+    def has_speech(self, audio: Audio) -> bool:
+        """Whether Silero VAD finds any speech."""
+        return bool(self.speech_regions(audio))
 
     def _is_hallucination(self, seg: Any, audio: Audio) -> bool:
         text = _normalise(seg.text)
@@ -148,6 +153,50 @@ class FasterWhisperTranscriber:
             hi = min(audio.size, int(seg.end * SAMPLE_RATE))
             return seg.no_speech_prob > 0.3 or _rms_dbfs(audio[lo:hi]) < -60.0
         return False
+
+    def _decode(
+        self,
+        samples: Audio,
+        opts: TranscribeOptions,
+        prompt: str | None,
+        progress: ProgressFn | None,
+        cancel: threading.Event | None,
+    ) -> list[Word]:
+        duration = samples.size / SAMPLE_RATE
+        words: list[Word] = []
+        try:
+            segments, _info = self._model.transcribe(
+                samples,
+                language="en",
+                beam_size=opts.beam_size,
+                word_timestamps=opts.word_timestamps,
+                initial_prompt=prompt,
+                vad_filter=True,
+                vad_parameters=VAD_PARAMETERS,
+                condition_on_previous_text=False,
+            )
+            for seg in segments:
+                if cancel is not None and cancel.is_set():
+                    raise TranscriptionCancelled("Transcription cancelled")
+                if self._is_hallucination(seg, samples):
+                    log.debug(
+                        "dropped segment %.1f-%.1f %r (no_speech %.2f, logprob %.2f)",
+                        seg.start, seg.end, seg.text, seg.no_speech_prob, seg.avg_logprob,
+                    )  # fmt: skip
+                elif seg.words:
+                    words.extend(
+                        Word(w.word, float(w.start), float(w.end), float(w.probability)) for w in seg.words
+                    )
+                else:
+                    words.append(Word(seg.text, float(seg.start), float(seg.end), 1.0))
+                if progress and duration > 0:
+                    frac = min(1.0, float(seg.end) / duration)
+                    progress(frac, f"Transcribing {int(100 * frac)}%")
+        except TranscriptionCancelled:
+            raise
+        except (RuntimeError, ValueError) as exc:
+            raise TranscriptionError(f"{ENGINE} ({self.model}) failed to transcribe: {exc}") from exc
+        return words
 
     def transcribe(
         self,
@@ -162,52 +211,49 @@ class FasterWhisperTranscriber:
         duration = samples.size / SAMPLE_RATE
         if cancel is not None and cancel.is_set():
             raise TranscriptionCancelled("Transcription cancelled before it started")
-        if samples.size == 0 or not self.has_speech(samples):
+        regions = self.speech_regions(samples) if samples.size else []
+        if not regions:
             log.debug("no speech detected in %.2f s of audio", duration)
             if progress:
                 progress(1.0, "No speech detected")
             return Transcript.from_words([], duration)
         prompt = opts.prompt if (opts.prompt and self._uses_prompt) else None
-        words: list[Word] = []
         with self._lock:
             if progress:
                 progress(0.0, "Transcribing 0%")
-            try:
-                segments, _info = self._model.transcribe(
-                    samples,
-                    language="en",
-                    beam_size=opts.beam_size,
-                    word_timestamps=opts.word_timestamps,
-                    initial_prompt=prompt,
-                    vad_filter=True,
-                    vad_parameters=VAD_PARAMETERS,
-                    condition_on_previous_text=False,
-                )
-                for seg in segments:
-                    if cancel is not None and cancel.is_set():
-                        raise TranscriptionCancelled("Transcription cancelled")
-                    if self._is_hallucination(seg, samples):
-                        log.debug(
-                            "dropped segment %.1f-%.1f %r (no_speech %.2f, logprob %.2f)",
-                            seg.start, seg.end, seg.text, seg.no_speech_prob, seg.avg_logprob,
-                        )  # fmt: skip
-                    elif seg.words:
-                        words.extend(
-                            Word(w.word, float(w.start), float(w.end), float(w.probability))
-                            for w in seg.words
-                        )
-                    else:
-                        words.append(Word(seg.text, float(seg.start), float(seg.end), 1.0))
-                    if progress and duration > 0:
-                        frac = min(1.0, float(seg.end) / duration)
-                        progress(frac, f"Transcribing {int(100 * frac)}%")
-            except TranscriptionCancelled:
-                raise
-            except (RuntimeError, ValueError) as exc:
-                raise TranscriptionError(f"{ENGINE} ({self.model}) failed to transcribe: {exc}") from exc
+            words = self._decode(samples, opts, prompt, progress, cancel)
+            missed = _uncovered_speech(regions, words)
+            speech_s = sum(e - s for s, e in regions)
+            if prompt is not None and missed > max(MAX_UNCOVERED_S, MAX_UNCOVERED_SHARE * speech_s):
+                # A prompt can make Whisper skip a stretch of speech (seen on tiny and, on ~30 s answers,
+                # on base): decode again without it and keep whichever covers more of the speech.
+                log.info("prompted decode left %.1f of %.1f s of speech without words: retrying unprompted",
+                         missed, speech_s)  # fmt: skip
+                plain = self._decode(samples, opts, None, None, cancel)
+                if _uncovered_speech(regions, plain) < missed:
+                    words = plain
         if progress:
             progress(1.0, "Transcribed")
         return Transcript.from_words(_clamp(words, duration), duration)
+
+
+#: Retry without the prompt when more speech than this has no words (seconds, share of all speech).
+MAX_UNCOVERED_S = 3.0
+MAX_UNCOVERED_SHARE = 0.2
+
+
+def _uncovered_speech(regions: list[tuple[float, float]], words: list[Word], slack: float = 1.0) -> float:
+    """Seconds of VAD speech farther than ``slack`` from any word (speech Whisper gave no words for)."""
+    step = 0.1
+    covered = np.zeros(int(max((e for _, e in regions), default=0.0) / step) + 2, dtype=bool)
+    for w in words:
+        lo = max(0, int((w.start - slack) / step))
+        hi = min(covered.size, int((w.end + slack) / step) + 1)
+        covered[lo:hi] = True
+    missed = 0
+    for s, e in regions:
+        missed += int(np.count_nonzero(~covered[int(s / step) : int(e / step)]))
+    return missed * step
 
 
 def _clamp(words: list[Word], duration: float) -> list[Word]:
