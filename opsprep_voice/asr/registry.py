@@ -19,6 +19,7 @@ Factory = Callable[..., Transcriber]
 #: Engine name -> "module:function" of its factory (imported lazily).
 ENGINES: dict[str, str] = {
     "faster-whisper": "opsprep_voice.asr.registry:create_faster_whisper",
+    "openai-whisper": "opsprep_voice.asr.openai_engine:create_openai_whisper",
 }
 
 DEFAULT_ENGINE = "faster-whisper"

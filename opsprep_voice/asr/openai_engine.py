@@ -1,0 +1,457 @@
+"""The openai-whisper (PyTorch) engine: the optional second engine, fully offline with the embedded models.
+
+Install (the extra; see requirements/openai-whisper.txt for the lean install without triton)::
+
+    pip install 'opsprep-voice[openai-whisper]'
+
+Models:
+
+* an embedded name (``base``, the default, or ``tiny.en``): the shipped CTranslate2 weights converted once
+  to an openai-whisper checkpoint (:mod:`opsprep_voice.asr.ct2_to_openai`), loaded by absolute path (so
+  openai-whisper never tries to download) with the official alignment heads set for word timings;
+* a checkpoint file (``.pt``: ``{"dims", "model_state_dict"}``) or a CTranslate2 model folder (converted);
+* an official openai-whisper name (``small``, ``medium.en`` ...): openai-whisper's own download into
+  ``<cache>/models/openai-whisper/official``; offline -> :class:`ModelUnavailableError` with the fix.
+
+Behaviour matches the faster-whisper engine: English, word timings, no conditioning on previous text,
+the same silence/hallucination guard (Silero VAD first, then the same per-segment rules), greedy decoding
+by default (measured: docs/BENCHMARKS.md), progress and cancellation between 30 s windows, and one lock
+per model so calls from several threads serialise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal
+
+import numpy as np
+
+from opsprep_voice.asr.base import (
+    SAMPLE_RATE,
+    Audio,
+    EngineUnavailableError,
+    ModelUnavailableError,
+    ProgressFn,
+    TranscribeOptions,
+    TranscriptionCancelled,
+    TranscriptionError,
+)
+from opsprep_voice.asr.faster import (
+    HALLUCINATIONS,
+    PROMPT_HELPS,
+    VAD_PARAMETERS,
+    _clamp,
+    _normalise,
+    _rms_dbfs,
+)
+from opsprep_voice.core.paths import AppPaths
+from opsprep_voice.core.transcript import Transcript, Word
+
+log = logging.getLogger(__name__)
+
+ENGINE = "openai-whisper"
+
+INSTALL_HINT = (
+    "pip install 'opsprep-voice[openai-whisper]' (or, without the 1 GB GPU-only triton package: "
+    "pip install -r requirements/openai-whisper.txt && "
+    "pip install --no-deps -r requirements/openai-whisper-nodeps.txt)"
+)
+
+#: Speech regions closer than this are decoded as one clip (each clip costs a padded 30 s window).
+MERGE_GAP_S = 3.0
+
+OpenAISource = Literal["embedded", "checkpoint", "directory", "official"]
+
+
+def import_whisper() -> ModuleType:
+    """Import openai-whisper, or raise :class:`EngineUnavailableError` with the install command."""
+    try:
+        import whisper
+    except ImportError as exc:  # whisper itself, or torch/numba/tiktoken under it
+        raise EngineUnavailableError(
+            f"openai-whisper is not installed ({exc.name or exc}): {INSTALL_HINT}. "
+            "Until then the default engine (faster-whisper) is used."
+        ) from exc
+    except OSError as exc:  # a broken torch install (missing shared library)
+        raise EngineUnavailableError(
+            f"openai-whisper could not be loaded ({exc}): reinstall it with {INSTALL_HINT}"
+        ) from exc
+    return whisper
+
+
+# ----------------------------------------------------------------------------------------- resolution
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAIModelSpec:
+    """What to load: a checkpoint path or an official name, and the alignment heads to set (or None)."""
+
+    name: str
+    source: OpenAISource
+    checkpoint: Path | None  # None for an official name (openai-whisper resolves it)
+    alignment_heads: bytes | None  # whisper._ALIGNMENT_HEADS-style dump, None = openai-whisper's default
+
+
+def official_cache_dir() -> Path:
+    return AppPaths.default().cache_dir("models", "openai-whisper", "official")
+
+
+def _heads_from_sidecar(checkpoint: Path) -> bytes | None:
+    from opsprep_voice.asr.ct2_to_openai import encode_alignment_heads
+
+    sidecar = checkpoint.with_suffix(".json")
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        dims = meta["dims"]
+        return encode_alignment_heads(
+            meta["alignment_heads"], int(dims["n_text_layer"]), int(dims["n_text_head"])
+        )
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+        log.warning("ignoring unreadable sidecar %s (%s): default alignment heads", sidecar, exc)
+        return None
+
+
+def resolve_openai_model(
+    name_or_path: str | None, *, progress: ProgressFn | None = None, allow_download: bool = True
+) -> OpenAIModelSpec:
+    """Resolve a model for openai-whisper without touching the network unless an official name needs it."""
+    from opsprep_voice.asr import ct2_to_openai
+    from opsprep_voice.asr.models import DEFAULT_MODEL, EMBEDDED_MODELS, check_model_dir, embedded_model_dir
+
+    whisper = import_whisper()
+    name = (name_or_path or DEFAULT_MODEL).strip()
+    if name in EMBEDDED_MODELS:
+        ct2_dir = embedded_model_dir(name, progress=progress)
+        ckpt = ct2_to_openai.ensure_checkpoint(ct2_dir, name=name, progress=progress)
+        official: bytes | None = whisper._ALIGNMENT_HEADS.get(name)
+        heads = official or ct2_to_openai.encode_alignment_heads(
+            ckpt.alignment_heads, ckpt.dims["n_text_layer"], ckpt.dims["n_text_head"]
+        )
+        return OpenAIModelSpec(name, "embedded", ckpt.path, heads)
+    candidate = Path(name).expanduser()
+    if candidate.is_file():
+        return OpenAIModelSpec(
+            str(candidate), "checkpoint", candidate.resolve(), _heads_from_sidecar(candidate)
+        )
+    if candidate.is_dir():
+        check_model_dir(candidate)
+        ckpt = ct2_to_openai.ensure_checkpoint(candidate, progress=progress)
+        heads = ct2_to_openai.encode_alignment_heads(
+            ckpt.alignment_heads, ckpt.dims["n_text_layer"], ckpt.dims["n_text_head"]
+        )
+        return OpenAIModelSpec(str(candidate), "directory", ckpt.path, heads)
+    official_names = list(whisper.available_models())
+    if name in official_names:
+        if not allow_download and not (official_cache_dir() / Path(whisper._MODELS[name]).name).is_file():
+            raise ModelUnavailableError(
+                f"openai-whisper model '{name}' is not downloaded and downloads are turned off: "
+                f"use an embedded model ({', '.join(EMBEDDED_MODELS)}) or a checkpoint file."
+            )
+        return OpenAIModelSpec(name, "official", None, whisper._ALIGNMENT_HEADS.get(name))
+    if "/" in name or "\\" in name or name.startswith((".", "~")) or name.endswith(".pt"):
+        raise ModelUnavailableError(
+            f"Model not found: {candidate}. Pass an existing openai-whisper checkpoint (.pt), a CTranslate2 "
+            f"model folder, or one of {', '.join(EMBEDDED_MODELS)}."
+        )
+    raise ModelUnavailableError(
+        f"Unknown openai-whisper model '{name}': use an embedded model ({', '.join(EMBEDDED_MODELS)}, "
+        "offline), a checkpoint file or CTranslate2 folder, or an official name when online "
+        f"({', '.join(official_names)})."
+    )
+
+
+# ----------------------------------------------------------------------------- progress and cancel hook
+
+_HOOK = threading.local()
+_HOOK_INSTALL_LOCK = threading.Lock()
+
+
+class _Bar:
+    """Stands in for ``tqdm.tqdm`` inside openai-whisper: reports progress, raises on cancel."""
+
+    def __init__(self, *args: Any, total: float | None = None, **kwargs: Any) -> None:
+        self.total = float(total or 0)
+        self.n = 0.0
+        self.progress: ProgressFn | None = getattr(_HOOK, "progress", None)
+        self.cancel: threading.Event | None = getattr(_HOOK, "cancel", None)
+        self.label: str = getattr(_HOOK, "label", "Working")
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+    def update(self, n: float = 1) -> None:
+        self.n += n
+        if self.cancel is not None and self.cancel.is_set():
+            raise TranscriptionCancelled("Transcription cancelled")
+        if self.progress and self.total > 0:
+            frac = min(1.0, self.n / self.total)
+            self.progress(frac, f"{self.label} {int(100 * frac)}%")
+
+    def close(self) -> None:
+        return None
+
+
+class _TqdmShim:
+    """Replaces the ``tqdm`` module name inside ``whisper.transcribe`` (it calls ``tqdm.tqdm(...)``)."""
+
+    tqdm = _Bar
+
+
+def _install_hooks() -> None:
+    """Route openai-whisper's progress bars through :class:`_Bar` (idempotent, process-wide)."""
+    with _HOOK_INSTALL_LOCK:
+        module = sys.modules.get("whisper.transcribe")
+        if module is not None and getattr(module, "tqdm", None) is not _TqdmShim:
+            module.tqdm = _TqdmShim  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def _hooked(progress: ProgressFn | None, cancel: threading.Event | None, label: str) -> Iterator[None]:
+    _install_hooks()
+    _HOOK.progress, _HOOK.cancel, _HOOK.label = progress, cancel, label
+    try:
+        yield
+    finally:
+        _HOOK.progress = _HOOK.cancel = None
+
+
+# ---------------------------------------------------------------------------------------------- engine
+
+
+def is_hallucination(
+    text: str, start: float, end: float, no_speech_prob: float, avg_logprob: float, audio: Audio
+) -> bool:
+    """The faster-whisper engine's segment rule (``FasterWhisperTranscriber._is_hallucination``), plainly.
+
+    Dropped: empty/punctuation-only text; "no speech" with low confidence; a known silence phrase
+    ("Thank you", "You") when Whisper leans to no-speech or the audio under it is near-silent.
+    """
+    norm = _normalise(text)
+    if not norm:
+        return True
+    if no_speech_prob > 0.6 and avg_logprob < -0.8:
+        return True
+    if norm in HALLUCINATIONS:
+        lo = max(0, int(start * SAMPLE_RATE))
+        hi = min(audio.size, int(end * SAMPLE_RATE))
+        return no_speech_prob > 0.3 or _rms_dbfs(audio[lo:hi]) < -60.0
+    return False
+
+
+_HOP = 160  # openai-whisper mel hop: 100 frames per second
+
+
+def clip_timestamps(
+    regions: list[tuple[float, float]], n_samples: int, gap: float = MERGE_GAP_S
+) -> list[float]:
+    """Speech regions as openai-whisper ``clip_timestamps``: merged when closer than ``gap``, on whole
+    mel frames and never past the last frame.
+
+    openai-whisper loops forever when a clip ends after its last mel frame (the end rounds up past
+    ``content_frames`` and the seek never reaches it), so every time is clamped to that frame.
+    """
+    content_frames = n_samples // _HOP
+    merged: list[list[int]] = []
+    for start, end in regions:
+        lo = min(max(0, int(start * 100)), content_frames)
+        hi = min(max(lo, int(np.ceil(end * 100))), content_frames)
+        if hi <= lo:
+            continue
+        if merged and lo - merged[-1][1] < gap * 100:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return [frame / 100 for pair in merged for frame in pair]
+
+
+class OpenAIWhisperTranscriber:
+    """A loaded openai-whisper model (CPU, fp32). One lock around the model: calls serialise."""
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        progress: ProgressFn | None = None,
+        allow_download: bool = True,
+        beam_size: int | None = 1,
+        uses_prompt: bool | None = None,
+    ) -> None:
+        """Resolve and load ``model`` (see :func:`resolve_openai_model`).
+
+        ``beam_size``: an int is used for every call (default 1, greedy: measured faster than beam 5 at a
+        similar WER); ``None`` honours :attr:`TranscribeOptions.beam_size` per call (benchmarks).
+        ``uses_prompt`` overrides the measured per-model choice (:data:`PROMPT_HELPS`).
+        """
+        whisper = import_whisper()
+        self._whisper = whisper
+        self._spec = resolve_openai_model(model, progress=progress, allow_download=allow_download)
+        self._lock = threading.Lock()
+        self._beam_size = beam_size
+        t0 = time.perf_counter()
+        if progress:
+            progress(0.0, f"Loading model {self._spec.name}")
+        self._model = self._load(progress)
+        if self._spec.alignment_heads is not None:
+            self._model.set_alignment_heads(self._spec.alignment_heads)
+        short = Path(self._spec.name).name if self._spec.source != "official" else self._spec.name
+        if uses_prompt is None:
+            uses_prompt = PROMPT_HELPS.get(short, "tiny" not in short)
+        self._uses_prompt = uses_prompt
+        log.info(
+            "loaded %s model %s (%s) in %.1f s",
+            ENGINE,
+            self._spec.name,
+            self._spec.source,
+            time.perf_counter() - t0,
+        )
+        if progress:
+            progress(1.0, f"Model {self._spec.name} loaded")
+
+    def _load(self, progress: ProgressFn | None) -> Any:
+        whisper = self._whisper
+        spec = self._spec
+        try:
+            if spec.source == "official":
+                root = official_cache_dir()
+                target = root / Path(whisper._MODELS[spec.name]).name
+                with _hooked(progress, None, f"Downloading {spec.name}"):
+                    module: Any = sys.modules["whisper"]
+                    saved = module.tqdm  # _download uses the name tqdm from whisper/__init__
+                    module.tqdm = _Bar
+                    try:
+                        return whisper.load_model(spec.name, device="cpu", download_root=str(root))
+                    except Exception as exc:
+                        if not target.is_file() or target.stat().st_size < 1024:
+                            target.unlink(missing_ok=True)
+                        raise ModelUnavailableError(
+                            f"Could not download openai-whisper model '{spec.name}' ({exc}). Offline? Use an "
+                            "embedded model (base or tiny.en, no download), pass a checkpoint .pt or a "
+                            "CTranslate2 folder, or connect to the internet and try again."
+                        ) from exc
+                    finally:
+                        module.tqdm = saved
+            assert spec.checkpoint is not None
+            # By absolute path: openai-whisper's name lookup would reject the file and try to download.
+            return whisper.load_model(str(spec.checkpoint.resolve()), device="cpu")
+        except ModelUnavailableError:
+            raise
+        except (RuntimeError, KeyError, ValueError, OSError, EOFError) as exc:
+            hint = (
+                " If it is a converted model, delete it and its .json sidecar to convert again."
+                if spec.source != "official"
+                else ""
+            )
+            raise ModelUnavailableError(
+                f"Could not load the openai-whisper model '{spec.name}' from {spec.checkpoint}: {exc}.{hint}"
+            ) from exc
+
+    @property
+    def engine(self) -> str:
+        return ENGINE
+
+    @property
+    def model(self) -> str:
+        return self._spec.name
+
+    @property
+    def spec(self) -> OpenAIModelSpec:
+        return self._spec
+
+    @property
+    def uses_prompt(self) -> bool:
+        return self._uses_prompt
+
+    def speech_regions(self, audio: Audio) -> list[tuple[float, float]]:
+        """Silero VAD speech regions in seconds (the faster-whisper engine's settings)."""
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+        return [
+            (c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE)
+            for c in get_speech_timestamps(audio, VadOptions(**VAD_PARAMETERS))
+        ]
+
+    def transcribe(
+        self,
+        audio: Audio,
+        options: TranscribeOptions | None = None,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Transcript:
+        opts = options or TranscribeOptions()
+        samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
+        duration = samples.size / SAMPLE_RATE
+        if cancel is not None and cancel.is_set():
+            raise TranscriptionCancelled("Transcription cancelled before it started")
+        clips = clip_timestamps(self.speech_regions(samples), samples.size) if samples.size else []
+        if not clips:
+            log.debug("no speech detected in %.2f s of audio", duration)
+            if progress:
+                progress(1.0, "No speech detected")
+            return Transcript.from_words([], duration)
+        prompt = opts.prompt if (opts.prompt and self._uses_prompt) else None
+        beam = self._beam_size if self._beam_size is not None else opts.beam_size
+        decode: dict[str, Any] = {"fp16": False, "language": "en", "task": "transcribe"}
+        if beam and beam > 1:
+            decode["beam_size"] = beam
+            decode["best_of"] = beam
+        words: list[Word] = []
+        with self._lock:
+            if progress:
+                progress(0.0, "Transcribing 0%")
+            try:
+                with _hooked(progress, cancel, "Transcribing"):
+                    result = self._whisper.transcribe(
+                        self._model,
+                        samples,
+                        verbose=None,
+                        word_timestamps=opts.word_timestamps,
+                        initial_prompt=prompt,
+                        condition_on_previous_text=False,
+                        clip_timestamps=clips,
+                        **decode,
+                    )
+            except TranscriptionCancelled:
+                raise
+            except (RuntimeError, ValueError, IndexError) as exc:
+                raise TranscriptionError(f"{ENGINE} ({self.model}) failed to transcribe: {exc}") from exc
+        for seg in result.get("segments", []):
+            if is_hallucination(
+                seg["text"], float(seg["start"]), float(seg["end"]),
+                float(seg["no_speech_prob"]), float(seg["avg_logprob"]), samples,
+            ):  # fmt: skip
+                log.debug("dropped segment %.1f-%.1f %r", seg["start"], seg["end"], seg["text"])
+            elif seg.get("words"):
+                words.extend(
+                    Word(w["word"], float(w["start"]), float(w["end"]), float(w.get("probability", 1.0)))
+                    for w in seg["words"]
+                )
+            else:
+                words.append(Word(seg["text"], float(seg["start"]), float(seg["end"]), 1.0))
+        if progress:
+            progress(1.0, "Transcribed")
+        return Transcript.from_words(_clamp(words, duration), duration)
+
+
+def create_openai_whisper(
+    model: str | None, *, progress: ProgressFn | None = None
+) -> OpenAIWhisperTranscriber:
+    """Registry factory: the embedded default model offline, greedy decoding."""
+    return OpenAIWhisperTranscriber(model, progress=progress)
