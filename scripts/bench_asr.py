@@ -7,7 +7,7 @@ transcript vs items found on the script text (detected share, false-hit rate).
 
     .venv/bin/python scripts/bench_asr.py                       # default configs, 8 answers
     .venv/bin/python scripts/bench_asr.py --answers 4 --configs faster-whisper:base:5:prompt
-    .venv/bin/python scripts/bench_asr.py --configs openai-whisper:tiny.en:1:noprompt   # once registered
+    .venv/bin/python scripts/bench_asr.py --configs $(.venv/bin/python scripts/bench_asr.py --openai-configs)
 
 Config syntax: ENGINE:MODEL:BEAM:prompt|noprompt. Any engine in opsprep_voice.asr.registry.ENGINES works;
 for faster-whisper the prompt flag is forced, for other engines it is passed only where the engine uses it.
@@ -45,6 +45,14 @@ DEFAULT_CONFIGS = (
     "faster-whisper:base:1:prompt",
     "faster-whisper:base:5:noprompt",
     "faster-whisper:base:5:prompt",
+)
+#: The openai-whisper engine (optional extra), as measured in docs/BENCHMARKS.md "## openai-whisper engine".
+OPENAI_CONFIGS = (
+    "openai-whisper:tiny.en:1:noprompt",
+    "openai-whisper:tiny.en:5:noprompt",
+    "openai-whisper:base:1:noprompt",
+    "openai-whisper:base:1:prompt",
+    "openai-whisper:base:5:prompt",
 )
 VOICES = ("en-us", "en-gb", "en-us+f2", "en-gb-scotland")
 SEED = REPO_ROOT / "scripts" / "seed" / "senior-operations-engineer-interview.txt"
@@ -189,6 +197,10 @@ def run_child(config: str, corpus_file: Path) -> None:
         from opsprep_voice.asr.models import resolve_ct2_model
 
         tr = FasterWhisperTranscriber(resolve_ct2_model(model), uses_prompt=prompt_flag == "prompt")
+    elif engine == "openai-whisper":  # beam_size=None: honour the config's beam (the app default is greedy)
+        from opsprep_voice.asr.openai_engine import OpenAIWhisperTranscriber
+
+        tr = OpenAIWhisperTranscriber(model, beam_size=None, uses_prompt=prompt_flag == "prompt")
     else:
         from opsprep_voice.asr.registry import create_transcriber
 
@@ -225,10 +237,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--noise-snr", type=float, default=10.0, help="add a noisy copy of answer 1 (dB SNR)")
     ap.add_argument("--workdir", type=Path, default=None, help="keep generated WAVs here (default: temp)")
     ap.add_argument("--json", type=Path, default=None, help="also write raw results to this file")
+    ap.add_argument("--openai-configs", action="store_true", help="print the openai-whisper configs and exit")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.openai_configs:
+        print(" ".join(OPENAI_CONFIGS))
+        return 0
     if args.child:
         run_child(args.child, args.corpus)
         return 0
