@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -102,7 +103,21 @@ class OpenAIModelSpec:
 
 
 def official_cache_dir() -> Path:
+    """Download folder for official checkpoints: ``<cache>/models/openai-whisper/official``."""
     return AppPaths.default().cache_dir("models", "openai-whisper", "official")
+
+
+def official_download_root(whisper: ModuleType, name: str) -> Path:
+    """openai-whisper's own cache (``~/.cache/whisper``) when it already holds ``name``, else ours.
+
+    openai-whisper checks the file's SHA-256 there and downloads only when it is missing or wrong.
+    """
+    filename = Path(whisper._MODELS[name]).name
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    theirs = Path(xdg) / "whisper"
+    if (theirs / filename).is_file():
+        return theirs
+    return official_cache_dir()
 
 
 def _heads_from_sidecar(checkpoint: Path) -> bytes | None:
@@ -153,7 +168,8 @@ def resolve_openai_model(
         return OpenAIModelSpec(str(candidate), "directory", ckpt.path, heads)
     official_names = list(whisper.available_models())
     if name in official_names:
-        if not allow_download and not (official_cache_dir() / Path(whisper._MODELS[name]).name).is_file():
+        root = official_download_root(whisper, name)
+        if not allow_download and not (root / Path(whisper._MODELS[name]).name).is_file():
             raise ModelUnavailableError(
                 f"openai-whisper model '{name}' is not downloaded and downloads are turned off: "
                 f"use an embedded model ({', '.join(EMBEDDED_MODELS)}) or a checkpoint file."
@@ -329,7 +345,7 @@ class OpenAIWhisperTranscriber:
         spec = self._spec
         try:
             if spec.source == "official":
-                root = official_cache_dir()
+                root = official_download_root(whisper, spec.name)
                 target = root / Path(whisper._MODELS[spec.name]).name
                 with _hooked(progress, None, f"Downloading {spec.name}"):
                     module: Any = sys.modules["whisper"]
