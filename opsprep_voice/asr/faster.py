@@ -36,9 +36,11 @@ log = logging.getLogger(__name__)
 
 ENGINE = "faster-whisper"
 
-#: Measured per model (docs/BENCHMARKS.md, /work/shared/NOTES.md): a term prompt made tiny drop whole
-#: stretches of speech, and raised term recall on base at no WER cost.
-PROMPT_HELPS = {"tiny.en": False, "tiny": False, "base": True, "base.en": True}
+#: Measured per model (docs/BENCHMARKS.md). /work/shared/NOTES.md saw a term prompt make tiny drop whole
+#: stretches of speech; the same happened once on base. With the retry-without-prompt guard in
+#: :meth:`FasterWhisperTranscriber.transcribe`, the prompt raised checklist detection on both
+#: (bench_asr: tiny.en 83% -> 90%, base 88% -> 92%) and lowered WER.
+PROMPT_HELPS = {"tiny.en": True, "tiny": True, "base": True, "base.en": True}
 
 #: Phrases Whisper emits on silence/noise (lower-case, punctuation stripped).
 HALLUCINATIONS = frozenset(
@@ -110,8 +112,8 @@ class FasterWhisperTranscriber:
                 "The folder must hold a CTranslate2 (faster-whisper) model; try --model tiny.en or base."
             ) from exc
         if uses_prompt is None:
-            # Unknown models: tiny-sized ones were hurt by a prompt, larger ones helped; default on.
-            uses_prompt = PROMPT_HELPS.get(spec.name, "tiny" not in spec.name)
+            # Unknown models (folders, downloads): on, guarded by the retry without prompt.
+            uses_prompt = PROMPT_HELPS.get(spec.name, True)
         self._uses_prompt = uses_prompt
         log.info("loaded %s model %s (%s) from %s", ENGINE, spec.name, compute_type, spec.path)
 
