@@ -195,6 +195,10 @@ class StreamingTranscriber:
         with self._fed:
             self._fed.notify_all()
 
+    def stop(self) -> None:
+        """Stop was pressed (any thread): no new chunk is started; call :meth:`finish` next."""
+        self._stopping.set()
+
     @property
     def cancelled(self) -> bool:
         return self._cancel.is_set()
@@ -451,8 +455,9 @@ def replay(
     ``realtime=True``: a pacing thread feeds ``block_s`` blocks at the audio's own pace while this thread
     is the worker (``process()`` in a loop), the way the app runs it; Stop (``finish()``) follows the last
     block at once. ``realtime=False``: feed and process alternate in this thread as fast as possible
-    (deterministic). ``on_update`` gets every changed :class:`StreamUpdate`; ``on_stop`` is called right
-    before ``finish()`` (benchmarks start their Stop clock there).
+    (deterministic). ``on_update`` gets every changed :class:`StreamUpdate`; ``on_stop`` is called at Stop:
+    in real time by the pacing thread at the end of the audio, even while ``process()`` is busy (benchmarks
+    start their Stop clock there; Stop-to-review includes finishing that call).
     """
     if isinstance(path_or_audio, str | Path):
         from opsprep_voice.audio.io import load_audio
@@ -484,10 +489,14 @@ def replay(
                 if delay > 0 and stop.wait(delay):
                     return
                 processor.feed(audio[i : i + block])
-            # The last block is "spoken" once its duration has passed too.
+            # The last block is "spoken" once its duration has passed too; then the user presses Stop,
+            # whatever the worker is doing at that moment.
             delay = t0 + audio.size / SAMPLE_RATE - time.perf_counter()
             if delay > 0:
                 stop.wait(delay)
+            if on_stop is not None:
+                on_stop()
+            processor.stop()
         except BaseException as exc:  # surfaced in the worker thread below
             errors.append(exc)
         finally:
@@ -507,6 +516,4 @@ def replay(
         feeder.join()
     if errors:
         raise errors[0]
-    if on_stop is not None:
-        on_stop()
     return processor.finish()
