@@ -24,9 +24,16 @@ second of audio on 2 loaded cores and is stateless per call, so it is not run he
 engine runs it itself on each chunk). Its threshold adapts: a 10th-percentile noise floor of the last
 10 s plus ``vad_margin_db``, never below ``vad_min_dbfs`` and never within 6 dB of the speech level.
 
-Thread-safety: ``feed`` may be called from any thread at any time (also during ``process``); ``process``
-and ``finish`` serialise on an internal lock (call ``process`` from one worker thread); ``cancel`` may be
-called from any thread and makes a running call stop as soon as the engine allows.
+Thread-safety: ``feed`` may be called from any thread at any time (also during ``process``, and after
+``stop`` until ``finish`` so the recorder can flush its last blocks); ``process`` and ``finish`` serialise on
+an internal lock (call ``process`` from one worker thread; ``finish`` from any thread waits for a running
+``process`` call, which cannot be interrupted inside the engine). ``stop`` (any thread) makes further
+``process`` calls return at once. ``cancel`` (any thread) abandons the stream: the engine's cancel event is
+set, and ``process``/``finish`` raise :class:`~opsprep_voice.asr.base.TranscriptionCancelled`.
+
+App wiring: recorder callback -> ``Resampler`` -> ``feed``; a worker thread loops ``process()`` (then
+``wait_for_audio(0.05)`` when nothing changed) and shows ``committed``/``tentative``; at Stop call ``stop()``,
+then ``finish()`` off the GUI thread, then score.
 """
 
 from __future__ import annotations
