@@ -1,0 +1,288 @@
+"""The one place that builds the app: paths, settings, question bank, history store, speaker,
+recorder and transcription service are created here and passed in; widgets construct none of them.
+
+:func:`build_app` takes optional replacements (a fake ``sounddevice`` module, a synthesizer, a
+transcriber factory) so tests and benchmarks run the real app with controlled audio.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from opsprep_voice.core.bank import BankError, QuestionBank, load_bank
+from opsprep_voice.core.paths import AppPaths
+from opsprep_voice.core.session import Phase, RehearsalSession, Selection, plan_questions
+from opsprep_voice.core.settings import SettingsStore
+from opsprep_voice.storage.repository import HistoryRepository
+from opsprep_voice.ui.main_window import MainWindow
+from opsprep_voice.ui.rehearsal.controller import RehearsalController
+from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
+from opsprep_voice.ui.rehearsal.start_screen import StartScreen
+from opsprep_voice.ui.rehearsal.summary_screen import SummaryScreen
+from opsprep_voice.ui.services.recording import AnswerRecorder
+from opsprep_voice.ui.services.speaker import QuestionSpeaker, Synthesizer
+from opsprep_voice.ui.services.transcription import Factory, TranscriptionService
+from opsprep_voice.ui.workers import TaskRunner
+
+log = logging.getLogger(__name__)
+_UNSET: Any = object()
+
+
+@dataclass
+class AppContext:
+    """Everything :func:`build_app` made, for the entry point, tests and benchmarks."""
+
+    window: MainWindow
+    controller: RehearsalController
+    settings_store: SettingsStore
+    bank: QuestionBank
+    history: HistoryRepository | None
+    speaker: QuestionSpeaker
+    recorder: AnswerRecorder
+    transcription: TranscriptionService
+    runner: TaskRunner
+    paths: AppPaths
+    problems: list[str] = field(default_factory=list)
+    sd: Any = None
+    helpers: list[QObject] = field(default_factory=list)
+
+    def shutdown(self) -> None:
+        self.speaker.stop()
+        self.recorder.stop_now()  # the WAV is finalised and the attempt marked before the store closes
+        self.runner.cancel_all()
+        self.runner.wait(10_000)
+        if self.history is not None:
+            self.history.close()
+
+
+def _open_bank(path: str | Path | None, problems: list[str]) -> QuestionBank:
+    if path:
+        try:
+            return load_bank(path)
+        except BankError as exc:
+            problems.append(f"Your question bank could not be used ({exc}); using the bundled questions.")
+    return load_bank()
+
+
+def _open_history(paths: AppPaths, problems: list[str]) -> HistoryRepository | None:
+    try:
+        repo = HistoryRepository(paths.data_dir() / "history.sqlite3")
+    except Exception as exc:
+        log.exception("History store unavailable")
+        problems.append(f"History is unavailable ({exc}); answers will not be kept after you quit.")
+        return None
+    try:
+        from opsprep_voice.audio.wavfile import repair_wav
+        from opsprep_voice.storage.recovery import find_interrupted
+
+        recovered = find_interrupted(repo, repair_wav)
+        usable = [a for a in recovered if a.status == "interrupted"]
+        if usable:
+            problems.append(
+                f"{len(usable)} answer(s) recorded before the app stopped unexpectedly were recovered; "
+                "open History to transcribe them."
+            )
+    except Exception:
+        log.exception("Recovery of interrupted recordings failed")
+    return repo
+
+
+def _make_synthesizer(paths: AppPaths) -> tuple[Synthesizer | None, str | None]:
+    try:
+        from opsprep_voice.audio.tts import SpeechSynthesizer
+
+        return SpeechSynthesizer(paths.cache_dir("tts")), None
+    except Exception as exc:
+        return None, f"Questions can't be read aloud: {exc}"
+
+
+def _mic_status(sd: Any) -> tuple[bool, str]:
+    try:
+        from opsprep_voice.audio.devices import default_input_device
+
+        dev = default_input_device(sd)
+        return True, f"Microphone: {dev.name}"
+    except Exception as exc:
+        return False, str(exc)
+
+
+def build_app(
+    *,
+    paths: AppPaths | None = None,
+    sd: Any = None,
+    synthesizer: Any = _UNSET,
+    transcriber_factory: Factory | None = None,
+    questions: str | Path | None = None,
+    engine: str | None = None,
+    model: str | None = None,
+) -> AppContext:
+    paths = paths or AppPaths.default()
+    problems: list[str] = []
+    store = SettingsStore(paths.config_dir() / "settings.json")
+    if store.problem:
+        problems.append(store.problem)
+    if engine is not None or model is not None:
+        store.settings = store.settings.model_copy(
+            update={"engine": engine or store.settings.engine, "model": model or store.settings.model}
+        )
+    settings = store.settings
+    bank = _open_bank(questions or settings.questions_file, problems)
+    history = _open_history(paths, problems)
+    runner = TaskRunner()
+
+    if synthesizer is _UNSET:
+        synth, synth_problem = _make_synthesizer(paths)
+    else:
+        synth, synth_problem = synthesizer, None if synthesizer is not None else "Speech synthesis is off."
+    speaker = QuestionSpeaker(synth, runner, unavailable_reason=synth_problem)
+    speaker.configure(settings.tts_voice, settings.tts_rate)
+    recorder = AnswerRecorder(sd=sd)
+    transcription = (
+        TranscriptionService(runner, transcriber_factory) if transcriber_factory else TranscriptionService(runner)
+    )
+
+    start = StartScreen(bank, settings.mode)
+    rehearsal = RehearsalScreen()
+    summary = SummaryScreen()
+    history_screen = None
+    if history is not None:
+        from opsprep_voice.ui.history.history_screen import HistoryScreen
+
+        history_screen = HistoryScreen(history, bank)
+    window = MainWindow(start, rehearsal, summary, history_screen)
+    controller = RehearsalController(
+        rehearsal, speaker=speaker, recorder=recorder, transcription=transcription, history=history,
+        settings=settings,
+    )
+    ctx = AppContext(window, controller, store, bank, history, speaker, recorder, transcription, runner, paths,
+                     problems, sd)
+    _wire(ctx)
+    transcription.load(settings.engine, settings.model)
+    return ctx
+
+
+def _wire(ctx: AppContext) -> None:
+    w, c = ctx.window, ctx.controller
+    ctx.transcription.stateChanged.connect(w.set_model_status)
+    ctx.transcription.stateChanged.connect(
+        lambda state, msg: w.start_screen.model_status.set_state(
+            {"ready": "ok", "loading": "busy"}.get(state, "problem"), msg)
+    )
+    mic_ok, mic_msg = _mic_status(ctx.sd)
+    w.set_mic_status(mic_ok, mic_msg)
+    w.start_screen.mic_status.set_state("ok" if mic_ok else "problem", mic_msg)
+    if ctx.speaker.available:
+        w.start_screen.voice_status.set_state("ok", "Questions are read aloud; replay any time with P.")
+    else:
+        w.start_screen.voice_status.set_state("problem", ctx.speaker.unavailable_reason or "")
+    if ctx.problems:
+        w.statusBar().showMessage(" ".join(ctx.problems), 20_000)
+
+    def start_rehearsal(selection: Selection, mode: str, bank: QuestionBank) -> None:
+        questions = plan_questions(bank, selection)
+        session = RehearsalSession(questions, mode)  # type: ignore[arg-type]
+        w.show_rehearsal()
+        c.start(session, title=selection.describe(), bank=str(bank.title))
+
+    def finished(session: RehearsalSession) -> None:
+        w.summary_screen.show_session(session)
+        w.show_summary()
+
+    w.start_screen.startRequested.connect(start_rehearsal)
+    c.finished.connect(finished)
+    w.summary_screen.newRehearsalRequested.connect(w.show_start)
+    w.summary_screen.historyRequested.connect(w.show_history)
+    w.settingsRequested.connect(lambda: open_settings(ctx))
+    w.closing.connect(ctx.shutdown)
+    w.is_busy = lambda: c.session is not None and c.session.phase in (Phase.RECORDING, Phase.TRANSCRIBING)
+    if w.history_screen is not None:
+        w.history_screen.transcribeRequested.connect(lambda attempt_id: transcribe_attempt(ctx, attempt_id))
+
+
+def open_settings(ctx: AppContext) -> None:
+    from opsprep_voice.asr.models import list_models
+    from opsprep_voice.asr.registry import list_engines
+    from opsprep_voice.audio.devices import list_input_devices
+    from opsprep_voice.ui.settings_dialog import SettingsDialog
+
+    def voices() -> list[Any]:
+        synth: Any = getattr(ctx.speaker, "_synth", None)
+        return list(synth.list_voices()) if synth is not None and hasattr(synth, "list_voices") else []
+
+    dialog = SettingsDialog(
+        ctx.settings_store.settings,
+        input_devices=lambda: list_input_devices(ctx.sd),
+        voices=voices,
+        engines=list_engines(),
+        models=list_models(),
+        level_recorder=AnswerRecorder(sd=ctx.sd, parent=ctx.window),
+        parent=ctx.window,
+    )
+    if dialog.exec():
+        apply_settings(ctx, dialog.values())
+
+
+def apply_settings(ctx: AppContext, values: dict[str, Any]) -> None:
+    try:
+        settings = ctx.settings_store.update(**values)
+    except Exception as exc:
+        ctx.window.statusBar().showMessage(f"Settings not saved: {exc}", 10_000)
+        return
+    ctx.controller.settings = settings
+    ctx.speaker.configure(settings.tts_voice, settings.tts_rate)
+    ctx.transcription.load(settings.engine, settings.model)  # switching engines needs no restart
+    mic_ok, mic_msg = _mic_status(ctx.sd)
+    ctx.window.set_mic_status(mic_ok, mic_msg)
+
+
+def transcribe_attempt(ctx: AppContext, attempt_id: int) -> None:
+    """Transcribe an attempt recorded earlier (e.g. recovered after a crash) and store its score."""
+    from opsprep_voice.core.scoring import score_answer
+
+    history = ctx.history
+    if history is None:
+        return
+    attempt = history.get_attempt(attempt_id)
+    path = history.resolve_audio(attempt.audio_path)
+    try:
+        question = ctx.bank.find(attempt.question_id)
+    except KeyError:
+        ctx.window.statusBar().showMessage(f"Question {attempt.question_id} is not in the current bank.", 10_000)
+        return
+    if path is None or not path.exists():
+        ctx.window.statusBar().showMessage("The recording of this attempt is missing.", 10_000)
+        return
+    task = ctx.transcription.transcribe_file(path, question)
+    ctx.window.statusBar().showMessage("Transcribing the recovered answer…")
+
+    def done(transcript: Any) -> None:
+        t = ctx.transcription.transcriber
+        report = score_answer(question, transcript, engine=t.engine if t else "", model=t.model if t else "")
+        history.save_score(attempt_id, report.to_dict(), transcript.to_dict())
+        ctx.window.statusBar().showMessage("Transcribed and scored.", 5_000)
+        if ctx.window.history_screen is not None:
+            ctx.window.history_screen.refresh(select_attempt_id=attempt_id)
+
+    task.then(done, lambda msg: ctx.window.statusBar().showMessage(f"Transcription failed: {msg}", 10_000))
+
+
+def run(questions: str | None = None, engine: str | None = None, model: str | None = None) -> int:
+    started = time.perf_counter()
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("OpsPrep Voice")
+    app.setOrganizationName("OpsPrep")
+    ctx = build_app(questions=questions, engine=engine, model=model)
+    ctx.window.resize(1280, 800)
+    ctx.window.show()
+    QTimer.singleShot(0, lambda: log.info("Window visible %.2f s after start", time.perf_counter() - started))
+    code = app.exec()
+    return int(code)

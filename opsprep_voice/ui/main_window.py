@@ -1,0 +1,116 @@
+"""The main window: start, rehearsal, summary and history screens in one stack, a toolbar to move
+between them, and a status bar that always says whether the microphone and the model are ready."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar, QWidget
+
+from opsprep_voice.ui.history.history_screen import HistoryScreen
+from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
+from opsprep_voice.ui.rehearsal.start_screen import StartScreen
+from opsprep_voice.ui.rehearsal.summary_screen import SummaryScreen
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    settingsRequested = Signal()
+    closing = Signal()
+
+    def __init__(self, start: StartScreen, rehearsal: RehearsalScreen, summary: SummaryScreen,
+                 history: HistoryScreen | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("OpsPrep Voice")
+        self.setAccessibleName("OpsPrep Voice")
+        self.start_screen = start
+        self.rehearsal_screen = rehearsal
+        self.summary_screen = summary
+        self.history_screen = history
+        self.stack = QStackedWidget()
+        for w in (start, rehearsal, summary):
+            self.stack.addWidget(w)
+        if history is not None:
+            self.stack.addWidget(history)
+        self.setCentralWidget(self.stack)
+        self.rehearsing = False
+        #: Set by the wiring: True while an answer is being recorded or transcribed.
+        self.is_busy: Callable[[], bool] = lambda: False
+
+        toolbar = QToolBar("Navigation")
+        toolbar.setObjectName("navigation")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(toolbar)
+        self.rehearse_action = QAction("Rehearse", self)
+        self.rehearse_action.setShortcut(QKeySequence("Ctrl+1"))
+        self.history_action = QAction("History", self)
+        self.history_action.setShortcut(QKeySequence("Ctrl+2"))
+        self.history_action.setEnabled(history is not None)
+        self.settings_action = QAction("Settings…", self)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.addAction(quit_action)
+        for a, tip in ((self.rehearse_action, "Rehearse (Ctrl+1)"), (self.history_action, "History (Ctrl+2)"),
+                       (self.settings_action, "Settings (Ctrl+,)")):
+            a.setToolTip(tip)
+            toolbar.addAction(a)
+        self.rehearse_action.triggered.connect(self.show_rehearse)
+        self.history_action.triggered.connect(self.show_history)
+        self.settings_action.triggered.connect(self.settingsRequested)
+
+        self.model_label = QLabel("")
+        self.model_label.setAccessibleName("Speech recognition status")
+        self.mic_label = QLabel("")
+        self.mic_label.setAccessibleName("Microphone status")
+        self.statusBar().addWidget(self.model_label, 1)
+        self.statusBar().addPermanentWidget(self.mic_label)
+
+    def show_rehearse(self) -> None:
+        self.stack.setCurrentWidget(self.rehearsal_screen if self.rehearsing else self.start_screen)
+
+    def show_start(self) -> None:
+        self.rehearsing = False
+        self.stack.setCurrentWidget(self.start_screen)
+
+    def show_rehearsal(self) -> None:
+        self.rehearsing = True
+        self.stack.setCurrentWidget(self.rehearsal_screen)
+        self.rehearsal_screen.setFocus()
+
+    def show_summary(self) -> None:
+        self.rehearsing = False
+        self.stack.setCurrentWidget(self.summary_screen)
+
+    def show_history(self) -> None:
+        if self.history_screen is not None:
+            self.history_screen.refresh()
+            self.stack.setCurrentWidget(self.history_screen)
+
+    def set_model_status(self, state: str, message: str) -> None:
+        mark = {"ready": "✔", "loading": "⏳", "failed": "⚠"}.get(state, "•")
+        self.model_label.setText(f"{mark} {message}")
+        self.model_label.setToolTip(message)
+
+    def set_mic_status(self, ok: bool, message: str) -> None:
+        self.mic_label.setText(("🎙 " if ok else "⚠ ") + message)
+        self.mic_label.setToolTip(message)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        if self.is_busy():
+            answer = QMessageBox.question(
+                self, "Quit while answering?",
+                "An answer is being recorded or transcribed. Quit anyway? The audio recorded so far is kept "
+                "in History and can be transcribed later.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self.closing.emit()
+        event.accept()

@@ -1,0 +1,310 @@
+"""The rehearsal screen: the question, the answer being recorded, then its review.
+
+A view only: it shows what the :class:`~opsprep_voice.ui.rehearsal.controller.RehearsalController`
+tells it and emits signals for the user's actions. Keyboard: Space start/stop, R re-record,
+N next, P replay the question, Esc cancel.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from opsprep_voice.core.bank import Question
+from opsprep_voice.core.session import Phase
+from opsprep_voice.ui.rehearsal.widgets import OK_COLOR, ElapsedClock, LevelMeter, format_clock
+from opsprep_voice.ui.review.attempt_view import AttemptView
+
+PHASE_HINTS = {
+    Phase.READY: "Press Space (or Record) when you are ready to answer.",
+    Phase.SPEAKING: "Listen to the question…  (Space to skip straight to your answer)",
+    Phase.THINKING: "Think time. Recording starts when the countdown ends (Space to start now).",
+    Phase.RECORDING: "Recording. Speak your answer; press Space to stop.",
+    Phase.TRANSCRIBING: "Transcribing your answer on this computer…  (Esc to cancel)",
+    Phase.REVIEW: "Your review. R to answer again, N for the next question.",
+    Phase.FINISHED: "Rehearsal finished.",
+}
+
+
+def _button(text: str, name: str, tip: str) -> QPushButton:
+    b = QPushButton(text)
+    b.setAccessibleName(name)
+    b.setToolTip(tip)
+    b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+    return b
+
+
+class RehearsalScreen(QWidget):
+    recordToggled = Signal()
+    replayRequested = Signal()
+    stopSpeakingRequested = Signal()
+    rerecordRequested = Signal()
+    nextRequested = Signal()
+    cancelRequested = Signal()
+    endRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Rehearsal")
+        # -- question header -------------------------------------------------------------------
+        self.position = QLabel("")
+        self.position.setAccessibleName("Question position")
+        self.question_text = QLabel("")
+        self.question_text.setWordWrap(True)
+        self.question_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        qfont = QFont(self.question_text.font())
+        qfont.setPointSizeF(qfont.pointSizeF() * 1.45)
+        qfont.setBold(True)
+        self.question_text.setFont(qfont)
+        self.question_text.setAccessibleName("Question")
+        self.replay_button = _button("▶ Replay question (P)", "Replay question", "Hear the question again (P)")
+        self.stop_speaking_button = _button("■ Stop voice", "Stop speaking", "Stop reading the question")
+        self.end_button = _button("End rehearsal", "End rehearsal", "Finish now and see the summary")
+        top_buttons = QHBoxLayout()
+        top_buttons.addWidget(self.replay_button)
+        top_buttons.addWidget(self.stop_speaking_button)
+        top_buttons.addStretch(1)
+        top_buttons.addWidget(self.end_button)
+
+        self.study = QGroupBox("Guidance and example answer")
+        self.study_text = QTextBrowser()
+        self.study_text.setAccessibleName("Guidance and example answer")
+        self.study_text.setOpenLinks(False)
+        QVBoxLayout(self.study).addWidget(self.study_text)
+
+        # -- answer page -----------------------------------------------------------------------
+        self.hint = QLabel("")
+        self.hint.setAccessibleName("What to do now")
+        self.hint.setWordWrap(True)
+        self.clock = ElapsedClock()
+        self.target_bar = QProgressBar()
+        self.target_bar.setTextVisible(False)
+        self.target_bar.setMaximumHeight(8)
+        self.target_bar.setAccessibleName("Progress toward the target length")
+        self.level = LevelMeter()
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Messages")
+        self.message.setVisible(False)
+
+        self.record_button = _button("● Record (Space)", "Record or stop", "Start or stop recording (Space)")
+        self.record_button.setMinimumHeight(40)
+        self.rerecord_button = _button("↺ Re-record (R)", "Re-record", "Discard this take and answer again (R)")
+        self.next_button = _button("Skip (N)", "Next question", "Go to the next question (N)")
+        self.cancel_button = _button("Cancel (Esc)", "Cancel", "Cancel transcription or the recording (Esc)")
+        controls = QHBoxLayout()
+        for b in (self.record_button, self.rerecord_button, self.cancel_button):
+            controls.addWidget(b)
+        controls.addStretch(1)
+        controls.addWidget(self.next_button)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setAccessibleName("Transcription progress")
+        self.progress.setVisible(False)
+
+        self.live_text = QTextBrowser()
+        self.live_text.setAccessibleName("Live transcript")
+        self.live_text.setPlaceholderText("Your words appear here as you speak.")
+        self.live_checklist = QListWidget()
+        self.live_checklist.setAccessibleName("Live checklist")
+        self.live_stats = QLabel("")
+        self.live_stats.setAccessibleName("Live statistics")
+        live_right = QVBoxLayout()
+        live_right.addWidget(QLabel("<b>Checklist</b>"))
+        live_right.addWidget(self.live_checklist, 1)
+        live_right.addWidget(self.live_stats)
+        live_right_w = QWidget()
+        live_right_w.setLayout(live_right)
+        live_split = QSplitter(Qt.Orientation.Horizontal)
+        live_left = QWidget()
+        ll = QVBoxLayout(live_left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(QLabel("<b>Live transcript</b>"))
+        ll.addWidget(self.live_text, 1)
+        live_split.addWidget(live_left)
+        live_split.addWidget(live_right_w)
+        live_split.setStretchFactor(0, 3)
+        live_split.setStretchFactor(1, 2)
+
+        answer = QWidget()
+        al = QVBoxLayout(answer)
+        al.setContentsMargins(0, 0, 0, 0)
+        al.addWidget(self.hint)
+        al.addWidget(self.clock)
+        al.addWidget(self.target_bar)
+        al.addWidget(self.level)
+        al.addWidget(self.message)
+        al.addLayout(controls)
+        al.addWidget(self.progress)
+        al.addWidget(live_split, 1)
+
+        # -- review page -----------------------------------------------------------------------
+        self.review = AttemptView()
+        self.review_rerecord = _button("↺ Answer again (R)", "Answer again", "Record a new take (R)")
+        self.review_next = _button("Next question (N) →", "Next question", "Go to the next question (N)")
+        rb = QHBoxLayout()
+        rb.addWidget(self.review_rerecord)
+        rb.addStretch(1)
+        rb.addWidget(self.review_next)
+        review = QWidget()
+        rl = QVBoxLayout(review)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.review, 1)
+        rl.addLayout(rb)
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(answer)
+        self.pages.addWidget(review)
+
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(self.pages)
+        body.addWidget(self.study)
+        body.setStretchFactor(0, 3)
+        body.setStretchFactor(1, 2)
+        self.body = body
+
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(20, 14, 20, 14)
+        root.addWidget(self.position)
+        root.addWidget(self.question_text)
+        root.addLayout(top_buttons)
+        root.addWidget(line)
+        root.addWidget(body, 1)
+
+        # -- actions ---------------------------------------------------------------------------
+        self.record_button.clicked.connect(self.recordToggled)
+        self.replay_button.clicked.connect(self.replayRequested)
+        self.stop_speaking_button.clicked.connect(self.stopSpeakingRequested)
+        self.rerecord_button.clicked.connect(self.rerecordRequested)
+        self.review_rerecord.clicked.connect(self.rerecordRequested)
+        self.next_button.clicked.connect(self.nextRequested)
+        self.review_next.clicked.connect(self.nextRequested)
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        self.end_button.clicked.connect(self.endRequested)
+        self.shortcuts: dict[str, QShortcut] = {}
+        for key, signal in (
+            ("Space", self.recordToggled),
+            ("R", self.rerecordRequested),
+            ("N", self.nextRequested),
+            ("P", self.replayRequested),
+            ("Esc", self.cancelRequested),
+        ):
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(signal)
+            self.shortcuts[key] = sc
+        self._phase = Phase.READY
+
+    # -- content ---------------------------------------------------------------------------------
+    def show_question(self, question: Question, index: int, total: int, *, study: bool) -> None:
+        self.position.setText(
+            f"Question {index + 1} of {total}  ·  {question.category}  ·  target {format_clock(question.target_seconds)}"
+        )
+        self.question_text.setText(question.text)
+        self.clock.set_target(question.target_seconds)
+        self.clock.set_elapsed(0)
+        self.target_bar.setRange(0, question.target_seconds * 10)
+        self.target_bar.setValue(0)
+        self.level.reset()
+        self.live_text.clear()
+        self.live_stats.setText("")
+        self.live_checklist.clear()
+        for item in question.checklist:
+            li = QListWidgetItem(f"○  {item.label}")
+            li.setData(Qt.ItemDataRole.UserRole, item.id)
+            self.live_checklist.addItem(li)
+        self.study_text.setHtml(self._study_html(question))
+        self.set_study_visible(study)
+        self.review.clear()
+        self.pages.setCurrentIndex(0)
+        self.show_message("")
+
+    @staticmethod
+    def _study_html(question: Question) -> str:
+        items = "".join(f"<li>{html.escape(i.label)}</li>" for i in question.checklist)
+        return (
+            f"<p><b>Why they ask</b><br>{html.escape(question.guidance)}</p>"
+            f"<p><b>Example answer</b><br><i>{html.escape(question.example_answer)}</i></p>"
+            f"<p><b>What the checklist listens for</b></p><ul>{items}</ul>"
+        )
+
+    def set_study_visible(self, visible: bool) -> None:
+        self.study.setVisible(visible)
+
+    def set_phase(self, phase: Phase, *, is_last: bool = False, answered: bool = False) -> None:
+        self._phase = phase
+        self.hint.setText(PHASE_HINTS.get(phase, ""))
+        recording = phase == Phase.RECORDING
+        self.record_button.setText("■ Stop (Space)" if recording else "● Record (Space)")
+        self.record_button.setEnabled(phase in (Phase.READY, Phase.SPEAKING, Phase.THINKING, Phase.RECORDING))
+        self.rerecord_button.setEnabled(phase in (Phase.RECORDING, Phase.TRANSCRIBING))
+        self.cancel_button.setEnabled(phase in (Phase.RECORDING, Phase.TRANSCRIBING, Phase.THINKING))
+        self.next_button.setEnabled(phase in (Phase.READY, Phase.SPEAKING, Phase.THINKING))
+        self.next_button.setText("Finish (N)" if is_last else "Skip (N)")
+        self.review_next.setText("Finish and see summary (N) →" if is_last else "Next question (N) →")
+        self.stop_speaking_button.setEnabled(phase == Phase.SPEAKING)
+        self.progress.setVisible(phase == Phase.TRANSCRIBING)
+        if phase == Phase.TRANSCRIBING:
+            self.progress.setValue(0)
+        self.pages.setCurrentIndex(1 if phase == Phase.REVIEW else 0)
+
+    def set_elapsed(self, seconds: float) -> None:
+        self.clock.set_elapsed(seconds)
+        self.target_bar.setValue(min(self.target_bar.maximum(), int(seconds * 10)))
+
+    def set_think_countdown(self, remaining_s: float) -> None:
+        self.hint.setText(f"Think time: recording starts in {format_clock(remaining_s + 0.999)} (Space to start now).")
+
+    def set_level(self, db: float) -> None:
+        self.level.set_level(db)
+
+    def set_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(max(0.0, min(1.0, fraction)) * 100))
+        self.progress.setFormat(f"{message} %p%")
+
+    def show_message(self, text: str, kind: str = "info") -> None:
+        """Explain something plainly (missing mic, device error ...). Empty text hides the message."""
+        self.message.setVisible(bool(text))
+        icon = {"info": "ℹ", "warning": "⚠", "error": "⚠"}.get(kind, "")
+        self.message.setText(f"{icon} {text}" if text else "")
+
+    def set_live(self, text: str, hit_ids: set[str], wpm: float | None, elapsed_s: float) -> None:
+        self.live_text.setPlainText(text)
+        sb = self.live_text.verticalScrollBar()
+        sb.setValue(sb.maximum())
+        for row in range(self.live_checklist.count()):
+            li = self.live_checklist.item(row)
+            hit = li.data(Qt.ItemDataRole.UserRole) in hit_ids
+            label = li.text()[3:]
+            li.setText(("✔  " if hit else "○  ") + label)
+            li.setForeground(OK_COLOR if hit else self.live_checklist.palette().text().color())
+        done = len(hit_ids)
+        rate = f"{wpm:.0f} wpm" if wpm else "– wpm"
+        self.live_stats.setText(f"{done} of {self.live_checklist.count()} items · {rate} · {format_clock(elapsed_s)}")
+
+    def show_review(self, question: Question, report: dict[str, Any], audio_path: Path | None) -> None:
+        self.review.show_attempt(question, report, audio_path)
+        self.set_study_visible(False)
+        self.pages.setCurrentIndex(1)

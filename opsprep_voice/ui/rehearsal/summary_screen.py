@@ -1,0 +1,108 @@
+"""End of a rehearsal: per question coverage, length against target and pace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from opsprep_voice.core.session import RehearsalSession
+from opsprep_voice.ui.rehearsal.widgets import OK_COLOR, OVER_COLOR, WARN_COLOR, format_clock
+
+COLUMNS = ("#", "Question", "Coverage", "Length / target", "Pace", "Fillers/min", "Takes")
+
+
+class SummaryScreen(QWidget):
+    newRehearsalRequested = Signal()
+    historyRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Session summary")
+        self.heading = QLabel("")
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.overview = QLabel("")
+        self.overview.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName("Per-question results")
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for col in (0, 2, 3, 4, 5, 6):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.history_button = QPushButton("Open History")
+        self.history_button.setAccessibleName("Open history")
+        self.again_button = QPushButton("New rehearsal")
+        self.again_button.setAccessibleName("New rehearsal")
+        self.again_button.setDefault(True)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.history_button)
+        buttons.addWidget(self.again_button)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(24, 20, 24, 20)
+        root.addWidget(self.heading)
+        root.addWidget(self.overview)
+        root.addWidget(self.table, 1)
+        root.addLayout(buttons)
+        self.again_button.clicked.connect(self.newRehearsalRequested)
+        self.history_button.clicked.connect(self.historyRequested)
+
+    def show_session(self, session: RehearsalSession) -> None:
+        rows = session.summary()
+        answered = [r for r in rows if r["coverage"] is not None]
+        self.heading.setText("Rehearsal summary")
+        avg = session.average_coverage()
+        if answered:
+            total = sum(r["duration_s"] or 0 for r in answered)
+            self.overview.setText(
+                f"You answered {len(answered)} of {len(rows)} questions in {format_clock(total)} of speaking; "
+                f"average coverage {avg * 100:.0f}%. Every take is kept in History."
+            )
+        else:
+            self.overview.setText("No question was answered in this rehearsal.")
+        self.table.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            self._row(i, r)
+
+    def _row(self, i: int, r: dict[str, Any]) -> None:
+        def put(col: int, text: str, color: Any = None, align_right: bool = False) -> None:
+            item = QTableWidgetItem(text)
+            if color is not None:
+                item.setForeground(color)
+            if align_right:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.table.setItem(i, col, item)
+
+        put(0, str(r["number"]), align_right=True)
+        put(1, r["text"])
+        if r["coverage"] is None:
+            put(2, "skipped")
+            for col in (3, 4, 5):
+                put(col, "–")
+        else:
+            cov = r["coverage"]
+            put(2, f"{cov * 100:.0f}%", OK_COLOR if cov >= 0.7 else WARN_COLOR if cov >= 0.4 else OVER_COLOR, True)
+            dur, target = r["duration_s"] or 0.0, r["target_seconds"]
+            put(3, f"{format_clock(dur)} / {format_clock(target)}", OVER_COLOR if dur > target * 1.25 else None, True)
+            wpm = r["wpm"]
+            put(4, f"{wpm:.0f} wpm" if wpm else "–", None if wpm and 130 <= wpm <= 160 else WARN_COLOR, True)
+            fpm = r["fillers_per_min"]
+            put(5, f"{fpm:.1f}" if fpm is not None else "–", align_right=True)
+        put(6, str(r["attempts"]), align_right=True)

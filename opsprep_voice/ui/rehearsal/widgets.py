@@ -1,0 +1,106 @@
+"""Small widgets of the rehearsal screen: the level meter and the elapsed-time display."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+FLOOR_DB = -60.0
+
+# Shared by every highlight of state; chosen to read on both light and dark palettes.
+OK_COLOR = QColor("#2e9d5b")
+WARN_COLOR = QColor("#d68a00")
+OVER_COLOR = QColor("#d64545")
+
+
+def format_clock(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class LevelMeter(QWidget):
+    """A horizontal input level bar (dBFS, -60..0) with a peak-hold tick. ``set_level`` is cheap."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = FLOOR_DB
+        self._peak = FLOOR_DB
+        self.setMinimumHeight(16)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName("Microphone level")
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        return QSize(240, 18)
+
+    @property
+    def level_db(self) -> float:
+        return self._db
+
+    def set_level(self, db: float) -> None:
+        db = max(FLOOR_DB, min(0.0, db))
+        self._db = db
+        self._peak = max(db, self._peak - 1.5)  # slow decay of the peak tick
+        self.setAccessibleDescription(f"{db:.0f} dB")
+        self.update()
+
+    def reset(self) -> None:
+        self._db = self._peak = FLOOR_DB
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
+        painter = QPainter(self)
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        pal = self.palette()
+        painter.setPen(pal.color(QPalette.ColorRole.Mid))
+        painter.setBrush(pal.color(QPalette.ColorRole.Base))
+        painter.drawRoundedRect(rect, 3, 3)
+        frac = (self._db - FLOOR_DB) / -FLOOR_DB
+        color = OK_COLOR if self._db < -9 else WARN_COLOR if self._db < -2 else OVER_COLOR
+        fill = QRectF(rect.left() + 1, rect.top() + 1, (rect.width() - 2) * frac, rect.height() - 2)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawRoundedRect(fill, 2, 2)
+        peak_x = rect.left() + (rect.width() - 2) * (self._peak - FLOOR_DB) / -FLOOR_DB
+        painter.setPen(pal.color(QPalette.ColorRole.Text))
+        painter.drawLine(int(peak_x), int(rect.top() + 2), int(peak_x), int(rect.bottom() - 2))
+
+
+class ElapsedClock(QLabel):
+    """The large elapsed timer measured against the question's target length.
+
+    States: ``normal`` before 85 % of the target, ``near`` up to the target, ``over`` past it; the
+    colour and the text ("+0:12 over") change so the state is visible without reading numbers.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("0:00", parent)
+        font = QFont(self.font())
+        font.setPointSizeF(max(28.0, font.pointSizeF() * 3.2))
+        font.setBold(True)
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        self.setFont(font)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setAccessibleName("Elapsed time")
+        self.target_s = 90
+        self.state = "normal"
+
+    def set_target(self, seconds: int) -> None:
+        self.target_s = max(1, seconds)
+
+    def set_elapsed(self, seconds: float) -> None:
+        if seconds >= self.target_s:
+            state = "over"
+            text = f"{format_clock(seconds)}  (+{format_clock(seconds - self.target_s)} over)"
+        elif seconds >= 0.85 * self.target_s:
+            state = "near"
+            text = f"{format_clock(seconds)} / {format_clock(self.target_s)}"
+        else:
+            state = "normal"
+            text = f"{format_clock(seconds)} / {format_clock(self.target_s)}"
+        self.setText(text)
+        if state != self.state:
+            self.state = state
+            color = {"near": WARN_COLOR, "over": OVER_COLOR}.get(state)
+            self.setStyleSheet(f"color: {color.name()};" if color else "")
+        self.setAccessibleDescription(f"{text}, {state}")

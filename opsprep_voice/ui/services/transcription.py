@@ -1,0 +1,208 @@
+"""Speech recognition for the GUI: loads the model in the background, transcribes recordings in
+cancellable tasks, and runs live transcription while the candidate speaks.
+
+The engine/model can be switched at any time (no restart); if the chosen engine cannot be loaded
+(e.g. the openai-whisper extra is missing) the service falls back to the default engine and says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from opsprep_voice.asr.base import TranscribeOptions, Transcriber, TranscriptionError
+from opsprep_voice.core.bank import Question
+from opsprep_voice.core.transcript import Transcript, Word
+from opsprep_voice.ui.workers import Task, TaskRunner
+
+log = logging.getLogger(__name__)
+
+Factory = Callable[..., Transcriber]
+
+
+def _default_factory(engine: str | None, model: str | None, *, progress: Any = None) -> Transcriber:
+    from opsprep_voice.asr.registry import create_transcriber
+
+    return create_transcriber(engine, model, progress=progress)
+
+
+def options_for(transcriber: Transcriber, question: Question) -> TranscribeOptions:
+    return TranscribeOptions(prompt=question.recognition_prompt() if transcriber.uses_prompt else None)
+
+
+class TranscriptionService(QObject):
+    """``state`` is one of: idle, loading, ready, failed."""
+
+    stateChanged = Signal(str, str)  # state, human message
+    loadProgress = Signal(float, str)
+
+    def __init__(self, runner: TaskRunner, factory: Factory = _default_factory, *,
+                 default_engine: str = "faster-whisper", parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._factory = factory
+        self._default_engine = default_engine
+        self._transcriber: Transcriber | None = None
+        self._ready = threading.Event()
+        self._generation = 0
+        self.state = "idle"
+        self.message = "Speech recognition not loaded yet."
+        self.engine: str | None = None
+        self.model: str | None = None
+
+    @property
+    def transcriber(self) -> Transcriber | None:
+        return self._transcriber
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "ready"
+
+    def _set_state(self, state: str, message: str) -> None:
+        self.state, self.message = state, message
+        self.stateChanged.emit(state, message)
+
+    def load(self, engine: str | None, model: str | None) -> Task | None:
+        """(Re)load in the background. Does nothing if that engine/model is already loaded or loading."""
+        if (engine, model) == (self.engine, self.model) and self.state in ("loading", "ready"):
+            return None
+        self._generation += 1
+        generation = self._generation
+        self.engine, self.model = engine, model
+        self._ready.clear()
+        self._set_state("loading", f"Loading speech recognition ({engine or self._default_engine}, "
+                                   f"{model or 'embedded default model'})…")
+
+        def work(progress: Callable[[float, str], None], _cancel: threading.Event) -> tuple[Transcriber, str]:
+            try:
+                return self._factory(engine, model, progress=progress), ""
+            except TranscriptionError as exc:
+                if (engine or self._default_engine) == self._default_engine:
+                    raise
+                note = f"{exc} Using {self._default_engine} with the embedded model instead."
+                log.warning(note)
+                return self._factory(self._default_engine, None, progress=progress), note
+
+        return self._runner.start(work, "load model").then(
+            lambda result, g=generation: self._loaded(g, result),
+            lambda msg, g=generation: self._load_failed(g, msg),
+            progress=self.loadProgress.emit,
+        )
+
+    def _loaded(self, generation: int, result: tuple[Transcriber, str]) -> None:
+        if generation != self._generation:
+            return
+        transcriber, note = result
+        self._transcriber = transcriber
+        self._ready.set()
+        message = f"Ready: {transcriber.engine}, model {transcriber.model}."
+        self._set_state("ready", f"{note} {message}".strip())
+
+    def _load_failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self._transcriber = None
+        self._ready.set()  # waiters wake up and report the failure
+        self._set_state(
+            "failed",
+            f"Speech recognition is unavailable: {message} You can still read questions, study the "
+            "example answers and record; recordings are kept and can be transcribed later from History.",
+        )
+
+    def _wait_transcriber(self, cancel: threading.Event) -> Transcriber:
+        while not self._ready.wait(0.1):
+            if cancel.is_set():
+                from opsprep_voice.asr.base import TranscriptionCancelled
+
+                raise TranscriptionCancelled("cancelled while the model was loading")
+        if self._transcriber is None:
+            raise TranscriptionError(self.message)
+        return self._transcriber
+
+    def transcribe_file(self, path: Path, question: Question) -> Task:
+        """A task whose result is a :class:`Transcript` of the WAV at ``path``."""
+        from opsprep_voice.audio.io import load_audio
+
+        def work(progress: Callable[[float, str], None], cancel: threading.Event) -> Transcript:
+            progress(0.0, "Waiting for the model" if not self._ready.is_set() else "Transcribing")
+            transcriber = self._wait_transcriber(cancel)
+            audio = load_audio(path)
+            return transcriber.transcribe(audio, options_for(transcriber, question), progress=progress,
+                                          cancel=cancel)
+
+        return self._runner.start(work, "transcribe")
+
+    def start_live(self, question: Question) -> LiveTranscription | None:
+        """A live transcription for one answer, or None when the model is not ready yet."""
+        if self._transcriber is None or not self.ready:
+            return None
+        return LiveTranscription(self._transcriber, options_for(self._transcriber, question), self._runner,
+                                 parent=self)
+
+
+class LiveTranscription(QObject):
+    """Feeds recorder blocks to the streaming processor and publishes partial transcripts.
+
+    ``sink`` runs on the recording pump thread and only resamples and appends; a dedicated thread
+    calls ``process()`` and emits ``updated`` (queued to the GUI thread).
+    """
+
+    updated = Signal(object)  # list[Word]: committed words followed by the tentative tail
+    failed = Signal(str)
+
+    def __init__(self, transcriber: Transcriber, options: TranscribeOptions, runner: TaskRunner,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        from opsprep_voice.asr.streaming import StreamingTranscriber
+
+        self._processor = StreamingTranscriber(transcriber, options)
+        self._runner = runner
+        self._resampler: Any = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="live-transcription", daemon=True)
+        self._thread.start()
+
+    def sink(self, block: np.ndarray, rate: int) -> None:
+        from opsprep_voice.audio.io import Resampler
+
+        if self._resampler is None:
+            channels = block.shape[1] if block.ndim == 2 else 1
+            self._resampler = Resampler(rate, channels)
+        self._processor.feed(self._resampler.process(block))
+
+    def _loop(self) -> None:
+        try:
+            while not self._stop.is_set():
+                update = self._processor.process()
+                if update.changed:
+                    self.updated.emit([*update.committed, *update.tentative])
+                if not update.changed:
+                    self._stop.wait(0.2)
+        except Exception as exc:
+            log.exception("Live transcription failed")
+            self.failed.emit(str(exc))
+
+    def finish(self) -> Task:
+        """Stop live updates and transcribe only the remaining tail; the task's result is a Transcript."""
+        self._stop.set()
+
+        def work(_progress: Callable[[float, str], None], _cancel: threading.Event) -> Transcript:
+            self._thread.join()
+            if self._resampler is not None:
+                self._processor.feed(self._resampler.flush())
+            return self._processor.finish()
+
+        return self._runner.start(work, "finish live transcription")
+
+    def abandon(self) -> None:
+        self._stop.set()
+
+
+def words_text(words: list[Word]) -> str:
+    return " ".join(w.text for w in words)

@@ -1,0 +1,134 @@
+"""Background work for the GUI: a task runs a function off the GUI thread and reports through signals.
+
+``fn(progress, cancel)`` gets a progress callback ``(fraction, message)`` and a ``threading.Event``
+that is set when the user cancels; the function should check it between steps. Signals are emitted
+from the worker thread and delivered queued to receivers on the GUI thread.
+
+Connect through :meth:`Task.then`, not to the signals directly: a task may end before its caller
+gets to connect, and ``then`` delivers the outcome even then (exactly once).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+
+log = logging.getLogger(__name__)
+
+TaskFn = Callable[[Callable[[float, str], None], threading.Event], Any]
+
+
+class TaskSignals(QObject):
+    progress = Signal(float, str)
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+
+class Task(QRunnable):
+    """One unit of background work. Keep a reference to ``signals`` while it runs."""
+
+    def __init__(self, fn: TaskFn, name: str = "task") -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.fn = fn
+        self.name = name
+        self.signals = TaskSignals()
+        self.cancel_event = threading.Event()
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+        self._outcome: tuple[str, Any] | None = None
+
+    def then(
+        self,
+        finished: Callable[[Any], None] | None = None,
+        failed: Callable[[str], None] | None = None,
+        cancelled: Callable[[], None] | None = None,
+        progress: Callable[[float, str], None] | None = None,
+    ) -> Task:
+        """Call back on the GUI thread when the task ends, even if it already has."""
+        with self._lock:
+            if progress is not None:
+                self.signals.progress.connect(progress)
+            outcome = self._outcome
+            if outcome is None:
+                if finished is not None:
+                    self.signals.finished.connect(finished)
+                if failed is not None:
+                    self.signals.failed.connect(failed)
+                if cancelled is not None:
+                    self.signals.cancelled.connect(cancelled)
+                return self
+        kind, value = outcome
+        if kind == "finished" and finished is not None:
+            QTimer.singleShot(0, lambda: finished(value))
+        elif kind == "failed" and failed is not None:
+            QTimer.singleShot(0, lambda: failed(value))
+        elif kind == "cancelled" and cancelled is not None:
+            QTimer.singleShot(0, cancelled)
+        return self
+
+    def _emit(self, kind: str, value: Any = None) -> None:
+        with self._lock:
+            self._outcome = (kind, value)
+            if kind == "finished":
+                self.signals.finished.emit(value)
+            elif kind == "failed":
+                self.signals.failed.emit(value)
+            else:
+                self.signals.cancelled.emit()
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    def run(self) -> None:
+        from opsprep_voice.asr.base import TranscriptionCancelled
+
+        try:
+            result = self.fn(self.signals.progress.emit, self.cancel_event)
+        except TranscriptionCancelled:
+            self._emit("cancelled")
+        except Exception as exc:  # reported to the user through the failed signal
+            if self.cancel_event.is_set():
+                self._emit("cancelled")
+            else:
+                log.exception("%s failed", self.name)
+                self._emit("failed", str(exc) or type(exc).__name__)
+        else:
+            self._emit("cancelled" if self.cancel_event.is_set() else "finished", result)
+        finally:
+            self.done.set()
+
+
+class TaskRunner:
+    """Starts tasks on a thread pool and keeps them alive until they end."""
+
+    def __init__(self, pool: QThreadPool | None = None) -> None:
+        self.pool = pool or QThreadPool.globalInstance()
+        self._running: set[Task] = set()
+
+    def start(self, fn: TaskFn, name: str = "task") -> Task:
+        task = Task(fn, name)
+        self._running.add(task)
+        task.then(
+            lambda _r, t=task: self._running.discard(t),
+            lambda _m, t=task: self._running.discard(t),
+            lambda t=task: self._running.discard(t),
+        )
+        self.pool.start(task)
+        return task
+
+    def cancel_all(self) -> None:
+        for task in list(self._running):
+            task.cancel()
+
+    def wait(self, timeout_ms: int = 30_000) -> bool:
+        return self.pool.waitForDone(timeout_ms)

@@ -1,0 +1,222 @@
+"""The rehearsal flow through the real app (real widgets, controller, recorder pump, history store)
+with a fake microphone that replays speech, a fake voice and a scripted transcriber."""
+
+from __future__ import annotations
+
+import json
+import threading
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from app_fakes import FakeSynthesizer, FakeTranscriber, factory_for
+from fake_sounddevice import FakeSoundDevice
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QSpinBox
+from speech import synthesize
+
+from opsprep_voice.asr.base import ModelUnavailableError
+from opsprep_voice.core.bank import load_bank
+from opsprep_voice.core.paths import AppPaths
+from opsprep_voice.core.session import Phase
+from opsprep_voice.ui.application import AppContext, apply_settings, build_app
+
+BANK = load_bank()
+Q = BANK.find("3")
+
+
+def read_wav(path: Path) -> np.ndarray:
+    with wave.open(str(path)) as w:
+        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).copy()
+
+
+@pytest.fixture(scope="module")
+def answer_pcm(speech_dir: Path) -> np.ndarray:
+    return read_wav(synthesize(Q.example_answer[:160], speech_dir / "ui-answer.wav"))
+
+
+def make_app(qtbot: Any, tmp_path: Path, sd: Any, transcriber: Any, *, settings: dict[str, Any] | None = None,
+             engines: list[tuple[str | None, str | None]] | None = None) -> AppContext:
+    paths = AppPaths(data=tmp_path / "data", cache=tmp_path / "cache", config=tmp_path / "config")
+    paths.config_dir()
+    base = {"speak_questions": False, "live_transcription": False}
+    (paths.config / "settings.json").write_text(json.dumps({**base, **(settings or {})}))
+    ctx = build_app(paths=paths, sd=sd, synthesizer=FakeSynthesizer(tmp_path),
+                    transcriber_factory=factory_for(transcriber, engines))
+    qtbot.addWidget(ctx.window)
+    ctx.window.resize(1280, 800)
+    ctx.window.show()
+    return ctx
+
+
+def start_single(ctx: AppContext, qtbot: Any, question_id: str = Q.id, *, study: bool = False) -> None:
+    start = ctx.window.start_screen
+    start.single.setCurrentIndex(start.single.findData(question_id))
+    (start.rb_study if study else start.rb_interview).setChecked(True)
+    qtbot.mouseClick(start.start_button, Qt.MouseButton.LeftButton)
+    assert ctx.window.stack.currentWidget() is ctx.window.rehearsal_screen
+
+
+def phase(ctx: AppContext) -> Phase:
+    assert ctx.controller.session is not None
+    return ctx.controller.session.phase
+
+
+def press(ctx: AppContext, key: str) -> None:
+    ctx.window.rehearsal_screen.shortcuts[key].activated.emit()
+
+
+def test_answer_is_recorded_transcribed_scored_saved_and_summarised(qtbot: Any, tmp_path: Path,
+                                                                    answer_pcm: np.ndarray) -> None:
+    sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800)
+    ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber(Q.example_answer))
+    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=10_000)
+    start_single(ctx, qtbot)
+    screen = ctx.window.rehearsal_screen
+    assert screen.question_text.text() == Q.text
+    assert not screen.study.isVisible()  # interview mode hides the example answer
+    press(ctx, "Space")
+    assert phase(ctx) is Phase.RECORDING
+    assert sd.replayed.wait(10)
+    qtbot.waitUntil(lambda: ctx.recorder.session is not None
+                    and ctx.recorder.session.blocks_written == sd.blocks_sent, timeout=5_000)
+    press(ctx, "Space")
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=15_000)
+    assert screen.pages.currentIndex() == 1
+    result = ctx.controller.session.result if ctx.controller.session else None
+    assert result is not None and result.report is not None
+    assert result.report["coverage"] >= 0.75
+    assert result.audio_path is not None and result.audio_path.exists()
+    assert len(read_wav(result.audio_path)) == len(answer_pcm)  # every block reached the file
+    # Saved in the history with its audio.
+    assert ctx.history is not None
+    attempt = ctx.history.get_attempt(result.attempt_id or -1)
+    assert attempt.status == "scored" and attempt.coverage == pytest.approx(result.report["coverage"])
+    # N finishes the (single-question) rehearsal and shows the summary.
+    press(ctx, "N")
+    assert ctx.window.stack.currentWidget() is ctx.window.summary_screen
+    table = ctx.window.summary_screen.table
+    assert table.rowCount() == 1 and table.item(0, 2).text().endswith("%")
+    ctx.shutdown()
+
+
+def test_no_microphone_degrades_with_an_explanation(qtbot: Any, tmp_path: Path) -> None:
+    sd = FakeSoundDevice(np.zeros(1600, np.int16), 16000, devices=[])
+    ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber("hello"))
+    assert "microphone" in ctx.window.mic_label.text().lower()
+    assert ctx.window.start_screen.mic_status.mark.text() == "⚠"
+    start_single(ctx, qtbot, study=True)
+    screen = ctx.window.rehearsal_screen
+    assert screen.study.isVisible() and Q.example_answer[:40] in screen.study_text.toPlainText()
+    press(ctx, "Space")
+    assert phase(ctx) is Phase.READY  # could not record, but the app goes on
+    assert screen.message.isVisible() and "microphone" in screen.message.text().lower()
+    press(ctx, "N")  # skipping still works
+    assert ctx.window.stack.currentWidget() is ctx.window.summary_screen
+    ctx.shutdown()
+
+
+def test_missing_model_keeps_the_recording_and_says_so(qtbot: Any, tmp_path: Path,
+                                                        answer_pcm: np.ndarray) -> None:
+    sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800)
+    ctx = make_app(qtbot, tmp_path, sd, ModelUnavailableError("model 'x' is not embedded"))
+    qtbot.waitUntil(lambda: ctx.transcription.state == "failed", timeout=10_000)
+    assert "unavailable" in ctx.window.model_label.text().lower()
+    start_single(ctx, qtbot)
+    press(ctx, "Space")
+    assert sd.replayed.wait(10)
+    press(ctx, "Space")
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.READY, timeout=10_000)
+    screen = ctx.window.rehearsal_screen
+    assert "transcription failed" in screen.message.text().lower() and "kept" in screen.message.text()
+    assert ctx.history is not None
+    attempts = ctx.history.list_attempts(question_id=Q.id)
+    assert len(attempts) == 1
+    audio = ctx.history.resolve_audio(attempts[0].audio_path)
+    assert audio is not None and audio.exists() and audio.stat().st_size > 10_000
+    ctx.shutdown()
+
+
+def test_escape_cancels_a_slow_transcription(qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray) -> None:
+    gate = threading.Event()
+    sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800)
+    ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber("never finished", gate=gate))
+    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=10_000)
+    start_single(ctx, qtbot)
+    press(ctx, "Space")
+    assert sd.replayed.wait(10)
+    press(ctx, "Space")
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.TRANSCRIBING and ctx.controller._task is not None, timeout=10_000)
+    assert ctx.window.rehearsal_screen.progress.isVisible()
+    press(ctx, "Esc")
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.READY, timeout=10_000)
+    assert "cancelled" in ctx.window.rehearsal_screen.message.text().lower()
+    gate.set()
+    ctx.shutdown()
+
+
+def test_rerecord_starts_a_new_take_and_keeps_the_old_audio(qtbot: Any, tmp_path: Path,
+                                                              answer_pcm: np.ndarray) -> None:
+    sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800, pace=0.005)
+    ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber(Q.example_answer))
+    start_single(ctx, qtbot)
+    press(ctx, "Space")
+    qtbot.waitUntil(lambda: sd.blocks_sent > 5, timeout=5_000)
+    press(ctx, "R")
+    qtbot.waitUntil(lambda: len(sd.streams) == 2 and phase(ctx) is Phase.RECORDING, timeout=10_000)
+    assert ctx.controller.session is not None and ctx.controller.session.result.attempts == 2
+    assert ctx.history is not None
+    first = min(ctx.history.list_attempts(question_id=Q.id), key=lambda a: a.id)
+    assert first.status == "recorded" and first.duration_s and first.duration_s > 0
+    press(ctx, "Esc")
+    qtbot.waitUntil(lambda: not ctx.recorder.recording, timeout=10_000)
+    ctx.shutdown()
+
+
+def test_device_error_mid_answer_keeps_the_audio_so_far(qtbot: Any, tmp_path: Path,
+                                                         answer_pcm: np.ndarray) -> None:
+    sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800, die_after=40)
+    ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber("my answer so far"))
+    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=10_000)
+    start_single(ctx, qtbot)
+    press(ctx, "Space")
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=15_000)
+    screen = ctx.window.rehearsal_screen
+    result = ctx.controller.session.result if ctx.controller.session else None
+    assert result is not None and result.audio_path is not None
+    assert len(read_wav(result.audio_path)) == 40 * 800
+    assert result.report is not None and result.report["transcript"] == "my answer so far"
+    assert ctx.window.rehearsal_screen.review.isVisible()
+    assert screen.pages.currentIndex() == 1
+    ctx.shutdown()
+
+
+def test_switching_engine_in_settings_reloads_without_restart(qtbot: Any, tmp_path: Path) -> None:
+    calls: list[tuple[str | None, str | None]] = []
+    sd = FakeSoundDevice(np.zeros(1600, np.int16), 16000)
+    ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber("x"), engines=calls)
+    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=10_000)
+    apply_settings(ctx, {"engine": "openai-whisper", "model": "tiny.en", "think_time_s": 5})
+    qtbot.waitUntil(lambda: ctx.transcription.ready and len(calls) == 2, timeout=10_000)
+    assert calls[-1] == ("openai-whisper", "tiny.en")
+    assert ctx.controller.settings.think_time_s == 5
+    assert json.loads((tmp_path / "config" / "settings.json").read_text())["engine"] == "openai-whisper"
+    ctx.shutdown()
+
+
+def test_every_control_has_an_accessible_name(qtbot: Any, tmp_path: Path) -> None:
+    ctx = make_app(qtbot, tmp_path, FakeSoundDevice(np.zeros(1600, np.int16), 16000), FakeTranscriber("x"))
+    unnamed = []
+    for cls in (QAbstractButton, QComboBox, QLineEdit, QSpinBox):
+        for w in ctx.window.findChildren(cls):
+            if type(w) is QAbstractButton or w.objectName().startswith(("qt_", "_q_")):
+                continue  # Qt's own parts: table corner button, toolbar extension, line-edit clear button
+            if type(w).__name__ == "QToolButton" and type(w.parent()).__name__ == "QLineEdit":
+                continue
+            name = w.accessibleName() or (w.text() if isinstance(w, QAbstractButton) else "")
+            if not name.strip():
+                unnamed.append(f"{type(w).__name__} {w.objectName()!r} in {type(w.parent()).__name__}")
+    assert not unnamed, unnamed
+    ctx.shutdown()
