@@ -27,7 +27,11 @@ WEAK = (
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "opsprep_voice", *args], capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", "opsprep_voice", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -54,7 +58,9 @@ def test_questions_json_is_the_bank_verbatim() -> None:
     data = json.loads(proc.stdout)
     assert data == [q.model_dump(mode="json") for q in BANK]
     assert [q["number"] for q in data] == list(range(1, 25))
-    assert {"id", "text", "guidance", "example_answer", "category", "target_seconds", "checklist"} <= set(data[0])
+    assert {"id", "text", "guidance", "example_answer", "category", "target_seconds", "checklist"} <= set(
+        data[0]
+    )
 
 
 def test_questions_readable_lists_every_question(capsys: pytest.CaptureFixture[str]) -> None:
@@ -76,8 +82,20 @@ def test_score_json_works_with_the_network_blocked(
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")  # our code must not rely on the hub being switched off
     data = score_json(capsys, answers["strong"])
     for key in (
-        "question_id", "question_number", "transcript", "words", "coverage", "checklist", "duration_s",
-        "word_count", "wpm", "fillers", "long_pauses", "time_to_first_word_s", "figures_mentioned", "engine",
+        "question_id",
+        "question_number",
+        "transcript",
+        "words",
+        "coverage",
+        "checklist",
+        "duration_s",
+        "word_count",
+        "wpm",
+        "fillers",
+        "long_pauses",
+        "time_to_first_word_s",
+        "figures_mentioned",
+        "engine",
         "model",
     ):
         assert key in data, key
@@ -105,7 +123,10 @@ def test_score_ranks_strong_above_partial_above_weak(
 def test_score_readable_report_through_the_entry_point(answers: dict[str, Path]) -> None:
     proc = subprocess.run(
         [str(Path(sys.executable).parent / "opsprep-voice"), "score", str(answers["partial"]), "-q", "3"],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "Coverage:" in proc.stdout and Q.text in proc.stdout

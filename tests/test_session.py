@@ -47,7 +47,12 @@ def test_full_question_cycle_and_summary() -> None:
     s.next_question()  # skip the last one
     assert s.phase is Phase.FINISHED
     assert seen == [
-        Phase.SPEAKING, Phase.THINKING, Phase.RECORDING, Phase.TRANSCRIBING, Phase.REVIEW, Phase.READY,
+        Phase.SPEAKING,
+        Phase.THINKING,
+        Phase.RECORDING,
+        Phase.TRANSCRIBING,
+        Phase.REVIEW,
+        Phase.READY,
         Phase.FINISHED,
     ]
     rows = s.summary()

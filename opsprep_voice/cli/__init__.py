@@ -9,6 +9,7 @@ with exit status 2.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -16,13 +17,16 @@ from collections.abc import Sequence
 from opsprep_voice import __version__
 from opsprep_voice.logging_setup import configure_logging
 
+#: Sub-command modules, each with ``register(subparsers)``; the first also starts the app by default.
+SUBCOMMANDS = ("app_cmd", "questions_cmd", "score_cmd", "history_cmd")
+
 
 class CliError(Exception):
     """A problem with the user's input: printed as one line on stderr, exit status 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from opsprep_voice.cli import app_cmd, history_cmd, questions_cmd, score_cmd
+    commands = [importlib.import_module(f"opsprep_voice.cli.{name}") for name in SUBCOMMANDS]
 
     parser = argparse.ArgumentParser(
         prog="opsprep-voice",
@@ -31,9 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (app_cmd, questions_cmd, score_cmd, history_cmd):
+    for module in commands:
         module.register(subparsers)
-    parser.set_defaults(func=app_cmd.run_app)
+    parser.set_defaults(func=commands[0].run_app)
     return parser
 
 

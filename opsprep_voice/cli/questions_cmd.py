@@ -22,6 +22,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([q.model_dump(mode="json") for q in bank], indent=2, ensure_ascii=False))
         return 0
     for q in bank:
-        print(f"{q.number:>2}. [{q.id}] ({q.category}, ~{q.target_seconds} s, {len(q.checklist)} checklist items)")
+        print(
+            f"{q.number:>2}. [{q.id}] ({q.category}, ~{q.target_seconds} s, "
+            f"{len(q.checklist)} checklist items)"
+        )
         print(f"    {q.text}")
     return 0

@@ -20,7 +20,9 @@ def register(subparsers: Any) -> None:
         description="Transcribe AUDIO (WAV, FLAC, ...; any rate, mono or stereo) offline and score it.",
     )
     parser.add_argument("audio", type=Path, metavar="AUDIO", help="the recorded answer")
-    parser.add_argument("--question", "-q", required=True, metavar="Q", help="question number (1-based) or id")
+    parser.add_argument(
+        "--question", "-q", required=True, metavar="Q", help="question number (1-based) or id"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
     parser.add_argument("--engine", default=None, help="transcription engine (default: faster-whisper)")
     parser.add_argument("--model", default=None, metavar="NAME_OR_DIR", help="model name or folder")

@@ -89,7 +89,9 @@ class Question(_Strict):
     guidance: NonEmptyStr = Field(description="Why employers ask it and what to cover, verbatim.")
     example_answer: NonEmptyStr = Field(description="A strong example answer, verbatim, without quote marks.")
     category: Category
-    behavioural: bool = Field(default=False, description="A 'tell me about a time' question: STAR is checked.")
+    behavioural: bool = Field(
+        default=False, description="A 'tell me about a time' question: STAR is checked."
+    )
     target_seconds: int = Field(ge=20, le=600, description="Comfortable spoken length of an answer.")
     checklist: list[ChecklistItem] = Field(min_length=1, max_length=15)
 
@@ -165,7 +167,8 @@ def _place(loc: tuple[int | str, ...]) -> str:
 
 
 def _problem(error: dict[str, object]) -> str:
-    loc = tuple(error.get("loc", ()))  # type: ignore[arg-type]
+    raw_loc = error.get("loc", ())
+    loc: tuple[int | str, ...] = tuple(raw_loc) if isinstance(raw_loc, tuple | list) else ()
     msg = str(error.get("msg", "invalid"))
     kind = error.get("type")
     if kind == "missing":

@@ -65,7 +65,10 @@ class SettingsStore:
             except OSError:
                 broken = self.path
             first = str(exc).splitlines()[0]
-            self.problem = f"Settings file {self.path} was invalid ({first}); kept it as {broken.name} and used defaults."
+            self.problem = (
+                f"Settings file {self.path} was invalid ({first}); "
+                f"kept it as {broken.name} and used defaults."
+            )
             log.warning(self.problem)
             return Settings()
 

@@ -48,7 +48,9 @@ class Transcript:
 
     @classmethod
     def from_words(cls, words: Iterable[Word], duration_s: float, language: str = "en") -> Transcript:
-        cleaned = tuple(w for w in (Word(w.text.strip(), w.start, w.end, w.probability) for w in words) if w.text)
+        cleaned = tuple(
+            w for w in (Word(w.text.strip(), w.start, w.end, w.probability) for w in words) if w.text
+        )
         spans: list[tuple[int, int]] = []
         pos = 0
         for w in cleaned:
@@ -70,7 +72,7 @@ class Transcript:
         return self._spans
 
     def time_of_span(self, start: int, end: int) -> tuple[float, float] | None:
-        """Start and end time of the words overlapping characters ``[start, end)``, or None without timings."""
+        """Start and end time of the words overlapping characters ``[start, end)`` (None without timings)."""
         hits = [w for w, (s, e) in zip(self.words, self._spans, strict=True) if s < end and e > start]
         if not hits:
             return None

@@ -146,7 +146,9 @@ def build_app(
     speaker.configure(settings.tts_voice, settings.tts_rate)
     recorder = AnswerRecorder(sd=sd)
     transcription = (
-        TranscriptionService(runner, transcriber_factory) if transcriber_factory else TranscriptionService(runner)
+        TranscriptionService(runner, transcriber_factory)
+        if transcriber_factory
+        else TranscriptionService(runner)
     )
 
     start = StartScreen(bank, settings.mode)
@@ -159,11 +161,27 @@ def build_app(
         history_screen = HistoryScreen(history, bank)
     window = MainWindow(start, rehearsal, summary, history_screen)
     controller = RehearsalController(
-        rehearsal, speaker=speaker, recorder=recorder, transcription=transcription, history=history,
+        rehearsal,
+        speaker=speaker,
+        recorder=recorder,
+        transcription=transcription,
+        history=history,
         settings=settings,
     )
-    ctx = AppContext(window, controller, store, bank, history, speaker, recorder, transcription, runner, paths,
-                     problems, sd)
+    ctx = AppContext(
+        window,
+        controller,
+        store,
+        bank,
+        history,
+        speaker,
+        recorder,
+        transcription,
+        runner,
+        paths,
+        problems,
+        sd,
+    )
     _wire(ctx)
     transcription.load(settings.engine, settings.model)
     return ctx
@@ -174,7 +192,8 @@ def _wire(ctx: AppContext) -> None:
     ctx.transcription.stateChanged.connect(w.set_model_status)
     ctx.transcription.stateChanged.connect(
         lambda state, msg: w.start_screen.model_status.set_state(
-            {"ready": "ok", "loading": "busy"}.get(state, "problem"), msg)
+            {"ready": "ok", "loading": "busy"}.get(state, "problem"), msg
+        )
     )
     mic_ok, mic_msg = _mic_status(ctx.sd)
     w.set_mic_status(mic_ok, mic_msg)
@@ -255,7 +274,9 @@ def transcribe_attempt(ctx: AppContext, attempt_id: int) -> None:
     try:
         question = ctx.bank.find(attempt.question_id)
     except KeyError:
-        ctx.window.statusBar().showMessage(f"Question {attempt.question_id} is not in the current bank.", 10_000)
+        ctx.window.statusBar().showMessage(
+            f"Question {attempt.question_id} is not in the current bank.", 10_000
+        )
         return
     if path is None or not path.exists():
         ctx.window.statusBar().showMessage("The recording of this attempt is missing.", 10_000)

@@ -22,8 +22,14 @@ class MainWindow(QMainWindow):
     settingsRequested = Signal()
     closing = Signal()
 
-    def __init__(self, start: StartScreen, rehearsal: RehearsalScreen, summary: SummaryScreen,
-                 history: HistoryScreen | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        start: StartScreen,
+        rehearsal: RehearsalScreen,
+        summary: SummaryScreen,
+        history: HistoryScreen | None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("OpsPrep Voice")
         self.setAccessibleName("OpsPrep Voice")
@@ -57,8 +63,11 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         self.addAction(quit_action)
-        for a, tip in ((self.rehearse_action, "Rehearse (Ctrl+1)"), (self.history_action, "History (Ctrl+2)"),
-                       (self.settings_action, "Settings (Ctrl+,)")):
+        for a, tip in (
+            (self.rehearse_action, "Rehearse (Ctrl+1)"),
+            (self.history_action, "History (Ctrl+2)"),
+            (self.settings_action, "Settings (Ctrl+,)"),
+        ):
             a.setToolTip(tip)
             toolbar.addAction(a)
         self.rehearse_action.triggered.connect(self.show_rehearse)
@@ -102,10 +111,11 @@ class MainWindow(QMainWindow):
         self.mic_label.setText(("🎙 " if ok else "⚠ ") + message)
         self.mic_label.setToolTip(message)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.is_busy():
             answer = QMessageBox.question(
-                self, "Quit while answering?",
+                self,
+                "Quit while answering?",
                 "An answer is being recorded or transcribed. Quit anyway? The audio recorded so far is kept "
                 "in History and can be transcribed later.",
             )

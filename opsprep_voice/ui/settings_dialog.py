@@ -3,6 +3,7 @@ timing (think time, time limit, silence auto-stop) and mode. Saved in the user's
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
 from collections.abc import Callable, Sequence
@@ -60,7 +61,9 @@ class SettingsDialog(QDialog):
             for dev in input_devices():
                 self.device.addItem(f"{dev.name}{'  (default)' if dev.is_default else ''}", dev.name)
             if self.device.count() == 1:
-                self.device_note.setText("⚠ No microphone found. Plug one in, or check that PulseAudio/PipeWire runs.")
+                self.device_note.setText(
+                    "⚠ No microphone found. Plug one in, or check that PulseAudio/PipeWire runs."
+                )
         except Exception as exc:
             self.device_note.setText(f"⚠ {exc}")
         self._select(self.device, settings.input_device)
@@ -166,16 +169,35 @@ class SettingsDialog(QDialog):
                     form.addRow(label, widget)
             return box
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         root = QVBoxLayout(self)
-        root.addWidget(group("Microphone", [("Input", self.device), ("Level", mic_row), ("", self.device_note)]))
-        root.addWidget(group("Question voice", [("Voice", self.voice), ("Rate", self.rate), ("", self.speak),
-                                                ("", self.voice_note)]))
-        root.addWidget(group("Speech recognition", [("Engine", self.engine), ("Model", model_row), ("", self.live)]))
-        root.addWidget(group("Timing and mode", [("Think time", self.think), ("Time limit", self.limit),
-                                                 ("Auto-stop", silence_row), ("Mode", self.mode)]))
+        root.addWidget(
+            group("Microphone", [("Input", self.device), ("Level", mic_row), ("", self.device_note)])
+        )
+        root.addWidget(
+            group(
+                "Question voice",
+                [("Voice", self.voice), ("Rate", self.rate), ("", self.speak), ("", self.voice_note)],
+            )
+        )
+        root.addWidget(
+            group("Speech recognition", [("Engine", self.engine), ("Model", model_row), ("", self.live)])
+        )
+        root.addWidget(
+            group(
+                "Timing and mode",
+                [
+                    ("Think time", self.think),
+                    ("Time limit", self.limit),
+                    ("Auto-stop", silence_row),
+                    ("Mode", self.mode),
+                ],
+            )
+        )
         root.addWidget(buttons)
         self.finished.connect(lambda _r: self._stop_test())
 
@@ -210,11 +232,12 @@ class SettingsDialog(QDialog):
             return
         if self._recorder.recording:
             self._recorder.stop()
-        for sig, slot in ((self._recorder.level, self.level.set_level), (self._recorder.failed, self._test_failed)):
-            try:
+        for sig, slot in (
+            (self._recorder.level, self.level.set_level),
+            (self._recorder.failed, self._test_failed),
+        ):
+            with contextlib.suppress(RuntimeError, TypeError):
                 sig.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
         if self._test_file is not None:
             self._recorder.finished.connect(lambda _r, f=self._test_file: f.unlink(missing_ok=True))
             self._test_file = None

@@ -118,11 +118,11 @@ class TaskRunner:
     def start(self, fn: TaskFn, name: str = "task") -> Task:
         task = Task(fn, name)
         self._running.add(task)
-        task.then(
-            lambda _r, t=task: self._running.discard(t),
-            lambda _m, t=task: self._running.discard(t),
-            lambda t=task: self._running.discard(t),
-        )
+
+        def forget(*_args: object) -> None:
+            self._running.discard(task)
+
+        task.then(forget, forget, forget)
         self.pool.start(task)
         return task
 

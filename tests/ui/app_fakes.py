@@ -18,8 +18,14 @@ from opsprep_voice.core.transcript import Transcript, Word
 
 
 class FakeTranscriber:
-    def __init__(self, script: str, *, engine: str = "fake-engine", delay_s: float = 0.0,
-                 gate: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        script: str,
+        *,
+        engine: str = "fake-engine",
+        delay_s: float = 0.0,
+        gate: threading.Event | None = None,
+    ) -> None:
         self.script = script
         self._engine = engine
         self.delay_s = delay_s
@@ -38,8 +44,14 @@ class FakeTranscriber:
     def uses_prompt(self) -> bool:
         return False
 
-    def transcribe(self, audio: Audio, options: TranscribeOptions | None = None, *,
-                   progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> Transcript:
+    def transcribe(
+        self,
+        audio: Audio,
+        options: TranscribeOptions | None = None,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Transcript:
         self.calls.append(len(audio))
         if self.gate is not None:
             while not self.gate.wait(0.02):

@@ -37,14 +37,25 @@ def answer_pcm(speech_dir: Path) -> np.ndarray:
     return read_wav(synthesize(Q.example_answer[:160], speech_dir / "ui-answer.wav"))
 
 
-def make_app(qtbot: Any, tmp_path: Path, sd: Any, transcriber: Any, *, settings: dict[str, Any] | None = None,
-             engines: list[tuple[str | None, str | None]] | None = None) -> AppContext:
+def make_app(
+    qtbot: Any,
+    tmp_path: Path,
+    sd: Any,
+    transcriber: Any,
+    *,
+    settings: dict[str, Any] | None = None,
+    engines: list[tuple[str | None, str | None]] | None = None,
+) -> AppContext:
     paths = AppPaths(data=tmp_path / "data", cache=tmp_path / "cache", config=tmp_path / "config")
     paths.config_dir()
     base = {"speak_questions": False, "live_transcription": False}
     (paths.config / "settings.json").write_text(json.dumps({**base, **(settings or {})}))
-    ctx = build_app(paths=paths, sd=sd, synthesizer=FakeSynthesizer(tmp_path),
-                    transcriber_factory=factory_for(transcriber, engines))
+    ctx = build_app(
+        paths=paths,
+        sd=sd,
+        synthesizer=FakeSynthesizer(tmp_path),
+        transcriber_factory=factory_for(transcriber, engines),
+    )
     qtbot.addWidget(ctx.window)
     ctx.window.resize(1280, 800)
     ctx.window.show()
@@ -68,8 +79,9 @@ def press(ctx: AppContext, key: str) -> None:
     ctx.window.rehearsal_screen.shortcuts[key].activated.emit()
 
 
-def test_answer_is_recorded_transcribed_scored_saved_and_summarised(qtbot: Any, tmp_path: Path,
-                                                                    answer_pcm: np.ndarray) -> None:
+def test_answer_is_recorded_transcribed_scored_saved_and_summarised(
+    qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray
+) -> None:
     sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800)
     ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber(Q.example_answer))
     qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=10_000)
@@ -80,8 +92,10 @@ def test_answer_is_recorded_transcribed_scored_saved_and_summarised(qtbot: Any, 
     press(ctx, "Space")
     assert phase(ctx) is Phase.RECORDING
     assert sd.replayed.wait(10)
-    qtbot.waitUntil(lambda: ctx.recorder.session is not None
-                    and ctx.recorder.session.blocks_written == sd.blocks_sent, timeout=5_000)
+    qtbot.waitUntil(
+        lambda: ctx.recorder.session is not None and ctx.recorder.session.blocks_written == sd.blocks_sent,
+        timeout=5_000,
+    )
     press(ctx, "Space")
     qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=15_000)
     assert screen.pages.currentIndex() == 1
@@ -118,8 +132,9 @@ def test_no_microphone_degrades_with_an_explanation(qtbot: Any, tmp_path: Path) 
     ctx.shutdown()
 
 
-def test_missing_model_keeps_the_recording_and_says_so(qtbot: Any, tmp_path: Path,
-                                                        answer_pcm: np.ndarray) -> None:
+def test_missing_model_keeps_the_recording_and_says_so(
+    qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray
+) -> None:
     sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800)
     ctx = make_app(qtbot, tmp_path, sd, ModelUnavailableError("model 'x' is not embedded"))
     qtbot.waitUntil(lambda: ctx.transcription.state == "failed", timeout=10_000)
@@ -148,7 +163,9 @@ def test_escape_cancels_a_slow_transcription(qtbot: Any, tmp_path: Path, answer_
     press(ctx, "Space")
     assert sd.replayed.wait(10)
     press(ctx, "Space")
-    qtbot.waitUntil(lambda: phase(ctx) is Phase.TRANSCRIBING and ctx.controller._task is not None, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: phase(ctx) is Phase.TRANSCRIBING and ctx.controller._task is not None, timeout=10_000
+    )
     assert ctx.window.rehearsal_screen.progress.isVisible()
     press(ctx, "Esc")
     qtbot.waitUntil(lambda: phase(ctx) is Phase.READY, timeout=10_000)
@@ -157,8 +174,9 @@ def test_escape_cancels_a_slow_transcription(qtbot: Any, tmp_path: Path, answer_
     ctx.shutdown()
 
 
-def test_rerecord_starts_a_new_take_and_keeps_the_old_audio(qtbot: Any, tmp_path: Path,
-                                                              answer_pcm: np.ndarray) -> None:
+def test_rerecord_starts_a_new_take_and_keeps_the_old_audio(
+    qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray
+) -> None:
     sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800, pace=0.005)
     ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber(Q.example_answer))
     start_single(ctx, qtbot)
@@ -175,8 +193,9 @@ def test_rerecord_starts_a_new_take_and_keeps_the_old_audio(qtbot: Any, tmp_path
     ctx.shutdown()
 
 
-def test_device_error_mid_answer_keeps_the_audio_so_far(qtbot: Any, tmp_path: Path,
-                                                         answer_pcm: np.ndarray) -> None:
+def test_device_error_mid_answer_keeps_the_audio_so_far(
+    qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray
+) -> None:
     sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800, die_after=40)
     ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber("my answer so far"))
     qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=10_000)

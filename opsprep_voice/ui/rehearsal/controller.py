@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -249,7 +250,9 @@ class RehearsalController(QObject):
                 self._live = None
             return
         if result.duration < 0.3:
-            self.view.show_message("Nothing was recorded. Check the microphone level and try again.", "warning")
+            self.view.show_message(
+                "Nothing was recorded. Check the microphone level and try again.", "warning"
+            )
             s.transcription_failed()
             self._render()
             return
@@ -261,8 +264,8 @@ class RehearsalController(QObject):
         task = live.finish() if live is not None else self.transcription.transcribe_file(path, question)
         self._task = task
         task.then(
-            lambda t, q=question, p=path: self._transcribed(q, p, t),
-            lambda msg, p=path: self._transcription_failed(p, msg, live is not None),
+            partial(self._transcribed, question, path),
+            partial(self._transcription_failed, path, live is not None),
             self._transcription_cancelled,
             progress=self.view.set_progress,
         )
@@ -308,7 +311,7 @@ class RehearsalController(QObject):
             self.last_stop_to_review_s = time.monotonic() - self._stop_pressed_at
             log.info("Stop-to-review: %.2f s", self.last_stop_to_review_s)
 
-    def _transcription_failed(self, path: Path, message: str, was_live: bool) -> None:
+    def _transcription_failed(self, path: Path, was_live: bool, message: str) -> None:
         s = self.session
         self._task = None
         if s is None or s.phase != Phase.TRANSCRIBING:

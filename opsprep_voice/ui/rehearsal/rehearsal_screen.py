@@ -76,7 +76,9 @@ class RehearsalScreen(QWidget):
         qfont.setBold(True)
         self.question_text.setFont(qfont)
         self.question_text.setAccessibleName("Question")
-        self.replay_button = _button("▶ Replay question (P)", "Replay question", "Hear the question again (P)")
+        self.replay_button = _button(
+            "▶ Replay question (P)", "Replay question", "Hear the question again (P)"
+        )
         self.stop_speaking_button = _button("■ Stop voice", "Stop speaking", "Stop reading the question")
         self.end_button = _button("End rehearsal", "End rehearsal", "Finish now and see the summary")
         top_buttons = QHBoxLayout()
@@ -108,7 +110,9 @@ class RehearsalScreen(QWidget):
 
         self.record_button = _button("● Record (Space)", "Record or stop", "Start or stop recording (Space)")
         self.record_button.setMinimumHeight(40)
-        self.rerecord_button = _button("↺ Re-record (R)", "Re-record", "Discard this take and answer again (R)")
+        self.rerecord_button = _button(
+            "↺ Re-record (R)", "Re-record", "Discard this take and answer again (R)"
+        )
         self.next_button = _button("Skip (N)", "Next question", "Go to the next question (N)")
         self.cancel_button = _button("Cancel (Esc)", "Cancel", "Cancel transcription or the recording (Esc)")
         controls = QHBoxLayout()
@@ -220,7 +224,8 @@ class RehearsalScreen(QWidget):
     # -- content ---------------------------------------------------------------------------------
     def show_question(self, question: Question, index: int, total: int, *, study: bool) -> None:
         self.position.setText(
-            f"Question {index + 1} of {total}  ·  {question.category}  ·  target {format_clock(question.target_seconds)}"
+            f"Question {index + 1} of {total}  ·  {question.category}  ·  "
+            f"target {format_clock(question.target_seconds)}"
         )
         self.question_text.setText(question.text)
         self.clock.set_target(question.target_seconds)
@@ -275,7 +280,9 @@ class RehearsalScreen(QWidget):
         self.target_bar.setValue(min(self.target_bar.maximum(), int(seconds * 10)))
 
     def set_think_countdown(self, remaining_s: float) -> None:
-        self.hint.setText(f"Think time: recording starts in {format_clock(remaining_s + 0.999)} (Space to start now).")
+        self.hint.setText(
+            f"Think time: recording starts in {format_clock(remaining_s + 0.999)} (Space to start now)."
+        )
 
     def set_level(self, db: float) -> None:
         self.level.set_level(db)
@@ -302,7 +309,9 @@ class RehearsalScreen(QWidget):
             li.setForeground(OK_COLOR if hit else self.live_checklist.palette().text().color())
         done = len(hit_ids)
         rate = f"{wpm:.0f} wpm" if wpm else "– wpm"
-        self.live_stats.setText(f"{done} of {self.live_checklist.count()} items · {rate} · {format_clock(elapsed_s)}")
+        self.live_stats.setText(
+            f"{done} of {self.live_checklist.count()} items · {rate} · {format_clock(elapsed_s)}"
+        )
 
     def show_review(self, question: Question, report: dict[str, Any], audio_path: Path | None) -> None:
         self.review.show_attempt(question, report, audio_path)

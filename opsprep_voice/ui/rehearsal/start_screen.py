@@ -86,7 +86,9 @@ class StartScreen(QWidget):
         self.rb_category = QRadioButton("One category:")
         self.rb_single = QRadioButton("One question:")
         self.rb_custom = QRadioButton("A custom question bank:")
-        for i, rb in enumerate((self.rb_all, self.rb_random, self.rb_category, self.rb_single, self.rb_custom)):
+        for i, rb in enumerate(
+            (self.rb_all, self.rb_random, self.rb_category, self.rb_single, self.rb_custom)
+        ):
             self.kind_group.addButton(rb, i)
             rb.setAccessibleName(rb.text().rstrip(":"))
         self.rb_all.setChecked(True)
@@ -125,7 +127,9 @@ class StartScreen(QWidget):
         mode_box = QGroupBox("Mode")
         mode_lay = QVBoxLayout(mode_box)
         self.rb_study = QRadioButton("Study: guidance and example answer visible before you answer")
-        self.rb_interview = QRadioButton("Interview: guidance and example answer hidden until after you answer")
+        self.rb_interview = QRadioButton(
+            "Interview: guidance and example answer hidden until after you answer"
+        )
         self.rb_study.setAccessibleName("Study mode")
         self.rb_interview.setAccessibleName("Interview mode")
         (self.rb_study if mode == "study" else self.rb_interview).setChecked(True)

@@ -69,10 +69,11 @@ class SummaryScreen(QWidget):
         answered = [r for r in rows if r["coverage"] is not None]
         self.heading.setText("Rehearsal summary")
         avg = session.average_coverage()
-        if answered:
+        if answered and avg is not None:
             total = sum(r["duration_s"] or 0 for r in answered)
             self.overview.setText(
-                f"You answered {len(answered)} of {len(rows)} questions in {format_clock(total)} of speaking; "
+                f"You answered {len(answered)} of {len(rows)} questions in {format_clock(total)} "
+                "of speaking; "
                 f"average coverage {avg * 100:.0f}%. Every take is kept in History."
             )
         else:
@@ -98,9 +99,19 @@ class SummaryScreen(QWidget):
                 put(col, "–")
         else:
             cov = r["coverage"]
-            put(2, f"{cov * 100:.0f}%", OK_COLOR if cov >= 0.7 else WARN_COLOR if cov >= 0.4 else OVER_COLOR, True)
+            put(
+                2,
+                f"{cov * 100:.0f}%",
+                OK_COLOR if cov >= 0.7 else WARN_COLOR if cov >= 0.4 else OVER_COLOR,
+                True,
+            )
             dur, target = r["duration_s"] or 0.0, r["target_seconds"]
-            put(3, f"{format_clock(dur)} / {format_clock(target)}", OVER_COLOR if dur > target * 1.25 else None, True)
+            put(
+                3,
+                f"{format_clock(dur)} / {format_clock(target)}",
+                OVER_COLOR if dur > target * 1.25 else None,
+                True,
+            )
             wpm = r["wpm"]
             put(4, f"{wpm:.0f} wpm" if wpm else "–", None if wpm and 130 <= wpm <= 160 else WARN_COLOR, True)
             fpm = r["fillers_per_min"]

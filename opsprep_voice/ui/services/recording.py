@@ -30,8 +30,13 @@ class AnswerRecorder(QObject):
 
     POLL_MS = 33
 
-    def __init__(self, *, sd: Any = None, session_factory: SessionFactory = RecordingSession,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        sd: Any = None,
+        session_factory: SessionFactory = RecordingSession,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._sd = sd
         self._factory = session_factory
@@ -91,7 +96,9 @@ class AnswerRecorder(QObject):
         session = self._session
         if session is None:
             return
-        threading.Thread(target=self._stop_quietly, args=(session,), name="recording-stop", daemon=True).start()
+        threading.Thread(
+            target=self._stop_quietly, args=(session,), name="recording-stop", daemon=True
+        ).start()
 
     def stop_now(self) -> None:
         """Stop and finalise synchronously (used when the app quits), emitting ``finished`` at once."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,8 +28,14 @@ class QuestionSpeaker(QObject):
     finished = Signal()
     failed = Signal(str)
 
-    def __init__(self, synthesizer: Synthesizer | None, runner: TaskRunner, *,
-                 unavailable_reason: str | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        synthesizer: Synthesizer | None,
+        runner: TaskRunner,
+        *,
+        unavailable_reason: str | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._synth = synthesizer
         self._runner = runner
@@ -92,8 +99,7 @@ class QuestionSpeaker(QObject):
         request = self._request
         key = self._key(text)
         self._runner.start(lambda _p, _c: self._synthesize(key), "speak question").then(
-            lambda path, r=request: self._play(r, path),
-            lambda msg, r=request: self._fail(r, f"The question could not be spoken: {msg}"),
+            partial(self._play, request), partial(self._fail, request)
         )
 
     def _play(self, request: int, path: Any) -> None:
@@ -107,7 +113,7 @@ class QuestionSpeaker(QObject):
     def _fail(self, request: int, message: str) -> None:
         if request == self._request:
             self._playing = False
-            self.failed.emit(message)
+            self.failed.emit(f"The question could not be spoken: {message}")
 
     def stop(self) -> None:
         self._request += 1

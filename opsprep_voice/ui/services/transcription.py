@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,14 @@ class TranscriptionService(QObject):
     stateChanged = Signal(str, str)  # state, human message
     loadProgress = Signal(float, str)
 
-    def __init__(self, runner: TaskRunner, factory: Factory = _default_factory, *,
-                 default_engine: str = "faster-whisper", parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        runner: TaskRunner,
+        factory: Factory = _default_factory,
+        *,
+        default_engine: str = "faster-whisper",
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._runner = runner
         self._factory = factory
@@ -76,8 +83,11 @@ class TranscriptionService(QObject):
         generation = self._generation
         self.engine, self.model = engine, model
         self._ready.clear()
-        self._set_state("loading", f"Loading speech recognition ({engine or self._default_engine}, "
-                                   f"{model or 'embedded default model'})…")
+        self._set_state(
+            "loading",
+            f"Loading speech recognition ({engine or self._default_engine}, "
+            f"{model or 'embedded default model'})…",
+        )
 
         def work(progress: Callable[[float, str], None], _cancel: threading.Event) -> tuple[Transcriber, str]:
             try:
@@ -90,8 +100,8 @@ class TranscriptionService(QObject):
                 return self._factory(self._default_engine, None, progress=progress), note
 
         return self._runner.start(work, "load model").then(
-            lambda result, g=generation: self._loaded(g, result),
-            lambda msg, g=generation: self._load_failed(g, msg),
+            partial(self._loaded, generation),
+            partial(self._load_failed, generation),
             progress=self.loadProgress.emit,
         )
 
@@ -133,8 +143,9 @@ class TranscriptionService(QObject):
             progress(0.0, "Waiting for the model" if not self._ready.is_set() else "Transcribing")
             transcriber = self._wait_transcriber(cancel)
             audio = load_audio(path)
-            return transcriber.transcribe(audio, options_for(transcriber, question), progress=progress,
-                                          cancel=cancel)
+            return transcriber.transcribe(
+                audio, options_for(transcriber, question), progress=progress, cancel=cancel
+            )
 
         return self._runner.start(work, "transcribe")
 
@@ -142,8 +153,9 @@ class TranscriptionService(QObject):
         """A live transcription for one answer, or None when the model is not ready yet."""
         if self._transcriber is None or not self.ready:
             return None
-        return LiveTranscription(self._transcriber, options_for(self._transcriber, question), self._runner,
-                                 parent=self)
+        return LiveTranscription(
+            self._transcriber, options_for(self._transcriber, question), self._runner, parent=self
+        )
 
 
 class LiveTranscription(QObject):
@@ -156,8 +168,13 @@ class LiveTranscription(QObject):
     updated = Signal(object)  # list[Word]: committed words followed by the tentative tail
     failed = Signal(str)
 
-    def __init__(self, transcriber: Transcriber, options: TranscribeOptions, runner: TaskRunner,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        transcriber: Transcriber,
+        options: TranscribeOptions,
+        runner: TaskRunner,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         from opsprep_voice.asr.streaming import StreamingTranscriber
 
