@@ -1,0 +1,112 @@
+"""End to end through the real audio stack: PulseAudio with a virtual speaker and microphone
+(scripts/virtual_audio.sh), the real app (real pyttsx3 voice, QtMultimedia playback, sounddevice
+recording, the embedded Whisper model, live transcription, scoring and the history store).
+
+The question must really be heard on the speaker's monitor; an espeak-ng answer is played into the
+virtual microphone while the app records; the review must show the expected checklist hits and metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from speech import duration_s, synthesize
+
+from opsprep_voice.core.bank import load_bank
+from opsprep_voice.core.paths import AppPaths
+from opsprep_voice.core.session import Phase
+from opsprep_voice.ui.application import build_app
+
+pytestmark = pytest.mark.audio
+
+Q = load_bank().find("3")  # SLIs/SLOs: names like Prometheus, Grafana, OpenTelemetry
+
+
+def rms_dbfs(pcm: np.ndarray) -> float:
+    x = pcm.astype(np.float64) / 32768.0
+    return 20 * np.log10(max(float(np.sqrt(np.mean(x * x))) if x.size else 0.0, 1e-9))
+
+
+def test_rehearse_one_question_through_real_audio(
+    qtbot: Any, tmp_path: Path, pulse_audio: dict[str, str], speech_dir: Path
+) -> None:
+    answer = synthesize(Q.example_answer, speech_dir / "e2e-answer.wav", voice="en-us")
+    answer_s = duration_s(answer)
+    paths = AppPaths.default()  # OPSPREP_VOICE_HOME of the test run: shares the model cache
+    (paths.config_dir() / "settings.json").write_text(
+        json.dumps({"speak_questions": True, "think_time_s": 0, "live_transcription": True})
+    )
+    monitor = tmp_path / "speaker.raw"
+    with monitor.open("wb") as out:
+        capture = subprocess.Popen(
+            ["parec", "--device=speaker.monitor", "--format=s16le", "--rate=16000", "--channels=1", "--raw"],
+            stdout=out,
+        )
+    ctx = build_app(paths=paths)
+    qtbot.addWidget(ctx.window)
+    ctx.window.show()
+    try:
+        assert ctx.speaker.available, ctx.speaker.unavailable_reason
+        assert ctx.window.start_screen.mic_status.mark.text() == "✔", ctx.window.mic_label.text()
+        qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=180_000)
+        start = ctx.window.start_screen
+        start.single.setCurrentIndex(start.single.findData(Q.id))
+        with qtbot.waitSignal(ctx.speaker.finished, timeout=60_000):
+            start.start_button.click()
+        # Speech done and think time 0: the app starts recording by itself.
+        qtbot.waitUntil(lambda: ctx.recorder.session is not None, timeout=10_000)
+        session = ctx.recorder.session
+        assert session is not None
+        assert session.first_block.wait(10), "the virtual microphone delivered no audio"
+        capture.terminate()
+        capture.wait(10)
+
+        # The question was really played on the speaker: a few seconds of clearly non-silent audio.
+        heard = np.frombuffer(monitor.read_bytes(), dtype=np.int16)
+        frames = heard[: len(heard) // 1600 * 1600].reshape(-1, 1600)  # 0.1 s frames
+        loud_s = sum(rms_dbfs(f) > -45 for f in frames) * 0.1
+        assert loud_s >= 0.5 * len(Q.text.split()) / 3.0, f"only {loud_s:.1f} s of the question was heard"
+
+        player = subprocess.Popen(["paplay", "--device=micfeed", str(answer)])
+        qtbot.waitUntil(lambda: player.poll() is not None, timeout=int(answer_s * 1000) + 30_000)
+        assert player.returncode == 0
+        qtbot.waitUntil(lambda: session.seconds_recorded >= answer_s + 0.5, timeout=10_000)
+        ctx.window.rehearsal_screen.shortcuts["Space"].activated.emit()
+        qtbot.waitUntil(
+            lambda: ctx.controller.session is not None and ctx.controller.session.phase is Phase.REVIEW,
+            timeout=120_000,
+        )
+        assert ctx.controller.session is not None
+        result = ctx.controller.session.result
+        report = result.report
+        assert report is not None
+        # What was said reached the review.
+        text = report["transcript"].lower()
+        for term in ("prometheus", "opentelemetry", "latency", "burn rate"):
+            assert term in text, (term, report["transcript"])
+        hits = {item["id"] for item in report["checklist"] if item["hit"]}
+        assert report["coverage"] >= 0.7, report["checklist"]
+        assert len(hits) >= len(Q.checklist) - 2
+        assert abs(report["duration_s"] - answer_s) < 3.0
+        assert 110 <= report["wpm"] <= 200
+        assert report["time_to_first_word_s"] is not None and report["time_to_first_word_s"] < 3.0
+        # The review screen shows it; the recording and the score are in the history.
+        screen = ctx.window.rehearsal_screen
+        assert screen.pages.currentIndex() == 1 and screen.review.report is not None
+        assert ctx.history is not None and result.attempt_id is not None
+        attempt = ctx.history.get_attempt(result.attempt_id)
+        assert attempt.status == "scored"
+        audio = ctx.history.resolve_audio(attempt.audio_path)
+        assert audio is not None
+        with wave.open(str(audio)) as w:
+            assert w.getnframes() / w.getframerate() >= answer_s
+    finally:
+        if capture.poll() is None:
+            capture.terminate()
+        ctx.shutdown()
