@@ -203,7 +203,7 @@ def _wire(ctx: AppContext) -> None:
     else:
         w.start_screen.voice_status.set_state("problem", ctx.speaker.unavailable_reason or "")
     if ctx.problems:
-        w.statusBar().showMessage(" ".join(ctx.problems), 20_000)
+        w.notify(" ".join(ctx.problems))
 
     def start_rehearsal(selection: Selection, mode: str, bank: QuestionBank) -> None:
         questions = plan_questions(bank, selection)
@@ -253,7 +253,7 @@ def apply_settings(ctx: AppContext, values: dict[str, Any]) -> None:
     try:
         settings = ctx.settings_store.update(**values)
     except Exception as exc:
-        ctx.window.statusBar().showMessage(f"Settings not saved: {exc}", 10_000)
+        ctx.window.notify(f"Settings not saved: {exc}")
         return
     ctx.controller.settings = settings
     ctx.speaker.configure(settings.tts_voice, settings.tts_rate)
@@ -274,25 +274,23 @@ def transcribe_attempt(ctx: AppContext, attempt_id: int) -> None:
     try:
         question = ctx.bank.find(attempt.question_id)
     except KeyError:
-        ctx.window.statusBar().showMessage(
-            f"Question {attempt.question_id} is not in the current bank.", 10_000
-        )
+        ctx.window.notify(f"Question {attempt.question_id} is not in the current bank.", 10_000)
         return
     if path is None or not path.exists():
-        ctx.window.statusBar().showMessage("The recording of this attempt is missing.", 10_000)
+        ctx.window.notify("The recording of this attempt is missing.")
         return
     task = ctx.transcription.transcribe_file(path, question)
-    ctx.window.statusBar().showMessage("Transcribing the recovered answer…")
+    ctx.window.notify("Transcribing the recovered answer…")
 
     def done(transcript: Any) -> None:
         t = ctx.transcription.transcriber
         report = score_answer(question, transcript, engine=t.engine if t else "", model=t.model if t else "")
         history.save_score(attempt_id, report.to_dict(), transcript.to_dict())
-        ctx.window.statusBar().showMessage("Transcribed and scored.", 5_000)
+        ctx.window.notify("Transcribed and scored.")
         if ctx.window.history_screen is not None:
             ctx.window.history_screen.refresh(select_attempt_id=attempt_id)
 
-    task.then(done, lambda msg: ctx.window.statusBar().showMessage(f"Transcription failed: {msg}", 10_000))
+    task.then(done, lambda msg: ctx.window.notify(f"Transcription failed: {msg}"))
 
 
 def run(questions: str | None = None, engine: str | None = None, model: str | None = None) -> int:

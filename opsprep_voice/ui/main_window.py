@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar, QWidget
 
@@ -74,11 +74,18 @@ class MainWindow(QMainWindow):
         self.history_action.triggered.connect(self.show_history)
         self.settings_action.triggered.connect(self.settingsRequested)
 
+        self.notice = QLabel("")
+        self.notice.setAccessibleName("Notices")
+        self.notice.setWordWrap(False)
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(lambda: self.notice.setText(""))
         self.model_label = QLabel("")
         self.model_label.setAccessibleName("Speech recognition status")
         self.mic_label = QLabel("")
         self.mic_label.setAccessibleName("Microphone status")
-        self.statusBar().addWidget(self.model_label, 1)
+        self.statusBar().addWidget(self.notice, 1)
+        self.statusBar().addPermanentWidget(self.model_label)
         self.statusBar().addPermanentWidget(self.mic_label)
 
     def show_rehearse(self) -> None:
@@ -102,13 +109,19 @@ class MainWindow(QMainWindow):
             self.history_screen.refresh()
             self.stack.setCurrentWidget(self.history_screen)
 
+    def notify(self, text: str, timeout_ms: int = 15_000) -> None:
+        """A one-line notice in the status bar (startup problems, background results)."""
+        self.notice.setText(text)
+        self.notice.setToolTip(text)
+        self._notice_timer.start(timeout_ms)
+
     def set_model_status(self, state: str, message: str) -> None:
-        mark = {"ready": "✔", "loading": "⏳", "failed": "⚠"}.get(state, "•")
+        mark = {"ready": "✔", "loading": "…", "failed": "⚠"}.get(state, "•")
         self.model_label.setText(f"{mark} {message}")
         self.model_label.setToolTip(message)
 
     def set_mic_status(self, ok: bool, message: str) -> None:
-        self.mic_label.setText(("🎙 " if ok else "⚠ ") + message)
+        self.mic_label.setText(("✔ " if ok else "⚠ ") + message)
         self.mic_label.setToolTip(message)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -274,6 +274,7 @@ class RehearsalScreen(QWidget):
         if phase == Phase.TRANSCRIBING:
             self.progress.setValue(0)
         self.pages.setCurrentIndex(1 if phase == Phase.REVIEW else 0)
+        self.question_text.setVisible(phase != Phase.REVIEW)  # the review repeats the question
 
     def set_elapsed(self, seconds: float) -> None:
         self.clock.set_elapsed(seconds)

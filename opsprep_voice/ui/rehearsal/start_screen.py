@@ -52,7 +52,7 @@ class StatusRow(QWidget):
 
     def set_state(self, state: str, detail: str) -> None:
         """``state`` is ok, busy or problem."""
-        self.mark.setText({"ok": "✔", "busy": "⏳", "problem": "⚠"}.get(state, "•"))
+        self.mark.setText({"ok": "✔", "busy": "…", "problem": "⚠"}.get(state, "•"))
         self.detail.setText(detail)
         self.setAccessibleDescription(detail)
 

@@ -1,0 +1,207 @@
+"""Render every screen of the app to docs/screenshots/ (offscreen, no microphone or model needed).
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+
+The real app is built by ``build_app`` with a replaying fake microphone, a silent fake voice and a
+transcriber that returns the demo answer (opsprep_voice/ui/review/demo.py), over a history filled
+with scored attempts. Screens: start, study mode, recording with the live checklist, review (light,
+dark, 1920x1080), summary, history, compare, progress, settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "ui"))
+
+import numpy as np  # noqa: E402
+from app_fakes import FakeSynthesizer  # noqa: E402
+from fake_sounddevice import FakeSoundDevice  # noqa: E402
+from history_ui_data import build_history  # noqa: E402
+from PySide6.QtGui import QColor, QPalette  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from opsprep_voice.asr.base import TranscribeOptions  # noqa: E402
+from opsprep_voice.core.bank import load_bank  # noqa: E402
+from opsprep_voice.core.paths import AppPaths  # noqa: E402
+from opsprep_voice.core.scoring import score_answer  # noqa: E402
+from opsprep_voice.core.session import Phase  # noqa: E402
+from opsprep_voice.core.transcript import Transcript  # noqa: E402
+from opsprep_voice.storage.repository import HistoryRepository  # noqa: E402
+from opsprep_voice.ui.application import AppContext, build_app  # noqa: E402
+from opsprep_voice.ui.review.demo import DEMO_QUESTION_ID, demo_words  # noqa: E402
+from opsprep_voice.ui.settings_dialog import SettingsDialog  # noqa: E402
+
+
+class DemoTranscriber:
+    """Returns the demo answer with its word timings, whatever audio it is given."""
+
+    engine = "faster-whisper"
+    model = "base"
+    uses_prompt = False
+
+    def transcribe(self, audio: Any, options: TranscribeOptions | None = None, **_: Any) -> Transcript:
+        words, duration = demo_words()
+        return Transcript.from_words(words, duration)
+
+
+def settle(app: QApplication, rounds: int = 20) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+
+
+def wait(app: QApplication, condition: Any, timeout_s: float = 20.0) -> None:
+    done = threading.Event()
+    deadline = threading.Timer(timeout_s, done.set)
+    deadline.start()
+    while not condition() and not done.is_set():
+        app.processEvents()
+        done.wait(0.01)
+    deadline.cancel()
+    if not condition():
+        raise TimeoutError("screen did not reach the expected state")
+
+
+def shot(app: QApplication, widget: QWidget, path: Path) -> None:
+    settle(app)
+    widget.grab().save(str(path))
+    print(f"wrote {path}")
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#1f2125",
+        QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#17181b",
+        QPalette.ColorRole.AlternateBase: "#24262b",
+        QPalette.ColorRole.Text: "#e6e6e6",
+        QPalette.ColorRole.Button: "#2b2d31",
+        QPalette.ColorRole.ButtonText: "#e6e6e6",
+        QPalette.ColorRole.Highlight: "#3d6fb6",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#2b2d31",
+        QPalette.ColorRole.ToolTipText: "#e6e6e6",
+        QPalette.ColorRole.PlaceholderText: "#8a8d93",
+        QPalette.ColorRole.Mid: "#44474d",
+        QPalette.ColorRole.Link: "#7fb0ff",
+    }
+    for role, color in roles.items():
+        p.setColor(role, QColor(color))
+    return p
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setStyle("Fusion")
+    home = Path(tempfile.mkdtemp(prefix="opsprep-shots-"))
+    paths = AppPaths(data=home / "data", cache=home / "cache", config=home / "config")
+    (paths.config_dir() / "settings.json").write_text(
+        json.dumps({"speak_questions": False, "live_transcription": False, "think_time_s": 0})
+    )
+    bank = load_bank()
+    with HistoryRepository(paths.data_dir() / "history.sqlite3") as repo:
+        build_history(repo, bank)
+    mic = FakeSoundDevice(np.zeros(16000 * 600, np.int16), 16000, blocksize=1600, pace=0.1)
+    ctx: AppContext = build_app(
+        paths=paths,
+        sd=mic,
+        synthesizer=FakeSynthesizer(home),
+        transcriber_factory=lambda *_a, **_k: DemoTranscriber(),
+    )
+    w = ctx.window
+    w.resize(1280, 800)
+    w.show()
+    wait(app, lambda: ctx.transcription.ready)
+    shot(app, w, out / "start.png")
+
+    # Study mode on the demo question, then recording with the live transcript and checklist.
+    start = w.start_screen
+    start.single.setCurrentIndex(start.single.findData(DEMO_QUESTION_ID))
+    start.rb_study.setChecked(True)
+    start.start_button.click()
+    shot(app, w, out / "study.png")
+    screen = w.rehearsal_screen
+    screen.shortcuts["Space"].activated.emit()
+    wait(app, lambda: ctx.recorder.session is not None and ctx.recorder.session.seconds_recorded > 1.0)
+    ctx.recorder._timer.stop()  # freeze the meter and clock at a representative moment
+    question = bank.find(DEMO_QUESTION_ID)
+    words, _ = demo_words()
+    partial = Transcript.from_words(words[:58], words[57].end)
+    live = score_answer(question, partial)
+    screen.set_study_visible(False)
+    screen.set_elapsed(partial.duration_s)
+    screen.set_level(-17.0)
+    screen.set_live(partial.text, {i.id for i in live.checklist if i.hit}, live.wpm, partial.duration_s)
+    shot(app, w, out / "recording.png")
+    ctx.recorder._timer.start()
+
+    screen.shortcuts["Space"].activated.emit()
+    wait(app, lambda: ctx.controller.session is not None and ctx.controller.session.phase is Phase.REVIEW)
+    shot(app, w, out / "review.png")
+    w.resize(1920, 1080)
+    screen.review.set_example_visible(True)
+    shot(app, w, out / "review-1920.png")
+    w.resize(1280, 800)
+    screen.review.set_example_visible(False)
+
+    app.setPalette(dark_palette())
+    shot(app, w, out / "review-dark.png")
+    app.setPalette(app.style().standardPalette())
+
+    screen.shortcuts["N"].activated.emit()
+    shot(app, w, out / "summary.png")
+
+    w.show_history()
+    history = w.history_screen
+    assert history is not None
+    attempts = ctx.history.list_attempts(question_id=DEMO_QUESTION_ID) if ctx.history else []
+    if attempts:
+        history.select_attempt(attempts[0].id)
+    shot(app, w, out / "history.png")
+    same = [a for a in (ctx.history.list_attempts() if ctx.history else []) if a.status == "scored"]
+    by_question: dict[str, list[Any]] = {}
+    for a in same:
+        by_question.setdefault(a.question_id, []).append(a)
+    pair = next((v for v in by_question.values() if len(v) >= 2), None)
+    if pair:
+        older, newer = sorted(pair, key=lambda a: a.started_at)[:2]
+        history.compare_attempts(older.id, newer.id)
+        shot(app, w, out / "compare.png")
+    history.tabs.setCurrentWidget(history.progress_charts)
+    shot(app, w, out / "progress.png")
+
+    dialog = SettingsDialog(
+        ctx.settings_store.settings,
+        input_devices=lambda: [],
+        voices=lambda: [],
+        engines=["faster-whisper", "openai-whisper"],
+        models=["tiny.en", "base"],
+        parent=w,
+    )
+    dialog.show()
+    shot(app, dialog, out / "settings.png")
+    dialog.close()
+    ctx.shutdown()
+    w.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
