@@ -18,13 +18,14 @@ log() { printf '\033[1m[opsprep-voice]\033[0m %s\n' "$*" >&2; }
 
 # --- system packages (Debian/Ubuntu) --------------------------------------------------------------
 runtime_pkgs=(
-  espeak-ng alsa-utils libportaudio2 libpulse0 ffmpeg
+  espeak-ng alsa-utils libportaudio2 libpulse0
   libgl1 libegl1 libglib2.0-0 libdbus-1-3 libfontconfig1 libfreetype6 fonts-dejavu-core
   libxkbcommon0 libxkbcommon-x11-0 libx11-6 libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4
   libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xfixes0
   libxcb-sync1 libxcb-xkb1 libxcb-glx0 libxcb-shm0 libxcb-util1
 )
-test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox xvfb xauth poppler-utils python3-venv)
+# Real-audio tests (a PulseAudio server with a virtual speaker and microphone) and test speech (sox).
+test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox)
 
 install_system_packages() {
   local wanted=("$@") missing=()
@@ -41,7 +42,7 @@ install_system_packages() {
   fi
   log "installing system packages: ${missing[*]}"
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
 # --- Python environment ---------------------------------------------------------------------------
@@ -50,7 +51,11 @@ setup_venv() {
   want="$(cat pyproject.toml requirements/*.txt 2>/dev/null | sha256sum | cut -d' ' -f1)-$extras"
   if [ ! -x "$venv/bin/python" ]; then
     log "creating virtual environment in .venv"
-    "$py" -m venv "$venv"
+    if ! "$py" -m venv "$venv"; then
+      log "python's venv module is missing (Debian/Ubuntu: python3-venv); installing it"
+      install_system_packages python3-venv
+      "$py" -m venv "$venv"
+    fi
   fi
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return 0
