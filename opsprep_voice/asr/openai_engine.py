@@ -48,7 +48,6 @@ from opsprep_voice.asr.base import (
 )
 from opsprep_voice.asr.faster import (
     HALLUCINATIONS,
-    PROMPT_HELPS,
     VAD_PARAMETERS,
     _clamp,
     _normalise,
@@ -313,7 +312,7 @@ class OpenAIWhisperTranscriber:
 
         ``beam_size``: an int is used for every call (default 1, greedy: measured faster than beam 5 at a
         similar WER); ``None`` honours :attr:`TranscribeOptions.beam_size` per call (benchmarks).
-        ``uses_prompt`` overrides the measured per-model choice (:data:`PROMPT_HELPS`).
+        ``uses_prompt`` overrides the measured per-model choice (prompt on base, not on tiny).
         """
         whisper = import_whisper()
         self._whisper = whisper
@@ -328,7 +327,9 @@ class OpenAIWhisperTranscriber:
             self._model.set_alignment_heads(self._spec.alignment_heads)
         short = Path(self._spec.name).name if self._spec.source != "official" else self._spec.name
         if uses_prompt is None:
-            uses_prompt = PROMPT_HELPS.get(short, "tiny" not in short)
+            # NOTES.md measured openai-whisper: a prompt dropped stretches of speech on tiny, helped base.
+            # (faster-whisper's PROMPT_HELPS differs because that engine retries without the prompt.)
+            uses_prompt = "tiny" not in short
         self._uses_prompt = uses_prompt
         log.info(
             "loaded %s model %s (%s) in %.1f s",
