@@ -1,0 +1,48 @@
+"""Child process for tests/test_app_crash_recovery.py: the real app recording an answer until killed.
+
+argv: OPSPREP_VOICE_HOME is set by the parent; argv[1] is the question id. Prints
+``recording <attempt_id> <seconds>`` once more than 2 s of the answer are on disk, then keeps recording.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from opsprep_voice.core.paths import AppPaths
+from opsprep_voice.ui.application import build_app
+
+
+def main() -> None:
+    app = QApplication(sys.argv)
+    paths = AppPaths.default()
+    (paths.config_dir() / "settings.json").write_text(
+        json.dumps({"speak_questions": False, "live_transcription": False, "time_limit_s": 600})
+    )
+    ctx = build_app(paths=paths, synthesizer=None, transcriber_factory=lambda *_a, **_k: None)  # type: ignore[arg-type]
+    start = ctx.window.start_screen
+    start.single.setCurrentIndex(start.single.findData(sys.argv[1]))
+    start.start_button.click()
+    ctx.window.rehearsal_screen.shortcuts["Space"].activated.emit()
+
+    def report() -> None:
+        session = ctx.recorder.session
+        if session is not None and session.seconds_recorded > 2.0:
+            attempt = ctx.controller._attempt_id
+            print(f"recording {attempt} {session.seconds_recorded:.2f}", flush=True)
+            timer.stop()
+
+    timer = QTimer()
+    timer.timeout.connect(report)
+    timer.start(50)
+    app.exec()
+
+
+if __name__ == "__main__":
+    main()

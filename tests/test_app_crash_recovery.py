@@ -1,0 +1,86 @@
+"""Killing the app mid-answer loses nothing: a real app process records from the virtual microphone,
+is SIGKILLed, and the next launch repairs the WAV, lists the attempt as interrupted and transcribes it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import wave
+from pathlib import Path
+from typing import Any
+
+import pytest
+from speech import synthesize
+
+from opsprep_voice.core.bank import load_bank
+from opsprep_voice.core.paths import AppPaths
+
+pytestmark = pytest.mark.audio
+Q = load_bank().find("5")  # Infrastructure as Code
+
+
+def test_sigkill_mid_answer_then_relaunch_recovers_and_transcribes(
+    qtbot: Any,
+    tmp_path: Path,
+    pulse_audio: dict[str, str],
+    speech_dir: Path,
+    session_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from opsprep_voice.ui.application import build_app, transcribe_attempt
+
+    home = tmp_path / "home"
+    # Share the run's model cache so the relaunch does not rebuild the embedded model.
+    (home / "cache").mkdir(parents=True)
+    (home / "cache" / "models").symlink_to(session_home / "cache" / "models", target_is_directory=True)
+    (session_home / "cache" / "models").mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv("OPSPREP_VOICE_HOME", str(home))
+    answer = synthesize(Q.example_answer, speech_dir / "crash-answer.wav", voice="en-gb")
+
+    child = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("app_child.py")), Q.id],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OPSPREP_VOICE_HOME": str(home)},
+    )
+    player = subprocess.Popen(["paplay", "--device=micfeed", str(answer)])
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline().split()
+        assert line[:1] == ["recording"], f"child said {line!r}"
+        attempt_id, seconds_before_kill = int(line[1]), float(line[2])
+        # Let more of the answer reach the disk, then kill the app without warning.
+        qtbot.waitUntil(lambda: player.poll() is not None, timeout=60_000)
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    finally:
+        for proc in (child, player):
+            if proc.poll() is None:
+                proc.kill()
+
+    ctx = build_app(paths=AppPaths.default(), synthesizer=None)
+    qtbot.addWidget(ctx.window)
+    try:
+        assert any("recovered" in p for p in ctx.problems), ctx.problems
+        assert ctx.history is not None
+        attempt = ctx.history.get_attempt(attempt_id)
+        assert attempt.status == "interrupted"
+        assert attempt.duration_s is not None and attempt.duration_s >= seconds_before_kill
+        audio = ctx.history.resolve_audio(attempt.audio_path)
+        assert audio is not None
+        with wave.open(str(audio)) as w:  # the header was repaired: a valid WAV of the right length
+            assert abs(w.getnframes() / w.getframerate() - attempt.duration_s) < 0.05
+        qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=120_000)
+        transcribe_attempt(ctx, attempt_id)
+        qtbot.waitUntil(
+            lambda: ctx.history is not None and ctx.history.get_attempt(attempt_id).status == "scored",
+            timeout=120_000,
+        )
+        scored = ctx.history.get_attempt(attempt_id)
+        assert scored.coverage is not None and scored.coverage > 0.3
+        assert "terraform" in (scored.transcript_text or "").lower()
+    finally:
+        ctx.shutdown()
