@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QMarginsF
 from PySide6.QtGui import QFont, QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtWidgets import QApplication
 
 from opsprep_voice.storage.export import (
     BankLike,
@@ -35,7 +36,7 @@ _app: QCoreApplication | None = None  # keeps an application created here alive
 
 
 def ensure_gui_application() -> QCoreApplication:
-    """The running Qt application, or a new ``QGuiApplication`` (offscreen when there is no display)."""
+    """The running Qt application, or a new ``QApplication`` (offscreen when there is no display)."""
     global _app
     existing = QCoreApplication.instance()
     if existing is not None:
@@ -47,7 +48,8 @@ def ensure_gui_application() -> QCoreApplication:
     )
     if headless:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    _app = QGuiApplication(["opsprep-voice"])
+    # A QApplication (not just QGuiApplication) so widgets can still be created later in this process.
+    _app = QApplication(["opsprep-voice"])
     return _app
 
 

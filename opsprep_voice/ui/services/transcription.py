@@ -208,6 +208,7 @@ class LiveTranscription(QObject):
     def finish(self) -> Task:
         """Stop live updates and transcribe only the remaining tail; the task's result is a Transcript."""
         self._stop.set()
+        self._processor.stop()  # no new chunk is started; only the uncommitted tail remains
 
         def work(_progress: Callable[[float, str], None], _cancel: threading.Event) -> Transcript:
             self._thread.join()
@@ -219,6 +220,7 @@ class LiveTranscription(QObject):
 
     def abandon(self) -> None:
         self._stop.set()
+        self._processor.cancel()
 
 
 def words_text(words: list[Word]) -> str:
