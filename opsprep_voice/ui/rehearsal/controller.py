@@ -7,6 +7,7 @@ Everything slow happens in services off the GUI thread; this class only reacts t
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -93,6 +94,11 @@ class RehearsalController(QObject):
 
     def _enter_question(self) -> None:
         s = self._require_session()
+        # The first score of a question compiles its phrases (~0.4 s): do it off the GUI thread now, so
+        # live updates and the review never pay for it.
+        threading.Thread(
+            target=score_answer, args=(s.question, Transcript.from_text("")), name="warm-scoring", daemon=True
+        ).start()
         self.view.show_question(s.question, s.index, len(s.questions), study=s.mode == "study")
         self._render()
         if not s.is_last:
