@@ -12,7 +12,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
@@ -31,6 +31,9 @@ from opsprep_voice.ui.services.recording import AnswerRecorder
 from opsprep_voice.ui.services.speaker import QuestionSpeaker, Synthesizer
 from opsprep_voice.ui.services.transcription import Factory, TranscriptionService
 from opsprep_voice.ui.workers import TaskRunner
+
+if TYPE_CHECKING:
+    from opsprep_voice.ui.history.history_screen import HistoryScreen
 
 log = logging.getLogger(__name__)
 _UNSET: Any = object()
@@ -154,12 +157,17 @@ def build_app(
     start = StartScreen(bank, settings.mode)
     rehearsal = RehearsalScreen()
     summary = SummaryScreen()
-    history_screen = None
-    if history is not None:
+    ctx_ref: list[AppContext] = []
+
+    def make_history_screen() -> HistoryScreen:
         from opsprep_voice.ui.history.history_screen import HistoryScreen
 
-        history_screen = HistoryScreen(history, bank)
-    window = MainWindow(start, rehearsal, summary, history_screen)
+        assert history is not None
+        screen = HistoryScreen(history, bank)
+        screen.transcribeRequested.connect(lambda attempt_id: transcribe_attempt(ctx_ref[0], attempt_id))
+        return screen
+
+    window = MainWindow(start, rehearsal, summary, make_history_screen if history is not None else None)
     controller = RehearsalController(
         rehearsal,
         speaker=speaker,
@@ -182,6 +190,7 @@ def build_app(
         problems,
         sd,
     )
+    ctx_ref.append(ctx)
     _wire(ctx)
     transcription.load(settings.engine, settings.model)
     return ctx
@@ -222,8 +231,6 @@ def _wire(ctx: AppContext) -> None:
     w.settingsRequested.connect(lambda: open_settings(ctx))
     w.closing.connect(ctx.shutdown)
     w.is_busy = lambda: c.session is not None and c.session.phase in (Phase.RECORDING, Phase.TRANSCRIBING)
-    if w.history_screen is not None:
-        w.history_screen.transcribeRequested.connect(lambda attempt_id: transcribe_attempt(ctx, attempt_id))
 
 
 def open_settings(ctx: AppContext) -> None:

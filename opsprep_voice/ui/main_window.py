@@ -27,7 +27,7 @@ class MainWindow(QMainWindow):
         start: StartScreen,
         rehearsal: RehearsalScreen,
         summary: SummaryScreen,
-        history: HistoryScreen | None,
+        history_factory: Callable[[], HistoryScreen] | None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -36,12 +36,12 @@ class MainWindow(QMainWindow):
         self.start_screen = start
         self.rehearsal_screen = rehearsal
         self.summary_screen = summary
-        self.history_screen = history
+        # Built on first use: a long history should not slow the start-up.
+        self.history_screen: HistoryScreen | None = None
+        self._history_factory = history_factory
         self.stack = QStackedWidget()
         for w in (start, rehearsal, summary):
             self.stack.addWidget(w)
-        if history is not None:
-            self.stack.addWidget(history)
         self.setCentralWidget(self.stack)
         self.rehearsing = False
         #: Set by the wiring: True while an answer is being recorded or transcribed.
@@ -56,7 +56,7 @@ class MainWindow(QMainWindow):
         self.rehearse_action.setShortcut(QKeySequence("Ctrl+1"))
         self.history_action = QAction("History", self)
         self.history_action.setShortcut(QKeySequence("Ctrl+2"))
-        self.history_action.setEnabled(history is not None)
+        self.history_action.setEnabled(history_factory is not None)
         self.settings_action = QAction("Settings…", self)
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         quit_action = QAction("Quit", self)
@@ -105,9 +105,14 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.summary_screen)
 
     def show_history(self) -> None:
-        if self.history_screen is not None:
+        if self.history_screen is None:
+            if self._history_factory is None:
+                return
+            self.history_screen = self._history_factory()
+            self.stack.addWidget(self.history_screen)
+        else:
             self.history_screen.refresh()
-            self.stack.setCurrentWidget(self.history_screen)
+        self.stack.setCurrentWidget(self.history_screen)
 
     def notify(self, text: str, timeout_ms: int = 15_000) -> None:
         """A one-line notice in the status bar (startup problems, background results)."""
