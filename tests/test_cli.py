@@ -171,3 +171,46 @@ def test_bad_input_exits_2_with_one_clear_line(tmp_path: Path, case: str, expect
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("opsprep-voice: error:")
     assert expected.lower() in lines[0].lower()
+
+
+def test_score_with_openai_whisper_finds_the_checklist_items(
+    answers: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip(
+        "whisper", reason="the openai-whisper extra is installed by the README's test command"
+    )
+    data = score_json(capsys, answers["strong"], "--engine", "openai-whisper")
+    assert data["engine"] == "openai-whisper"
+    assert data["coverage"] >= 0.75, [(i["label"], i["hit"]) for i in data["checklist"]]
+    assert "prometheus" in data["transcript"].lower()
+
+
+def test_score_stream_prints_partials_then_the_same_report(
+    answers: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["score", str(answers["partial"]), "--question", Q.id, "--json", "--stream"]) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)  # stdout stays one JSON object; partial lines go to stderr
+    partial_lines = [line for line in captured.err.splitlines() if line.startswith("[")]
+    assert partial_lines, captured.err
+    assert data["question_id"] == Q.id and data["coverage"] > 0
+    assert "availability" in data["transcript"].lower()
+
+
+def test_score_save_stores_the_attempt_in_the_history(
+    answers: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPSPREP_VOICE_HOME", str(tmp_path / "home"))
+    data = score_json(capsys, answers["weak"], "--save")
+    attempt_id = data["attempt_id"]
+    assert main(["history", "--json"]) == 0
+    sessions = json.loads(capsys.readouterr().out)
+    attempts = [a for s in sessions for a in s["attempts"]]
+    saved = next(a for a in attempts if a["id"] == attempt_id)
+    assert saved["question_id"] == Q.id
+    assert saved["coverage"] == pytest.approx(data["coverage"], abs=1e-3)
+    assert saved["transcript"] == data["transcript"]
+    assert Path(saved["audio_path"]).exists()
