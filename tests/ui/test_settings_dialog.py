@@ -1,0 +1,95 @@
+"""The settings dialog: shows the stored values, lists devices and voices, tests the microphone level
+live, and returns what the user chose; the app applies it without a restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from fake_sounddevice import FakeSoundDevice
+
+from opsprep_voice.audio.devices import InputDevice
+from opsprep_voice.audio.tts import Voice
+from opsprep_voice.core.settings import Settings
+from opsprep_voice.ui.services.recording import AnswerRecorder
+from opsprep_voice.ui.settings_dialog import SettingsDialog
+
+DEVICES = [
+    InputDevice(0, "USB mic", 1, 48000.0, True, "pulse"),
+    InputDevice(1, "Laptop mic", 2, 44100.0, False, "pulse"),
+]
+
+
+def dialog(
+    qtbot: Any, settings: Settings, recorder: AnswerRecorder | None = None, devices: Any = lambda: DEVICES
+) -> SettingsDialog:
+    d = SettingsDialog(
+        settings,
+        input_devices=devices,
+        voices=lambda: [Voice("gmw/en-us", "English (America)", ["en-us"])],
+        engines=["faster-whisper", "openai-whisper"],
+        models=["tiny.en", "base"],
+        level_recorder=recorder,
+    )
+    qtbot.addWidget(d)
+    return d
+
+
+def test_shows_stored_values_and_returns_changes(qtbot: Any) -> None:
+    stored = Settings(
+        input_device="Laptop mic",
+        engine="openai-whisper",
+        model="tiny.en",
+        think_time_s=10,
+        time_limit_s=240,
+        silence_stop=True,
+        silence_stop_s=8,
+        mode="study",
+        tts_rate=150,
+    )
+    d = dialog(qtbot, stored)
+    assert d.device.currentText() == "Laptop mic"
+    assert d.engine.currentData() == "openai-whisper" and d.model.currentData() == "tiny.en"
+    assert d.values() == {
+        "input_device": "Laptop mic",
+        "tts_voice": None,
+        "tts_rate": 150,
+        "speak_questions": True,
+        "engine": "openai-whisper",
+        "model": "tiny.en",
+        "live_transcription": True,
+        "think_time_s": 10,
+        "time_limit_s": 240,
+        "silence_stop": True,
+        "silence_stop_s": 8,
+        "mode": "study",
+    }
+    d.device.setCurrentIndex(d.device.findData("USB mic"))
+    d.voice.setCurrentIndex(d.voice.findData("gmw/en-us"))
+    d.engine.setCurrentIndex(d.engine.findData("faster-whisper"))
+    d.model.setCurrentIndex(d.model.findData(None))
+    d.think.setValue(0)
+    values = d.values()
+    assert values["input_device"] == "USB mic" and values["tts_voice"] == "gmw/en-us"
+    assert values["engine"] == "faster-whisper" and values["model"] is None and values["think_time_s"] == 0
+    Settings.model_validate(values)  # what the dialog returns is always storable
+
+
+def test_no_microphone_is_explained(qtbot: Any) -> None:
+    d = dialog(qtbot, Settings(), devices=lambda: [])
+    assert "No microphone found" in d.device_note.text()
+    assert d.device.count() == 1  # only "System default"
+
+
+def test_live_level_test_moves_the_meter_and_cleans_up(qtbot: Any, tmp_path: Path) -> None:
+    t = np.arange(16000 * 20) / 16000
+    tone = (np.sin(2 * np.pi * 440 * t) * 12000).astype(np.int16)
+    recorder = AnswerRecorder(sd=FakeSoundDevice(tone, 16000, blocksize=800, pace=0.05))
+    d = dialog(qtbot, Settings(), recorder)
+    d.test_button.setChecked(True)
+    qtbot.waitUntil(lambda: d.level.level_db > -20, timeout=5_000)
+    test_file = d._test_file
+    assert recorder.recording and test_file is not None
+    d.test_button.setChecked(False)
+    qtbot.waitUntil(lambda: not recorder.recording and not test_file.exists(), timeout=5_000)
