@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 from history_ui_data import START, History, build_history
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from opsprep_voice.core.bank import QuestionBank, load_bank
-from opsprep_voice.storage.repository import AttemptRecord, HistoryRepository
+from opsprep_voice.storage.repository import AttemptRecord, HistoryRepository, ProgressPoint, SessionRecord
 from opsprep_voice.ui.history.compare_view import compare_reports, word_diff
 from opsprep_voice.ui.history.export_dialog import ExportDialog
-from opsprep_voice.ui.history.history_model import COL_QUESTION, HistoryModel
+from opsprep_voice.ui.history.history_model import COL_COVERAGE, COL_QUESTION, COL_WHEN, HistoryModel
 from opsprep_voice.ui.history.history_screen import HistoryScreen
 from opsprep_voice.ui.history.progress_charts import ProgressCharts
 
@@ -147,6 +147,121 @@ def _clone(template: AttemptRecord, new_id: int) -> AttemptRecord:
     from dataclasses import replace
 
     return replace(template, id=new_id, session_id=new_id // 10, transcript=None, report=None)
+
+
+class _BigRepository:
+    """Stands in for the repository with 10,000 light attempts; counts the reads."""
+
+    def __init__(self, template: AttemptRecord) -> None:
+        from dataclasses import replace
+
+        base = template.started_at
+        self.attempts = [
+            replace(
+                _clone(template, i),
+                started_at=base + timedelta(minutes=i),
+                coverage=(i % 97) / 100,
+            )
+            for i in range(10_000)
+        ]
+        self.attempts.reverse()  # newest first
+        self.calls: dict[str, int] = {}
+
+    def _count(self, name: str) -> None:
+        self.calls[name] = self.calls.get(name, 0) + 1
+
+    def list_sessions(self, *, with_json: bool = True) -> list[SessionRecord]:
+        self._count("list_sessions")
+        assert not with_json
+        sessions: dict[int, SessionRecord] = {}
+        for a in reversed(self.attempts):
+            session = sessions.setdefault(
+                a.session_id, SessionRecord(a.session_id, a.started_at, None, "practice", "", "")
+            )
+            session.attempts.append(a)
+        return sorted(sessions.values(), key=lambda s: (s.started_at, s.id), reverse=True)
+
+    def list_attempts(self, question_id: str | None = None, **kwargs: object) -> list[AttemptRecord]:
+        self._count("list_attempts")
+        assert kwargs.get("with_json") is False
+        return [a for a in self.attempts if question_id in (None, a.question_id)]
+
+    def best_attempt_ids(self) -> dict[str, int]:
+        return {self.attempts[0].question_id: self.attempts[0].id}
+
+    def progress(self, question_id: str | None = None) -> list[ProgressPoint]:
+        self._count("progress")
+        return [
+            ProgressPoint(
+                a.id, a.question_id, a.started_at, a.coverage, a.wpm, a.fillers_per_min, a.duration_s
+            )
+            for a in reversed(self.attempts)
+        ]
+
+
+def test_screen_with_10000_attempts_reads_little(
+    qtbot: QtBot, history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No data() pass over all rows (proxy sort, ResizeToContents), one light read, charts only when shown."""
+    repo = _BigRepository(history.attempts[0])
+    data_calls = 0
+    original = HistoryModel.data
+
+    def counting(self: HistoryModel, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        nonlocal data_calls
+        data_calls += 1
+        return original(self, index, role)
+
+    monkeypatch.setattr(HistoryModel, "data", counting)
+    screen = HistoryScreen(repo, history.bank)  # type: ignore[arg-type]
+    qtbot.addWidget(screen)
+    screen.resize(1280, 800)
+    screen.show()
+    qtbot.waitExposed(screen)
+    assert screen.model.attempt_count() == 10_000
+    assert screen.count_label.text() == "10000 answers in 1000 sessions"
+    assert repo.calls == {"list_sessions": 1}  # the unfiltered list comes with the sessions
+    assert data_calls < 5_000, data_calls  # about the rows on screen, not 10,000 x columns x roles
+    charts = screen.progress_charts
+    assert charts.is_stale() and charts.series["coverage"].count() == 0
+
+    data_calls = 0
+    screen.set_filters(question_id=history.attempts[0].question_id)
+    assert repo.calls["list_attempts"] == 1 and data_calls < 5_000
+    assert screen.model.attempt_count() == 10_000
+
+    screen.tabs.setCurrentWidget(charts)
+    qtbot.waitUntil(lambda: charts.series["coverage"].count() == 10_000, timeout=5000)
+    assert not charts.is_stale()
+    reads = repo.calls["progress"]
+    screen.tabs.setCurrentIndex(0)
+    screen.refresh()  # hidden: the charts are only marked stale
+    assert charts.is_stale() and repo.calls["progress"] == reads
+
+
+def test_sorting_by_a_column_sorts_sessions_and_answers(screen: HistoryScreen, history: History) -> None:
+    assert screen.visible_attempt_ids()[0] == history.repo.list_attempts(with_json=False)[0].id  # newest
+    target = history.attempts[2]
+    screen.select_attempt(target.id)
+    screen.tree.sortByColumn(COL_COVERAGE, Qt.SortOrder.AscendingOrder)
+    for row in range(screen.model.rowCount()):
+        parent = screen.model.index(row, 0)
+        coverages = [
+            screen.model.attempt_at(screen.model.index(child, 0, parent)).coverage or -1.0  # type: ignore[union-attr]
+            for child in range(screen.model.rowCount(parent))
+        ]
+        assert coverages == sorted(coverages)
+    averages = [screen.model.index(row, COL_COVERAGE).data() for row in range(screen.model.rowCount())]
+    numbers = [int(text.removeprefix("avg ").rstrip("%")) if text else -1 for text in averages]
+    assert numbers == sorted(numbers)
+    assert [a.id for a in screen.selected()[0]] == [target.id]  # the selection follows its row
+    assert screen.tree.currentIndex() == screen.model.index_of_attempt(target.id)
+
+    screen.tree.sortByColumn(COL_WHEN, Qt.SortOrder.DescendingOrder)
+    screen.set_filters(question_id=target.question_id)  # the sort holds over new data
+    times = [a.started_at for a in history.attempts if a.id in screen.visible_attempt_ids()]
+    shown = [next(a for a in history.attempts if a.id == i).started_at for i in screen.visible_attempt_ids()]
+    assert shown == sorted(times, reverse=True)
 
 
 # ------------------------------------------------------------------------------------------ delete

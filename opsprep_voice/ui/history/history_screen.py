@@ -2,7 +2,9 @@
 comparisons, progress charts, deletion and export.
 
 The list is a :class:`~opsprep_voice.ui.history.history_model.HistoryModel` in a QTreeView (no widget per
-row; fast with 10,000 answers). Filters query the repository (SQL), with the free text debounced.
+row, sorted by the model itself, fixed column widths from font metrics rather than ``ResizeToContents``: fast
+with 10,000 answers). Filters query the repository (SQL, light rows without the JSON), with the free text
+debounced; one answer's JSON is read when it is opened. The Progress tab fills its charts only when shown.
 An interrupted answer (the app closed mid-answer; its audio was kept) offers "Transcribe now", which emits
 :attr:`HistoryScreen.transcribeRequested`; the shell transcribes it and calls :meth:`HistoryScreen.refresh`.
 """
@@ -12,8 +14,8 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -38,7 +40,20 @@ from opsprep_voice.core.bank import Question, QuestionBank
 from opsprep_voice.storage.repository import AttemptRecord, HistoryRepository, SessionRecord
 from opsprep_voice.ui.history.compare_view import CompareView
 from opsprep_voice.ui.history.export_dialog import ExportDialog
-from opsprep_voice.ui.history.history_model import COL_QUESTION, COL_WHEN, SORT_ROLE, HistoryModel, local_time
+from opsprep_voice.ui.history.history_model import (
+    COL_CATEGORY,
+    COL_COVERAGE,
+    COL_FILLERS,
+    COL_LENGTH,
+    COL_PACE,
+    COL_QUESTION,
+    COL_STATUS,
+    COL_WHEN,
+    COLUMNS,
+    STATUS_TEXT,
+    HistoryModel,
+    local_time,
+)
 from opsprep_voice.ui.history.progress_charts import ProgressCharts
 from opsprep_voice.ui.review.attempt_view import AttemptView
 
@@ -173,12 +188,9 @@ class HistoryScreen(QWidget):
         filters.addWidget(self.reset_button)
 
         # ---- list
-        self.model = HistoryModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
+        self.model = HistoryModel(self)  # sorts itself (HistoryModel.sort), no proxy asking data() per row
         self.tree = QTreeView(self)
-        self.tree.setModel(self.proxy)
+        self.tree.setModel(self.model)
         self.tree.setAccessibleName("Sessions and answers")
         self.tree.setUniformRowHeights(True)
         self.tree.setSortingEnabled(True)
@@ -189,8 +201,9 @@ class HistoryScreen(QWidget):
         self.tree.setExpandsOnDoubleClick(True)
         header = self.tree.header()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_QUESTION, QHeaderView.ResizeMode.Interactive)
+        # Interactive with widths from font metrics: ResizeToContents would read every row's data.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self._fit_columns()
         header.resizeSection(COL_QUESTION, 300)
         self.tree.selectionModel().selectionChanged.connect(lambda *_a: self._on_selection())
         self.count_label = QLabel(self)
@@ -273,23 +286,50 @@ class HistoryScreen(QWidget):
     def refresh(self, select_attempt_id: int | None = None) -> None:
         """Re-read sessions and answers (after a rehearsal, a transcription or a deletion)."""
         keep = select_attempt_id or (self._current_attempt.id if self._current_attempt else None)
+        # The repository has no light "sessions only" query: list_sessions brings every session's (light)
+        # attempts, so without filters those are the list (one read of the attempts, not two).
+        sessions = self._repository.list_sessions(with_json=False)
         self._sessions = {
-            s.id: SessionRecord(s.id, s.started_at, s.ended_at, s.mode, s.title, s.bank)
-            for s in self._repository.list_sessions(with_json=False)
+            s.id: SessionRecord(s.id, s.started_at, s.ended_at, s.mode, s.title, s.bank) for s in sessions
         }
-        self.apply_filters(select_attempt_id=keep)
-        if self.tabs.currentWidget() is self.progress_charts:
-            self.progress_charts.refresh()
+        everything: list[AttemptRecord] | None = None
+        if not self._filters_active():
+            everything = [a for s in sessions for a in s.attempts]
+            everything.sort(key=lambda a: (a.started_at, a.id), reverse=True)  # as list_attempts orders them
+        self._apply(select_attempt_id=keep, unfiltered=everything)
+        self.progress_charts.refresh()  # cheap while its tab is hidden: it reloads when shown
 
     def apply_filters(self, select_attempt_id: int | None = None) -> None:
+        self._apply(select_attempt_id=select_attempt_id)
+
+    def _filters_active(self) -> bool:
+        return (
+            self.question_filter.currentData() is not None
+            or self.category_filter.currentData() is not None
+            or self._date_value(self.since_edit) is not None
+            or self._date_value(self.until_edit) is not None
+            or bool(self.text_filter.text().strip())
+        )
+
+    def _apply(
+        self, select_attempt_id: int | None = None, unfiltered: list[AttemptRecord] | None = None
+    ) -> None:
         question_id = self.question_filter.currentData()
         category = self.category_filter.currentData()
         since = self._date_value(self.since_edit)
         until = self._date_value(self.until_edit)
         text = self.text_filter.text().strip() or None
-        attempts = self._repository.list_attempts(
-            question_id=question_id, category=category, since=since, until=until, text=text, with_json=False
-        )
+        if unfiltered is not None:
+            attempts = unfiltered
+        else:
+            attempts = self._repository.list_attempts(
+                question_id=question_id,
+                category=category,
+                since=since,
+                until=until,
+                text=text,
+                with_json=False,
+            )
         best = set(self._repository.best_attempt_ids().values())
         titles = {q.id: q.text for q in self._questions.values()}
         self.model.set_data(attempts, self._sessions, best, titles, grouped=self.group_check.isChecked())
@@ -354,24 +394,12 @@ class HistoryScreen(QWidget):
 
     def visible_attempt_ids(self) -> list[int]:
         """Attempt ids in the list, in display order."""
-        out: list[int] = []
-
-        def walk(parent: QModelIndex) -> None:
-            for row in range(self.proxy.rowCount(parent)):
-                index = self.proxy.index(row, 0, parent)
-                attempt = self.model.attempt_at(self.proxy.mapToSource(index))
-                if attempt is not None:
-                    out.append(attempt.id)
-                walk(index)
-
-        walk(QModelIndex())
-        return out
+        return [a.id for a in self.model.attempts_in_order()]
 
     def select_attempt(self, attempt_id: int) -> bool:
-        source = self.model.index_of_attempt(attempt_id)
-        if not source.isValid():
+        index = self.model.index_of_attempt(attempt_id)
+        if not index.isValid():
             return False
-        index = self.proxy.mapFromSource(source)
         self.tree.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
         )
@@ -379,10 +407,9 @@ class HistoryScreen(QWidget):
         return True
 
     def select_session(self, session_id: int) -> bool:
-        source = self.model.index_of_session(session_id)
-        if not source.isValid():
+        index = self.model.index_of_session(session_id)
+        if not index.isValid():
             return False
-        index = self.proxy.mapFromSource(source)
         self.tree.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
         )
@@ -393,11 +420,10 @@ class HistoryScreen(QWidget):
         attempts: list[AttemptRecord] = []
         sessions: list[int] = []
         for index in self.tree.selectionModel().selectedRows(0):
-            source = self.proxy.mapToSource(index)
-            attempt = self.model.attempt_at(source)
+            attempt = self.model.attempt_at(index)
             if attempt is not None:
                 attempts.append(attempt)
-            session_id = self.model.session_at(source)
+            session_id = self.model.session_at(index)
             if session_id is not None:
                 sessions.append(session_id)
         return attempts, sessions
@@ -500,6 +526,29 @@ class HistoryScreen(QWidget):
             total = max(self.splitter.width(), 800)
             self.splitter.setSizes([int(total * 0.44), total - int(total * 0.44)])
 
+    def _fit_columns(self) -> None:
+        """Column widths from font metrics of the longest texts a column can hold (no pass over the rows)."""
+        samples: dict[int, list[str]] = {
+            COL_WHEN: ["8888-88-88 88:88"],
+            COL_COVERAGE: ["avg 100%", "100%"],
+            COL_LENGTH: ["88:88", "–"],
+            COL_PACE: ["888 wpm"],
+            COL_FILLERS: ["88.8/min"],
+            COL_STATUS: [*STATUS_TEXT.values(), "interrupted"],
+            COL_CATEGORY: [c.replace("-", " ") for c in self._bank.categories] or ["category"],
+        }
+        bold = self.tree.font()
+        bold.setBold(True)  # session rows and best answers are bold
+        metrics = QFontMetrics(bold)
+        header = self.tree.header()
+        padding = 2 * self.tree.style().pixelMetric(self.tree.style().PixelMetric.PM_FocusFrameHMargin) + 16
+        for column, texts in samples.items():
+            width = max(metrics.horizontalAdvance(t) for t in texts) + padding
+            if column == COL_WHEN:  # tree indentation and the expand arrow
+                width += 2 * self.tree.indentation()
+            header_width = metrics.horizontalAdvance(COLUMNS[column]) + padding + 16  # + sort arrow
+            header.resizeSection(column, max(width, header_width, header.sectionSizeHint(column)))
+
     def _date_edit(self, name: str, tip: str) -> QDateEdit:
         edit = QDateEdit(self)
         edit.setCalendarPopup(True)
@@ -526,8 +575,7 @@ class HistoryScreen(QWidget):
     def _on_selection(self) -> None:
         index = self.tree.selectionModel().currentIndex()
         attempts, sessions = self.selected()
-        source = self.proxy.mapToSource(index) if index.isValid() else QModelIndex()
-        attempt = self.model.attempt_at(source) if source.isValid() else None
+        attempt = self.model.attempt_at(index) if index.isValid() else None
         if attempt is None and len(attempts) == 1:
             attempt = attempts[0]
         if attempt is not None and (self._current_attempt is None or self._current_attempt.id != attempt.id):

@@ -1,5 +1,9 @@
 """Progress over time: coverage, pace, fillers per minute and length of scored answers, for one question or
 all of them, as four QtCharts line charts fed by ``repository.progress(question_id | None)``.
+
+The charts are filled lazily: :meth:`ProgressCharts.refresh` only marks them stale while the widget is hidden
+(a tab not shown), the next show reads the repository, and a series is refilled (one ``replace`` call with all
+its points) only when the points differ from those shown.
 """
 
 from __future__ import annotations
@@ -9,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCharts import QChart, QChartView, QDateTimeAxis, QLineSeries, QValueAxis
-from PySide6.QtCore import QDateTime, QEvent, QMargins, Qt
-from PySide6.QtGui import QBrush, QPainter, QPen
+from PySide6.QtCore import QDateTime, QEvent, QMargins, QPointF, Qt
+from PySide6.QtGui import QBrush, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -49,7 +53,7 @@ SPECS: tuple[ChartSpec, ...] = (
 
 
 class ProgressCharts(QWidget):
-    """Four charts for the chosen question (or all). ``refresh()`` re-reads the repository."""
+    """Four charts for the chosen question (or all). ``refresh()`` re-reads the repository (when shown)."""
 
     def __init__(
         self, repository: HistoryRepository, bank: QuestionBank, parent: QWidget | None = None
@@ -59,6 +63,8 @@ class ProgressCharts(QWidget):
         self._repository = repository
         self._bank = bank
         self._points: list[ProgressPoint] = []
+        self._stale = True  # the repository may hold other points than the charts show
+        self._shown: tuple[str | None, list[ProgressPoint]] | None = None  # what the series hold
 
         self.question_combo = QComboBox(self)
         self.question_combo.setAccessibleName("Question for the progress charts")
@@ -120,7 +126,7 @@ class ProgressCharts(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
         self._apply_theme()
-        self.refresh()
+        self.refresh()  # hidden: only marks the charts stale; they are filled when first shown
 
     # ----------------------------------------------------------------------------------------- public API
     def set_question(self, question_id: str | None) -> None:
@@ -132,21 +138,43 @@ class ProgressCharts(QWidget):
         return str(data) if data else None
 
     def point_count(self, key: str) -> int:
+        """Points of one chart (reads the repository first if the charts are stale, even while hidden)."""
+        self.ensure_loaded()
         return int(self.series[key].count())
 
+    def is_stale(self) -> bool:
+        return self._stale
+
     def refresh(self) -> None:
+        """Re-read the repository now if the charts are visible, else when they are next shown."""
+        self._stale = True
+        if self.isVisible():
+            self.ensure_loaded()
+
+    def ensure_loaded(self) -> None:
+        """Read the repository and fill the charts if :meth:`refresh` was called since the last fill."""
+        if not self._stale:
+            return
+        self._stale = False
+        question_id = self.question_id()
         try:
-            self._points = self._repository.progress(self.question_id())
+            self._points = self._repository.progress(question_id)
         except Exception:
             log.exception("could not read progress")
             self._points = []
-        for spec in SPECS:
-            self._fill(spec)
+        if self._shown is None or self._shown != (question_id, self._points):
+            for spec in SPECS:
+                self._fill(spec)
+            self._shown = (question_id, self._points)
         self.stack.setCurrentIndex(1 if self._points else 0)
         n = len(self._points)
         self.summary.setText(f"{n} scored answer{'s' if n != 1 else ''}" if n else "")
 
     # ------------------------------------------------------------------------------------------- internals
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.ensure_loaded()
+
     def _fill(self, spec: ChartSpec) -> None:
         series = self.series[spec.key]
         chart = series.chart()
@@ -155,9 +183,7 @@ class ProgressCharts(QWidget):
             v = spec.value(p)
             if v is not None:
                 values.append((p.started_at.timestamp() * 1000.0, float(v)))
-        series.clear()
-        for x, y in values:
-            series.append(x, y)
+        series.replace([QPointF(x, y) for x, y in values])  # one call, not one append per point
         x_axis, y_axis = chart.axes(Qt.Orientation.Horizontal)[0], chart.axes(Qt.Orientation.Vertical)[0]
         if values:
             xs = [x for x, _ in values]
