@@ -246,7 +246,7 @@ class HistoryModel(QAbstractItemModel):
             return self.createIndex(row, column, node) if row < len(node.attempts) else QModelIndex()
         return QModelIndex()
 
-    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override,unused-ignore]  # noqa: B008
         if not index.isValid():
             return QModelIndex()
         pointer = index.internalPointer()

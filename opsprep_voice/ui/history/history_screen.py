@@ -384,8 +384,8 @@ class HistoryScreen(QWidget):
             widget.blockSignals(True)
         self.question_filter.setCurrentIndex(max(0, self.question_filter.findData(question_id)))
         self.category_filter.setCurrentIndex(max(0, self.category_filter.findData(category)))
-        self.since_edit.setDate(QDate(since) if since else NO_DATE)
-        self.until_edit.setDate(QDate(until) if until else NO_DATE)
+        self.since_edit.setDate(QDate(since.year, since.month, since.day) if since else NO_DATE)
+        self.until_edit.setDate(QDate(until.year, until.month, until.day) if until else NO_DATE)
         self.text_filter.setText(text)
         for widget in widgets:
             widget.blockSignals(False)
