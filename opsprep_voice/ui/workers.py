@@ -11,6 +11,7 @@ gets to connect, and ``then`` delivers the outcome even then (exactly once).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,26 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 log = logging.getLogger(__name__)
 
 TaskFn = Callable[[Callable[[float, str], None], threading.Event], Any]
+
+#: Background work (model loading, transcription) runs at a lower CPU priority than the GUI thread and
+#: the audio pump: on a 2-core laptop Whisper's threads otherwise keep the GUI thread waiting for a core.
+BACKGROUND_NICENESS = 10
+
+
+def lower_thread_priority() -> None:
+    """Lower the calling thread's CPU priority (Linux: per-thread nice; threads it starts inherit it).
+
+    Does nothing where the platform has no per-thread priority; never raises.
+    """
+    setpriority = getattr(os, "setpriority", None)
+    if setpriority is None:
+        return
+    try:
+        tid = threading.get_native_id()
+        if os.getpriority(os.PRIO_PROCESS, tid) < BACKGROUND_NICENESS:
+            setpriority(os.PRIO_PROCESS, tid, BACKGROUND_NICENESS)
+    except OSError:
+        log.debug("could not lower the priority of thread %s", threading.current_thread().name)
 
 
 class TaskSignals(QObject):
@@ -92,6 +113,7 @@ class Task(QRunnable):
     def run(self) -> None:
         from opsprep_voice.asr.base import TranscriptionCancelled
 
+        lower_thread_priority()
         try:
             result = self.fn(self.signals.progress.emit, self.cancel_event)
         except TranscriptionCancelled:

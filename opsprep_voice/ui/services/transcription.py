@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from opsprep_voice.asr.base import TranscribeOptions, Transcriber, TranscriptionError
 from opsprep_voice.core.bank import Question
 from opsprep_voice.core.transcript import Transcript, Word
-from opsprep_voice.ui.workers import Task, TaskRunner
+from opsprep_voice.ui.workers import Task, TaskRunner, lower_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +194,7 @@ class LiveTranscription(QObject):
         self._processor.feed(self._resampler.process(block))
 
     def _loop(self) -> None:
+        lower_thread_priority()
         try:
             while not self._stop.is_set():
                 update = self._processor.process()
