@@ -16,6 +16,7 @@ import os
 import sys
 import tempfile
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "ui"))
 
+import history_ui_data  # noqa: E402
 import numpy as np  # noqa: E402
 from app_fakes import FakeSynthesizer  # noqa: E402
 from fake_sounddevice import FakeSoundDevice  # noqa: E402
-from history_ui_data import build_history  # noqa: E402
 from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
@@ -116,8 +117,10 @@ def main() -> int:
         json.dumps({"speak_questions": False, "live_transcription": False, "think_time_s": 0})
     )
     bank = load_bank()
+    # The sample history spans the two weeks before today, so the charts read like real practice.
+    history_ui_data.START = datetime.now(UTC).replace(hour=9, minute=0) - timedelta(days=14)
     with HistoryRepository(paths.data_dir() / "history.sqlite3") as repo:
-        build_history(repo, bank)
+        history_ui_data.build_history(repo, bank)
     mic = FakeSoundDevice(np.zeros(16000 * 600, np.int16), 16000, blocksize=1600, pace=0.1)
     ctx: AppContext = build_app(
         paths=paths,
