@@ -39,6 +39,8 @@ if [[ "${1:-}" == "--stop" ]]; then
 fi
 
 if ! server_up; then
+    # No server answers: a pid file or socket left by a killed daemon would make startup fail.
+    rm -f "$XDG_RUNTIME_DIR/pulse/pid" "$PULSE_SOCKET"
     # As root PulseAudio only warns ("This program is not intended to be run as root").
     pulseaudio --daemonize=yes -n --exit-idle-time=-1 --disallow-exit=yes --use-pid-file=yes \
         --load="module-native-protocol-unix auth-anonymous=1 socket=$PULSE_SOCKET" \
