@@ -7,13 +7,13 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pytest
 import speech
 
+from opsprep_voice.asr import guards
 from opsprep_voice.asr.base import (
     EngineUnavailableError,
     ModelUnavailableError,
@@ -21,7 +21,6 @@ from opsprep_voice.asr.base import (
     Transcriber,
     TranscriptionCancelled,
 )
-from opsprep_voice.asr.faster import FasterWhisperTranscriber
 from opsprep_voice.audio.io import load_audio
 from opsprep_voice.core.transcript import Transcript
 
@@ -129,23 +128,22 @@ def test_silence_and_noise_give_an_empty_transcript(tiny: OpenAIWhisperTranscrib
 
 
 @pytest.mark.parametrize(
-    ("text", "no_speech", "logprob", "level"),
+    ("text", "no_speech", "logprob", "level", "dropped"),
     [
-        ("Thank you.", 0.4, -0.5, 0.1),  # known phrase, leaning to no-speech
-        ("Thank you.", 0.1, -0.5, 0.0),  # known phrase over digital silence
-        ("Thank you.", 0.1, -0.5, 0.1),  # known phrase over real audio: kept
-        (" ...", 0.0, -0.1, 0.1),  # punctuation only
-        ("We rolled back.", 0.7, -0.9, 0.1),  # no speech + low confidence
-        ("We rolled back.", 0.7, -0.5, 0.1),  # confident: kept
+        ("Thank you.", 0.4, -0.5, 0.1, True),  # known phrase, leaning to no-speech
+        ("Thank you.", 0.1, -0.5, 0.0, True),  # known phrase over digital silence
+        ("Thank you.", 0.1, -0.5, 0.1, False),  # known phrase over real audio: kept
+        (" ...", 0.0, -0.1, 0.1, True),  # punctuation only
+        ("We rolled back.", 0.7, -0.9, 0.1, True),  # no speech + low confidence
+        ("We rolled back.", 0.7, -0.5, 0.1, False),  # confident: kept
     ],
 )
-def test_hallucination_rule_matches_the_faster_whisper_engine(
-    text: str, no_speech: float, logprob: float, level: float
+def test_hallucination_rule_shared_by_both_engines(
+    text: str, no_speech: float, logprob: float, level: float, dropped: bool
 ) -> None:
     audio = np.full(16000 * 2, level, dtype=np.float32)
-    seg = SimpleNamespace(text=text, start=0.0, end=2.0, no_speech_prob=no_speech, avg_logprob=logprob)
-    expected = FasterWhisperTranscriber._is_hallucination(None, seg, audio)  # type: ignore[arg-type]
-    assert openai_engine.is_hallucination(text, 0.0, 2.0, no_speech, logprob, audio) is expected
+    assert guards.is_hallucination(text, 0.0, 2.0, no_speech, logprob, audio) is dropped
+    assert openai_engine.is_hallucination is guards.is_hallucination  # one rule, not a copy
 
 
 @pytest.mark.model

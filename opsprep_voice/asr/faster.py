@@ -14,9 +14,7 @@ Guards against text Whisper invents on silence or noise ("Thank you.", "You", ".
 from __future__ import annotations
 
 import logging
-import re
 import threading
-from typing import Any
 
 import numpy as np
 
@@ -29,6 +27,7 @@ from opsprep_voice.asr.base import (
     TranscriptionCancelled,
     TranscriptionError,
 )
+from opsprep_voice.asr.guards import VAD_PARAMETERS, is_hallucination, speech_regions
 from opsprep_voice.asr.models import ModelSpec
 from opsprep_voice.core.transcript import Transcript, Word
 
@@ -41,49 +40,6 @@ ENGINE = "faster-whisper"
 #: :meth:`FasterWhisperTranscriber.transcribe`, the prompt raised checklist detection on both
 #: (bench_asr: tiny.en 83% -> 90%, base 88% -> 92%) and lowered WER.
 PROMPT_HELPS = {"tiny.en": True, "tiny": True, "base": True, "base.en": True}
-
-#: Phrases Whisper emits on silence/noise (lower-case, punctuation stripped).
-HALLUCINATIONS = frozenset(
-    {
-        "you",
-        "thank you",
-        "thanks",
-        "thank you very much",
-        "thanks for watching",
-        "thank you for watching",
-        "thanks for watching and see you next time",
-        "please subscribe",
-        "subscribe",
-        "bye",
-        "bye bye",
-        "okay",
-        "so",
-        "the end",
-        "music",
-        "applause",
-        "silence",
-        "subtitles by the amaraorg community",
-    }
-)
-
-VAD_PARAMETERS: dict[str, Any] = {
-    "threshold": 0.35,  # below Silero's 0.5 default: keep quiet or distant speech
-    "min_silence_duration_ms": 1000,
-    "speech_pad_ms": 400,
-}
-
-_NON_WORD = re.compile(r"[^a-z0-9' ]+")
-
-
-def _normalise(text: str) -> str:
-    return " ".join(_NON_WORD.sub(" ", text.lower()).split())
-
-
-def _rms_dbfs(audio: Audio) -> float:
-    if audio.size == 0:
-        return -120.0
-    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
-    return 20.0 * np.log10(max(rms, 1e-6))
 
 
 class FasterWhisperTranscriber:
@@ -135,26 +91,11 @@ class FasterWhisperTranscriber:
 
     def speech_regions(self, audio: Audio) -> list[tuple[float, float]]:
         """Speech regions (seconds) found by Silero VAD with the settings used when transcribing."""
-        from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-        stamps = get_speech_timestamps(audio, VadOptions(**VAD_PARAMETERS))
-        return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in stamps]
+        return speech_regions(audio)
 
     def has_speech(self, audio: Audio) -> bool:
         """Whether Silero VAD finds any speech."""
-        return bool(self.speech_regions(audio))
-
-    def _is_hallucination(self, seg: Any, audio: Audio) -> bool:
-        text = _normalise(seg.text)
-        if not text:
-            return True
-        if seg.no_speech_prob > 0.6 and seg.avg_logprob < -0.8:
-            return True
-        if text in HALLUCINATIONS:
-            lo = max(0, int(seg.start * SAMPLE_RATE))
-            hi = min(audio.size, int(seg.end * SAMPLE_RATE))
-            return seg.no_speech_prob > 0.3 or _rms_dbfs(audio[lo:hi]) < -60.0
-        return False
+        return bool(speech_regions(audio))
 
     def _decode(
         self,
@@ -180,7 +121,9 @@ class FasterWhisperTranscriber:
             for seg in segments:
                 if cancel is not None and cancel.is_set():
                     raise TranscriptionCancelled("Transcription cancelled")
-                if self._is_hallucination(seg, samples):
+                if is_hallucination(
+                    seg.text, seg.start, seg.end, seg.no_speech_prob, seg.avg_logprob, samples
+                ):
                     log.debug(
                         "dropped segment %.1f-%.1f %r (no_speech %.2f, logprob %.2f)",
                         seg.start, seg.end, seg.text, seg.no_speech_prob, seg.avg_logprob,

@@ -46,13 +46,8 @@ from opsprep_voice.asr.base import (
     TranscriptionCancelled,
     TranscriptionError,
 )
-from opsprep_voice.asr.faster import (
-    HALLUCINATIONS,
-    VAD_PARAMETERS,
-    _clamp,
-    _normalise,
-    _rms_dbfs,
-)
+from opsprep_voice.asr.faster import _clamp
+from opsprep_voice.asr.guards import is_hallucination, speech_regions
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.transcript import Transcript, Word
 
@@ -250,26 +245,6 @@ def _hooked(progress: ProgressFn | None, cancel: threading.Event | None, label: 
 # ---------------------------------------------------------------------------------------------- engine
 
 
-def is_hallucination(
-    text: str, start: float, end: float, no_speech_prob: float, avg_logprob: float, audio: Audio
-) -> bool:
-    """The faster-whisper engine's segment rule (``FasterWhisperTranscriber._is_hallucination``), plainly.
-
-    Dropped: empty/punctuation-only text; "no speech" with low confidence; a known silence phrase
-    ("Thank you", "You") when Whisper leans to no-speech or the audio under it is near-silent.
-    """
-    norm = _normalise(text)
-    if not norm:
-        return True
-    if no_speech_prob > 0.6 and avg_logprob < -0.8:
-        return True
-    if norm in HALLUCINATIONS:
-        lo = max(0, int(start * SAMPLE_RATE))
-        hi = min(audio.size, int(end * SAMPLE_RATE))
-        return no_speech_prob > 0.3 or _rms_dbfs(audio[lo:hi]) < -60.0
-    return False
-
-
 _HOP = 160  # openai-whisper mel hop: 100 frames per second
 
 
@@ -396,13 +371,8 @@ class OpenAIWhisperTranscriber:
         return self._uses_prompt
 
     def speech_regions(self, audio: Audio) -> list[tuple[float, float]]:
-        """Silero VAD speech regions in seconds (the faster-whisper engine's settings)."""
-        from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-        return [
-            (c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE)
-            for c in get_speech_timestamps(audio, VadOptions(**VAD_PARAMETERS))
-        ]
+        """Silero VAD speech regions in seconds (the same settings as the faster-whisper engine)."""
+        return speech_regions(audio)
 
     def transcribe(
         self,
