@@ -9,8 +9,10 @@ transcript vs items found on the script text (detected share, false-hit rate).
     .venv/bin/python scripts/bench_asr.py --answers 4 --configs faster-whisper:base:5:prompt
     .venv/bin/python scripts/bench_asr.py --configs $(.venv/bin/python scripts/bench_asr.py --openai-configs)
 
-Config syntax: ENGINE:MODEL:BEAM:prompt|noprompt. Any engine in opsprep_voice.asr.registry.ENGINES works;
-for faster-whisper the prompt flag is forced, for other engines it is passed only where the engine uses it.
+Config syntax: ENGINE:MODEL:BEAM:prompt|noprompt[:OPTION...]. Any engine in opsprep_voice.asr.registry.ENGINES
+works; for faster-whisper the prompt flag is forced, for other engines it is passed only where the engine uses
+it. faster-whisper options: ``seq`` (Whisper's sequential decoding), ``bN`` (batch size N; the engine's
+default otherwise), ``f32`` / ``int8`` (compute type; the engine's default otherwise).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 for p in (REPO_ROOT, REPO_ROOT / "tests"):
@@ -188,7 +191,7 @@ def run_child(config: str, corpus_file: Path) -> None:
     from opsprep_voice.asr.base import TranscribeOptions, Transcriber
     from opsprep_voice.audio.io import load_audio
 
-    engine, model, beam, prompt_flag = config.split(":")
+    engine, model, beam, prompt_flag, *extra = config.split(":")
     tr: Transcriber
     corpus = json.loads(corpus_file.read_text())
     t0 = time.perf_counter()
@@ -196,7 +199,19 @@ def run_child(config: str, corpus_file: Path) -> None:
         from opsprep_voice.asr.faster import FasterWhisperTranscriber
         from opsprep_voice.asr.models import resolve_ct2_model
 
-        tr = FasterWhisperTranscriber(resolve_ct2_model(model), uses_prompt=prompt_flag == "prompt")
+        kwargs: dict[str, Any] = {}
+        for opt in extra:
+            if opt == "seq":
+                kwargs["batch_size"] = 0
+            elif re.fullmatch(r"b\d+", opt):
+                kwargs["batch_size"] = int(opt[1:])
+            elif opt in ("f32", "int8"):
+                kwargs["compute_type"] = "float32" if opt == "f32" else "int8"
+            else:
+                raise SystemExit(f"unknown faster-whisper option {opt!r} in {config!r}")
+        tr = FasterWhisperTranscriber(
+            resolve_ct2_model(model), uses_prompt=prompt_flag == "prompt", **kwargs
+        )
     elif engine == "openai-whisper":  # beam_size=None: honour the config's beam (the app default is greedy)
         from opsprep_voice.asr.openai_engine import OpenAIWhisperTranscriber
 

@@ -58,7 +58,8 @@ def speech_regions(audio: Audio) -> list[tuple[float, float]]:
     """Speech regions (seconds) found by Silero VAD (shipped with faster-whisper), :data:`VAD_PARAMETERS`."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    stamps = get_speech_timestamps(audio, VadOptions(**VAD_PARAMETERS))
+    # Regions never exceed a Whisper window: a longer one is split at its last pause before 29 s.
+    stamps = get_speech_timestamps(audio, VadOptions(**VAD_PARAMETERS, max_speech_duration_s=29.0))
     return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in stamps]
 
 
