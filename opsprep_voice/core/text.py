@@ -64,6 +64,8 @@ def stem(word: str) -> str:
 # Pieces: numbers (with thousands commas and decimals), words (with inner apostrophes), symbols.
 _PIECE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[%$€£]")
 _LETTER_RUN_GAP = re.compile(r"[\s./]*")
+#: Whisper writes a half-spelled acronym with a hyphen: "S-BOM", "s -bom" (SBOM).
+_LETTER_HYPHEN_GAP = re.compile(r"\s*-\s*")
 _ACRONYM_PLURAL = re.compile(r"[A-Z]{2,5}s")  # "SLOs", "RPOs", "VMs": the stemmer would keep the "s"
 
 _UNITS = {
@@ -325,6 +327,19 @@ def tokenize(text: str) -> list[Token]:
                 acronym = "".join(q.text for q in pieces[i:j])
                 tokens.append(Token(acronym, acronym, acronym, p.start, pieces[j - 1].end, "acronym"))
                 i = j
+                continue
+            # A letter hyphenated to a short word: "S-BOM" -> "sbom" (not "a-", "I-": real words).
+            nxt = pieces[i + 1] if i + 1 < n else None
+            if (
+                nxt is not None
+                and w not in ("a", "i")
+                and 2 <= len(nxt.text) <= 3
+                and nxt.text.isalpha()
+                and _LETTER_HYPHEN_GAP.fullmatch(text, p.end, nxt.start)
+            ):
+                acronym = w + nxt.text
+                tokens.append(Token(acronym, acronym, acronym, p.start, nxt.end, "acronym"))
+                i += 2
                 continue
         if w in ("$", "€", "£"):
             tokens.append(Token(w, w, w, p.start, p.end, "symbol"))
