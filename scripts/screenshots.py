@@ -157,6 +157,7 @@ def main() -> int:
 
     screen.shortcuts["Space"].activated.emit()
     wait(app, lambda: ctx.controller.session is not None and ctx.controller.session.phase is Phase.REVIEW)
+    wait(app, screen.review.is_filled)  # the checklist rows follow the transcript by a few event-loop turns
     shot(app, w, out / "review.png")
     w.resize(1920, 1080)
     screen.review.set_example_visible(True)
@@ -177,6 +178,7 @@ def main() -> int:
     attempts = ctx.history.list_attempts(question_id=DEMO_QUESTION_ID) if ctx.history else []
     if attempts:
         history.select_attempt(attempts[0].id)
+        wait(app, history.attempt_view.is_filled)
     shot(app, w, out / "history.png")
     same = [a for a in (ctx.history.list_attempts() if ctx.history else []) if a.status == "scored"]
     by_question: dict[str, list[Any]] = {}

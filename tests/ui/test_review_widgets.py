@@ -286,10 +286,11 @@ def test_attempt_view_wires_player_and_transcript(
     view = AttemptView()
     qtbot.addWidget(view)
     view.resize(1280, 800)
-    view.show_attempt(question, report, wav)
-    view.show()
-    assert question.text in view.question_label.text()
-    assert f"{report['coverage']:.0%}" == view.coverage_label.text()
+    with qtbot.waitSignal(view.filled, timeout=5000):  # the checklist rows follow show_attempt
+        view.show_attempt(question, report, wav)
+        view.show()
+        assert question.text in view.question_label.text()
+        assert f"{report['coverage']:.0%}" == view.coverage_label.text()
     qtbot.waitUntil(lambda: view.player.duration() > 1, timeout=5000)
 
     # A checklist time plays from there, and the transcript follows the player.
@@ -343,3 +344,97 @@ def test_example_answer_toggle_marks_missed_wording(
     html = view.example_panel.browser.toHtml()
     assert "text-decoration:" in html and "underline" in html
     assert "a pre-flight config validation" in view.example_panel.browser.toPlainText()
+
+
+def test_show_attempt_shows_the_transcript_at_once_and_fills_the_rest_in_turns(
+    qtbot: QtBot, demo: tuple[Question, dict[str, Any]], report: dict[str, Any]
+) -> None:
+    view = AttemptView()
+    qtbot.addWidget(view)
+    view.resize(1280, 800)
+    view.show()
+    with qtbot.waitSignal(view.filled, timeout=5000):
+        view.show_attempt(demo[0], report, None)
+        # At once: header, transcript, metrics and player; the checklist rows come in the next turns.
+        assert view.stack.currentIndex() == 1
+        assert view.transcript.word_count == len(report["words"])
+        assert f"{report['wpm']:.0f} words/min" in view.metrics.value_text("pace")
+        assert "No recording" in view.player.status_text()
+        assert not view.is_filled()
+        assert len(view.checklist.rows()) < len(report["checklist"])
+        assert f"of {len(report['checklist'])} covered" in view.checklist.heading.text()
+    assert view.is_filled()
+    assert [r.entry.id for r in view.checklist.rows()] == [c["id"] for c in report["checklist"]]
+    assert "a pre-flight config validation" in view.example_panel.browser.toPlainText()
+
+
+def test_a_new_attempt_or_clear_replaces_a_review_still_filling_in(
+    qtbot: QtBot, demo: tuple[Question, dict[str, Any]], report: dict[str, Any]
+) -> None:
+    view = AttemptView()
+    qtbot.addWidget(view)
+    other = copy.deepcopy(report)
+    other["checklist"] = other["checklist"][:3]
+    emitted: list[None] = []
+    view.filled.connect(lambda: emitted.append(None))
+    view.show_attempt(demo[0], report, None)
+    with qtbot.waitSignal(view.filled, timeout=5000):
+        view.show_attempt(demo[0], other, None)
+    assert [r.entry.id for r in view.checklist.rows()] == [c["id"] for c in other["checklist"]]
+    assert len(emitted) == 1  # only the attempt that is shown completes
+
+    view.show_attempt(demo[0], report, None)
+    view.clear()
+    with qtbot.assertNotEmitted(view.filled, wait=100):
+        pass
+    assert view.checklist.rows() == [] and view.is_filled() and view.stack.currentIndex() == 0
+
+
+def test_example_answer_shown_while_filling_is_filled_at_once(
+    qtbot: QtBot, demo: tuple[Question, dict[str, Any]], report: dict[str, Any]
+) -> None:
+    view = AttemptView()
+    qtbot.addWidget(view)
+    view.show()
+    view.show_attempt(demo[0], report, None)
+    view.set_example_visible(True)
+    assert "a pre-flight config validation" in view.example_panel.browser.toPlainText()
+    view.finish_filling()
+    assert view.is_filled() and len(view.checklist.rows()) == len(report["checklist"])
+
+
+def test_prewarm_builds_a_hidden_review_once_then_clears_it(
+    qtbot: QtBot, demo: tuple[Question, dict[str, Any]], report: dict[str, Any]
+) -> None:
+    view = AttemptView()
+    qtbot.addWidget(view)
+    done: list[None] = []
+    with qtbot.assertNotEmitted(view.filled, wait=0):
+        view.prewarm(demo[0], report, lambda: done.append(None))
+        qtbot.waitUntil(lambda: bool(done), timeout=5000)
+    assert view.report is None and view.checklist.rows() == [] and view.stack.currentIndex() == 0
+    # A visible view (or one showing an attempt) is left alone.
+    view.show()
+    view.show_attempt(demo[0], report, None)
+    view.prewarm(demo[0], report, lambda: done.append(None))
+    assert len(done) == 2 and view.report is report
+
+
+def test_checklist_plain_detail_matches_its_html(report: dict[str, Any]) -> None:
+    from PySide6.QtGui import QTextDocumentFragment
+
+    from opsprep_voice.ui.review import report_data as rd
+    from opsprep_voice.ui.review.checklist_view import ChecklistRow
+
+    colours = ReviewColours.from_palette(QPalette())
+    entries = rd.checklist(report)
+    bare = copy.deepcopy(report)
+    for item in bare["checklist"]:
+        item["evidence"] = None
+        item["example"] = ""
+    entries += rd.checklist(bare)
+    kinds = {(e.hit, e.evidence.match if e.evidence else None, bool(e.example)) for e in entries}
+    assert len(kinds) >= 4, kinds
+    for entry in entries:
+        html = ChecklistRow.detail_html(entry, colours)
+        assert ChecklistRow.detail_plain(entry) == QTextDocumentFragment.fromHtml(html).toPlainText()

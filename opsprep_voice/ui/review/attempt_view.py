@@ -2,15 +2,20 @@
 and (collapsible) the question's example answer beside the transcript.
 
 Playback highlights the current word; clicking a word, or a checklist item's time, plays from there.
+
+:meth:`AttemptView.show_attempt` fills the view over a few event-loop turns so the GUI never stalls: the
+header, coverage, transcript, delivery metrics and player at once, then the checklist rows (a few per turn)
+and the example answer. :attr:`AttemptView.filled` is emitted when everything is in.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -35,6 +40,9 @@ from opsprep_voice.ui.review.style import ReviewColours
 from opsprep_voice.ui.review.transcript_view import TranscriptView
 
 log = logging.getLogger(__name__)
+
+#: Checklist rows built per event-loop turn (~1 ms each) while a review fills in.
+CHECKLIST_ROWS_PER_TURN = 4
 
 
 def _bold(label: QLabel, scale: float = 1.0) -> None:
@@ -107,12 +115,22 @@ class AttemptView(QWidget):
     """The composite review of one attempt. ``show_attempt(question, report, audio_path)``, ``clear()``."""
 
     exampleToggled = Signal(bool)
+    #: The attempt given to :meth:`show_attempt` is fully shown (checklist, metrics and example answer too).
+    filled = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Answer review")
         self._question: Question | None = None
         self._report: rd.Report | None = None
+        # The rest of show_attempt's work, one step per event-loop turn (a zero-interval timer owned by the
+        # view, so a new show_attempt or clear() simply stops it and no step outlives the widget).
+        self._fill_timer = QTimer(self)
+        self._fill_timer.setSingleShot(True)
+        self._fill_timer.setInterval(0)
+        self._fill_timer.timeout.connect(self._fill_step)
+        self._example_pending = False
+        self._after_prewarm: Callable[[], None] | None = None
 
         # ---- header: question and coverage
         self.question_meta = QLabel(self)
@@ -230,7 +248,13 @@ class AttemptView(QWidget):
 
     # ----------------------------------------------------------------------------------------- public API
     def show_attempt(self, question: Question | None, report: rd.Report, audio_path: Path | None) -> None:
-        """Show ``report`` (a ``ScoreReport.to_dict()``) for ``question`` with its recording, if any."""
+        """Show ``report`` (a ``ScoreReport.to_dict()``) for ``question`` with its recording, if any.
+
+        The header, coverage, transcript, metrics and player are in place when this returns; the checklist
+        rows and the example answer follow in the next event-loop turns (:attr:`filled`, :meth:`is_filled`,
+        :meth:`finish_filling`).
+        """
+        self._end_prewarm()
         self._question = question
         self._report = report
         number = report.get("question_number") or (question.number if question else "?")
@@ -243,14 +267,44 @@ class AttemptView(QWidget):
             self.question_label.setText(str(report.get("question_id") or "Unknown question"))
         self._show_coverage(report)
         self.transcript.set_report(report)
-        self.checklist.set_report(report)
+        # The metrics share the transcript's column: filled now, so its text is laid out only once.
         self.metrics.set_report(report)
-        self.example_panel.set_question(question, report)
+        self.checklist.start_report(report)
+        self._example_pending = True  # hidden by default: filled last, or when shown
+        if self.is_example_visible():
+            self._example_pending = False
+            self.example_panel.set_question(question, report)
         self.example_button.setEnabled(question is not None)
         self.player.load(audio_path)
         self.stack.setCurrentIndex(1)
+        self._fill_timer.start()
+
+    def prewarm(self, question: Question | None, report: rd.Report, then: Callable[[], None]) -> None:
+        """Build a review once while the view is hidden, then clear it and call ``then``.
+
+        The first review of a process pays for first use (style polish, fonts, PySide6's lazily created enum
+        types, ~10-20 ms more); doing that at an idle moment keeps it out of the first real review. Skipped
+        (``then`` called at once) when the view is visible or already shows an attempt.
+        """
+        if self.isVisible() or self._report is not None:
+            then()
+            return
+        self.ensurePolished()
+        self.show_attempt(question, report, None)
+        self._after_prewarm = then
+
+    def is_filled(self) -> bool:
+        """True once every part of the shown attempt is in (and when nothing is shown)."""
+        return not self._fill_timer.isActive()
+
+    def finish_filling(self) -> None:
+        """Fill in the rest of the shown attempt now (screenshots, printing)."""
+        while self._fill_timer.isActive():
+            self._fill_timer.stop()
+            self._fill_step()
 
     def clear(self) -> None:
+        self._fill_timer.stop()
         self._question = None
         self._report = None
         self.player.clear()
@@ -258,11 +312,21 @@ class AttemptView(QWidget):
         self.checklist.clear()
         self.metrics.clear()
         self.stack.setCurrentIndex(0)
+        self._end_prewarm()
+
+    def _end_prewarm(self) -> None:
+        """A prewarm still filling in is over (done, or overtaken by a real attempt): call its ``then``."""
+        then, self._after_prewarm = self._after_prewarm, None
+        if then is not None:
+            then()
 
     def set_example_visible(self, visible: bool) -> None:
         if self.example_button.isChecked() != visible:
             self.example_button.setChecked(visible)  # re-enters via toggled
             return
+        if visible and self._example_pending and self._report is not None:
+            self._example_pending = False
+            self.example_panel.set_question(self._question, self._report)
         self.example_panel.setVisible(visible)
         self.example_button.setArrowType(Qt.ArrowType.DownArrow if visible else Qt.ArrowType.RightArrow)
         self.exampleToggled.emit(visible)
@@ -284,6 +348,25 @@ class AttemptView(QWidget):
         if event.type() == QEvent.Type.PaletteChange and self._report is not None:
             self._show_coverage(self._report)
             self.example_panel.set_question(self._question, self._report)
+
+    def _fill_step(self) -> None:
+        """One piece of the pending fill: a few checklist rows, then the (hidden by default) example answer;
+        re-arms the timer until done, then emits :attr:`filled` (or ends a prewarm)."""
+        report = self._report
+        if report is None:
+            return
+        if self.checklist.pending_rows:
+            self.checklist.add_rows(CHECKLIST_ROWS_PER_TURN)
+        elif self._example_pending:
+            self._example_pending = False
+            self.example_panel.set_question(self._question, report)
+        if self.checklist.pending_rows or self._example_pending:
+            self._fill_timer.start()
+            return
+        if self._after_prewarm is None:
+            self.filled.emit()
+        else:
+            self.clear()  # calls the prewarm's ``then``
 
     def _play_from(self, seconds: float) -> None:
         if not self.player.available:

@@ -11,7 +11,6 @@ import html
 import logging
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from opsprep_voice.ui.review import report_data as rd
@@ -51,6 +50,7 @@ class ChecklistRow(QFrame):
         self.mark.setFixedWidth(self.mark.fontMetrics().horizontalAdvance("✓✓"))
 
         self._detail_html = self.detail_html(entry, colours)
+        self._detail_text = self.detail_plain(entry)
         weight = "font-weight:600;" if entry.hit else ""
         self.text = QLabel(
             f'<div style="{weight}">{html.escape(entry.label)}</div>'
@@ -99,9 +99,22 @@ class ChecklistRow(QFrame):
             return f'<span style="color:{muted};">Example answer: </span><i>“{example}”</i>'
         return f'<span style="color:{muted};">Not mentioned.</span>'
 
+    @staticmethod
+    def detail_plain(entry: rd.ChecklistEntry) -> str:
+        """:meth:`detail_html` without the markup (built directly: parsing the HTML costs ~0.3 ms a row)."""
+        ev = entry.evidence
+        if entry.hit and ev is not None:
+            note = MATCH_NOTE.get(ev.match, "").format(phrase=ev.phrase)
+            return f"You said “{ev.text or ev.phrase}”" + (f" — {note}" if note else "")
+        if entry.hit:
+            return "Covered."
+        if entry.example:
+            return f"Example answer: “{entry.example}”"
+        return "Not mentioned."
+
     def detail_text(self) -> str:
         """The detail line as plain text."""
-        return QTextDocumentFragment.fromHtml(self._detail_html).toPlainText()
+        return self._detail_text
 
 
 class ChecklistView(QWidget):
@@ -114,6 +127,7 @@ class ChecklistView(QWidget):
         self.setAccessibleName("Checklist")
         self._report: rd.Report | None = None
         self._rows: list[ChecklistRow] = []
+        self._pending: list[rd.ChecklistEntry] = []
         self.heading = QLabel("Checklist", self)
         font = self.heading.font()
         font.setBold(True)
@@ -132,6 +146,13 @@ class ChecklistView(QWidget):
         layout.addWidget(self.empty)
 
     def set_report(self, report: rd.Report | None) -> None:
+        """Show every item of ``report`` (None clears) at once."""
+        self.start_report(report)
+        self.add_rows()
+
+    def start_report(self, report: rd.Report | None) -> None:
+        """Replace the shown report by ``report``: heading now, rows by :meth:`add_rows` (in pieces, so a long
+        checklist never holds the event loop)."""
         self._report = report
         for row in self._rows:
             self._rows_box.removeWidget(row)
@@ -141,13 +162,24 @@ class ChecklistView(QWidget):
         hits = sum(1 for e in entries if e.hit)
         self.heading.setText(f"Checklist — {hits} of {len(entries)} covered" if entries else "Checklist")
         self.empty.setVisible(not entries)
-        for entry in entries:
+        self._pending = entries
+
+    def add_rows(self, limit: int | None = None) -> bool:
+        """Add up to ``limit`` (default: all) of the rows still to show; True while some remain."""
+        count = len(self._pending) if limit is None else max(0, limit)
+        batch, self._pending = self._pending[:count], self._pending[count:]
+        for entry in batch:
             row = ChecklistRow(entry, self)
             if row.time_button is not None:
                 seconds = float(row.time_button.property("seconds"))
                 row.time_button.clicked.connect(lambda _=False, s=seconds: self.seekRequested.emit(s))
             self._rows_box.addWidget(row)
             self._rows.append(row)
+        return bool(self._pending)
+
+    @property
+    def pending_rows(self) -> int:
+        return len(self._pending)
 
     def clear(self) -> None:
         self.set_report(None)
