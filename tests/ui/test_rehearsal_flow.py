@@ -102,6 +102,10 @@ def test_answer_is_recorded_transcribed_scored_saved_and_summarised(
     result = ctx.controller.session.result if ctx.controller.session else None
     assert result is not None and result.report is not None
     assert result.report["coverage"] >= 0.75
+    # The review fills in over a few event-loop turns: every checklist item ends up on screen.
+    qtbot.waitUntil(screen.review.is_filled, timeout=5_000)
+    assert screen.review.report is result.report
+    assert [r.entry.id for r in screen.review.checklist.rows()] == [i.id for i in Q.checklist]
     assert result.audio_path is not None and result.audio_path.exists()
     assert len(read_wav(result.audio_path)) == len(answer_pcm)  # every block reached the file
     # Saved in the history with its audio.
@@ -113,6 +117,46 @@ def test_answer_is_recorded_transcribed_scored_saved_and_summarised(
     assert ctx.window.stack.currentWidget() is ctx.window.summary_screen
     table = ctx.window.summary_screen.table
     assert table.rowCount() == 1 and table.item(0, 2).text().endswith("%")
+    ctx.shutdown()
+
+
+def test_start_up_work_runs_once_the_model_has_loaded(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import opsprep_voice.ui.application as application
+
+    freezes: list[None] = []
+    monkeypatch.setattr(application.gc, "freeze", lambda: freezes.append(None))
+    paths = AppPaths(data=tmp_path / "data", cache=tmp_path / "cache", config=tmp_path / "config")
+    paths.config_dir()
+    (paths.config / "settings.json").write_text(json.dumps({"speak_questions": False}))
+    ctx = build_app(
+        paths=paths,
+        sd=FakeSoundDevice(np.zeros(1600, np.int16), 16000),
+        synthesizer=None,
+        transcriber_factory=factory_for(FakeTranscriber("x"), None),
+        freeze_gc=True,
+    )
+    qtbot.addWidget(ctx.window)
+    ctx.window.show()
+    qtbot.waitUntil(lambda: ctx.warmed_up, timeout=20_000)
+    assert ctx.transcription.ready
+    assert len(freezes) == 1
+    # The review built while warming up is gone again; the app shows the start screen, untouched.
+    review = ctx.window.rehearsal_screen.review
+    assert review.report is None and review.checklist.rows() == [] and review.stack.currentIndex() == 0
+    assert ctx.window.stack.currentWidget() is ctx.window.start_screen
+    ctx.shutdown()
+
+
+def test_start_up_work_leaves_a_rehearsal_started_early_alone(qtbot: Any, tmp_path: Path) -> None:
+    ctx = make_app(qtbot, tmp_path, FakeSoundDevice(np.zeros(1600, np.int16), 16000), FakeTranscriber("x"))
+    start_single(ctx, qtbot)  # before the model load (and so the start-up work) has ended
+    assert not ctx.warmed_up
+    qtbot.waitUntil(lambda: ctx.warmed_up, timeout=20_000)
+    screen = ctx.window.rehearsal_screen
+    assert screen.question_text.text() == Q.text and screen.pages.currentIndex() == 0
+    assert screen.review.report is None
     ctx.shutdown()
 
 

@@ -8,6 +8,7 @@ N next, P replay the question, Esc cancel.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -313,6 +314,15 @@ class RehearsalScreen(QWidget):
         self.live_stats.setText(
             f"{done} of {self.live_checklist.count()} items · {rate} · {format_clock(elapsed_s)}"
         )
+
+    def prewarm(self, question: Question | None, report: dict[str, Any], then: Callable[[], None]) -> None:
+        """At an idle moment before the first rehearsal: polish the (hidden) screen and build a review once,
+        so opening the screen and the first review don't pay for first use; ``then`` is called when done."""
+        if self.isVisible():
+            then()
+            return
+        self.ensurePolished()
+        self.review.prewarm(question, report, then)
 
     def show_review(self, question: Question, report: dict[str, Any], audio_path: Path | None) -> None:
         self.review.show_attempt(question, report, audio_path)

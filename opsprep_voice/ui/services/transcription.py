@@ -125,6 +125,28 @@ class TranscriptionService(QObject):
             "example answers and record; recordings are kept and can be transcribed later from History.",
         )
 
+    def warm_up(self, cancel: threading.Event | None = None) -> None:
+        """Pay the loaded engine's first-use costs now (call it off the GUI thread, at an idle moment).
+
+        One second of silence makes the engine load its voice-activity detector: faster-whisper imports
+        onnxruntime and builds the Silero session on its first call, ~50 ms holding the GIL (about twice
+        that on a busy machine), which otherwise stalled the GUI at the first live chunk of the first
+        answer. The modules live transcription and the recorder's sink import on first use come in too.
+        Never raises: a failed warm-up only means the first call pays instead.
+        """
+        transcriber = self._transcriber
+        try:
+            from opsprep_voice.asr.base import SAMPLE_RATE
+            from opsprep_voice.asr.streaming import StreamingTranscriber  # noqa: F401
+            from opsprep_voice.audio.io import Resampler  # noqa: F401
+
+            if transcriber is not None:
+                transcriber.transcribe(
+                    np.zeros(SAMPLE_RATE, dtype=np.float32), TranscribeOptions(), cancel=cancel
+                )
+        except Exception:
+            log.debug("speech engine warm-up failed", exc_info=True)
+
     def _wait_transcriber(self, cancel: threading.Event) -> Transcriber:
         while not self._ready.wait(0.1):
             if cancel.is_set():
