@@ -7,13 +7,19 @@ Three measurements, each in its own fresh subprocess (so every run pays the cold
   first Expose event (and first paint), and whether the speech model is still loading at that moment.
   ``--launches`` runs (default 5) on an empty history, plus ``--big-launches`` (default 2) on the
   10,000-attempt history the History benchmark uses.
-* **record**: ``build_app`` with a FakeSoundDevice replaying a ~60 s espeak-ng answer in real time
-  (800-sample blocks, 50 ms apart), the real default model through the default transcriber factory.
-  A 10 ms PreciseTimer heartbeat runs on the GUI thread; lateness = gap between ticks - 10 ms. Reported
-  separately for the recording phase and for Stop -> review (+0.5 s for the review to paint), once with
-  live transcription on and once off (whole file transcribed after Stop). A watchdog thread samples the GUI
-  thread's Python stack whenever no tick came for 20 ms, and each tick records the GUI thread's CPU time,
-  so every stall >= 50 ms is attributed: busy on the GUI thread (which call) or just not scheduled.
+* **record**: ``build_app`` (with ``freeze_gc`` as the entry point sets it) with a FakeSoundDevice replaying a
+  ~60 s espeak-ng answer in real time (800-sample blocks, 50 ms apart), the real default model through the
+  default transcriber factory. A 10 ms PreciseTimer heartbeat runs on the GUI thread; lateness = gap between
+  ticks - 10 ms. Reported separately for start-up (window shown -> model loaded and the app's start-up work
+  done, +0.5 s), opening the rehearsal screen, the recording and Stop -> review (+0.5 s for the review to
+  fill in and paint), once with live transcription on and once off (whole file transcribed after Stop).
+  A watchdog thread samples the GUI thread's Python stack (through faulthandler: no frame references)
+  whenever no tick came for 20 ms, and each tick records the GUI thread's CPU time, so every stall >= 50 ms
+  is attributed: busy on the GUI thread (which call) or waiting. The watchdog needs the GIL too: when its
+  own 4 ms polling stalls, it records the process's CPU time in the gap and where the other threads were
+  when it ran again (a thread holding the GIL in a long C call shows up there). ``gc.callbacks`` time every
+  collection in any thread: the worst pause per phase, the ones overlapping each stall, and what a full
+  collection costs at the end.
 * **history**: a 10,000-attempt database (``scripts/bench_history.py``'s generator, over the real bank's 24
   questions; built once and kept in ``--workdir``): ``HistoryScreen(repo, bank)`` (its constructor does
   the first ``refresh()``), a second ``refresh()``, first paint, and ``set_filters`` per filter (median of
@@ -27,6 +33,7 @@ Targets: window visible <= 1.5 s, worst GUI stall <= 50 ms, History build/filter
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -208,6 +215,10 @@ class StallMonitor:
         self.interval_s = interval_ms / 1000
         self.ticks: list[tuple[float, float]] = []  # (perf_counter, GUI thread CPU s)
         self.samples: dict[int, list[str]] = {}  # tick index before the gap -> sampled stacks
+        #: Gaps in the watchdog's own 4 ms polling (it needs the GIL too): (start, end, process CPU s in the
+        #: gap, innermost frames of the other threads when it ran again). With the process's CPU in the gap
+        #: this tells "another thread held the GIL (and which one, probably)" from "not scheduled".
+        self.watchdog_gaps: list[tuple[float, float, float, list[str]]] = []
         self._gui_ident = threading.get_ident()
         self._sample_after = sample_after_s
         self._stop = threading.Event()
@@ -230,29 +241,70 @@ class StallMonitor:
     def _tick(self) -> None:
         self.ticks.append((time.perf_counter(), time.thread_time()))
 
-    def _watch(self) -> None:
-        import traceback
+    @staticmethod
+    def _all_stacks(out: Any) -> dict[int, list[tuple[str, int, str]]]:
+        """Every thread's stack (innermost first) via faulthandler, which writes it from C without creating
+        frame objects: holding a frame of the GUI thread from here would keep its locals alive (a QPainter
+        outliving its paintEvent crashes Qt)."""
+        import faulthandler
+        import re
 
+        out.seek(0)
+        out.truncate()
+        faulthandler.dump_traceback(out, all_threads=True)
+        out.flush()
+        out.seek(0)
+        stacks: dict[int, list[tuple[str, int, str]]] = {}
+        current: list[tuple[str, int, str]] | None = None
+        for line in out.read().splitlines():
+            head = re.match(r"(?:Current thread|Thread) (0x[0-9a-f]+)", line)
+            if head:
+                current = stacks.setdefault(int(head.group(1), 16), [])
+                continue
+            frame = re.match(r'\s+File "(.*)", line (\d+) in (.*)', line)
+            if frame and current is not None:
+                current.append((frame.group(1), int(frame.group(2)), frame.group(3)))
+        return stacks
+
+    def _watch(self) -> None:
+        with tempfile.TemporaryFile(mode="w+") as out:
+            self._watch_loop(out)
+
+    def _watch_loop(self, out: Any) -> None:
+        me = threading.get_ident()
+        names: dict[int | None, str] = {}
+        prev, prev_cpu = time.perf_counter(), time.process_time()
         while not self._stop.wait(0.004):
+            now, cpu = time.perf_counter(), time.process_time()
             n = len(self.ticks)
             last = self.ticks[-1][0]
-            if time.perf_counter() - last < self._sample_after:
+            gap = now - prev >= self._sample_after + 0.004
+            late = now - last >= self._sample_after
+            stacks = self._all_stacks(out) if gap or late else {}
+            if gap:
+                names.update({t.ident: t.name for t in threading.enumerate()})
+                others = [
+                    f"{names.get(ident, hex(ident))}: "
+                    + " < ".join(f"{Path(f).name}:{ln} {fn}" for f, ln, fn in frames[:2])
+                    for ident, frames in stacks.items()
+                    if ident not in (me, self._gui_ident)
+                ]
+                self.watchdog_gaps.append((prev, now, cpu - prev_cpu, others))
+            prev, prev_cpu = now, cpu
+            gui = stacks.get(self._gui_ident)
+            if not late or not gui:
                 continue
-            frame = sys._current_frames().get(self._gui_ident)
-            if frame is None:
-                continue
-            stack = traceback.extract_stack(frame)
             ours = [
-                f"{Path(f.filename).name}:{f.lineno} {f.name}"
-                for f in stack
-                if "opsprep_voice" in f.filename or f.filename.endswith("bench_gui.py")
+                f"{Path(f).name}:{ln} {fn}"
+                for f, ln, fn in gui
+                if "opsprep_voice" in f or f.endswith("bench_gui.py")
             ]
-            top = stack[-1]
-            inner = f"{Path(top.filename).name}:{top.lineno} {top.name}"
-            key = " < ".join([inner, *reversed(ours[-4:])]) if ours else inner
+            f, ln, fn = gui[0]
+            inner = f"{Path(f).name}:{ln} {fn}"
+            key = " < ".join([inner, *ours[:4]]) if ours else inner
             self.samples.setdefault(n - 1, []).append(key)
 
-    def phase(self, start: float, end: float) -> dict[str, Any]:
+    def phase(self, start: float, end: float, gcs: GcMonitor | None = None) -> dict[str, Any]:
         """Lateness of the ticks that arrived in [start, end), and the stalls >= the target."""
         late: list[float] = []
         stalls: list[dict[str, Any]] = []
@@ -271,15 +323,72 @@ class StallMonitor:
                         "lateness_ms": round(lateness_ms, 1),
                         "gui_cpu_ms": round((cpu - prev_cpu) * 1000, 1),
                         "stacks": [f"{c}x {s}" for s, c in samples.most_common(3)],
+                        "gc": [GcMonitor.describe(e) for e in gcs.between(prev_t, t)] if gcs else [],
+                        "watchdog_gaps": [
+                            f"watchdog also stalled {1000 * (b - a):.0f} ms (process CPU {1000 * c:.0f} ms); "
+                            f"other threads then: {' | '.join(o)}"
+                            for a, b, c, o in self.watchdog_gaps
+                            if b > prev_t and a < t
+                        ],
                     }
                 )
         return {
+            **({"gc": gcs.summary(start, end)} if gcs else {}),
             "ticks": len(late),
             "worst_ms": round(max(late, default=0.0), 1),
             "p99_ms": round(pct(late, 99), 1),
             "p50_ms": round(pct(late, 50), 1),
             "over_target": sum(1 for v in late if v >= TARGET_STALL_MS),
             "stalls": sorted(stalls, key=lambda s: -s["lateness_ms"])[:8],
+        }
+
+
+class GcMonitor:
+    """Times every garbage collection (any thread) through ``gc.callbacks``: generation, thread, duration.
+
+    A collection holds the GIL for its whole run, so a long one in a background thread stalls the GUI thread
+    too (with little GUI CPU in that tick). Each stall lists the collections that overlap it.
+    """
+
+    def __init__(self) -> None:
+        #: (start, end, generation, thread name, objects collected), perf_counter seconds
+        self.events: list[tuple[float, float, int, str, int]] = []
+        self._started: dict[int, float] = {}
+
+    def start(self) -> None:
+        gc.callbacks.append(self._callback)
+
+    def stop(self) -> None:
+        if self._callback in gc.callbacks:
+            gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        ident = threading.get_ident()
+        if phase == "start":
+            self._started[ident] = now
+            return
+        began = self._started.pop(ident, None)
+        if began is not None:
+            name = threading.current_thread().name
+            self.events.append((began, now, info["generation"], name, info.get("collected", 0)))
+
+    def between(self, start: float, end: float) -> list[tuple[float, float, int, str, int]]:
+        return [e for e in self.events if e[1] > start and e[0] < end]
+
+    @staticmethod
+    def describe(event: tuple[float, float, int, str, int]) -> str:
+        began, ended, gen, thread, collected = event
+        return f"gen {gen} GC {1000 * (ended - began):.1f} ms in thread {thread!r} ({collected} collected)"
+
+    def summary(self, start: float, end: float) -> dict[str, Any]:
+        events = [e for e in self.events if start <= e[0] < end]
+        worst = max(events, key=lambda e: e[1] - e[0], default=None)
+        return {
+            "collections": Counter(f"gen{e[2]}" for e in events),
+            "total_ms": round(sum(e[1] - e[0] for e in events) * 1000, 1),
+            "worst_ms": round((worst[1] - worst[0]) * 1000, 1) if worst else 0.0,
+            "worst": self.describe(worst) if worst else "",
         }
 
 
@@ -341,21 +450,32 @@ def record_child(wav: Path, live: bool, profile: bool) -> dict[str, Any]:
         rate = w.getframerate()
     blocksize = 800
     sd = FakeSoundDevice(pcm, rate, blocksize=blocksize, pace=blocksize / rate)
+    monitor = StallMonitor()
+    gcs = GcMonitor()
+    marks: dict[str, float] = {}
     t_build = time.perf_counter()
-    ctx = build_app(paths=AppPaths.default(), sd=sd, synthesizer=None)
+    # freeze_gc as the entry point (ui.application.run) sets it.
+    ctx = build_app(paths=AppPaths.default(), sd=sd, synthesizer=None, freeze_gc=True)
     ctx.window.resize(1280, 800)
     ctx.window.show()
     build_s = time.perf_counter() - t_build
+    # Start-up (window shown -> model loaded, start-up work done, +0.5 s) is its own phase.
+    gcs.start()
+    monitor.start()
+    marks["shown"] = time.perf_counter()
     t_load = time.perf_counter()
     if not wait_until(lambda: ctx.transcription.state in ("ready", "failed"), 180):
         raise RuntimeError("model did not load in 180 s")
     if not ctx.transcription.ready:
         raise RuntimeError(f"model failed to load: {ctx.transcription.message}")
     load_s = time.perf_counter() - t_load
+    if not wait_until(lambda: getattr(ctx, "warmed_up", True), 60):
+        raise RuntimeError("start-up work did not finish in 60 s")
+    warm_s = time.perf_counter() - t_load - load_s
     wait_until(lambda: False, 0.5)  # let the window settle
+    marks["idle"] = time.perf_counter()
 
     screen = ctx.window.rehearsal_screen
-    marks: dict[str, float] = {}
     real_show_review = screen.show_review
 
     def show_review(*a: Any, **k: Any) -> None:
@@ -363,14 +483,15 @@ def record_child(wav: Path, live: bool, profile: bool) -> dict[str, Any]:
         marks["review"] = time.perf_counter()
 
     screen.show_review = show_review  # type: ignore[method-assign]
+    filled = getattr(screen.review, "filled", None)
+    if filled is not None:
+        filled.connect(lambda: marks.setdefault("review_filled", time.perf_counter()))
 
-    monitor = StallMonitor()
     profiler = None
     if profile:
         import cProfile
 
         profiler = cProfile.Profile()
-    monitor.start()
     if profiler is not None:
         profiler.enable()
     wait_until(lambda: False, 0.3)
@@ -403,11 +524,17 @@ def record_child(wav: Path, live: bool, profile: bool) -> dict[str, Any]:
     if profiler is not None:
         profiler.disable()
     monitor.stop()
+    gcs.stop()
     end = time.perf_counter()
+    gc_stats = gc.get_stats()  # whole process, start-up included
+    t_gc = time.perf_counter()
+    gc.collect()
+    full_gc_ms = (time.perf_counter() - t_gc) * 1000
 
-    switch = monitor.phase(marks["switch"], marks["record"])
-    recording = monitor.phase(marks["record"], marks["stop"])
-    stopping = monitor.phase(marks["stop"], end)
+    startup = monitor.phase(marks["shown"], marks["idle"], gcs)
+    switch = monitor.phase(marks["switch"], marks["record"], gcs)
+    recording = monitor.phase(marks["record"], marks["stop"], gcs)
+    stopping = monitor.phase(marks["stop"], end, gcs)
     result: dict[str, Any] = {
         "live": live,
         "live_used": live_used,
@@ -415,9 +542,18 @@ def record_child(wav: Path, live: bool, profile: bool) -> dict[str, Any]:
         "recording_wall_s": round(marks["stop"] - marks["record"], 1),
         "build_app_s": round(build_s, 3),
         "model_load_s": round(load_s, 2),
+        "warm_up_s": round(warm_s, 2),
         "stop_to_review_s": round(marks["review"] - marks["stop"], 2),
+        "stop_to_review_filled_s": round(marks.get("review_filled", marks["review"]) - marks["stop"], 2),
         "controller_stop_to_review_s": ctx.controller.last_stop_to_review_s,
         "coverage": (session.result.report or {}).get("coverage") if session.result else None,
+        "gc_process": {
+            "collections_per_generation": [g["collections"] for g in gc_stats],
+            "full_collect_at_end_ms": round(full_gc_ms, 1),
+            "tracked_objects": len(gc.get_objects()),
+            "frozen_objects": gc.get_freeze_count(),
+        },
+        "startup": startup,
         "switch": switch,
         "recording": recording,
         "stopping": stopping,
@@ -594,13 +730,28 @@ def render(res: dict[str, Any]) -> str:
         if key not in res:
             continue
         r = res[key]
+        su = r.get("startup")
+        if su is not None:
+            row(
+                f"{label}: worst stall, start-up (model load, warm-up)", su["worst_ms"], "ms", TARGET_STALL_MS
+            )
         sw = r.get("switch")
         if sw is not None:
-            row(f"{label}: worst stall, opening the rehearsal screen", sw["worst_ms"], "ms", None)
+            row(f"{label}: worst stall, opening the rehearsal screen", sw["worst_ms"], "ms", TARGET_STALL_MS)
+            row(f"{label}: p99 lateness, opening the rehearsal screen", sw["p99_ms"], "ms", None)
+            if "gc" in sw:
+                row(
+                    f"{label}: worst GC pause (any thread), opening the rehearsal screen",
+                    sw["gc"]["worst_ms"],
+                    "ms",
+                    None,
+                )
         for phase, pname in (("recording", "recording"), ("stopping", "Stop->review")):
             p = r[phase]
             row(f"{label}: worst stall, {pname}", p["worst_ms"], "ms", TARGET_STALL_MS)
             row(f"{label}: p99 lateness, {pname}", p["p99_ms"], "ms", None)
+            if "gc" in p:
+                row(f"{label}: worst GC pause (any thread), {pname}", p["gc"]["worst_ms"], "ms", None)
         row(f"{label}: Stop->review ({r['audio_s']:.0f} s answer)", r["stop_to_review_s"], "s", None)
     if "history" in res:
         h = res["history"]
@@ -637,20 +788,36 @@ def render_details(res: dict[str, Any]) -> str:
         r = res[key]
         lines.append(
             f"{key}: audio {r['audio_s']} s, recording wall {r['recording_wall_s']} s, model load "
-            f"{r['model_load_s']} s, live used {r['live_used']}, coverage {r['coverage']}, "
+            f"{r['model_load_s']} s, warm-up after it {r.get('warm_up_s')} s, Stop->review filled in "
+            f"{r.get('stop_to_review_filled_s')} s, live used {r['live_used']}, coverage {r['coverage']}, "
             f"net change of None's refcount {r.get('none_refs_lost')}"
         )
-        for phase in ("recording", "stopping"):
-            p = r[phase]
+        if "gc_process" in r:
+            g = r["gc_process"]
+            lines.append(
+                f"  GC over the whole child: collections per generation {g['collections_per_generation']}, "
+                f"{g['tracked_objects']} tracked objects, {g['frozen_objects']} frozen; a full collection at "
+                f"the end took {g['full_collect_at_end_ms']} ms"
+            )
+        for phase in ("startup", "switch", "recording", "stopping"):
+            p = r.get(phase)
+            if p is None:
+                continue
             lines.append(
                 f"  {phase}: {p['ticks']} ticks, p50 {p['p50_ms']} ms, p99 {p['p99_ms']} ms, "
                 f"worst {p['worst_ms']} ms, {p['over_target']} ticks >= {TARGET_STALL_MS:.0f} ms late"
             )
+            if "gc" in p:
+                g = p["gc"]
+                counts = ", ".join(f"{k} x{v}" for k, v in sorted(g["collections"].items())) or "none"
+                lines.append(f"    GC: {counts}, total {g['total_ms']} ms, worst {g['worst'] or '-'}")
             for s in p["stalls"]:
                 lines.append(
                     f"    +{s['at_s']} s: {s['lateness_ms']} ms late, GUI thread CPU {s['gui_cpu_ms']} ms"
                 )
                 lines += [f"        {st}" for st in s["stacks"]]
+                lines += [f"        overlapping {g}" for g in s.get("gc", [])]
+                lines += [f"        {g}" for g in s.get("watchdog_gaps", [])]
         if "profile" in r:
             lines.append("  GUI-thread profile (cumulative):")
             lines += [f"    {p}" for p in r["profile"]]
