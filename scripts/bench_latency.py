@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--min-chunk", type=float, default=None)
     ap.add_argument("--max-chunk", type=float, default=None)
+    ap.add_argument("--commit", type=float, default=None, help="StreamingConfig.commit_s")
     ap.add_argument("--context-words", type=int, default=None)
     ap.add_argument("--finish-beam", type=int, default=None)
     ap.add_argument("--no-batch", action="store_true", help="skip batch (no wer_delta)")
@@ -179,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg_kwargs["min_chunk_s"] = args.min_chunk
     if args.max_chunk is not None:
         cfg_kwargs["max_chunk_s"] = args.max_chunk
+    if args.commit is not None:
+        cfg_kwargs["commit_s"] = args.commit
     if args.context_words is not None:
         cfg_kwargs["context_words"] = args.context_words
     if args.finish_beam is not None:

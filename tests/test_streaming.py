@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from opsprep_voice.asr.base import SAMPLE_RATE, Audio, ProgressFn, TranscribeOptions, TranscriptionCancelled
-from opsprep_voice.asr.streaming import StreamingConfig, StreamingTranscriber, StreamUpdate, replay
+from opsprep_voice.asr.streaming import StreamingTranscriber, StreamUpdate, replay
 from opsprep_voice.core.transcript import Transcript, Word
 
 # ------------------------------------------------------------------------------------- fake engine
@@ -101,8 +102,15 @@ def texts(words: tuple[Word, ...] | list[Word]) -> list[str]:
 
 @pytest.mark.parametrize(
     ("pause_every", "gap_s"),
-    [(8, 0.04), (3, 0.04), (40, 0.04), (0, 0.04), (0, 0.0)],
-    ids=["pauses-every-8", "pauses-every-3", "pauses-every-40", "no-pauses", "no-pauses-no-gaps"],
+    [(8, 0.04), (3, 0.04), (20, 0.04), (40, 0.04), (0, 0.04), (0, 0.0)],
+    ids=[
+        "pauses-every-8",
+        "pauses-every-3",
+        "pauses-every-20",
+        "pauses-every-40",
+        "no-pauses",
+        "no-pauses-no-gaps",
+    ],
 )
 def test_no_word_lost_or_doubled_across_chunks(pause_every: int, gap_s: float) -> None:
     words, dur = make_script(160, pause_every=pause_every, gap_s=gap_s)
@@ -115,7 +123,11 @@ def test_no_word_lost_or_doubled_across_chunks(pause_every: int, gap_s: float) -
         assert got.start == pytest.approx(want.start, abs=1e-3)  # absolute times
     assert proc.stats.calls >= 4  # it really streamed
     kinds = {k for _, _, k in proc.stats.chunks}
+    # Pauses every ~7 s: commit_s is not reached before max_chunk_s, so the tentative pass up to the last
+    # pause is committed as it is; only speech without any pause for max_chunk_s needs a forced cut.
     assert ("forced" in kinds) == (pause_every in (0, 40))
+    if pause_every == 20:
+        assert "tentative" in kinds
 
 
 @pytest.mark.parametrize("floor", [0.001, 0.03], ids=["quiet-room", "noise-16dB-below-speech"])
@@ -124,19 +136,28 @@ def test_chunks_are_contiguous_and_end_in_pauses(floor: float) -> None:
     engine = ScriptedEngine(words, dur, floor=floor)
     proc = StreamingTranscriber(engine)
     replay(engine.audio, proc, realtime=False)
-    for (_, prev_end), (start, _) in zip(engine.calls, engine.calls[1:], strict=False):
-        # A chunk starts where the last one ended, or later only across silence.
+    kinds = [k for _, _, k in proc.stats.chunks]
+    committed = [c for c, k in zip(engine.calls, kinds, strict=True) if k != "tentative"]
+    for (_, prev_end), (start, _) in itertools.pairwise(committed):
+        # A committed chunk starts where the last one ended, or later only across silence.
         assert start >= prev_end - 1e-6
         assert not any(prev_end < w.start < start or prev_end < w.end < start for w in words)
-    for _, end in engine.calls[:-1]:
-        assert all(not (w.start < end < w.end) for w in words), f"cut at {end:.2f} s inside a word"
-    assert {k for _, _, k in proc.stats.chunks} <= {"pause", "tail"}  # the VAD found the pauses
+    for (start, end), kind in zip(engine.calls, kinds, strict=True):
+        assert all(not (w.start < end < w.end) for w in words), (
+            f"{kind} pass ends at {end:.2f} s inside a word"
+        )
+        if kind == "pause":
+            assert end - start >= proc.config.commit_s - 1e-6
+        if kind == "tentative":
+            assert end - start < proc.config.commit_s
+    assert set(kinds) <= {"pause", "tentative", "tail"}  # the VAD found the pauses
+    assert "tentative" in kinds and "pause" in kinds
 
 
 def test_commits_are_monotonic_and_finish_returns_everything() -> None:
     words, dur = make_script(150, pause_every=7)
     engine = ScriptedEngine(words, dur)
-    proc = StreamingTranscriber(engine, config=StreamingConfig(tentative_every_s=1.0))
+    proc = StreamingTranscriber(engine)
     updates: list[StreamUpdate] = []
     transcript = replay(engine.audio, proc, realtime=False, on_update=updates.append)
     assert len(updates) > 5
@@ -159,7 +180,12 @@ def test_finish_transcribes_only_the_tail() -> None:
     assert dur > 60
     start, end = engine.calls[-1]
     assert proc.stats.chunks[-1][2] == "tail"
-    assert end - start < 6.0, f"finish() transcribed {end - start:.1f} s"
+    # Only the uncommitted audio: from the last committed chunk's end, less than a forced cut's worth.
+    last_commit = max(
+        e for (_, e), (_, _, k) in zip(engine.calls, proc.stats.chunks, strict=True) if k == "pause"
+    )
+    assert start >= last_commit - 1e-6
+    assert end - start < proc.config.max_chunk_s, f"finish() transcribed {end - start:.1f} s"
     assert proc.stats.tail_s == pytest.approx(end - start)
     assert texts(transcript.words) == texts(words[:-2])
 
@@ -343,12 +369,12 @@ def test_real_model_streaming_matches_batch(speech_dir: Path) -> None:
     streamed = replay(audio, proc, realtime=False)
 
     batch_wer, stream_wer = _wer(text, batch.text), _wer(text, streamed.text)
-    # Measured gap today: 5-7.6 points (docs/BENCHMARKS.md; the 1.5-point target is still open).
-    # This guards against regressions beyond that, not the target itself.
-    assert stream_wer <= batch_wer + 9.0, (stream_wer, batch_wer, streamed.text)
+    # Measured on this clip: equal WER (15.0 %, bench_latency and here); the target is 1.5 points.
+    # 3 points (~2 words of 80) leaves room for int8 run-to-run variance.
+    assert stream_wer <= batch_wer + 3.0, (stream_wer, batch_wer, streamed.text)
     assert len(recording.lengths) >= 3  # streamed in several chunks
-    assert proc.stats.chunks[-1][2] != "tail" or recording.lengths[-1] <= 8.0
-    assert proc.stats.tail_s <= 8.0
+    assert proc.stats.chunks[-1][2] != "tail" or recording.lengths[-1] <= proc.config.max_chunk_s
+    assert proc.stats.tail_s <= proc.config.max_chunk_s
     assert streamed.words == tuple(sorted(streamed.words, key=lambda w: w.start))
     assert streamed.duration_s == pytest.approx(audio.size / SAMPLE_RATE)
 

@@ -31,7 +31,15 @@ def test_windows_are_clipped_to_the_audio_and_empty_regions_dropped() -> None:
 
 @pytest.mark.parametrize(
     ("audio_s", "seconds"),
-    [(0.5, MIN_WINDOW_S), (4.0, MIN_WINDOW_S), (14.4, 15.0), (14.6, 20.0), (19.0, 20.0), (27.0, 30.0), (29.9, 30.0)],
+    [
+        (0.5, MIN_WINDOW_S),
+        (4.0, MIN_WINDOW_S),
+        (14.4, 15.0),
+        (14.6, 20.0),
+        (19.0, 20.0),
+        (27.0, 30.0),
+        (29.9, 30.0),
+    ],
 )
 def test_window_length_holds_the_audio_with_margin(audio_s: float, seconds: float) -> None:
     frames = window_frames(audio_s)

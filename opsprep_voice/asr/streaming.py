@@ -4,20 +4,24 @@
 
 * :meth:`~StreamingTranscriber.feed` (audio thread) only appends a block under a lock.
 * :meth:`~StreamingTranscriber.process` (one worker thread, called repeatedly) moves the fed blocks into
-  its buffer, runs a cheap energy voice-activity detector on the new 20 ms frames only, and transcribes
-  when a *pause* closes at least ``min_chunk_s`` of speech. The chunk ends in the middle of the pause, so
-  no word straddles a chunk edge; every word of a pause-closed chunk is committed at once (committed words
-  never change), and the buffer is trimmed to the cut. Only when someone speaks for ``max_chunk_s``
-  without a pause is a chunk cut at the quietest frame between two recognised words instead.
-* :meth:`~StreamingTranscriber.finish` (at Stop) waits for a running :meth:`process`, then transcribes only
-  the audio after the last cut (skipped when it holds no speech) and returns the whole transcript with
-  absolute word times.
+  its buffer, runs a cheap energy voice-activity detector on the new 20 ms frames only, and runs a *pass*
+  when a pause closes at least ``min_chunk_s`` of audio no pass has heard. A pass transcribes everything
+  from the cut (the end of the committed text) to the middle of that pause, so no word straddles an edge.
+  A pass over less than ``commit_s`` is *tentative*: its words are shown live and replaced by the next,
+  longer pass. A pass over ``commit_s`` or more is *committed* (committed words never change) and moves
+  the cut. When ``max_chunk_s`` of audio piles up before a pause closes ``commit_s``, the last tentative
+  pass is committed as it is; only when someone speaks for ``max_chunk_s`` without any pause is a chunk
+  cut at the quietest frame between two recognised words instead.
+* :meth:`~StreamingTranscriber.finish` (at Stop) waits for a running :meth:`process`, then commits the last
+  tentative pass if nothing was said after it, or else transcribes the audio after the cut (skipped when it
+  holds no speech), and returns the whole transcript with absolute word times.
 
-Cadence. Whisper pads every call to a 30 s window, so a 3 s and a 10 s chunk cost nearly the same
-(/work/shared/NOTES.md). Chunks are therefore cut at the *latest* pause available when the worker gets
-to them: a worker that fell behind catches up with one larger chunk instead of a queue of small ones,
-and the CPU share stays well below one call per ``min_chunk_s`` of speech. The tail left for Stop is the
-speech since the last pause (usually the last sentence).
+Cadence. Whisper's cost per call is nearly flat below its window (the engine encodes at least 15 s:
+:mod:`opsprep_voice.asr.windows`), and sentence-long chunks give it too little context (more WER than
+transcribing the whole file). So text appears every few seconds as tentative passes, but is committed
+in chunks of ``commit_s`` to ``max_chunk_s``. Passes start at the *latest* pause available when the worker
+gets to them: a worker that fell behind catches up with one larger pass instead of a queue of small ones.
+At Stop the pass over the last sentence is usually running already; nothing else is left.
 
 The energy VAD costs microseconds per block; Silero VAD (bundled with faster-whisper) measured ~9 ms per
 second of audio on 2 loaded cores and is stateless per call, so it is not run here (the faster-whisper
@@ -71,10 +75,15 @@ __all__ = [
 class StreamingConfig:
     """Tuning of the streaming processor (defaults measured with base on 2 cores: bench_latency.py)."""
 
-    #: A pause closes a chunk only once the chunk holds at least this much audio (Whisper cost is flat).
+    #: A pause starts a pass once it closes at least this much audio not yet seen by a pass.
     min_chunk_s: float = 3.0
+    #: A pass over at least this much audio (from the cut to a pause) is committed; a shorter one is
+    #: shown as tentative text and transcribed again, longer, by the next pass. Longer committed chunks
+    #: give Whisper more context (bench_latency WER, 2 min answer: 3 s chunks 21.4 %, 8 s 19.4 %,
+    #: whole-file batch 18.6 %).
+    commit_s: float = 8.0
     #: Without any pause, force a cut after this much uncommitted audio.
-    max_chunk_s: float = 12.0
+    max_chunk_s: float = 14.0
     #: Silence at least this long counts as a pause (espeak: 0.35 s between sentences, 0.2 s at commas).
     min_pause_s: float = 0.3
     #: In a forced cut, words ending in the last ``hold_s`` of the chunk stay uncommitted.
@@ -89,15 +98,12 @@ class StreamingConfig:
     lead_s: float = 0.2
     #: Committed words passed to the engine as context (appended to the options' prompt); 0 disables.
     context_words: int = 0
-    #: Also transcribe the uncommitted tail for a live tentative view every this many seconds of new
-    #: audio; None disables it (it costs a Whisper call each time).
-    tentative_every_s: float | None = None
     #: Beam size for the tail transcribed at Stop (None: the options' beam size).
     finish_beam_size: int | None = None
 
     def __post_init__(self) -> None:
-        if not 0 < self.min_chunk_s < self.max_chunk_s:
-            raise ValueError("need 0 < min_chunk_s < max_chunk_s")
+        if not 0 < self.min_chunk_s <= self.commit_s < self.max_chunk_s:
+            raise ValueError("need 0 < min_chunk_s <= commit_s < max_chunk_s")
         if self.hold_s >= self.max_chunk_s - self.min_chunk_s:
             raise ValueError("hold_s must be shorter than max_chunk_s - min_chunk_s")
         if self.min_pause_s < 2 * self.frame_s:
@@ -239,8 +245,12 @@ class StreamingTranscriber:
                 self._drain()
                 self._update_vad()
                 tail = self._audio
-                self.stats.tail_s = tail.size / SAMPLE_RATE
-                if self._speech_frames(self._base, self._end) > 0:
+                heard = self._tentative_at
+                if heard > self._base and not self._speech_frames(heard, self._end):
+                    # The last pass already heard everything up to a pause, and nothing was said after it.
+                    self._commit(list(self._tentative))
+                elif self._speech_frames(self._base, self._end) > 0:
+                    self.stats.tail_s = tail.size / SAMPLE_RATE
                     beam = self.config.finish_beam_size or self.options.beam_size
                     words = self._transcribe(self._base, self._end, "tail", beam_size=beam)
                     self._commit(words)
@@ -332,27 +342,36 @@ class StreamingTranscriber:
         lead = round(cfg.lead_s / cfg.frame_s)
         if first_speech - lead > f_base:
             self._trim_to((first_speech - lead) * self._frame)
-        # The latest pause that closes at least min_chunk_s of audio after the cut.
+        # The latest pause that closes at least min_chunk_s of audio no pass has heard yet.
         min_frames = round(cfg.min_chunk_s / cfg.frame_s)
+        heard = max(self._base, self._tentative_at) // self._frame
         best: int | None = None
         for p0, p1 in self._pauses(self._base // self._frame, nframes):
-            if p0 - self._base // self._frame < min_frames or not self._speech_frames(
-                self._base, p0 * self._frame
-            ):
+            if p0 - heard < min_frames or not self._speech_frames(self._base, p0 * self._frame):
                 continue
             half = min(p1 - p0, 2 * round(cfg.min_pause_s / cfg.frame_s)) // 2
             best = (p0 + half) * self._frame
         if best is not None:
-            words = self._transcribe(self._base, best, "pause")
-            self._commit(words)
-            self._trim_to(best)
-            self._refresh_tentative(force_clear=True)
+            if best - self._base >= round(cfg.commit_s * SAMPLE_RATE):
+                words = self._transcribe(self._base, best, "pause")
+                self._commit(words)
+                self._trim_to(best)
+                self._tentative, self._tentative_at = (), best
+            else:
+                self._tentative = tuple(self._transcribe(self._base, best, "tentative"))
+                self._tentative_at = best
             return True
         if self._end - self._base >= round(cfg.max_chunk_s * SAMPLE_RATE):
+            if self._tentative_at > self._base:
+                # No pause for a while, but the last pass ended at one: commit it as it is (no new call).
+                self._commit(list(self._tentative))
+                self._trim_to(self._tentative_at)
+                self._tentative = ()
+                return True
             self._forced_cut()
-            self._refresh_tentative(force_clear=True)
+            self._tentative, self._tentative_at = (), self._base
             return True
-        return self._maybe_tentative()
+        return False
 
     def _forced_cut(self) -> None:
         """No pause for max_chunk_s: commit all but the last ``hold_s`` and cut between two words."""
@@ -390,19 +409,6 @@ class StreamingTranscriber:
         if fallback is not None and db[i] > float(np.median(db)) - 6.0:
             return max(self._base, min(fallback, self._end))
         return (f0 + i) * self._frame + self._frame // 2
-
-    def _maybe_tentative(self) -> bool:
-        every = self.config.tentative_every_s
-        if every is None or self._end - max(self._tentative_at, self._base) < round(every * SAMPLE_RATE):
-            return False
-        self._tentative = tuple(self._transcribe(self._base, self._end, "tentative"))
-        self._tentative_at = self._end
-        return True
-
-    def _refresh_tentative(self, *, force_clear: bool) -> None:
-        cut_s = self._base / SAMPLE_RATE
-        if force_clear:
-            self._tentative = tuple(w for w in self._tentative if (w.start + w.end) / 2 >= cut_s + 0.5)
 
     def _trim_to(self, cut: int) -> None:
         cut = min(max(cut, self._base), self._end)
