@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar, QWidget
 
-from opsprep_voice.ui.history.history_screen import HistoryScreen
 from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
 from opsprep_voice.ui.rehearsal.start_screen import StartScreen
 from opsprep_voice.ui.rehearsal.summary_screen import SummaryScreen
+
+if TYPE_CHECKING:  # built on first use by the factory; importing it (QtCharts, export, compare) costs ~0.1 s
+    from opsprep_voice.ui.history.history_screen import HistoryScreen
 
 log = logging.getLogger(__name__)
 

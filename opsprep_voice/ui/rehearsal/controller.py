@@ -17,7 +17,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from opsprep_voice.audio.recorder import RecordingResult
 from opsprep_voice.core.bank import Question
-from opsprep_voice.core.scoring import score_answer
 from opsprep_voice.core.session import Phase, RehearsalSession
 from opsprep_voice.core.settings import Settings
 from opsprep_voice.core.transcript import Transcript
@@ -29,6 +28,14 @@ from opsprep_voice.ui.services.transcription import LiveTranscription, Transcrip
 from opsprep_voice.ui.workers import Task
 
 log = logging.getLogger(__name__)
+
+
+def _warm_scoring(question: Question) -> None:
+    """Compile ``question``'s phrases (the first score of a question does it). The scoring modules are
+    imported here, off the GUI thread, too: they are not needed before the window shows (~70 ms)."""
+    from opsprep_voice.core.scoring import score_answer
+
+    score_answer(question, Transcript.from_text(""))
 
 
 class RehearsalController(QObject):
@@ -96,9 +103,7 @@ class RehearsalController(QObject):
         s = self._require_session()
         # The first score of a question compiles its phrases (~0.4 s): do it off the GUI thread now, so
         # live updates and the review never pay for it.
-        threading.Thread(
-            target=score_answer, args=(s.question, Transcript.from_text("")), name="warm-scoring", daemon=True
-        ).start()
+        threading.Thread(target=_warm_scoring, args=(s.question,), name="warm-scoring", daemon=True).start()
         self.view.show_question(s.question, s.index, len(s.questions), study=s.mode == "study")
         self._render()
         if not s.is_last:
@@ -277,6 +282,8 @@ class RehearsalController(QObject):
         )
 
     def _live_update(self, words: list[Any]) -> None:
+        from opsprep_voice.core.scoring import score_answer  # imported by then (start-up work, warm-scoring)
+
         s = self.session
         if s is None or s.phase != Phase.RECORDING or not words:
             return
@@ -291,6 +298,8 @@ class RehearsalController(QObject):
 
     # -- results -----------------------------------------------------------------------------------
     def _transcribed(self, question: Question, path: Path, transcript: Transcript) -> None:
+        from opsprep_voice.core.scoring import score_answer
+
         s = self.session
         self._task = None
         if s is None or s.phase != Phase.TRANSCRIBING:
