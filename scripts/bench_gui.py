@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import inspect
 import json
 import os
 import statistics
@@ -454,8 +455,10 @@ def record_child(wav: Path, live: bool, profile: bool) -> dict[str, Any]:
     gcs = GcMonitor()
     marks: dict[str, float] = {}
     t_build = time.perf_counter()
-    # freeze_gc as the entry point (ui.application.run) sets it.
-    ctx = build_app(paths=AppPaths.default(), sd=sd, synthesizer=None, freeze_gc=True)
+    # freeze_gc as the entry point (ui.application.run) sets it, if this checkout has it (before/after runs).
+    has_freeze = "freeze_gc" in inspect.signature(build_app).parameters
+    extra: dict[str, Any] = {"freeze_gc": True} if has_freeze else {}
+    ctx = build_app(paths=AppPaths.default(), sd=sd, synthesizer=None, **extra)
     ctx.window.resize(1280, 800)
     ctx.window.show()
     build_s = time.perf_counter() - t_build
