@@ -738,6 +738,7 @@ def render(res: dict[str, Any]) -> str:
             row(
                 f"{label}: worst stall, start-up (model load, warm-up)", su["worst_ms"], "ms", TARGET_STALL_MS
             )
+            row(f"{label}: p99 lateness, start-up", su["p99_ms"], "ms", None)
         sw = r.get("switch")
         if sw is not None:
             row(f"{label}: worst stall, opening the rehearsal screen", sw["worst_ms"], "ms", TARGET_STALL_MS)
