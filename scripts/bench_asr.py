@@ -209,9 +209,7 @@ def run_child(config: str, corpus_file: Path) -> None:
                 kwargs["compute_type"] = "float32" if opt == "f32" else "int8"
             else:
                 raise SystemExit(f"unknown faster-whisper option {opt!r} in {config!r}")
-        tr = FasterWhisperTranscriber(
-            resolve_ct2_model(model), uses_prompt=prompt_flag == "prompt", **kwargs
-        )
+        tr = FasterWhisperTranscriber(resolve_ct2_model(model), uses_prompt=prompt_flag == "prompt", **kwargs)
     elif engine == "openai-whisper":  # beam_size=None: honour the config's beam (the app default is greedy)
         from opsprep_voice.asr.openai_engine import OpenAIWhisperTranscriber
 

@@ -288,7 +288,6 @@ class FasterWhisperTranscriber:
         return self._decode(samples, opts, prompt, progress, cancel)
 
 
-
 #: Retry without the prompt when more speech than this has no words (seconds, share of all speech).
 MAX_UNCOVERED_S = 3.0
 MAX_UNCOVERED_SHARE = 0.2
