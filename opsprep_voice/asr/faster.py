@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import os
 import threading
 from typing import Any
 
@@ -47,6 +48,8 @@ PROMPT_HELPS = {"tiny.en": True, "tiny": True, "base": True, "base.en": True}
 #: Windows decoded together by default (measured: 4 and 8 within 5 % on 2 cores; 8 covers a 4 min answer).
 #: 0 = Whisper's own sequential decoding (timestamp tokens, seeking window after window).
 BATCH_SIZE = 8
+#: CTranslate2 workers decoding windows in parallel (each with its share of the cores).
+WORKERS = 2
 #: A window's text compressing better than this (zlib) is a repetition loop (Whisper's own threshold).
 MAX_COMPRESSION_RATIO = 2.4
 #: Token budget per window: ~130 tokens is 30 s of fast speech; a loop stops here instead of at 448.
@@ -61,23 +64,32 @@ class FasterWhisperTranscriber:
         spec: ModelSpec,
         *,
         compute_type: str = "int8",
-        cpu_threads: int = 0,
+        cpu_threads: int | None = None,
+        workers: int = WORKERS,
         uses_prompt: bool | None = None,
         batch_size: int = BATCH_SIZE,
     ) -> None:
         """``uses_prompt`` overrides the measured per-model choice (:data:`PROMPT_HELPS`; benchmarks).
         ``batch_size`` >= 1 decodes VAD-cut windows, up to that many at once (:meth:`_decode_batched`,
         :mod:`opsprep_voice.asr.windows`); 0 decodes with Whisper's own timestamp-driven seeking
-        (:meth:`_decode`)."""
+        (:meth:`_decode`). ``workers`` windows are decoded in parallel, each worker with ``cpu_threads``
+        threads (default: the cores shared out between the workers)."""
         from faster_whisper import WhisperModel
 
         from opsprep_voice.asr.windows import WindowedPipeline
 
         self._spec = spec
         self._lock = threading.Lock()
+        self._workers = max(1, workers)
+        if cpu_threads is None:
+            cpu_threads = max(1, (os.cpu_count() or 2) // self._workers)
         try:
             self._model = WhisperModel(
-                str(spec.path), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads
+                str(spec.path),
+                device="cpu",
+                compute_type=compute_type,
+                cpu_threads=cpu_threads,
+                num_workers=self._workers,
             )
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelUnavailableError(
@@ -85,12 +97,14 @@ class FasterWhisperTranscriber:
                 "The folder must hold a CTranslate2 (faster-whisper) model; try --model tiny.en or base."
             ) from exc
         self._batch_size = max(0, batch_size)
-        self._batched = WindowedPipeline(self._model) if self._batch_size > 0 else None
+        # One pipeline per worker: the pipeline keeps per-call state.
+        self._pipelines = [WindowedPipeline(self._model) for _ in range(self._workers if batch_size else 0)]
         if uses_prompt is None:
             # Unknown models (folders, downloads): on, guarded by the retry without prompt.
             uses_prompt = PROMPT_HELPS.get(spec.name, True)
         self._uses_prompt = uses_prompt
-        log.info("loaded %s model %s (%s) from %s", ENGINE, spec.name, compute_type, spec.path)
+        log.info("loaded %s model %s (%s, %d workers x %d threads) from %s", ENGINE, spec.name, compute_type,
+                 self._workers, cpu_threads, spec.path)  # fmt: skip
 
     @property
     def engine(self) -> str:
@@ -113,8 +127,9 @@ class FasterWhisperTranscriber:
         return self._batch_size
 
     def speech_regions(self, audio: Audio) -> list[tuple[float, float]]:
-        """Speech regions (seconds) found by Silero VAD with the settings used when transcribing."""
-        return speech_regions(audio)
+        """Speech regions (seconds) found by Silero VAD with the settings used when transcribing; none
+        longer than half a window, so even a 30 s answer can be shared between two workers."""
+        return speech_regions(audio, max_region_s=14.5)
 
     def has_speech(self, audio: Audio) -> bool:
         """Whether Silero VAD finds any speech."""
@@ -177,38 +192,72 @@ class FasterWhisperTranscriber:
         progress: ProgressFn | None,
         cancel: threading.Event | None,
     ) -> list[Word]:
-        """Decode the speech in windows of at most 30 s (cut between VAD regions), ``batch_size`` at a time.
+        """Decode the speech in windows of at most 30 s cut between VAD regions: the windows are shared
+        out between the workers, which run in parallel, each decoding its windows ``batch_size`` at a time.
 
         Each window is decoded on its own (the prompt, if any, in front of each) without timestamp
         tokens; word timings come from cross-attention alignment. A window whose text repeats itself
         (compression ratio > :data:`MAX_COMPRESSION_RATIO`: the batched decoder has no temperature
-        fallback) is decoded again sequentially, which has it.
+        fallback) is decoded again sequentially, which has it. Measured on 2 cores (bench_asr.py): one
+        CTranslate2 worker with 2 threads is no faster than with 1, two workers with 1 thread each
+        decode two windows in the time of one.
         """
         from opsprep_voice.asr.windows import group_windows
 
-        assert self._batched is not None
         duration = samples.size / SAMPLE_RATE
-        windows = group_windows(regions, duration)
+        windows = group_windows(regions, duration, parts=self._workers)
         by_window: list[list[Any]] = [[] for _ in windows]
-        starts = [round(w[0] * 100) for w in windows]  # a segment's ``seek`` is its window's start frame
-        try:
-            segments, _info = self._batched.transcribe(
+        reached = [w[0] for w in windows]  # per window: how far its segments have got (progress)
+        total = sum(e - s for s, e in windows) or 1.0
+        report = threading.Lock()
+
+        def run(worker: int, mine: list[int]) -> None:
+            starts = [round(windows[i][0] * 100) for i in mine]  # a segment's ``seek``: its window's start
+            segments, _info = self._pipelines[worker].transcribe(
                 samples,
                 language="en",
                 beam_size=opts.beam_size,
                 word_timestamps=opts.word_timestamps,
                 initial_prompt=prompt,
-                clip_timestamps=[{"start": s, "end": e} for s, e in windows],
+                clip_timestamps=[{"start": windows[i][0], "end": windows[i][1]} for i in mine],
                 batch_size=self._batch_size,
                 max_new_tokens=MAX_NEW_TOKENS,
             )
             for seg in segments:
                 if cancel is not None and cancel.is_set():
                     raise TranscriptionCancelled("Transcription cancelled")
-                by_window[max(0, bisect.bisect_right(starts, int(seg.seek) + 1) - 1)].append(seg)
-                if progress and duration > 0:
-                    frac = min(1.0, float(seg.end) / duration)
-                    progress(frac, f"Transcribing {int(100 * frac)}%")
+                i = mine[max(0, bisect.bisect_right(starts, int(seg.seek) + 1) - 1)]
+                by_window[i].append(seg)
+                with report:
+                    reached[i] = max(reached[i], min(float(seg.end), windows[i][1]))
+                    frac = sum(r - w[0] for r, w in zip(reached, windows, strict=True)) / total
+                    if progress:
+                        progress(min(frac, 0.99), f"Transcribing {int(100 * frac)}%")
+
+        shares = [list(range(k, len(windows), self._workers)) for k in range(self._workers)]
+        errors: list[BaseException] = []
+
+        def helper(worker: int) -> None:
+            try:
+                run(worker, shares[worker])
+            except BaseException as exc:  # re-raised in the calling thread
+                errors.append(exc)
+
+        helpers = [
+            threading.Thread(target=helper, args=(k,), name=f"whisper-worker-{k}", daemon=True)
+            for k in range(1, self._workers)
+            if shares[k]
+        ]
+        try:
+            for t in helpers:
+                t.start()
+            try:
+                run(0, shares[0])
+            finally:
+                for t in helpers:
+                    t.join()
+            if errors:
+                raise errors[0]
             if cancel is not None and cancel.is_set():
                 raise TranscriptionCancelled("Transcription cancelled")
         except TranscriptionCancelled:
@@ -283,7 +332,7 @@ class FasterWhisperTranscriber:
         progress: ProgressFn | None,
         cancel: threading.Event | None,
     ) -> list[Word]:
-        if self._batched is not None:
+        if self._pipelines:
             return self._decode_batched(samples, regions, opts, prompt, progress, cancel)
         return self._decode(samples, opts, prompt, progress, cancel)
 

@@ -40,6 +40,7 @@ VAD_PARAMETERS: dict[str, Any] = {
     "speech_pad_ms": 400,
 }
 
+
 _NON_WORD = re.compile(r"[^a-z0-9' ]+")
 
 
@@ -54,12 +55,13 @@ def _rms_dbfs(audio: Audio) -> float:
     return 20.0 * np.log10(max(rms, 1e-6))
 
 
-def speech_regions(audio: Audio) -> list[tuple[float, float]]:
+def speech_regions(audio: Audio, max_region_s: float = 29.0) -> list[tuple[float, float]]:
     """Speech regions (seconds) found by Silero VAD (shipped with faster-whisper), :data:`VAD_PARAMETERS`."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    # Regions never exceed a Whisper window: a longer one is split at its last pause before 29 s.
-    stamps = get_speech_timestamps(audio, VadOptions(**VAD_PARAMETERS, max_speech_duration_s=29.0))
+    # Long speech is split at its last short pause (>= 98 ms) before ``max_region_s``, so windows can be
+    # cut between regions (asr.windows) without cutting a word.
+    stamps = get_speech_timestamps(audio, VadOptions(**VAD_PARAMETERS, max_speech_duration_s=max_region_s))
     return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in stamps]
 
 

@@ -26,29 +26,62 @@ WINDOW_S = 30.0
 FRAMES_PER_S = 100
 #: The shortest window a batch is encoded over.
 MIN_WINDOW_S = 15.0
+#: Audio is split for parallel workers only with at least this much per worker (shorter windows give
+#: Whisper less context).
+MIN_PART_S = 8.0
 #: Windows grow in steps of this many seconds (fewer distinct shapes for the encoder).
 WINDOW_STEP_S = 5.0
 
 
-def group_windows(regions: list[tuple[float, float]], duration: float) -> list[tuple[float, float]]:
-    """Group consecutive speech regions into windows of at most :data:`WINDOW_S` seconds.
+def group_windows(
+    regions: list[tuple[float, float]], duration: float, *, parts: int = 1
+) -> list[tuple[float, float]]:
+    """Group consecutive speech regions into as few windows of at most :data:`WINDOW_S` as possible (but
+    at least ``parts`` when there is :data:`MIN_PART_S` of speech per part, for parallel workers), of
+    balanced length.
 
     A window spans from its first region's start to its last region's end (pauses inside included, so
     word times stay true). A region longer than a window (VAD found no pause) is cut into window-long
-    pieces. Windows are clipped to ``[0, duration]``.
+    pieces. Windows are clipped to ``[0, duration]``. Balanced: 35 s of speech becomes two ~17 s windows
+    rather than 30 s + 5 s, so a batch is encoded over 20 s instead of 30 s (the encoder cost grows
+    faster than linearly with the window: 2 x 20 s took 0.94 s, 2 x 30 s 1.75 s on 2 cores).
     """
-    windows: list[tuple[float, float]] = []
+    spans = _clip(regions, duration)
+    if not spans:
+        return []
+    greedy = _pack(spans, WINDOW_S)
+    total = spans[-1][1] - spans[0][0]
+    wanted = max(len(greedy), min(parts, int(total // MIN_PART_S)))
+    cap = total / wanted
+    while cap < WINDOW_S:
+        balanced = _pack(spans, cap)
+        if len(balanced) <= wanted:
+            return balanced
+        cap += 1.0
+    return greedy
+
+
+def _clip(regions: list[tuple[float, float]], duration: float) -> list[tuple[float, float]]:
+    """Regions inside ``[0, duration]``, empty ones dropped, longer than a window cut into pieces."""
+    out: list[tuple[float, float]] = []
     for start, end in regions:
         start, end = max(0.0, start), min(duration, end)
-        if end <= start:
-            continue
-        if windows and end - windows[-1][0] <= WINDOW_S:
-            windows[-1] = (windows[-1][0], end)
-            continue
         while end - start > WINDOW_S:
-            windows.append((start, start + WINDOW_S))
+            out.append((start, start + WINDOW_S))
             start += WINDOW_S
-        windows.append((start, end))
+        if end > start:
+            out.append((start, end))
+    return out
+
+
+def _pack(spans: list[tuple[float, float]], cap: float) -> list[tuple[float, float]]:
+    """Greedy: extend the current window with the next span while it stays within ``cap`` seconds."""
+    windows: list[tuple[float, float]] = []
+    for start, end in spans:
+        if windows and end - windows[-1][0] <= cap:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
     return windows
 
 
