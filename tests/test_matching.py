@@ -215,3 +215,21 @@ def test_real_bank_has_no_fuzzy_hits_on_other_questions_answers() -> None:
                 if ev is not None and ev.match == "phonetic":
                     odd.append((question.id, item.id, ev.text, ev.phrase))
     assert odd == []
+
+
+def test_shipped_common_word_list_matches_pyspellchecker() -> None:
+    """The list is generated from pyspellchecker (dev extra); a new pyspellchecker must regenerate it."""
+    import sys
+    from pathlib import Path
+
+    scripts = Path(__file__).resolve().parents[1] / "scripts"
+    sys.path.insert(0, str(scripts))
+    try:
+        from build_common_words import render
+    finally:
+        sys.path.remove(str(scripts))
+    from opsprep_voice.core.matching import COMMON_WORDS_FILE, is_common_word
+
+    assert COMMON_WORDS_FILE.read_text(encoding="utf-8") == render(), "run scripts/build_common_words.py"
+    assert is_common_word("graph") and is_common_word("Transform")
+    assert not is_common_word("grafana") and not is_common_word("kubernetes")
