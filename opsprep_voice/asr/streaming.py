@@ -79,10 +79,13 @@ class StreamingConfig:
     min_chunk_s: float = 3.0
     #: A pass over at least this much audio (from the cut to a pause) is committed; a shorter one is
     #: shown as tentative text and transcribed again, longer, by the next pass. Longer committed chunks
-    #: give Whisper more context (bench_latency WER, 2 min answer: 3 s chunks 21.4 %, 8 s 19.4 %,
-    #: whole-file batch 18.6 %).
+    #: give Whisper more context. Streaming WER on bench_latency's 2 / 3 min answers (batch: 18.6 / 12.3 %):
+    #: commits of 3 s 21.4 / 16.5 %, 8 s 20.3 / 15.1 %, 9 s 19.4 / 13.7 %, 10 s (max 16 s) 18.3 / 13.3 %.
+    #: The pass running at Stop covers the audio since the last commit, so longer commits also mean a
+    #: longer wait at Stop: 8 s 0.63-0.88 s (6 answers), 9 s 0.97 / 1.35 s, 10 s (max 16 s) 1.21 s.
     commit_s: float = 8.0
-    #: Without any pause, force a cut after this much uncommitted audio.
+    #: Without any pause, force a cut after this much uncommitted audio (the last tentative pass is
+    #: committed as it is when there is one). Kept under 14.5 s so every pass fits a 15 s window.
     max_chunk_s: float = 14.0
     #: Silence at least this long counts as a pause (espeak: 0.35 s between sentences, 0.2 s at commas).
     min_pause_s: float = 0.3
