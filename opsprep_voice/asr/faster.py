@@ -122,10 +122,6 @@ class FasterWhisperTranscriber:
     def uses_prompt(self) -> bool:
         return self._uses_prompt
 
-    @property
-    def batch_size(self) -> int:
-        return self._batch_size
-
     def speech_regions(self, audio: Audio) -> list[tuple[float, float]]:
         """Speech regions (seconds) found by Silero VAD with the settings used when transcribing; none
         longer than half a window, so even a 30 s answer can be shared between two workers."""
@@ -133,7 +129,7 @@ class FasterWhisperTranscriber:
 
     def has_speech(self, audio: Audio) -> bool:
         """Whether Silero VAD finds any speech."""
-        return bool(speech_regions(audio))
+        return bool(self.speech_regions(audio))
 
     def _decode(
         self,
@@ -159,19 +155,7 @@ class FasterWhisperTranscriber:
             for seg in segments:
                 if cancel is not None and cancel.is_set():
                     raise TranscriptionCancelled("Transcription cancelled")
-                if is_hallucination(
-                    seg.text, seg.start, seg.end, seg.no_speech_prob, seg.avg_logprob, samples
-                ):
-                    log.debug(
-                        "dropped segment %.1f-%.1f %r (no_speech %.2f, logprob %.2f)",
-                        seg.start, seg.end, seg.text, seg.no_speech_prob, seg.avg_logprob,
-                    )  # fmt: skip
-                elif seg.words:
-                    words.extend(
-                        Word(w.word, float(w.start), float(w.end), float(w.probability)) for w in seg.words
-                    )
-                else:
-                    words.append(Word(seg.text, float(seg.start), float(seg.end), 1.0))
+                words.extend(_segment_words(seg, samples))
                 if progress and duration > 0:
                     frac = min(1.0, float(seg.end) / duration)
                     progress(frac, f"Transcribing {int(100 * frac)}%")
@@ -273,16 +257,7 @@ class FasterWhisperTranscriber:
                 words.extend(w.shifted(lo / SAMPLE_RATE) for w in again)
                 continue
             for seg in segs:
-                if is_hallucination(
-                    seg.text, seg.start, seg.end, seg.no_speech_prob, seg.avg_logprob, samples
-                ):
-                    log.debug("dropped segment %.1f-%.1f %r", seg.start, seg.end, seg.text)
-                elif seg.words:
-                    words.extend(
-                        Word(w.word, float(w.start), float(w.end), float(w.probability)) for w in seg.words
-                    )
-                else:
-                    words.append(Word(seg.text, float(seg.start), float(seg.end), 1.0))
+                words.extend(_segment_words(seg, samples))
         return words
 
     def transcribe(
@@ -335,6 +310,17 @@ class FasterWhisperTranscriber:
         if self._pipelines:
             return self._decode_batched(samples, regions, opts, prompt, progress, cancel)
         return self._decode(samples, opts, prompt, progress, cancel)
+
+
+def _segment_words(seg: Any, samples: Audio) -> list[Word]:
+    """A faster-whisper segment's words, or none when it is a hallucination (:mod:`asr.guards`)."""
+    if is_hallucination(seg.text, seg.start, seg.end, seg.no_speech_prob, seg.avg_logprob, samples):
+        log.debug("dropped segment %.1f-%.1f %r (no_speech %.2f, logprob %.2f)",
+                  seg.start, seg.end, seg.text, seg.no_speech_prob, seg.avg_logprob)  # fmt: skip
+        return []
+    if seg.words:
+        return [Word(w.word, float(w.start), float(w.end), float(w.probability)) for w in seg.words]
+    return [Word(seg.text, float(seg.start), float(seg.end), 1.0)]
 
 
 #: Retry without the prompt when more speech than this has no words (seconds, share of all speech).
