@@ -42,6 +42,7 @@ WER_BOUND = {"en-us": 0.25, "en-gb": 0.25, "en-gb-scotland": 0.25, "en-us+f2": 0
 def _norm(text: str) -> str:
     text = text.lower().replace("-", " ")
     text = text.replace("post mortem", "postmortem").replace("rollback", "roll back")
+    text = text.replace("roll out", "rollout")  # Whisper writes both; the word is what matters
     return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text).split())
 
 
