@@ -143,6 +143,49 @@ def test_cancel_raises(transcriber: Transcriber, clips: dict[str, Path]) -> None
         transcriber.transcribe(audio, cancel=cancel)  # already set: nothing is decoded
 
 
+def test_two_calls_at_once_decode_side_by_side(
+    transcriber: Transcriber, clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live transcription's call at Stop runs beside the pass still running: each takes one of the two
+    decoding pipelines, and both give the words they give alone."""
+    audios = [load_audio(clips["en-us"]), load_audio(clips["en-gb"])]
+    opts = TranscribeOptions(prompt=PROMPT, parallel=False)
+    alone = [transcriber.transcribe(a, opts).text for a in audios]
+
+    held, most, count = [0], [0], threading.Lock()
+    acquire, release = transcriber._acquire, transcriber._release  # type: ignore[attr-defined]
+    both_in = threading.Barrier(2, timeout=30)  # each call waits, holding its pipeline, for the other
+
+    def counting_acquire(wanted: int) -> list[object]:
+        taken = acquire(wanted)
+        with count:
+            held[0] += len(taken)
+            most[0] = max(most[0], held[0])
+        both_in.wait()
+        return taken  # type: ignore[no-any-return]
+
+    def counting_release(pipelines: list[object]) -> None:
+        with count:
+            held[0] -= len(pipelines)
+        release(pipelines)
+
+    monkeypatch.setattr(transcriber, "_acquire", counting_acquire)
+    monkeypatch.setattr(transcriber, "_release", counting_release)
+    together: list[str] = ["", ""]
+
+    def run(i: int) -> None:
+        together[i] = transcriber.transcribe(audios[i], opts).text
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert most[0] == 2  # both calls held a pipeline at the same time
+    for a, b in zip(alone, together, strict=True):
+        assert jiwer.wer(_norm(a), _norm(b)) <= 0.05, (a, b)
+
+
 #: A bank answer (en-gb, 29 s) on which base + this prompt skipped the first 22 s of speech (measured).
 SKIPPED_ANSWER = (
     "Our API error rate spiked after a rollout, so I quickly initiated incident response, paged the on-call "

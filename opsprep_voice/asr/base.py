@@ -47,11 +47,16 @@ class TranscribeOptions:
     prompt: str | None = None
     beam_size: int = 5
     word_timestamps: bool = True
+    #: The engine may share this call's audio out between its parallel workers (faster for a long file).
+    #: Live transcription turns it off: a short chunk decodes best in one piece, and a worker stays free
+    #: for a second call at the same moment (see :mod:`opsprep_voice.asr.streaming`).
+    parallel: bool = True
 
 
 @runtime_checkable
 class Transcriber(Protocol):
-    """A loaded model that can transcribe audio. Implementations must be thread-safe for one caller."""
+    """A loaded model that can transcribe audio. ``transcribe`` may be called from several threads at once;
+    an engine runs the calls side by side when it has the workers for it, and one after another if not."""
 
     @property
     def engine(self) -> str:

@@ -17,7 +17,7 @@ import bisect
 import logging
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from opsprep_voice.asr.base import (
 from opsprep_voice.asr.guards import VAD_PARAMETERS, is_hallucination, speech_regions
 from opsprep_voice.asr.models import ModelSpec
 from opsprep_voice.core.transcript import Transcript, Word
+
+if TYPE_CHECKING:  # imports faster_whisper: loaded with the engine, not with this module
+    from opsprep_voice.asr.windows import WindowedPipeline
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +60,10 @@ MAX_NEW_TOKENS = 224
 
 
 class FasterWhisperTranscriber:
-    """A loaded faster-whisper model. One lock around the model: calls from several threads serialise."""
+    """A loaded faster-whisper model. Calls from several threads run side by side: each call takes as many
+    of the ``workers`` decoding pipelines as are free (at least one, waiting for it if none is) and as it
+    can use (one unless ``TranscribeOptions.parallel``), so a live chunk and a second call at Stop decode at
+    the same time on 2 cores (:mod:`opsprep_voice.asr.streaming`)."""
 
     def __init__(
         self,
@@ -79,7 +85,6 @@ class FasterWhisperTranscriber:
         from opsprep_voice.asr.windows import WindowedPipeline
 
         self._spec = spec
-        self._lock = threading.Lock()
         self._workers = max(1, workers)
         if cpu_threads is None:
             cpu_threads = max(1, (os.cpu_count() or 2) // self._workers)
@@ -97,8 +102,9 @@ class FasterWhisperTranscriber:
                 "The folder must hold a CTranslate2 (faster-whisper) model; try --model tiny.en or base."
             ) from exc
         self._batch_size = max(0, batch_size)
-        # One pipeline per worker: the pipeline keeps per-call state.
-        self._pipelines = [WindowedPipeline(self._model) for _ in range(self._workers if batch_size else 0)]
+        # One pipeline per worker (a pipeline keeps per-call state); calls take free ones from this pool.
+        self._free = [WindowedPipeline(self._model) for _ in range(self._workers if batch_size else 0)]
+        self._pool = threading.Condition()
         if uses_prompt is None:
             # Unknown models (folders, downloads): on, guarded by the retry without prompt.
             uses_prompt = PROMPT_HELPS.get(spec.name, True)
@@ -177,7 +183,8 @@ class FasterWhisperTranscriber:
         cancel: threading.Event | None,
     ) -> list[Word]:
         """Decode the speech in windows of at most 30 s cut between VAD regions: the windows are shared
-        out between the workers, which run in parallel, each decoding its windows ``batch_size`` at a time.
+        out between the pipelines this call got (:meth:`_acquire`), which run in parallel, each decoding its
+        windows ``batch_size`` at a time.
 
         Each window is decoded on its own (the prompt, if any, in front of each) without timestamp
         tokens; word timings come from cross-attention alignment. A window whose text repeats itself
@@ -186,10 +193,40 @@ class FasterWhisperTranscriber:
         CTranslate2 worker with 2 threads is no faster than with 1, two workers with 1 thread each
         decode two windows in the time of one.
         """
+        pipelines = self._acquire(self._workers if opts.parallel else 1)
+        try:
+            return self._decode_windows(pipelines, samples, regions, opts, prompt, progress, cancel)
+        finally:
+            self._release(pipelines)
+
+    def _acquire(self, wanted: int) -> list[WindowedPipeline]:
+        """Up to ``wanted`` free pipelines, at least one (waits for one when all are busy)."""
+        with self._pool:
+            self._pool.wait_for(lambda: bool(self._free))
+            n = max(1, min(wanted, len(self._free)))
+            taken, self._free = self._free[:n], self._free[n:]
+        return taken
+
+    def _release(self, pipelines: list[WindowedPipeline]) -> None:
+        with self._pool:
+            self._free.extend(pipelines)
+            self._pool.notify_all()
+
+    def _decode_windows(
+        self,
+        pipelines: list[WindowedPipeline],
+        samples: Audio,
+        regions: list[tuple[float, float]],
+        opts: TranscribeOptions,
+        prompt: str | None,
+        progress: ProgressFn | None,
+        cancel: threading.Event | None,
+    ) -> list[Word]:
         from opsprep_voice.asr.windows import group_windows
 
         duration = samples.size / SAMPLE_RATE
-        windows = group_windows(regions, duration, parts=self._workers)
+        workers = len(pipelines)
+        windows = group_windows(regions, duration, parts=workers)
         by_window: list[list[Any]] = [[] for _ in windows]
         reached = [w[0] for w in windows]  # per window: how far its segments have got (progress)
         total = sum(e - s for s, e in windows) or 1.0
@@ -197,7 +234,7 @@ class FasterWhisperTranscriber:
 
         def run(worker: int, mine: list[int]) -> None:
             starts = [round(windows[i][0] * 100) for i in mine]  # a segment's ``seek``: its window's start
-            segments, _info = self._pipelines[worker].transcribe(
+            segments, _info = pipelines[worker].transcribe(
                 samples,
                 language="en",
                 beam_size=opts.beam_size,
@@ -218,7 +255,7 @@ class FasterWhisperTranscriber:
                     if progress:
                         progress(min(frac, 0.99), f"Transcribing {int(100 * frac)}%")
 
-        shares = [list(range(k, len(windows), self._workers)) for k in range(self._workers)]
+        shares = [list(range(k, len(windows), workers)) for k in range(workers)]
         errors: list[BaseException] = []
 
         def helper(worker: int) -> None:
@@ -229,7 +266,7 @@ class FasterWhisperTranscriber:
 
         helpers = [
             threading.Thread(target=helper, args=(k,), name=f"whisper-worker-{k}", daemon=True)
-            for k in range(1, self._workers)
+            for k in range(1, workers)
             if shares[k]
         ]
         try:
@@ -280,20 +317,19 @@ class FasterWhisperTranscriber:
                 progress(1.0, "No speech detected")
             return Transcript.from_words([], duration)
         prompt = opts.prompt if (opts.prompt and self._uses_prompt) else None
-        with self._lock:
-            if progress:
-                progress(0.0, "Transcribing 0%")
-            words = self._run(samples, regions, opts, prompt, progress, cancel)
-            missed = _uncovered_speech(regions, words)
-            speech_s = sum(e - s for s, e in regions)
-            if prompt is not None and missed > max(MAX_UNCOVERED_S, MAX_UNCOVERED_SHARE * speech_s):
-                # A prompt can make Whisper skip a stretch of speech (seen on tiny and, on ~30 s answers,
-                # on base): decode again without it and keep whichever covers more of the speech.
-                log.info("prompted decode left %.1f of %.1f s of speech without words: retrying unprompted",
-                         missed, speech_s)  # fmt: skip
-                plain = self._run(samples, regions, opts, None, None, cancel)
-                if _uncovered_speech(regions, plain) < missed:
-                    words = plain
+        if progress:
+            progress(0.0, "Transcribing 0%")
+        words = self._run(samples, regions, opts, prompt, progress, cancel)
+        missed = _uncovered_speech(regions, words)
+        speech_s = sum(e - s for s, e in regions)
+        if prompt is not None and missed > max(MAX_UNCOVERED_S, MAX_UNCOVERED_SHARE * speech_s):
+            # A prompt can make Whisper skip a stretch of speech (seen on tiny and, on ~30 s answers,
+            # on base): decode again without it and keep whichever covers more of the speech.
+            log.info("prompted decode left %.1f of %.1f s of speech without words: retrying unprompted",
+                     missed, speech_s)  # fmt: skip
+            plain = self._run(samples, regions, opts, None, None, cancel)
+            if _uncovered_speech(regions, plain) < missed:
+                words = plain
         if progress:
             progress(1.0, "Transcribed")
         return Transcript.from_words(_clamp(words, duration), duration)
@@ -307,7 +343,7 @@ class FasterWhisperTranscriber:
         progress: ProgressFn | None,
         cancel: threading.Event | None,
     ) -> list[Word]:
-        if self._pipelines:
+        if self._batch_size:
             return self._decode_batched(samples, regions, opts, prompt, progress, cancel)
         return self._decode(samples, opts, prompt, progress, cancel)
 
