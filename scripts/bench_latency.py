@@ -130,11 +130,15 @@ def run_streaming(
         marks["stop"] = time.perf_counter()
         marks["cpu"] = time.process_time()
 
+    def on_review(transcript: Transcript) -> None:
+        score_answer(case.questions[0], transcript)  # the app scores the question that was asked
+        marks["review"] = time.perf_counter()
+        marks["review_cpu"] = time.process_time()
+
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    transcript = replay(audio, proc, realtime=True, on_stop=on_stop)
-    score_answer(case.questions[0], transcript)  # the app scores the question that was asked
-    latency = time.perf_counter() - marks["stop"]
-    stop_cpu = time.process_time() - marks["cpu"]
+    transcript = replay(audio, proc, realtime=True, on_stop=on_stop, on_review=on_review)
+    latency = marks["review"] - marks["stop"]
+    stop_cpu = marks["review_cpu"] - marks["cpu"]
     cpu_share = (marks["cpu"] - cpu0) / (marks["stop"] - wall0)
     return latency, transcript, cpu_share, proc, stop_cpu
 
@@ -165,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-chunk", type=float, default=None)
     ap.add_argument("--commit", type=float, default=None, help="StreamingConfig.commit_s")
     ap.add_argument("--context-words", type=int, default=None)
-    ap.add_argument("--finish-beam", type=int, default=None)
+    ap.add_argument("--full", type=float, default=None, help="StreamingConfig.finish_full_s")
+    ap.add_argument("--min-window", type=float, default=None, help="windows.MIN_WINDOW_S (seconds)")
     ap.add_argument("--no-batch", action="store_true", help="skip batch (no wer_delta)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
@@ -184,8 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg_kwargs["commit_s"] = args.commit
     if args.context_words is not None:
         cfg_kwargs["context_words"] = args.context_words
-    if args.finish_beam is not None:
-        cfg_kwargs["finish_beam_size"] = args.finish_beam
+    if args.full is not None:
+        cfg_kwargs["finish_full_s"] = args.full
     config = StreamingConfig(**cfg_kwargs)  # type: ignore[arg-type]
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -194,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     transcriber = create_transcriber(None, args.model)
     load_s = time.perf_counter() - t0
+    if args.min_window is not None:  # experiment: the engine's pipelines read it per call
+        for pipeline in getattr(transcriber, "_free", []):
+            pipeline.min_window_s = args.min_window
     import numpy as np
 
     warm = np.zeros(SAMPLE_RATE, dtype=np.float32)
@@ -227,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             st = proc.stats
             print(
                 f"  {case.name} run {run + 1} streaming: stop->review {lat:.2f} s "
-                f"(wait {st.finish_wait_s:.2f}, "
+                f"({st.finish_path or 'nothing left'}: wait {st.finish_wait_s:.2f}, "
                 f"tail {st.tail_s:.1f} s, finish {st.finish_s:.2f}, cpu {stop_cpu:.2f} s), "
                 f"calls {st.calls}, engine busy {st.busy_s:.1f} s / {dur:.0f} s, "
                 f"WER {stream.wers[-1]:.1f}%, cpu share {cpu:.2f}, load {os.getloadavg()[0]:.1f}",
@@ -244,6 +252,10 @@ def main(argv: list[str] | None = None) -> int:
                 batch.hits.append(hits(case.questions, tr_b))
                 same = [stream.hits[-1][k] == batch.hits[-1][k] for k in batch.hits[-1]]
                 stream.agreements.append(100.0 * sum(same) / len(same))
+                for key, hit in batch.hits[-1].items():
+                    if stream.hits[-1][key] != hit:
+                        print(f"    differs: {key[0]} / {key[1]}: batch {'hit' if hit else 'miss'}, "
+                              f"streaming {'miss' if hit else 'hit'}")  # fmt: skip
                 print(
                     f"  {case.name} run {run + 1} batch: stop->review {lat_b:.2f} s "
                     f"(cpu {stop_cpu_b:.2f} s), "

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from opsprep_voice.asr.base import SAMPLE_RATE, Audio, ProgressFn, TranscribeOptions, TranscriptionCancelled
-from opsprep_voice.asr.streaming import StreamingTranscriber, StreamUpdate, replay
+from opsprep_voice.asr.streaming import StreamingConfig, StreamingTranscriber, StreamUpdate, replay
 from opsprep_voice.core.transcript import Transcript, Word
 
 # ------------------------------------------------------------------------------------- fake engine
@@ -312,6 +312,117 @@ def test_realtime_replay_paces_and_stops_at_the_end() -> None:
     )
     assert stopped and stopped[0] - t0 >= dur - 0.05  # not faster than the audio
     assert texts(transcript.words) == texts(words)
+
+
+# ------------------------------------------------------------------------------- fake: Stop races
+
+
+class GatedEngine(ScriptedEngine):
+    """A :class:`ScriptedEngine` whose call number ``n`` (0-based, in the order calls start) waits for
+    ``gates[n]``; ``started[n]`` is set when call ``n`` starts. Calls may run concurrently."""
+
+    def __init__(self, words: list[Word], duration_s: float) -> None:
+        super().__init__(words, duration_s)
+        self.gates: dict[int, threading.Event] = {}
+        self.started = [threading.Event() for _ in range(100)]
+        self._count = itertools.count()
+
+    def transcribe(self, audio: Audio, options: TranscribeOptions | None = None, **kw: object) -> Transcript:
+        n = next(self._count)
+        self.started[n].set()
+        gate = self.gates.get(n)
+        if gate is not None:
+            assert gate.wait(30), f"gate {n} never opened"
+        return super().transcribe(audio, options, **kw)  # type: ignore[arg-type]
+
+
+def _stream_until_tentative(
+    engine: GatedEngine, proc: StreamingTranscriber, upto_s: float
+) -> tuple[int, int]:
+    """Feed and process the first ``upto_s`` seconds in 0.1 s blocks, the last pass being tentative.
+    Returns (engine calls made, samples fed)."""
+    audio, block, upto = engine.audio, SAMPLE_RATE // 10, round(upto_s * SAMPLE_RATE)
+    for i in range(0, upto, block):
+        proc.feed(audio[i : min(i + block, upto)])
+        proc.process()
+    assert proc.stats.chunks and proc.stats.chunks[-1][2] == "tentative"
+    return proc.stats.calls, upto
+
+
+def test_stop_does_not_wait_for_a_running_pass() -> None:
+    """Stop while a pass is stuck in the engine and words follow it: finish() transcribes the audio after
+    the last tentative pass on the side and returns without that pass."""
+    words, dur = make_script(60, pause_every=8)  # ~25 s, pauses every ~3 s
+    engine = GatedEngine(words, dur)
+    proc = StreamingTranscriber(engine)
+    n, fed = _stream_until_tentative(engine, proc, 7.0)
+    stuck = engine.gates[n] = threading.Event()
+    upto = round(13.0 * SAMPLE_RATE)
+    proc.feed(engine.audio[fed:upto])
+    worker_result: list[StreamUpdate] = []
+    worker = threading.Thread(target=lambda: worker_result.append(proc.process()))
+    worker.start()
+    assert engine.started[n].wait(10)  # the pass is inside the engine now
+    stop = round((words[-3].end + 0.01) * SAMPLE_RATE)  # Stop while still speaking
+    proc.feed(engine.audio[upto:stop])
+    proc.stop()
+    transcript = proc.finish()
+    assert not stuck.is_set() and worker.is_alive()  # returned while the pass was still running
+    assert proc.stats.finish_path == "tentative+tail (raced)"
+    assert texts(transcript.words) == texts(words[:-2])
+    stuck.set()
+    worker.join(10)
+    assert worker_result and not worker_result[0].changed  # the late pass changed nothing
+    assert proc.finish() is transcript
+
+
+def test_stop_takes_the_running_pass_when_it_heard_everything() -> None:
+    """Stop after the last words, while the pass over them runs: whichever of that pass and the call over
+    the audio after the last tentative pass ends first is used; here the running pass."""
+    words, dur = make_script(40, pause_every=8)
+    engine = GatedEngine(words, dur)
+    proc = StreamingTranscriber(engine)
+    n, fed = _stream_until_tentative(engine, proc, 7.0)
+    running = engine.gates[n] = threading.Event()
+    side = engine.gates[n + 1] = threading.Event()
+    proc.feed(engine.audio[fed:])
+    worker = threading.Thread(target=proc.process)
+    worker.start()
+    assert engine.started[n].wait(10)
+    result: list[Transcript] = []
+    finisher = threading.Thread(target=lambda: result.append(proc.finish()))
+    finisher.start()
+    assert engine.started[n + 1].wait(10)  # the side call started while the pass was running
+    running.set()
+    finisher.join(10)
+    assert result and not side.is_set()  # done without waiting for the side call
+    assert proc.stats.finish_path == "running pass"
+    assert texts(result[0].words) == texts(words)
+    side.set()
+    worker.join(10)
+
+
+def test_stop_with_nothing_running_transcribes_after_the_tentative_pass() -> None:
+    """No pass running at Stop and more than ``finish_full_s`` uncommitted: only the audio after the last
+    tentative pass is transcribed; with less, all the uncommitted audio in one call (more context)."""
+    words, dur = make_script(60, pause_every=8)
+    for full_s, path in ((2.0, "tentative+tail"), (60.0, "full")):
+        engine = GatedEngine(words, dur)
+        proc = StreamingTranscriber(engine, config=StreamingConfig(finish_full_s=full_s))
+        _, fed = _stream_until_tentative(engine, proc, 7.0)
+        heard = proc.stats.chunks[-1][1]
+        stop = round(9.0 * SAMPLE_RATE)
+        proc.feed(engine.audio[fed:stop])
+        transcript = proc.finish()
+        assert proc.stats.finish_path == path
+        start, end = engine.calls[-1]
+        assert end == pytest.approx(stop / SAMPLE_RATE)
+        if path == "tentative+tail":
+            assert start == pytest.approx(heard)
+        else:
+            assert start < heard
+        spoken = [w for w in words if (w.start + w.end) / 2 < stop / SAMPLE_RATE]
+        assert [t.rstrip("~") for t in texts(transcript.words)] == texts(spoken)
 
 
 # ------------------------------------------------------------------------------------- real model

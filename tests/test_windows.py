@@ -44,6 +44,8 @@ def test_windows_are_clipped_to_the_audio_and_empty_regions_dropped() -> None:
     [
         (0.5, MIN_WINDOW_S),
         (4.0, MIN_WINDOW_S),
+        (9.4, 10.0),
+        (9.6, 15.0),
         (14.4, 15.0),
         (14.6, 20.0),
         (19.0, 20.0),

@@ -12,16 +12,21 @@
   the cut. When ``max_chunk_s`` of audio piles up before a pause closes ``commit_s``, the last tentative
   pass is committed as it is; only when someone speaks for ``max_chunk_s`` without any pause is a chunk
   cut at the quietest frame between two recognised words instead.
-* :meth:`~StreamingTranscriber.finish` (at Stop) waits for a running :meth:`process`, then commits the last
-  tentative pass if nothing was said after it, or else transcribes the audio after the cut (skipped when it
-  holds no speech), and returns the whole transcript with absolute word times.
+* :meth:`~StreamingTranscriber.finish` (at Stop) completes the transcript without waiting for a pass
+  that may still need a second or more: if a pass is running, the audio after the last tentative pass
+  is transcribed at the same time on the engine's other worker, and whichever is complete first wins:
+  the running pass if nothing was said after it, else the tentative words plus that call. With no pass
+  running it commits the last tentative pass if nothing was said after it, or transcribes the audio
+  after the cut (after the last tentative pass when that is more than ``finish_full_s``).
 
 Cadence. Whisper's cost per call is nearly flat below its window (the engine encodes at least 15 s:
 :mod:`opsprep_voice.asr.windows`), and sentence-long chunks give it too little context (more WER than
 transcribing the whole file). So text appears every few seconds as tentative passes, but is committed
 in chunks of ``commit_s`` to ``max_chunk_s``. Passes start at the *latest* pause available when the worker
 gets to them: a worker that fell behind catches up with one larger pass instead of a queue of small ones.
-At Stop the pass over the last sentence is usually running already; nothing else is left.
+On 2 cores one call over a 7-16 s chunk takes 1.0-1.3 s, so waiting at Stop for the pass over the last
+sentence would break the one-second target; the race above bounds the wait by one call over the few
+seconds after the last tentative pass.
 
 The energy VAD costs microseconds per block; Silero VAD (bundled with faster-whisper) measured ~9 ms per
 second of audio on 2 loaded cores and is stateless per call, so it is not run here (the faster-whisper
@@ -29,15 +34,18 @@ engine runs it itself on each chunk). Its threshold adapts: a 10th-percentile no
 10 s plus ``vad_margin_db``, never below ``vad_min_dbfs`` and never within 6 dB of the speech level.
 
 Thread-safety: ``feed`` may be called from any thread at any time (also during ``process``, and after
-``stop`` until ``finish`` so the recorder can flush its last blocks); ``process`` and ``finish`` serialise on
-an internal lock (call ``process`` from one worker thread; ``finish`` from any thread waits for a running
-``process`` call, which cannot be interrupted inside the engine). ``stop`` (any thread) makes further
-``process`` calls return at once. ``cancel`` (any thread) abandons the stream: the engine's cancel event is
-set, and ``process``/``finish`` raise :class:`~opsprep_voice.asr.base.TranscriptionCancelled`.
+``stop`` until ``finish`` so the recorder can flush its last blocks). ``process`` is called from one
+worker thread; it never holds the state lock during an engine call. ``finish`` may be called from any
+other thread while ``process`` is inside the engine; a pass that ends after Stop is handed to ``finish``
+instead of being applied. ``stop`` (any thread) makes further ``process`` calls return at once.
+``cancel`` (any thread) abandons the stream: the engine's cancel event is set, and ``process``/``finish``
+raise :class:`~opsprep_voice.asr.base.TranscriptionCancelled`. The engine must accept two calls at once
+(the faster-whisper engine runs them side by side, one worker each); one that serialises them still
+gives the right words, only later.
 
 App wiring: recorder callback -> ``Resampler`` -> ``feed``; a worker thread loops ``process()`` (then
 ``wait_for_audio(0.05)`` when nothing changed) and shows ``committed``/``tentative``; at Stop call ``stop()``,
-then ``finish()`` off the GUI thread, then score.
+then ``finish()`` from another thread (not the GUI's), then score.
 """
 
 from __future__ import annotations
@@ -81,12 +89,11 @@ class StreamingConfig:
     #: shown as tentative text and transcribed again, longer, by the next pass. Longer committed chunks
     #: give Whisper more context. Streaming WER on bench_latency's 2 / 3 min answers (batch: 18.6 / 12.3 %):
     #: commits of 3 s 21.4 / 16.5 %, 8 s 20.3 / 15.1 %, 9 s 19.4 / 13.7 %, 10 s (max 16 s) 18.3 / 13.3 %.
-    #: The pass running at Stop covers the audio since the last commit, so longer commits also mean a
-    #: longer wait at Stop: 8 s 0.63-0.88 s (6 answers), 9 s 0.97 / 1.35 s, 10 s (max 16 s) 1.21 s.
-    commit_s: float = 8.0
+    #: The wait at Stop does not grow with it: finish() does not wait for the pass over the last chunk.
+    commit_s: float = 10.0
     #: Without any pause, force a cut after this much uncommitted audio (the last tentative pass is
-    #: committed as it is when there is one). Kept under 14.5 s so every pass fits a 15 s window.
-    max_chunk_s: float = 14.0
+    #: committed as it is when there is one).
+    max_chunk_s: float = 16.0
     #: Silence at least this long counts as a pause (espeak: 0.35 s between sentences, 0.2 s at commas).
     min_pause_s: float = 0.3
     #: In a forced cut, words ending in the last ``hold_s`` of the chunk stay uncommitted.
@@ -101,8 +108,9 @@ class StreamingConfig:
     lead_s: float = 0.2
     #: Committed words passed to the engine as context (appended to the options' prompt); 0 disables.
     context_words: int = 0
-    #: Beam size for the tail transcribed at Stop (None: the options' beam size).
-    finish_beam_size: int | None = None
+    #: At Stop with no pass running, up to this much uncommitted audio is transcribed again in one call
+    #: (more context); beyond it only the audio after the last tentative pass is (bounded wait).
+    finish_full_s: float = 6.0
 
     def __post_init__(self) -> None:
         if not 0 < self.min_chunk_s <= self.commit_s < self.max_chunk_s:
@@ -144,9 +152,22 @@ class StreamStats:
     cpu_s: float = 0.0  # process CPU time (all threads) during engine calls
     chunks: list[tuple[float, float, str]] = field(default_factory=list)  # (start, end, kind) per call
     tail_s: float = 0.0  # audio transcribed by finish()
-    finish_wait_s: float = 0.0  # finish() waiting for a running process()
+    finish_wait_s: float = 0.0  # finish() waiting for the pass running at Stop or its own call
     finish_s: float = 0.0  # finish() wall time, waiting included
-    finish_cpu_s: float = 0.0  # process CPU time spent by finish() itself (tail call), waiting excluded
+    finish_cpu_s: float = 0.0  # process CPU time (all threads) while finish() ran
+    finish_path: str = ""  # how finish() completed the transcript (see StreamingTranscriber._final_words)
+
+
+@dataclass(slots=True, eq=False)
+class _Call:
+    """One engine call over absolute samples [start, end) and, once ``done``, its words or its error."""
+
+    start: int
+    end: int
+    kind: str  # "pause" (committed), "tentative", "forced" (cut without a pause), "tail" (at Stop)
+    words: list[Word] = field(default_factory=list)
+    error: BaseException | None = None
+    done: bool = False
 
 
 class StreamingTranscriber:
@@ -160,7 +181,8 @@ class StreamingTranscriber:
         config: StreamingConfig | None = None,
     ) -> None:
         self.transcriber = transcriber
-        self.options = replace(options or TranscribeOptions(), word_timestamps=True)
+        # One piece per call: a chunk is short, and the engine keeps a worker free for the call at Stop.
+        self.options = replace(options or TranscribeOptions(), word_timestamps=True, parallel=False)
         self.config = config or StreamingConfig()
         self._frame = round(self.config.frame_s * SAMPLE_RATE)
         # Fed, not yet consumed: guarded by _feed_lock (+ _fed condition for waiters).
@@ -169,8 +191,11 @@ class StreamingTranscriber:
         self._pending: list[Audio] = []
         self._pending_samples = 0
         self._closed = False
-        # Worker state: guarded by _work_lock (process/finish).
+        # process() callers take _work_lock (one pass at a time). The state below is guarded by _lock,
+        # which is never held during an engine call; _call_done (on _lock) wakes finish() when one ends.
         self._work_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._call_done = threading.Condition(self._lock)
         self._audio: Audio = np.zeros(0, dtype=np.float32)  # absolute samples [_base, _end)
         self._base = 0  # absolute sample index of _audio[0] == the cut: everything before is committed
         self._end = 0
@@ -178,6 +203,9 @@ class StreamingTranscriber:
         self._committed: list[Word] = []
         self._tentative: tuple[Word, ...] = ()
         self._tentative_at = 0  # absolute sample where the last tentative pass ended
+        self._running: _Call | None = None  # the pass process() is running
+        self._unapplied: _Call | None = None  # a pass that ended after Stop: finish() decides
+        self._calls_running = 0  # engine calls in progress (process() and finish())
         self._finished: Transcript | None = None
         self._cancel = threading.Event()
         self._stopping = threading.Event()
@@ -210,60 +238,166 @@ class StreamingTranscriber:
         self._cancel.set()
         with self._fed:
             self._fed.notify_all()
+        with self._call_done:
+            self._call_done.notify_all()
 
     def stop(self) -> None:
-        """Stop was pressed (any thread): no new chunk is started; call :meth:`finish` next."""
+        """Stop was pressed (any thread): no new pass is started; call :meth:`finish` next."""
         self._stopping.set()
 
     @property
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no engine call of this stream is running (after :meth:`finish`, the pass or the
+        call at Stop that lost the race may still be running for up to a second). Returns whether idle."""
+        with self._call_done:
+            return self._call_done.wait_for(lambda: self._calls_running == 0, timeout)
+
+    @property
+    def stopped(self) -> bool:
+        """Stop was pressed: :meth:`process` has nothing more to do."""
+        return self._stopping.is_set()
+
     # -------------------------------------------------------------------------------------- process
 
     def process(self) -> StreamUpdate:
-        """Transcribe a chunk if a pause (or ``max_chunk_s``) closed one; return the state. Worker thread."""
+        """Run a pass if a pause (or ``max_chunk_s``) closed one; return the state. Worker thread."""
         if self._cancel.is_set():
             raise TranscriptionCancelled("Live transcription was cancelled")
         with self._work_lock:
-            if self._finished is not None or self._stopping.is_set():
-                return self._update(False)
-            self._drain()
-            changed = self._step()
-            return self._update(changed)
+            with self._lock:
+                if self._finished is not None or self._stopping.is_set():
+                    return self._update(False)
+                self._drain()
+                changed, call = self._plan()
+                if call is None:
+                    return self._update(changed)
+                self._running = call
+                chunk = self._audio[call.start - self._base : call.end - self._base]
+            self._run(call, chunk)
+            with self._lock:
+                self._running = None
+                self._call_done.notify_all()
+                if self._stopping.is_set() or self._finished is not None:
+                    self._unapplied = call  # Stop came during the call: finish() decides what to use
+                    return self._update(False)
+                if call.error is not None:
+                    raise call.error
+                self._apply(call)
+                return self._update(True)
 
     def finish(self) -> Transcript:
-        """Stop: transcribe the uncommitted tail only and return the whole transcript (absolute times)."""
+        """Stop: complete the transcript and return it (absolute times). Any thread; see the module doc."""
         t0 = time.perf_counter()
         self._stopping.set()
         with self._fed:
             self._closed = True
             self._fed.notify_all()
-        with self._work_lock:
-            self.stats.finish_wait_s = time.perf_counter() - t0
-            c0 = time.process_time()
+        with self._lock:
             if self._cancel.is_set():
                 raise TranscriptionCancelled("Live transcription was cancelled")
-            if self._finished is None:
-                self._drain()
-                self._update_vad()
-                tail = self._audio
-                heard = self._tentative_at
-                if heard > self._base and not self._speech_frames(heard, self._end):
-                    # The last pass already heard everything up to a pause, and nothing was said after it.
-                    self._commit(list(self._tentative))
-                elif self._speech_frames(self._base, self._end) > 0:
-                    self.stats.tail_s = tail.size / SAMPLE_RATE
-                    beam = self.config.finish_beam_size or self.options.beam_size
-                    words = self._transcribe(self._base, self._end, "tail", beam_size=beam)
-                    self._commit(words)
-                self._audio = np.zeros(0, dtype=np.float32)
-                self._base = self._end
-                self._tentative = ()
-                self._finished = Transcript.from_words(self._committed, self._end / SAMPLE_RATE)
+            if self._finished is not None:
+                return self._finished
+            c0 = time.process_time()
+            self._drain()
+            self._update_vad()
+            words = self._final_words()
+            self._committed = [*self._committed, *words]
+            self._audio = np.zeros(0, dtype=np.float32)
+            self._base = self._end
+            self._tentative = ()
+            self._finished = Transcript.from_words(self._committed, self._end / SAMPLE_RATE)
             self.stats.finish_s = time.perf_counter() - t0
             self.stats.finish_cpu_s = time.process_time() - c0
             return self._finished
+
+    # -------------------------------------------------------------------------------------- at Stop
+
+    def _final_words(self) -> list[Word]:
+        """The words after the committed ones, at Stop. Called with ``_lock`` held (released while
+        waiting and during engine calls: process() only stashes what it finishes now)."""
+        base, end, heard = self._base, self._end, self._tentative_at
+        tentative = list(self._tentative) if heard > base else []
+        # The fallback that never waits for a pass: the last tentative pass plus the audio after it.
+        prefix, alt_from = (tentative, heard) if heard > base else ([], base)
+        call = self._running or self._unapplied
+        if call is not None and call.done:
+            self.stats.finish_path = "pass+tail"
+            return self._pass_then_tail(call, prefix, alt_from)
+        if call is None:
+            if not self._speech_frames(base, end):
+                return []
+            if heard > base and not self._speech_frames(heard, end):
+                self.stats.finish_path = "tentative"
+                return tentative
+            if heard > base and (end - base) / SAMPLE_RATE > self.config.finish_full_s:
+                self.stats.finish_path = "tentative+tail"
+                return prefix + self._call_now(alt_from, end)
+            self.stats.finish_path = "full"
+            return self._call_now(base, end)
+        if not self._speech_frames(alt_from, end):
+            self.stats.finish_path = "tentative"  # the running pass would only re-hear the same words
+            return prefix
+        # A pass is running (it cannot be interrupted inside the engine). Transcribe the audio after the
+        # last tentative pass on the engine's other worker at the same time, and take whichever is
+        # complete first: the running pass if nothing was said after it, else the tentative words + this.
+        alt = _Call(alt_from, end, "tail")
+        chunk = self._audio[alt_from - base : end - base]
+        helper = threading.Thread(target=self._run_and_notify, args=(alt, chunk), name="stream-stop",
+                                  daemon=True)  # fmt: skip
+        helper.start()
+        t0 = time.perf_counter()
+        pass_ok = False
+        while not alt.done:
+            if self._cancel.is_set():
+                raise TranscriptionCancelled("Live transcription was cancelled")
+            if call.done and not pass_ok:
+                pass_ok = call.error is None and call.kind != "forced"
+                if pass_ok and not self._speech_frames(call.end, end):
+                    self.stats.finish_wait_s = time.perf_counter() - t0
+                    self.stats.finish_path = "running pass"
+                    return call.words
+            self._call_done.wait(0.05)
+        self.stats.finish_wait_s = time.perf_counter() - t0
+        self.stats.tail_s = (end - alt_from) / SAMPLE_RATE
+        if alt.error is None:
+            self.stats.finish_path = "tentative+tail (raced)"
+            return prefix + alt.words
+        if isinstance(alt.error, TranscriptionCancelled):
+            raise alt.error
+        if call.done and call.error is None:  # the Stop call failed, the pass did not: use it
+            self.stats.finish_path = "pass+tail"
+            return self._pass_then_tail(call, prefix, alt_from)
+        raise alt.error
+
+    def _pass_then_tail(self, call: _Call, prefix: list[Word], alt_from: int) -> list[Word]:
+        """A pass that ended after Stop, plus the audio after it (if anything was said there)."""
+        if call.error is not None or call.kind == "forced":  # a forced pass may end inside a word
+            return prefix + self._call_now(alt_from, self._end)
+        if not self._speech_frames(call.end, self._end):
+            return call.words
+        return call.words + self._call_now(call.end, self._end)
+
+    def _call_now(self, start: int, end: int) -> list[Word]:
+        """An engine call from finish() (``_lock`` held: released during the call)."""
+        call = _Call(start, end, "tail")
+        chunk = self._audio[start - self._base : end - self._base]
+        self.stats.tail_s = (end - start) / SAMPLE_RATE
+        self._lock.release()
+        try:
+            self._run(call, chunk)
+        finally:
+            self._lock.acquire()
+        if call.error is not None:
+            raise call.error
+        return call.words
+
+    def _run_and_notify(self, call: _Call, chunk: Audio) -> None:
+        self._run(call, chunk)
+        with self._call_done:
+            self._call_done.notify_all()
 
     # ------------------------------------------------------------------------------------- internals
 
@@ -328,19 +462,19 @@ class StreamingTranscriber:
         starts, ends = edges[0::2], edges[1::2]  # silent runs [start, end) in mask coordinates
         return [(f0 + int(s), f0 + int(e)) for s, e in zip(starts, ends, strict=True) if e - s >= min_len]
 
-    def _step(self) -> bool:
-        """Decide what to transcribe now. Returns whether the committed or tentative words changed."""
+    def _plan(self) -> tuple[bool, _Call | None]:
+        """Decide what to transcribe now: (whether the words changed without a call, the call to make)."""
         cfg = self.config
         self._update_vad()
         nframes = len(self._db)
         f_base = self._base // self._frame
         if nframes <= f_base:
-            return False
+            return False, None
         speech = self._speech_mask(f_base, nframes)
         if not speech.any():
             # Only silence since the cut: move the cut along (nothing to say), keep a little lead-in.
             self._trim_to(max(self._base, nframes * self._frame - round(cfg.lead_s * SAMPLE_RATE)))
-            return False
+            return False, None
         first_speech = f_base + int(np.argmax(speech))
         lead = round(cfg.lead_s / cfg.frame_s)
         if first_speech - lead > f_base:
@@ -355,32 +489,34 @@ class StreamingTranscriber:
             half = min(p1 - p0, 2 * round(cfg.min_pause_s / cfg.frame_s)) // 2
             best = (p0 + half) * self._frame
         if best is not None:
-            if best - self._base >= round(cfg.commit_s * SAMPLE_RATE):
-                words = self._transcribe(self._base, best, "pause")
-                self._commit(words)
-                self._trim_to(best)
-                self._tentative, self._tentative_at = (), best
-            else:
-                self._tentative = tuple(self._transcribe(self._base, best, "tentative"))
-                self._tentative_at = best
-            return True
+            long_enough = best - self._base >= round(cfg.commit_s * SAMPLE_RATE)
+            return False, _Call(self._base, best, "pause" if long_enough else "tentative")
         if self._end - self._base >= round(cfg.max_chunk_s * SAMPLE_RATE):
             if self._tentative_at > self._base:
                 # No pause for a while, but the last pass ended at one: commit it as it is (no new call).
-                self._commit(list(self._tentative))
+                self._committed.extend(self._tentative)
                 self._trim_to(self._tentative_at)
                 self._tentative = ()
-                return True
-            self._forced_cut()
-            self._tentative, self._tentative_at = (), self._base
-            return True
-        return False
+                return True, None
+            return False, _Call(self._base, self._end, "forced")
+        return False, None
 
-    def _forced_cut(self) -> None:
+    def _apply(self, call: _Call) -> None:
+        """Take a finished pass's words (``_lock`` held; nothing moved the cut during the call)."""
+        if call.kind == "pause":
+            self._committed.extend(call.words)
+            self._trim_to(call.end)
+            self._tentative, self._tentative_at = (), call.end
+        elif call.kind == "tentative":
+            self._tentative, self._tentative_at = tuple(call.words), call.end
+        else:
+            self._forced_cut(call)
+            self._tentative, self._tentative_at = (), self._base
+
+    def _forced_cut(self, call: _Call) -> None:
         """No pause for max_chunk_s: commit all but the last ``hold_s`` and cut between two words."""
         cfg = self.config
-        start, end = self._base, self._end
-        words = self._transcribe(start, end, "forced")
+        start, end, words = call.start, call.end, call.words
         hold_from = end / SAMPLE_RATE - cfg.hold_s
         keep = [w for w in words if w.end <= hold_from]
         if not keep or len(keep) == len(words):
@@ -397,7 +533,7 @@ class StreamingTranscriber:
             hi = min(round((gap_hi + 0.15) * SAMPLE_RATE), end - self._frame)
             cut = self._quietest(lo, hi, fallback=boundary)
         cut_s = cut / SAMPLE_RATE
-        self._commit([w for w in words if (w.start + w.end) / 2 < cut_s])
+        self._committed.extend(w for w in words if (w.start + w.end) / 2 < cut_s)
         self._trim_to(cut)
         log.debug("forced cut at %.2f s (no pause for %.1f s)", cut_s, (end - start) / SAMPLE_RATE)
 
@@ -418,40 +554,48 @@ class StreamingTranscriber:
         self._audio = self._audio[cut - self._base :]
         self._base = cut
 
-    def _commit(self, words: list[Word]) -> None:
-        self._committed.extend(words)
-
-    def _options(self, beam_size: int | None = None) -> TranscribeOptions:
+    def _options(self) -> TranscribeOptions:
         opts = self.options
         if self.config.context_words > 0 and self._committed:
             context = " ".join(w.text for w in self._committed[-self.config.context_words :])
             opts = replace(opts, prompt=f"{opts.prompt} {context}" if opts.prompt else context)
-        if beam_size is not None and beam_size != opts.beam_size:
-            opts = replace(opts, beam_size=beam_size)
         return opts
 
-    def _transcribe(self, start: int, end: int, kind: str, *, beam_size: int | None = None) -> list[Word]:
-        """Transcribe absolute samples [start, end) and return words with absolute times."""
-        chunk = self._audio[start - self._base : end - self._base]
+    def _run(self, call: _Call, chunk: Audio) -> None:
+        """Transcribe ``chunk`` (absolute samples [call.start, call.end)) without holding ``_lock``; sets
+        the call's words (absolute times) or error, then ``done``."""
+        opts = self._options()
         t0, c0 = time.perf_counter(), time.process_time()
-        result = self.transcriber.transcribe(chunk, self._options(beam_size), cancel=self._cancel)
+        with self._lock:
+            self._calls_running += 1
+        try:
+            result = self.transcriber.transcribe(chunk, opts, cancel=self._cancel)
+        except BaseException as exc:  # handed to the thread that decides (process() or finish())
+            call.error = exc
+            call.done = True
+            return
+        finally:
+            with self._lock:
+                self._calls_running -= 1
+                self._call_done.notify_all()
         dt = time.perf_counter() - t0
-        self.stats.cpu_s += time.process_time() - c0
-        offset = start / SAMPLE_RATE
-        self.stats.calls += 1
-        self.stats.transcribed_s += chunk.size / SAMPLE_RATE
-        self.stats.busy_s += dt
-        self.stats.chunks.append((offset, end / SAMPLE_RATE, kind))
-        log.debug("%s chunk %.2f-%.2f s: %d words in %.2f s", kind, offset, end / SAMPLE_RATE,
+        offset = call.start / SAMPLE_RATE
+        with self._lock:
+            self.stats.cpu_s += time.process_time() - c0
+            self.stats.calls += 1
+            self.stats.transcribed_s += chunk.size / SAMPLE_RATE
+            self.stats.busy_s += dt
+            self.stats.chunks.append((offset, call.end / SAMPLE_RATE, call.kind))
+        log.debug("%s chunk %.2f-%.2f s: %d words in %.2f s", call.kind, offset, call.end / SAMPLE_RATE,
                   len(result.words), dt)  # fmt: skip
         if result.words:
-            return [w.shifted(offset) for w in result.words]
-        if not result.text:
-            return []
-        # An engine without word timings: spread the words evenly over the chunk.
-        tokens = result.text.split()
-        step = (end - start) / SAMPLE_RATE / len(tokens)
-        return [Word(t, offset + i * step, offset + (i + 1) * step) for i, t in enumerate(tokens)]
+            call.words = [w.shifted(offset) for w in result.words]
+        elif result.text:
+            # An engine without word timings: spread the words evenly over the chunk.
+            tokens = result.text.split()
+            step = (call.end - call.start) / SAMPLE_RATE / len(tokens)
+            call.words = [Word(t, offset + i * step, offset + (i + 1) * step) for i, t in enumerate(tokens)]
+        call.done = True
 
 
 # ------------------------------------------------------------------------------------------- replay
@@ -465,15 +609,18 @@ def replay(
     block_s: float = 0.1,
     on_update: Callable[[StreamUpdate], None] | None = None,
     on_stop: Callable[[], None] | None = None,
+    on_review: Callable[[Transcript], None] | None = None,
 ) -> Transcript:
     """Feed a recording through ``processor`` as if it were live and return ``processor.finish()``.
 
-    ``realtime=True``: a pacing thread feeds ``block_s`` blocks at the audio's own pace while this thread
-    is the worker (``process()`` in a loop), the way the app runs it; Stop (``finish()``) follows the last
-    block at once. ``realtime=False``: feed and process alternate in this thread as fast as possible
-    (deterministic). ``on_update`` gets every changed :class:`StreamUpdate`; ``on_stop`` is called at Stop:
-    in real time by the pacing thread at the end of the audio, even while ``process()`` is busy (benchmarks
-    start their Stop clock there; Stop-to-review includes finishing that call).
+    ``realtime=True`` runs it the way the app does: a pacing thread feeds ``block_s`` blocks at the audio's
+    own pace, a worker thread calls ``process()`` in a loop, and when the audio has been "spoken" this
+    thread presses Stop and calls ``finish()`` at once, whatever the worker is doing. ``realtime=False``:
+    feed and process alternate in this thread as fast as possible (deterministic). ``on_update`` gets every
+    changed :class:`StreamUpdate` (from the worker thread in real time); ``on_stop`` is called at Stop
+    (benchmarks start their Stop clock there); ``on_review`` gets the finished transcript as soon as
+    ``finish()`` returns, before this function waits for the worker thread to end (its last pass may
+    still be running when Stop did not need it).
     """
     if isinstance(path_or_audio, str | Path):
         from opsprep_voice.audio.io import load_audio
@@ -490,46 +637,51 @@ def replay(
                 on_update(update)
         if on_stop is not None:
             on_stop()
-        return processor.finish()
+        transcript = processor.finish()
+        if on_review is not None:
+            on_review(transcript)
+        return transcript
 
-    done = threading.Event()
     stop = threading.Event()
     errors: list[BaseException] = []
 
-    def pace() -> None:
+    def work() -> None:
         try:
-            t0 = time.perf_counter()
-            for k, i in enumerate(range(0, audio.size, block)):
-                due = t0 + k * block_s
-                delay = due - time.perf_counter()
-                if delay > 0 and stop.wait(delay):
-                    return
-                processor.feed(audio[i : i + block])
-            # The last block is "spoken" once its duration has passed too; then the user presses Stop,
-            # whatever the worker is doing at that moment.
-            delay = t0 + audio.size / SAMPLE_RATE - time.perf_counter()
-            if delay > 0:
-                stop.wait(delay)
-            if on_stop is not None:
-                on_stop()
-            processor.stop()
-        except BaseException as exc:  # surfaced in the worker thread below
+            while not stop.is_set() and not processor.stopped:
+                update = processor.process()
+                if on_update is not None and update.changed:
+                    on_update(update)
+                if not update.changed:
+                    processor.wait_for_audio(0.05)
+        except BaseException as exc:  # surfaced in the calling thread below
             errors.append(exc)
-        finally:
-            done.set()
+            stop.set()
 
-    feeder = threading.Thread(target=pace, name="replay-feeder", daemon=True)
-    feeder.start()
+    worker = threading.Thread(target=work, name="replay-worker", daemon=True)
+    worker.start()
     try:
-        while not done.is_set():
-            update = processor.process()
-            if on_update is not None and update.changed:
-                on_update(update)
-            if not update.changed:
-                processor.wait_for_audio(0.05)
+        t0 = time.perf_counter()
+        for k, i in enumerate(range(0, audio.size, block)):
+            delay = t0 + k * block_s - time.perf_counter()
+            if delay > 0 and stop.wait(delay):
+                break
+            processor.feed(audio[i : i + block])
+        # The last block is "spoken" once its duration has passed too; then the user presses Stop.
+        delay = t0 + audio.size / SAMPLE_RATE - time.perf_counter()
+        if delay > 0:
+            stop.wait(delay)
+        if errors:
+            raise errors[0]
+        if on_stop is not None:
+            on_stop()
+        processor.stop()
+        transcript = processor.finish()
+        if on_review is not None:
+            on_review(transcript)
     finally:
         stop.set()
-        feeder.join()
+        worker.join()
+        processor.wait_idle(60)  # the call that lost the race at Stop, if any
     if errors:
         raise errors[0]
-    return processor.finish()
+    return transcript

@@ -8,9 +8,12 @@ Whisper reads audio in 30 s windows. Two choices here, both measured on 2 cores 
   corpus (21.2 % vs 23.7 %).
 * :class:`WindowedPipeline` encodes a batch over the shortest window that holds its audio (at least
   :data:`MIN_WINDOW_S`) instead of always 30 s of padding. The encoder is most of the cost of a short
-  chunk (base: 0.85 s for a 30 s window, 0.12 s for 10 s), which is what live transcription sends.
-  15 s windows gave the same streaming WER as 30 s; 10 s windows cost 3.8 WER points on the 2 min
-  answer of bench_latency.py, so 15 s is the floor.
+  chunk (base, one thread: 1.17 s for a 30 s window, 0.35 s for 15 s, 0.20 s for 10 s), which is what
+  live transcription sends. 15 s windows gave the same streaming WER as 30 s. 10 s windows for every
+  chunk cost 3.8 WER points on the 2 min answer of bench_latency.py when committed chunks were 3-8 s;
+  now committed chunks are 10-16 s (15-20 s windows) and only the tentative passes and the call at Stop
+  (under 9.5 s) get 10 s windows: the same WER on the 2 / 3 min answers, and Stop-to-review
+  1.07 / 0.82 / 0.75 s -> 0.83 / 0.72 / 0.56 s (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from faster_whisper import BatchedInferencePipeline
 WINDOW_S = 30.0
 FRAMES_PER_S = 100
 #: The shortest window a batch is encoded over.
-MIN_WINDOW_S = 15.0
+MIN_WINDOW_S = 10.0
 #: Audio is split for parallel workers only with at least this much per worker (shorter windows give
 #: Whisper less context).
 MIN_PART_S = 8.0

@@ -223,18 +223,21 @@ class LiveTranscription(QObject):
                 if update.changed:
                     self.updated.emit([*update.committed, *update.tentative])
                 if not update.changed:
-                    self._stop.wait(0.2)
+                    self._stop.wait(0.1)  # a pass starts at most 0.1 s after its pause
         except Exception as exc:
             log.exception("Live transcription failed")
             self.failed.emit(str(exc))
 
     def finish(self) -> Task:
-        """Stop live updates and transcribe only the remaining tail; the task's result is a Transcript."""
+        """Stop live updates and complete the transcript; the task's result is a Transcript.
+
+        The live thread may be in the middle of a pass: ``finish()`` does not wait for it but races it
+        against a call over the audio after the last tentative pass (:mod:`opsprep_voice.asr.streaming`).
+        """
         self._stop.set()
-        self._processor.stop()  # no new chunk is started; only the uncommitted tail remains
+        self._processor.stop()  # no new pass is started
 
         def work(_progress: Callable[[float, str], None], _cancel: threading.Event) -> Transcript:
-            self._thread.join()
             if self._resampler is not None:
                 self._processor.feed(self._resampler.flush())
             return self._processor.finish()
