@@ -91,6 +91,15 @@ def test_impossible_transitions_are_refused() -> None:
     assert s.phase is Phase.READY
 
 
+def test_a_question_that_cannot_be_spoken_goes_back_to_ready() -> None:
+    s = RehearsalSession(BANK.questions[:1])
+    s.begin_speaking()
+    s.speech_failed()
+    assert s.phase is Phase.READY and s.result.attempts == 0
+    with pytest.raises(SessionStateError, match="cannot give up speaking the question while ready"):
+        s.speech_failed()
+
+
 def test_finish_early_marks_the_rest_skipped() -> None:
     s = RehearsalSession(BANK.questions[:3])
     s.start_recording()

@@ -167,6 +167,11 @@ class RehearsalSession:
         self._require(Phase.READY, Phase.SPEAKING, Phase.THINKING, action="speak the question")
         self._set(Phase.SPEAKING)
 
+    def speech_failed(self) -> None:
+        """The question could not be spoken: back to READY (the candidate reads it and starts when ready)."""
+        self._require(Phase.SPEAKING, action="give up speaking the question")
+        self._set(Phase.READY)
+
     def begin_thinking(self) -> None:
         self._require(Phase.READY, Phase.SPEAKING, action="start think time")
         self._set(Phase.THINKING)

@@ -176,6 +176,38 @@ def test_no_microphone_degrades_with_an_explanation(qtbot: Any, tmp_path: Path) 
     ctx.shutdown()
 
 
+class BrokenSynthesizer(FakeSynthesizer):
+    def synthesize(self, text: str, voice_id: str | None = None, rate: int | None = None) -> Path:
+        raise RuntimeError("espeak-ng exited with status 1")
+
+
+@pytest.mark.audio
+def test_a_question_that_cannot_be_spoken_is_shown_and_can_be_answered(
+    qtbot: Any, tmp_path: Path, pulse_audio: dict[str, str]
+) -> None:
+    paths = AppPaths(data=tmp_path / "data", cache=tmp_path / "cache", config=tmp_path / "config")
+    paths.config_dir()
+    (paths.config / "settings.json").write_text(json.dumps({"speak_questions": True, "think_time_s": 0}))
+    sd = FakeSoundDevice(np.zeros(16000, np.int16), 16000)
+    ctx = build_app(
+        paths=paths,
+        sd=sd,
+        synthesizer=BrokenSynthesizer(tmp_path),
+        transcriber_factory=factory_for(FakeTranscriber("hi")),
+    )
+    qtbot.addWidget(ctx.window)
+    ctx.window.show()
+    assert ctx.speaker.available, ctx.speaker.unavailable_reason  # an output device: it tries to speak
+    start_single(ctx, qtbot)
+    screen = ctx.window.rehearsal_screen
+    qtbot.waitUntil(lambda: "could not be spoken" in screen.message.text(), timeout=10_000)
+    assert "exited with status 1" in screen.message.text()
+    assert phase(ctx) is Phase.READY  # the question is on screen; Space starts the answer
+    press(ctx, "Space")
+    assert phase(ctx) is Phase.RECORDING
+    ctx.shutdown()
+
+
 def test_missing_model_keeps_the_recording_and_says_so(
     qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray
 ) -> None:

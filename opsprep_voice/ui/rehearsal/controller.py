@@ -151,7 +151,7 @@ class RehearsalController(QObject):
         self.view.show_message(message, "warning")
         s = self.session
         if s is not None and s.phase == Phase.SPEAKING:
-            s.rerecord()  # back to READY: the candidate reads the question and presses Space
+            s.speech_failed()  # back to READY: the candidate reads the question and presses Space
             self._render()
 
     def _think_tick(self) -> None:
@@ -359,7 +359,7 @@ class RehearsalController(QObject):
         if s.phase == Phase.TRANSCRIBING and self._task is not None:
             self._task.cancel()
         elif s.phase == Phase.RECORDING:
-            s.rerecord()  # back to READY; the audio so far is kept, not transcribed
+            s.speech_failed()  # back to READY; the audio so far is kept, not transcribed
             self._render()
             self.recorder.stop()
             self.view.show_message("Recording cancelled. The audio so far is kept in History.", "info")
