@@ -299,6 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Detection: own checklist (the example answer covers nearly all of it). False hits: the own
         # checklist's absent items plus the next question's checklist, which the script mostly lacks.
         in_script = detected = false_hits = absent = 0
+        misses: list[str] = []
         for r in run["results"]:
             a = by_key[r["key"]]
             other = answers[(answers.index(a) + 1) % len(answers)]
@@ -308,6 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if checklist is a:
                     in_script += len(ref_hits)
                     detected += len(ref_hits & hyp_hits)
+                    misses += [f"{r['key']} ({r['voice']}): {i}" for i in sorted(ref_hits - hyp_hits)]
                 absent += len({i for i, _ in checklist.items} - ref_hits)
                 false_hits += len(hyp_hits - ref_hits)
         rows.append({
@@ -316,6 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "wer_noisy": wer_noisy, "rss": run["rss_mib"], "detect": detected / max(in_script, 1),
             "detected": detected, "in_script": in_script, "false": false_hits / max(absent, 1),
             "false_hits": false_hits, "absent": absent, "load_s": run["load_s"], "audio_s": run["audio_s"],
+            "misses": misses,
         })  # fmt: skip
 
     print(f"\nCorpus: {len(corpus)} clips, {runs[0]['audio_s'] if runs else 0:.0f} s audio; {source}.")
@@ -337,6 +340,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"| {100 * r['false']:.1f}% ({r['false_hits']}/{r['absent']}) | {r['rss']:.0f} MiB "
             f"| {r['load_s']:.1f} s |"
         )
+    for r in rows:
+        if r["misses"]:
+            print(f"\n{r['config']}: checklist items in the script but not heard:")
+            for miss in r["misses"]:
+                print(f"  {miss}")
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "runs": runs}, indent=1))
     return 0 if runs else 1
