@@ -221,6 +221,15 @@ def test_uncovered_speech_measure() -> None:
     assert _uncovered_speech(regions, [Word("x", 0.5, 9.5), *words]) == pytest.approx(4.5, abs=0.25)
 
 
+def test_token_budget_bounds_a_loop_but_not_fast_speech() -> None:
+    from opsprep_voice.asr.faster import MAX_NEW_TOKENS, token_budget
+
+    assert token_budget(30.0) == MAX_NEW_TOKENS
+    assert token_budget(7.3) == 67  # a looping 7 s live chunk stops here (~1 s of beam search, not 3.4 s)
+    for seconds in (1.0, 5.0, 15.0, 29.0):  # 200 wpm with punctuation is ~4.5 tokens/s
+        assert token_budget(seconds) >= 5.0 * seconds
+
+
 def test_engine_metadata(transcriber: Transcriber) -> None:
     assert transcriber.engine == "faster-whisper"
     assert transcriber.model == "base"

@@ -57,6 +57,9 @@ WORKERS = 2
 MAX_COMPRESSION_RATIO = 2.4
 #: Token budget per window: ~130 tokens is 30 s of fast speech; a loop stops here instead of at 448.
 MAX_NEW_TOKENS = 224
+#: ... and per second of the window (fast speech, 200 wpm, is ~4.5 tokens/s with punctuation): a 7 s live
+#: chunk that loops stops after 65 tokens (~1 s with beam 5) instead of 224 (3.4 s, measured).
+MAX_TOKENS_PER_S = 7.0
 
 
 class FasterWhisperTranscriber:
@@ -189,9 +192,9 @@ class FasterWhisperTranscriber:
         Each window is decoded on its own (the prompt, if any, in front of each) without timestamp
         tokens; word timings come from cross-attention alignment. A window whose text repeats itself
         (compression ratio > :data:`MAX_COMPRESSION_RATIO`: the batched decoder has no temperature
-        fallback) is decoded again sequentially, which has it. Measured on 2 cores (bench_asr.py): one
-        CTranslate2 worker with 2 threads is no faster than with 1, two workers with 1 thread each
-        decode two windows in the time of one.
+        fallback) is decoded again without the prompt if it had one, else sequentially, which has it.
+        Measured on 2 cores (bench_asr.py): one CTranslate2 worker with 2 threads is no faster than with
+        1, two workers with 1 thread each decode two windows in the time of one.
         """
         pipelines = self._acquire(self._workers if opts.parallel else 1)
         try:
@@ -234,6 +237,7 @@ class FasterWhisperTranscriber:
 
         def run(worker: int, mine: list[int]) -> None:
             starts = [round(windows[i][0] * 100) for i in mine]  # a segment's ``seek``: its window's start
+            budget = token_budget(max(windows[i][1] - windows[i][0] for i in mine))
             segments, _info = pipelines[worker].transcribe(
                 samples,
                 language="en",
@@ -242,7 +246,7 @@ class FasterWhisperTranscriber:
                 initial_prompt=prompt,
                 clip_timestamps=[{"start": windows[i][0], "end": windows[i][1]} for i in mine],
                 batch_size=self._batch_size,
-                max_new_tokens=MAX_NEW_TOKENS,
+                max_new_tokens=budget,
             )
             for seg in segments:
                 if cancel is not None and cancel.is_set():
@@ -288,9 +292,19 @@ class FasterWhisperTranscriber:
         words: list[Word] = []
         for (start, end), segs in zip(windows, by_window, strict=True):
             if any(seg.compression_ratio > MAX_COMPRESSION_RATIO for seg in segs):
-                log.info("window %.1f-%.1f s repeats itself: decoding it again sequentially", start, end)
                 lo, hi = int(start * SAMPLE_RATE), int(end * SAMPLE_RATE)
-                again = self._decode(samples[lo:hi], opts, prompt, None, cancel)
+                part = samples[lo:hi]
+                if prompt is not None:
+                    # Seen with a question's prompt on a 7 s chunk of another topic. Without the prompt
+                    # this costs one more window (~1 s); sequential decoding took 5.6 s there.
+                    log.info("window %.1f-%.1f s repeats itself: decoding it again without the prompt",
+                             start, end)  # fmt: skip
+                    again = self._decode_windows(
+                        pipelines, part, [(0.0, part.size / SAMPLE_RATE)], opts, None, None, cancel
+                    )
+                else:
+                    log.info("window %.1f-%.1f s repeats itself: decoding it again sequentially", start, end)
+                    again = self._decode(part, opts, None, None, cancel)
                 words.extend(w.shifted(lo / SAMPLE_RATE) for w in again)
                 continue
             for seg in segs:
@@ -346,6 +360,12 @@ class FasterWhisperTranscriber:
         if self._batch_size:
             return self._decode_batched(samples, regions, opts, prompt, progress, cancel)
         return self._decode(samples, opts, prompt, progress, cancel)
+
+
+def token_budget(window_s: float) -> int:
+    """Most tokens a window of ``window_s`` seconds may decode (:data:`MAX_TOKENS_PER_S`, at most
+    :data:`MAX_NEW_TOKENS`): real speech stays well under it, a repetition loop stops there."""
+    return min(MAX_NEW_TOKENS, int(MAX_TOKENS_PER_S * window_s) + 16)
 
 
 def _segment_words(seg: Any, samples: Audio) -> list[Word]:
