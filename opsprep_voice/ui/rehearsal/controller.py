@@ -359,7 +359,7 @@ class RehearsalController(QObject):
         if s.phase == Phase.TRANSCRIBING and self._task is not None:
             self._task.cancel()
         elif s.phase == Phase.RECORDING:
-            s.speech_failed()  # back to READY; the audio so far is kept, not transcribed
+            s.rerecord()  # back to READY; the audio so far is kept, not transcribed
             self._render()
             self.recorder.stop()
             self.view.show_message("Recording cancelled. The audio so far is kept in History.", "info")
