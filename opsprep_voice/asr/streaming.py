@@ -21,8 +21,9 @@
 
 Cadence. Whisper's cost per call has a large fixed part (the engine encodes a window of at least 10 s:
 :mod:`opsprep_voice.asr.windows`; one call over 6 s of speech takes ~0.7 s on one core), and
-sentence-long chunks give it too little context (more WER than transcribing the whole file). So text appears every few seconds as tentative passes, but is committed
-in chunks of ``commit_s`` to ``max_chunk_s``. Passes start at the *latest* pause available when the worker
+sentence-long chunks give it too little context (more WER than transcribing the whole file). So text
+appears every few seconds as tentative passes, but is committed in chunks of ``commit_s`` to
+``max_chunk_s``. Passes start at the *latest* pause available when the worker
 gets to them: a worker that fell behind catches up with one larger pass instead of a queue of small ones.
 On 2 cores one call over a 7-16 s chunk takes 1.0-1.3 s, so waiting at Stop for the pass over the last
 sentence would break the one-second target; the race above bounds the wait by one call over the few
