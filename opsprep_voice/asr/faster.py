@@ -79,7 +79,7 @@ class FasterWhisperTranscriber:
         batch_size: int = BATCH_SIZE,
     ) -> None:
         """``uses_prompt`` overrides the measured per-model choice (:data:`PROMPT_HELPS`; benchmarks).
-        ``batch_size`` >= 1 decodes VAD-cut windows, up to that many at once (:meth:`_decode_batched`,
+        ``batch_size`` >= 1 decodes VAD-cut windows, up to that many at once (:meth:`_decode_windows`,
         :mod:`opsprep_voice.asr.windows`); 0 decodes with Whisper's own timestamp-driven seeking
         (:meth:`_decode`). ``workers`` windows are decoded in parallel, each worker with ``cpu_threads``
         threads (default: the cores shared out between the workers)."""
@@ -176,32 +176,6 @@ class FasterWhisperTranscriber:
             raise TranscriptionError(f"{ENGINE} ({self.model}) failed to transcribe: {exc}") from exc
         return words
 
-    def _decode_batched(
-        self,
-        samples: Audio,
-        regions: list[tuple[float, float]],
-        opts: TranscribeOptions,
-        prompt: str | None,
-        progress: ProgressFn | None,
-        cancel: threading.Event | None,
-    ) -> list[Word]:
-        """Decode the speech in windows of at most 30 s cut between VAD regions: the windows are shared
-        out between the pipelines this call got (:meth:`_acquire`), which run in parallel, each decoding its
-        windows ``batch_size`` at a time.
-
-        Each window is decoded on its own (the prompt, if any, in front of each) without timestamp
-        tokens; word timings come from cross-attention alignment. A window whose text repeats itself
-        (compression ratio > :data:`MAX_COMPRESSION_RATIO`: the batched decoder has no temperature
-        fallback) is decoded again without the prompt if it had one, else sequentially, which has it.
-        Measured on 2 cores (bench_asr.py): one CTranslate2 worker with 2 threads is no faster than with
-        1, two workers with 1 thread each decode two windows in the time of one.
-        """
-        pipelines = self._acquire(self._workers if opts.parallel else 1)
-        try:
-            return self._decode_windows(pipelines, samples, regions, opts, prompt, progress, cancel)
-        finally:
-            self._release(pipelines)
-
     def _acquire(self, wanted: int) -> list[WindowedPipeline]:
         """Up to ``wanted`` free pipelines, at least one (waits for one when all are busy)."""
         with self._pool:
@@ -225,6 +199,17 @@ class FasterWhisperTranscriber:
         progress: ProgressFn | None,
         cancel: threading.Event | None,
     ) -> list[Word]:
+        """Decode the speech in windows of at most 30 s cut between VAD regions: the windows are shared
+        out between ``pipelines`` (taken by :meth:`_run` with :meth:`_acquire`), which run in parallel,
+        each decoding its windows ``batch_size`` at a time.
+
+        Each window is decoded on its own (the prompt, if any, in front of each) without timestamp
+        tokens; word timings come from cross-attention alignment. A window whose text repeats itself
+        (compression ratio > :data:`MAX_COMPRESSION_RATIO`: the batched decoder has no temperature
+        fallback) is decoded again without the prompt if it had one, else sequentially, which has it.
+        Measured on 2 cores (bench_asr.py): one CTranslate2 worker with 2 threads is no faster than with
+        1, two workers with 1 thread each decode two windows in the time of one.
+        """
         from opsprep_voice.asr.windows import group_windows
 
         duration = samples.size / SAMPLE_RATE
@@ -357,9 +342,13 @@ class FasterWhisperTranscriber:
         progress: ProgressFn | None,
         cancel: threading.Event | None,
     ) -> list[Word]:
-        if self._batch_size:
-            return self._decode_batched(samples, regions, opts, prompt, progress, cancel)
-        return self._decode(samples, opts, prompt, progress, cancel)
+        if not self._batch_size:
+            return self._decode(samples, opts, prompt, progress, cancel)
+        pipelines = self._acquire(self._workers if opts.parallel else 1)
+        try:
+            return self._decode_windows(pipelines, samples, regions, opts, prompt, progress, cancel)
+        finally:
+            self._release(pipelines)
 
 
 def token_budget(window_s: float) -> int:

@@ -280,7 +280,6 @@ class StreamingTranscriber:
             self._run(call, chunk)
             with self._lock:
                 self._running = None
-                self._call_done.notify_all()
                 if self._stopping.is_set() or self._finished is not None:
                     self._unapplied = call  # Stop came during the call: finish() decides what to use
                     return self._update(False)
@@ -346,20 +345,16 @@ class StreamingTranscriber:
         # complete first: the running pass if nothing was said after it, else the tentative words + this.
         alt = _Call(alt_from, end, "tail")
         chunk = self._audio[alt_from - base : end - base]
-        helper = threading.Thread(target=self._run_and_notify, args=(alt, chunk), name="stream-stop",
-                                  daemon=True)  # fmt: skip
-        helper.start()
+        threading.Thread(target=self._run, args=(alt, chunk), name="stream-stop", daemon=True).start()
         t0 = time.perf_counter()
-        pass_ok = False
         while not alt.done:
             if self._cancel.is_set():
                 raise TranscriptionCancelled("Live transcription was cancelled")
-            if call.done and not pass_ok:
-                pass_ok = call.error is None and call.kind != "forced"
-                if pass_ok and not self._speech_frames(call.end, end):
-                    self.stats.finish_wait_s = time.perf_counter() - t0
-                    self.stats.finish_path = "running pass"
-                    return call.words
+            pass_usable = call.done and call.error is None and call.kind != "forced"
+            if pass_usable and not self._speech_frames(call.end, end):
+                self.stats.finish_wait_s = time.perf_counter() - t0
+                self.stats.finish_path = "running pass"
+                return call.words
             self._call_done.wait(0.05)
         self.stats.finish_wait_s = time.perf_counter() - t0
         self.stats.tail_s = (end - alt_from) / SAMPLE_RATE
@@ -394,11 +389,6 @@ class StreamingTranscriber:
         if call.error is not None:
             raise call.error
         return call.words
-
-    def _run_and_notify(self, call: _Call, chunk: Audio) -> None:
-        self._run(call, chunk)
-        with self._call_done:
-            self._call_done.notify_all()
 
     # ------------------------------------------------------------------------------------- internals
 
@@ -564,39 +554,39 @@ class StreamingTranscriber:
 
     def _run(self, call: _Call, chunk: Audio) -> None:
         """Transcribe ``chunk`` (absolute samples [call.start, call.end)) without holding ``_lock``; sets
-        the call's words (absolute times) or error, then ``done``."""
+        the call's words (absolute times) or error, then ``done``, and wakes ``_call_done`` waiters."""
         opts = self._options()
         t0, c0 = time.perf_counter(), time.process_time()
         with self._lock:
             self._calls_running += 1
         try:
             result = self.transcriber.transcribe(chunk, opts, cancel=self._cancel)
+            offset = call.start / SAMPLE_RATE
+            if result.words:
+                call.words = [w.shifted(offset) for w in result.words]
+            elif result.text:
+                # An engine without word timings: spread the words evenly over the chunk.
+                tokens = result.text.split()
+                step = (call.end - call.start) / SAMPLE_RATE / len(tokens)
+                call.words = [
+                    Word(t, offset + i * step, offset + (i + 1) * step) for i, t in enumerate(tokens)
+                ]
         except BaseException as exc:  # handed to the thread that decides (process() or finish())
             call.error = exc
-            call.done = True
-            return
         finally:
+            dt = time.perf_counter() - t0
             with self._lock:
+                if call.error is None:
+                    self.stats.cpu_s += time.process_time() - c0
+                    self.stats.calls += 1
+                    self.stats.transcribed_s += chunk.size / SAMPLE_RATE
+                    self.stats.busy_s += dt
+                    self.stats.chunks.append((call.start / SAMPLE_RATE, call.end / SAMPLE_RATE, call.kind))
+                call.done = True
                 self._calls_running -= 1
                 self._call_done.notify_all()
-        dt = time.perf_counter() - t0
-        offset = call.start / SAMPLE_RATE
-        with self._lock:
-            self.stats.cpu_s += time.process_time() - c0
-            self.stats.calls += 1
-            self.stats.transcribed_s += chunk.size / SAMPLE_RATE
-            self.stats.busy_s += dt
-            self.stats.chunks.append((offset, call.end / SAMPLE_RATE, call.kind))
-        log.debug("%s chunk %.2f-%.2f s: %d words in %.2f s", call.kind, offset, call.end / SAMPLE_RATE,
-                  len(result.words), dt)  # fmt: skip
-        if result.words:
-            call.words = [w.shifted(offset) for w in result.words]
-        elif result.text:
-            # An engine without word timings: spread the words evenly over the chunk.
-            tokens = result.text.split()
-            step = (call.end - call.start) / SAMPLE_RATE / len(tokens)
-            call.words = [Word(t, offset + i * step, offset + (i + 1) * step) for i, t in enumerate(tokens)]
-        call.done = True
+        log.debug("%s chunk %.2f-%.2f s: %d words in %.2f s", call.kind, call.start / SAMPLE_RATE,
+                  call.end / SAMPLE_RATE, len(call.words), dt)  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------- replay
@@ -614,8 +604,8 @@ def replay(
 ) -> Transcript:
     """Feed a recording through ``processor`` as if it were live and return ``processor.finish()``.
 
-    ``realtime=True`` runs it the way the app does: a pacing thread feeds ``block_s`` blocks at the audio's
-    own pace, a worker thread calls ``process()`` in a loop, and when the audio has been "spoken" this
+    ``realtime=True`` runs it the way the app does: this thread feeds ``block_s`` blocks at the audio's own
+    pace while a worker thread calls ``process()`` in a loop, and when the audio has been "spoken" this
     thread presses Stop and calls ``finish()`` at once, whatever the worker is doing. ``realtime=False``:
     feed and process alternate in this thread as fast as possible (deterministic). ``on_update`` gets every
     changed :class:`StreamUpdate` (from the worker thread in real time); ``on_stop`` is called at Stop
