@@ -83,13 +83,14 @@ def load_answers(n: int) -> tuple[list[Answer], str]:
     """The first ``n`` example answers with their checklists, and a note on where they came from."""
     try:
         from opsprep_voice.core.bank import load_bank
+        from opsprep_voice.core.matching import recognition_prompt
 
         bank = load_bank()
         answers = [
             Answer(
                 q.id,
                 q.example_answer,
-                q.recognition_prompt(),
+                recognition_prompt(q),
                 [(item.id, list(item.phrases)) for item in q.checklist],
             )
             for q in list(bank)[:n]

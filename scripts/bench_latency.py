@@ -40,6 +40,7 @@ for _p in (REPO_ROOT, REPO_ROOT / "tests"):
 from opsprep_voice.asr.base import SAMPLE_RATE, TranscribeOptions, Transcriber  # noqa: E402
 from opsprep_voice.asr.streaming import StreamingConfig, StreamingTranscriber, replay  # noqa: E402
 from opsprep_voice.core.bank import Question, load_bank  # noqa: E402
+from opsprep_voice.core.matching import recognition_prompt  # noqa: E402
 from opsprep_voice.core.scoring import score_answer  # noqa: E402
 from opsprep_voice.core.transcript import Transcript  # noqa: E402
 
@@ -221,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     wer_deltas = []
     for case in cases:
         q0 = case.questions[0]
-        options = TranscribeOptions(prompt=q0.recognition_prompt() if transcriber.uses_prompt else None)
+        options = TranscribeOptions(prompt=recognition_prompt(q0) if transcriber.uses_prompt else None)
         dur = load_audio(case.wav).size / SAMPLE_RATE
         stream, batch = Result("streaming"), Result("batch")
         for run in range(args.runs):

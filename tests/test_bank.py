@@ -159,32 +159,6 @@ def test_categories_are_spread(bank: QuestionBank) -> None:
     assert bank.find("incident-you-led").category == "incident-response"
 
 
-def test_prompt_terms_are_the_phrases_as_the_example_answer_says_them(bank: QuestionBank) -> None:
-    q = bank.find("secure-fast-ci-cd")
-    terms = dict(zip((item.id for item in q.checklist), q.prompt_terms(), strict=True))
-    assert q.checklist[[i.id for i in q.checklist].index("security-scans")].phrases[0] == "vulnerability"
-    assert terms["security-scans"] == "scanning"  # "scan" found as the answer inflects it
-    assert terms["sbom"] == "SBOM"  # spelled as the answer spells it
-    assert "Terraform" in bank.find("infrastructure-as-code-at-scale").prompt_terms()
-
-
-def test_prompt_terms_fall_back_to_the_first_phrase() -> None:
-    from opsprep_voice.core.bank import _as_said
-
-    assert _as_said(["point-in-time recovery", "PITR"], "We use PITR and point in time recovery.") == (
-        "point in time recovery"
-    )
-    assert _as_said(["scan"], "no scans; rescanning only") == "scans"  # from a word start only
-    assert _as_said(["canary"], "blue-green deployments") is None
-
-
-def test_recognition_prompt_is_the_question_then_its_terms(bank: QuestionBank) -> None:
-    q = bank.find("secure-fast-ci-cd")
-    prompt = q.recognition_prompt()
-    assert prompt.startswith(q.text + " Interview answer about ")
-    assert prompt.endswith(", ".join(q.prompt_terms()) + ".")
-
-
 # --- The build script ------------------------------------------------------------------------------
 
 

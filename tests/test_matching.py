@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from opsprep_voice.core.bank import ChecklistItem, Question, load_bank
-from opsprep_voice.core.matching import compile_question, coverage, find_phrase, match_checklist
+from opsprep_voice.core.matching import (
+    compile_question,
+    coverage,
+    find_phrase,
+    match_checklist,
+    prompt_terms,
+    recognition_prompt,
+)
 from opsprep_voice.core.transcript import Transcript, Word
 
 
@@ -233,3 +240,30 @@ def test_shipped_common_word_list_matches_pyspellchecker() -> None:
     assert COMMON_WORDS_FILE.read_text(encoding="utf-8") == render(), "run scripts/build_common_words.py"
     assert is_common_word("graph") and is_common_word("Transform")
     assert not is_common_word("grafana") and not is_common_word("kubernetes")
+
+
+# ------------------------------------------------------------------------- recognition prompt
+
+
+def test_prompt_terms_are_the_phrases_as_the_example_answer_says_them() -> None:
+    q = load_bank().find("secure-fast-ci-cd")
+    terms = dict(zip((item.id for item in q.checklist), prompt_terms(q), strict=True))
+    assert next(i for i in q.checklist if i.id == "security-scans").phrases[0] == "vulnerability"
+    assert terms["security-scans"] == "scanning"  # "scan" found as the answer inflects it
+    assert terms["sbom"] == "SBOM"  # spelled as the answer spells it
+    assert "Terraform" in prompt_terms(load_bank().find("infrastructure-as-code-at-scale"))
+
+
+def test_prompt_terms_fall_back_to_the_first_phrase() -> None:
+    q = _question(("pitr", ["point-in-time recovery", "PITR"], 1.0), ("c", ["canary", "blue-green"], 1.0))
+    both = q.model_copy(update={"example_answer": "We use PITR and point in time recovery. A canary."})
+    assert prompt_terms(both) == ["point in time recovery", "canary"]  # the first phrase said, as said
+    some = q.model_copy(update={"example_answer": "Blue green deploys only."})
+    assert prompt_terms(some) == ["point-in-time recovery", "Blue green"]  # not said: the first phrase
+
+
+def test_recognition_prompt_is_the_question_then_its_terms() -> None:
+    q = load_bank().find("secure-fast-ci-cd")
+    prompt = recognition_prompt(q)
+    assert prompt.startswith(q.text + " Interview answer about ")
+    assert prompt.endswith(", ".join(prompt_terms(q)) + ".")

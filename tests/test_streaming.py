@@ -463,6 +463,7 @@ def test_real_model_streaming_matches_batch(speech_dir: Path) -> None:
     from opsprep_voice.asr.registry import create_transcriber
     from opsprep_voice.audio.io import load_audio
     from opsprep_voice.core.bank import load_bank
+    from opsprep_voice.core.matching import recognition_prompt
 
     bank = list(load_bank())
     questions = bank[:1]
@@ -473,7 +474,7 @@ def test_real_model_streaming_matches_batch(speech_dir: Path) -> None:
     audio = load_audio(wav)
     assert 25 < audio.size / SAMPLE_RATE < 50
     engine = create_transcriber(None, None)
-    options = TranscribeOptions(prompt=questions[0].recognition_prompt() if engine.uses_prompt else None)
+    options = TranscribeOptions(prompt=recognition_prompt(questions[0]) if engine.uses_prompt else None)
     batch = engine.transcribe(audio, options)
     recording = Recording(engine)
     proc = StreamingTranscriber(recording, options)  # type: ignore[arg-type]

@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from opsprep_voice.asr.base import TranscribeOptions, TranscriptionError
     from opsprep_voice.asr.registry import create_transcriber
     from opsprep_voice.audio.io import AudioError, load_audio
+    from opsprep_voice.core.matching import recognition_prompt
     from opsprep_voice.core.scoring import format_report, score_answer
 
     bank = bank_from_args(args)
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     progress = _progress_printer(interactive)
     try:
         transcriber = create_transcriber(args.engine, args.model, progress=progress)
-        options = TranscribeOptions(prompt=question.recognition_prompt() if transcriber.uses_prompt else None)
+        options = TranscribeOptions(prompt=recognition_prompt(question) if transcriber.uses_prompt else None)
         if args.stream:
             transcript = _stream(transcriber, options, audio, question, to_stderr=args.json)
         else:

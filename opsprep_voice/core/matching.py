@@ -491,15 +491,56 @@ def coverage(items: Sequence[ItemMatch]) -> float:
 
 def find_phrase(phrase: str, text: str) -> Evidence | None:
     """Match one phrase against a plain text (what the checklist matcher does for one phrase)."""
+    transcript = Transcript.from_text(text)
+    tokens = tokenize(transcript.text)
+    return _find(phrase, transcript, tokens, _Index(tokens), _windows(tokens))
+
+
+def _find(
+    phrase: str,
+    transcript: Transcript,
+    tokens: Sequence[Token],
+    index: _Index,
+    windows: dict[str, list[tuple[int, int]]],
+) -> Evidence | None:
     compiled = _compile_phrase(phrase)
     if compiled is None:
         return None
-    transcript = Transcript.from_text(text)
-    tokens = tokenize(transcript.text)
-    index = _Index(tokens)
     hit = _match_sequence(compiled, index)
     if hit is None and compiled.joinable:
         hit = _match_joined(compiled, index)
     if hit is None and compiled.fuzzy:
-        hit = _match_fuzzy([compiled], tokens, _windows(tokens)).get(0)
+        hit = _match_fuzzy([compiled], tokens, windows).get(0)
     return None if hit is None else _evidence(hit, phrase, tokens, transcript)
+
+
+# ----------------------------------------------------------------------------------- recognition prompt
+
+
+def recognition_prompt(question: Question) -> str:
+    """Initial prompt that primes Whisper with this question's vocabulary (used where it helps): the
+    question as asked (what comes before the answer in an interview), then :func:`prompt_terms`.
+    bench_asr, 24 answers: checklist detection 96.4 % with the items' first phrases alone, 96.4 % with
+    the question in front, 98.5 % with the question and the terms as said; WER 16.9 / 15.9 / 14.8 %."""
+    return question.text + " Interview answer about " + ", ".join(prompt_terms(question)) + "."
+
+
+def prompt_terms(question: Question) -> list[str]:
+    """One term per checklist item: the first of its phrases that the example answer says, as the answer
+    says it (the wording a rehearsing candidate most likely uses: "image scanning", not the item's first
+    phrase "vulnerability"), else the item's first phrase."""
+    items = tuple(tuple(item.phrases) for item in question.checklist)
+    return list(_prompt_terms(items, question.example_answer))
+
+
+@lru_cache(maxsize=64)
+def _prompt_terms(items: tuple[tuple[str, ...], ...], answer: str) -> tuple[str, ...]:
+    transcript = Transcript.from_text(answer)
+    tokens = tokenize(transcript.text)
+    index, windows = _Index(tokens), _windows(tokens)
+    terms = []
+    for phrases in items:
+        found = (_find(p, transcript, tokens, index, windows) for p in phrases)
+        evidence = next((e for e in found if e is not None), None)
+        terms.append(evidence.text if evidence is not None else phrases[0])
+    return tuple(terms)

@@ -34,7 +34,11 @@ def _default_factory(engine: str | None, model: str | None, *, progress: Any = N
 
 
 def options_for(transcriber: Transcriber, question: Question) -> TranscribeOptions:
-    return TranscribeOptions(prompt=question.recognition_prompt() if transcriber.uses_prompt else None)
+    if not transcriber.uses_prompt:
+        return TranscribeOptions()
+    from opsprep_voice.core.matching import recognition_prompt  # loaded by the start-up work
+
+    return TranscribeOptions(prompt=recognition_prompt(question))
 
 
 class TranscriptionService(QObject):
