@@ -12,7 +12,7 @@ import sys
 import time
 
 from opsprep_voice.core.bank import Question, load_bank
-from opsprep_voice.core.matching import is_common_word
+from opsprep_voice.core.phrases import is_common_word
 from opsprep_voice.core.scoring import score_answer
 from opsprep_voice.core.transcript import Transcript, Word
 

@@ -20,7 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from opsprep_voice.core.matching import COMMON_MIN_FREQUENCY, COMMON_WORDS_FILE  # noqa: E402
+from opsprep_voice.core.phrases import COMMON_MIN_FREQUENCY, COMMON_WORDS_FILE  # noqa: E402
 
 
 def render() -> str:

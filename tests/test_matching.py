@@ -235,7 +235,7 @@ def test_shipped_common_word_list_matches_pyspellchecker() -> None:
         from build_common_words import render
     finally:
         sys.path.remove(str(scripts))
-    from opsprep_voice.core.matching import COMMON_WORDS_FILE, is_common_word
+    from opsprep_voice.core.phrases import COMMON_WORDS_FILE, is_common_word
 
     assert COMMON_WORDS_FILE.read_text(encoding="utf-8") == render(), "run scripts/build_common_words.py"
     assert is_common_word("graph") and is_common_word("Transform")

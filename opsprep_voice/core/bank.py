@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from opsprep_voice.core.concepts import compile_rule
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_BANK = REPO_ROOT / "questions.json"
 
@@ -64,6 +66,12 @@ class ChecklistItem(_Strict):
         description="Words or phrases that count as saying it: synonyms, abbreviations and spoken forms, "
         "product names. Matching ignores case, punctuation and inflection.",
     )
+    concepts: list[NonEmptyStr] = Field(
+        default_factory=list,
+        description="Rules that find the idea said in other words: groups of terms joined by ' + ', "
+        "alternatives by '|', a trailing '*' for word families; every group must be said within a few "
+        "words, in any order. Example: 'journey|flow + customer|user'.",
+    )
     weight: float = Field(default=1.0, gt=0, le=5, description="Relative weight in the coverage score.")
     example: str = Field(
         default="",
@@ -80,6 +88,13 @@ class ChecklistItem(_Strict):
                 raise ValueError(f"phrase {phrase!r} is listed twice; remove the duplicate")
             seen.add(key)
         return phrases
+
+    @field_validator("concepts")
+    @classmethod
+    def _readable_rules(cls, rules: list[str]) -> list[str]:
+        for rule in rules:
+            compile_rule(rule)  # RuleSyntaxError is a ValueError: pydantic reports it with its place
+        return rules
 
 
 class Question(_Strict):

@@ -1,0 +1,228 @@
+"""Concept rules: an idea said in other words, found as key terms near each other in any order.
+
+A checklist item's phrases catch its usual wordings ("user journey"). A candidate telling the idea in
+their own words ("we map the few journeys our customers care about most") says the same terms apart
+and in another order. A concept rule names those terms in groups; it matches where one term of every
+group occurs within a short span of the transcript, in any order, each group on different words:
+
+    "journey|flow|path + customer|user"
+    "week*|regular|cadence + review|retro*"
+    "restore|recover* + test*|drill|rehearse"
+
+Syntax: groups are joined by ``+``; the terms of a group by ``|``. A term is a word or a phrase (the
+words in order, as for checklist phrases). Matching ignores case, punctuation and inflection (Snowball
+stems, so "journeys" ~ "journey"); a word ending in ``*`` matches every word that starts with it
+("replic*": replica, replicas, replicated, replication), for word families the stemmer keeps apart;
+``#`` matches any number ("99.9", "fifteen", "30th"), for ideas that need a figure ("SLO|target + #").
+
+The span allowed is :data:`SPAN_TOKENS` tokens for two groups plus :data:`SPAN_PER_GROUP` per further
+group, counted from the first matched word to the last, so the terms must belong to one thought.
+The evidence is the transcript from the first matched word to the last, shown as "said in other words".
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from opsprep_voice.core.phrases import Hit, Index, sequence_hits
+from opsprep_voice.core.text import tokenize
+
+SPAN_TOKENS = 10
+"""Longest span, in tokens from the first matched word to the last, for a rule of two groups."""
+SPAN_PER_GROUP = 4
+"""Extra tokens allowed for each group after the second."""
+MIN_PREFIX_LETTERS = 4
+"""A ``*`` word needs this many letters before the star: shorter prefixes match unrelated words."""
+
+_WORD = re.compile(r"^(?:#|[\w.'%-]+\*?)$")
+_NUMBER = "#"
+"""The prefix slot of a ``#`` word: any number token."""
+
+
+class RuleSyntaxError(ValueError):
+    """A concept rule that cannot be read; the message says what to change."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    text: str  # as written in the rule, for the evidence
+    keys: tuple[str, ...]  # stems of the words, in order ("" for a starred word)
+    prefixes: tuple[str, ...]  # the letters before "*" for starred words, "#" for numbers, "" for others
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptRule:
+    """A compiled rule: groups of alternative terms."""
+
+    text: str
+    groups: tuple[tuple[_Term, ...], ...]
+
+    @property
+    def span_limit(self) -> int:
+        return SPAN_TOKENS + SPAN_PER_GROUP * max(0, len(self.groups) - 2)
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptHit:
+    """Where a rule matched: the span, and the term of each group that matched (in rule order)."""
+
+    hit: Hit
+    terms: tuple[str, ...]
+
+    @property
+    def described(self) -> str:
+        return " + ".join(self.terms)
+
+
+def _compile_term(raw: str, rule: str) -> _Term:
+    words = raw.split()
+    if not words:
+        raise RuleSyntaxError(f"rule {rule!r} has an empty term: remove the extra '|' or '+'")
+    keys: list[str] = []
+    prefixes: list[str] = []
+    for word in words:
+        if not _WORD.match(word) or "*" in word[:-1]:
+            raise RuleSyntaxError(
+                f"rule {rule!r}: {word!r} is not a word; use letters, digits and at most one '*' at the end"
+            )
+        if word == _NUMBER:
+            keys.append("")
+            prefixes.append(_NUMBER)
+            continue
+        starred = word.endswith("*")
+        tokens = tokenize(word.rstrip("*"))
+        if not tokens:
+            raise RuleSyntaxError(f"rule {rule!r}: {word!r} has no letters or digits")
+        if starred:
+            if len(tokens) != 1 or len(tokens[0].letters) < MIN_PREFIX_LETTERS:
+                raise RuleSyntaxError(
+                    f"rule {rule!r}: {word!r} needs at least {MIN_PREFIX_LETTERS} letters before '*' "
+                    "(shorter prefixes match unrelated words)"
+                )
+            keys.append("")
+            prefixes.append(tokens[0].letters)
+        else:
+            for token in tokens:
+                keys.append(token.key)
+                prefixes.append("")
+    return _Term(raw.strip(), tuple(keys), tuple(prefixes))
+
+
+@lru_cache(maxsize=4096)
+def compile_rule(text: str) -> ConceptRule:
+    """Parse a rule (see the module docstring). Raises :class:`RuleSyntaxError` with the fix."""
+    parts = [p.strip() for p in text.split("+")]
+    if len(parts) < 2:
+        raise RuleSyntaxError(
+            f"rule {text!r} has one group; join at least two groups of terms with ' + ' "
+            "(e.g. 'journey|flow + customer|user')"
+        )
+    groups = []
+    for part in parts:
+        alternatives = [s.strip() for s in part.split("|")]
+        if not part or any(not a for a in alternatives):
+            raise RuleSyntaxError(f"rule {text!r} has an empty group or term: remove the extra '|' or '+'")
+        groups.append(tuple(_compile_term(a, text) for a in alternatives))
+    return ConceptRule(text.strip(), tuple(groups))
+
+
+def _term_hits(term: _Term, index: Index, prefix_cache: dict[str, list[int]]) -> list[Hit]:
+    if not any(term.prefixes):
+        return sequence_hits(term.keys, index)
+    # A term with starred words: positions of each word, then the words in order, one token apart at most.
+    per_word: list[list[int]] = []
+    for key, prefix in zip(term.keys, term.prefixes, strict=True):
+        if prefix:
+            if prefix not in prefix_cache:
+                prefix_cache[prefix] = _prefix_positions(prefix, index)
+            per_word.append(prefix_cache[prefix])
+        else:
+            per_word.append(index.by_key.get(key, []))
+    out = []
+    for start in per_word[0]:
+        pos = start
+        for positions in per_word[1:]:
+            k = bisect.bisect_right(positions, pos)
+            if k == len(positions) or positions[k] > pos + 2:
+                break
+            pos = positions[k]
+        else:
+            out.append(Hit(start, pos, "concept"))
+    return out
+
+
+def _prefix_positions(prefix: str, index: Index) -> list[int]:
+    if prefix == _NUMBER:
+        return [i for i, t in enumerate(index.tokens) if t.kind in ("number", "ordinal")]
+    return sorted(
+        i for letters, where in index.by_letters.items() if letters.startswith(prefix) for i in where
+    )
+
+
+def _group_hits(group: Sequence[_Term], index: Index, cache: dict[str, list[int]]) -> list[tuple[Hit, str]]:
+    found = [(hit, term.text) for term in group for hit in _term_hits(term, index, cache)]
+    found.sort(key=lambda f: (f[0].first, f[0].last))
+    return found
+
+
+def match_rule(
+    rule: ConceptRule, index: Index, cache: dict[str, list[int]] | None = None
+) -> ConceptHit | None:
+    """The tightest place where every group of ``rule`` is said within its span (earliest on ties)."""
+    cache = {} if cache is None else cache
+    per_group = [_group_hits(group, index, cache) for group in rule.groups]
+    if any(not hits for hits in per_group):
+        return None
+    firsts = [[h.first for h, _ in hits] for hits in per_group]
+    best: tuple[int, int, list[tuple[Hit, str]]] | None = None
+    for g, hits in enumerate(per_group):
+        for anchor in hits:
+            chosen = _fill(anchor, g, per_group, firsts, rule.span_limit)
+            if chosen is None:
+                continue
+            first = min(h.first for h, _ in chosen)
+            last = max(h.last for h, _ in chosen)
+            if best is None or (last - first, first) < (best[1] - best[0], best[0]):
+                best = (first, last, chosen)
+    if best is None:
+        return None
+    first, last, chosen = best
+    return ConceptHit(Hit(first, last, "concept"), tuple(term for _, term in chosen))
+
+
+def _fill(
+    anchor: tuple[Hit, str],
+    anchor_group: int,
+    per_group: list[list[tuple[Hit, str]]],
+    firsts: list[list[int]],
+    limit: int,
+) -> list[tuple[Hit, str]] | None:
+    """With ``anchor`` as the leftmost term, the nearest term of every other group after it that uses
+    other words; None if one is missing or the whole lies beyond ``limit`` tokens."""
+    chosen: list[tuple[Hit, str] | None] = [None] * len(per_group)
+    chosen[anchor_group] = anchor
+    start = anchor[0].first
+    used = [(anchor[0].first, anchor[0].last)]
+    for g, hits in enumerate(per_group):
+        if g == anchor_group:
+            continue
+        k = bisect.bisect_left(firsts[g], start)
+        pick = None
+        while k < len(hits) and hits[k][0].first - start < limit:
+            hit = hits[k][0]
+            if all(hit.last < a or hit.first > b for a, b in used):
+                pick = hits[k]
+                break
+            k += 1
+        if pick is None:
+            return None
+        chosen[g] = pick
+        used.append((pick[0].first, pick[0].last))
+    end = max(b for _, b in used)
+    if end - start + 1 > limit:
+        return None
+    return [c for c in chosen if c is not None]

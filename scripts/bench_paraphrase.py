@@ -1,0 +1,342 @@
+"""Paraphrase benchmark: does the checklist credit ideas said in the candidate's own words, and only those?
+
+The answers in ``scripts/bench_data/paraphrases/answers/`` were written by writers who saw only each
+question and its guidance (never the example answer or the checklist): per question two strong answers
+(one plain, one told as a story with numbers), one partial and one weak. A second, independent pass
+labelled every checklist item of every answer as covered or not (``labels/``), from the item labels
+alone. See ``scripts/bench_data/paraphrases/README.md``.
+
+The questions are split once, before any tuning: odd numbers are the **tune** half (their answers may be
+read while curating phrases and concept rules), even numbers are **held out** (their answers and labels
+are not read while tuning; the targets are judged on them). ``--details`` prints misses and false hits
+for the tune half only, unless ``--details-held-out`` is given after tuning.
+
+    .venv/bin/python scripts/bench_paraphrase.py                    # text, both halves
+    .venv/bin/python scripts/bench_paraphrase.py --audio            # also spoken, through faster-whisper
+    .venv/bin/python scripts/bench_paraphrase.py --details          # misses and false hits, tune half
+
+Reported per half: item recall on strong answers, false-hit rate (items credited that the labels say were
+not covered) overall and per answer kind, coverage per kind (mean, min-max), whether coverage orders
+strong > partial > weak for every question, and scoring time per answer (text). Audio runs cache WAVs and
+transcripts in ``--workdir`` (keyed by text, voice, rate, engine, model and prompt).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+for p in (REPO_ROOT, REPO_ROOT / "tests"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+from opsprep_voice.core.bank import Question, QuestionBank, load_bank  # noqa: E402
+from opsprep_voice.core.scoring import ScoreReport, score_answer  # noqa: E402
+from opsprep_voice.core.transcript import Transcript  # noqa: E402
+
+DATA = REPO_ROOT / "scripts" / "bench_data" / "paraphrases"
+KINDS = ("strong", "partial", "weak")
+#: Voices and rates the answers are spoken with, in turn (answer i: voice i % 4, rate (i // 4) % 2).
+VOICES = ("en-us", "en-gb", "en-us+f2", "en-gb-scotland")
+RATES = (150, 175)
+
+
+def half_of(number: int) -> str:
+    return "tune" if number % 2 == 1 else "held-out"
+
+
+@dataclass(frozen=True)
+class Answer:
+    id: str
+    question: int
+    kind: str
+    style: str
+    text: str
+    labels: dict[str, bool]
+
+
+@dataclass
+class Scored:
+    answer: Answer
+    report: ScoreReport
+
+    @property
+    def hits(self) -> dict[str, bool]:
+        return {item.id: item.hit for item in self.report.checklist}
+
+
+def load_answers(bank: QuestionBank) -> list[Answer]:
+    """Every answer with its labels; fails with the file and the problem if the data and bank disagree."""
+    out = []
+    for path in sorted((DATA / "answers").glob("q*.json")):
+        answers = json.loads(path.read_text(encoding="utf-8"))
+        label_path = DATA / "labels" / path.name
+        labels = json.loads(label_path.read_text(encoding="utf-8"))["labels"]
+        number = int(answers["question"])
+        item_ids = {item.id for item in bank.find(number).checklist}
+        for a in answers["answers"]:
+            got = labels.get(a["id"])
+            if got is None or set(got) != item_ids:
+                raise SystemExit(
+                    f"{label_path}: labels of {a['id']} do not name exactly the items {sorted(item_ids)}"
+                )
+            out.append(
+                Answer(
+                    a["id"], number, a["kind"], a["style"], a["text"], {k: bool(v) for k, v in got.items()}
+                )
+            )
+    if not out:
+        raise SystemExit(f"no answers under {DATA / 'answers'}")
+    return out
+
+
+# --------------------------------------------------------------------------------------------- metrics
+
+
+@dataclass
+class Summary:
+    recall_hit: int = 0
+    recall_total: int = 0
+    false_hit: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    false_total: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    coverage: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    disordered: list[str] = field(default_factory=list)
+    questions: int = 0
+
+    @property
+    def recall(self) -> float:
+        return self.recall_hit / self.recall_total if self.recall_total else 0.0
+
+    def false_rate(self, kinds: Sequence[str] = KINDS) -> float:
+        total = sum(self.false_total[k] for k in kinds)
+        return sum(self.false_hit[k] for k in kinds) / total if total else 0.0
+
+
+def summarise(scored: Sequence[Scored]) -> Summary:
+    s = Summary()
+    by_question: dict[int, dict[str, list[float]]] = {}
+    for one in scored:
+        a, hits = one.answer, one.hits
+        if a.kind == "strong":
+            s.recall_total += sum(a.labels.values())
+            s.recall_hit += sum(1 for item, covered in a.labels.items() if covered and hits[item])
+        s.false_total[a.kind] += sum(1 for covered in a.labels.values() if not covered)
+        s.false_hit[a.kind] += sum(1 for item, covered in a.labels.items() if not covered and hits[item])
+        s.coverage[a.kind].append(one.report.coverage)
+        by_question.setdefault(a.question, {k: [] for k in KINDS})[a.kind].append(one.report.coverage)
+    for number, cov in sorted(by_question.items()):
+        strong, partial, weak = (statistics.mean(cov[k]) for k in KINDS)
+        if not strong > partial > weak:
+            s.disordered.append(f"Q{number} ({strong:.2f} / {partial:.2f} / {weak:.2f})")
+    s.questions = len(by_question)
+    return s
+
+
+def _spread(values: Sequence[float]) -> str:
+    if not values:
+        return "-"
+    return f"{statistics.mean(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def print_summary(title: str, s: Summary) -> None:
+    print(f"\n## {title}: {s.questions} questions")
+    print(f"  item recall, strong answers: {s.recall:.1%} ({s.recall_hit}/{s.recall_total})")
+    per_kind = ", ".join(f"{k} {s.false_rate([k]):.1%} ({s.false_hit[k]}/{s.false_total[k]})" for k in KINDS)
+    print(f"  false hits: {s.false_rate():.1%} overall; {per_kind}")
+    print("  coverage, mean (min-max): " + ", ".join(f"{k} {_spread(s.coverage[k])}" for k in KINDS))
+    order = (
+        "every question" if not s.disordered else f"not for {len(s.disordered)}: " + "; ".join(s.disordered)
+    )
+    print(f"  strong > partial > weak: {order}")
+
+
+def print_details(scored: Sequence[Scored], bank: QuestionBank) -> None:
+    for one in scored:
+        a = one.answer
+        question = bank.find(a.question)
+        wrong = []
+        for item in one.report.checklist:
+            covered = a.labels[item.id]
+            if covered and not item.hit:
+                wrong.append(f"    MISSED  {item.id}: {item.label}")
+            elif item.hit and not covered:
+                ev = item.evidence
+                assert ev is not None
+                wrong.append(f'    FALSE   {item.id}: "{ev.text}" [{ev.match} {ev.phrase}]')
+        if wrong:
+            print(f"  {a.id} ({question.id}, coverage {one.report.coverage:.2f})")
+            print("\n".join(wrong))
+
+
+# --------------------------------------------------------------------------------------------- audio
+
+
+def _transcribe_all(
+    answers: Sequence[Answer], bank: QuestionBank, workdir: Path, prompt: str
+) -> dict[str, Transcript]:
+    from speech import synthesize
+
+    from opsprep_voice.asr.base import TranscribeOptions
+    from opsprep_voice.asr.registry import create_transcriber
+    from opsprep_voice.audio.io import load_audio
+    from opsprep_voice.core.matching import recognition_prompt
+
+    transcriber = None
+    out: dict[str, Transcript] = {}
+    audio_s = wall_s = 0.0
+    for i, a in enumerate(answers):
+        voice, rate = VOICES[i % len(VOICES)], RATES[(i // len(VOICES)) % len(RATES)]
+        question = bank.find(a.question)
+        text_prompt = {"app": recognition_prompt(question), "question": question.text, "none": ""}[prompt]
+        wav = workdir / "wav" / f"{a.id}-{voice}-{rate}-{_digest(a.text)}.wav"
+        if not wav.exists():
+            synthesize(a.text, wav, voice=voice, rate_wpm=rate)
+        cached = workdir / "transcripts" / f"{wav.stem}-{_digest('faster-whisper base ' + text_prompt)}.json"
+        if cached.exists():
+            out[a.id] = Transcript.from_dict(json.loads(cached.read_text(encoding="utf-8")))
+            continue
+        if transcriber is None:
+            transcriber = create_transcriber("faster-whisper", None)
+        audio = load_audio(wav)
+        t0 = time.perf_counter()
+        options = TranscribeOptions(prompt=(text_prompt or None) if transcriber.uses_prompt else None)
+        transcript = transcriber.transcribe(audio, options)
+        wall_s += time.perf_counter() - t0
+        audio_s += len(audio) / 16000
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps(transcript.to_dict()), encoding="utf-8")
+        out[a.id] = transcript
+        print(f"  transcribed {a.id} ({voice}, {rate} wpm): {len(audio) / 16000:.0f} s", file=sys.stderr)
+    if wall_s:
+        print(
+            f"  transcription: {audio_s:.0f} s of audio in {wall_s:.0f} s ({audio_s / wall_s:.1f}x)",
+            file=sys.stderr,
+        )
+    return out
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
+def _wer(scored_text: dict[str, str], transcripts: dict[str, Transcript]) -> float | None:
+    try:
+        import jiwer
+    except ImportError:
+        return None
+    from opsprep_voice.core.text import normalize
+
+    ids = sorted(transcripts)
+    return float(
+        jiwer.wer([normalize(scored_text[i]) for i in ids], [normalize(transcripts[i].text) for i in ids])
+    )
+
+
+# --------------------------------------------------------------------------------------------- main
+
+
+def score_all(
+    answers: Sequence[Answer], bank: QuestionBank, transcripts: dict[str, Transcript] | None
+) -> list[Scored]:
+    out = []
+    for a in answers:
+        transcript = Transcript.from_text(a.text) if transcripts is None else transcripts[a.id]
+        out.append(Scored(a, score_answer(bank.find(a.question), transcript)))
+    return out
+
+
+def timing(answers: Sequence[Answer], bank: QuestionBank) -> tuple[float, float]:
+    """Median and worst ms per score_answer on the answers' text (phrases compiled beforehand)."""
+    questions: dict[int, Question] = {a.question: bank.find(a.question) for a in answers}
+    transcripts = [(questions[a.question], Transcript.from_text(a.text)) for a in answers]
+    for q, t in transcripts:
+        score_answer(q, t)
+    times = []
+    for q, t in transcripts:
+        t0 = time.perf_counter()
+        score_answer(q, t)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times), max(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--audio", action="store_true", help="also speak the answers and transcribe them")
+    parser.add_argument(
+        "--prompt",
+        choices=("app", "question", "none"),
+        default="app",
+        help="recognition prompt for --audio: the app's (default), the question only, none",
+    )
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/opsprep-bench-paraphrase"))
+    parser.add_argument("--details", action="store_true", help="list misses and false hits (tune half)")
+    parser.add_argument("--details-held-out", action="store_true", help="also for the held-out half")
+    parser.add_argument(
+        "--half", choices=("tune", "held-out", "both"), default="both", help="which half to report"
+    )
+    parser.add_argument(
+        "--only", type=lambda v: {int(n) for n in v.split(",")}, help="question numbers, e.g. 3,5"
+    )
+    parser.add_argument("--json", type=Path, help="write the numbers to this file")
+    args = parser.parse_args(argv)
+
+    bank = load_bank()
+    halves = ("tune", "held-out") if args.half == "both" else (args.half,)
+    answers = [
+        a
+        for a in load_answers(bank)
+        if half_of(a.question) in halves and (args.only is None or a.question in args.only)
+    ]
+    runs: list[tuple[str, dict[str, Transcript] | None]] = [("text", None)]
+    if args.audio:
+        print(f"speaking and transcribing {len(answers)} answers (cached in {args.workdir})", file=sys.stderr)
+        runs.append(
+            (
+                f"audio (faster-whisper base, prompt: {args.prompt})",
+                _transcribe_all(answers, bank, args.workdir, args.prompt),
+            )
+        )
+    results: dict[str, dict[str, object]] = {}
+    for name, transcripts in runs:
+        scored = score_all(answers, bank, transcripts)
+        print(f"\n# {name}")
+        if transcripts is not None:
+            wer = _wer({a.id: a.text for a in answers}, transcripts)
+            if wer is not None:
+                print(f"  WER of the transcripts against the written answers: {wer:.1%}")
+        for half in halves:
+            part = [s for s in scored if half_of(s.answer.question) == half]
+            summary = summarise(part)
+            print_summary(f"{name}, {half} half", summary)
+            if args.details and (half == "tune" or args.details_held_out):
+                print_details(part, bank)
+            results[f"{name}/{half}"] = {
+                "recall_strong": summary.recall,
+                "false_hit_rate": summary.false_rate(),
+                "false_hit_rate_by_kind": {k: summary.false_rate([k]) for k in KINDS},
+                "coverage_mean": {k: statistics.mean(v) for k, v in summary.coverage.items() if v},
+                "disordered": summary.disordered,
+            }
+    median_ms, worst_ms = timing(answers, bank)
+    print(
+        f"\nscoring time per answer (text, {len(answers)} answers): "
+        f"median {median_ms:.1f} ms, worst {worst_ms:.1f} ms"
+    )
+    if args.json:
+        results["timing_ms"] = {"median": median_ms, "worst": worst_ms}
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
