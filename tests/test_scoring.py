@@ -67,7 +67,7 @@ def test_report_json_shape() -> None:
     assert [c["hit"] for c in d["checklist"]] == [True, True, False, True]
     assert set(d["checklist"][0]) == {"id", "label", "hit", "weight", "evidence", "example"}
     ev = d["checklist"][1]["evidence"]
-    assert set(ev) == {"text", "phrase", "match", "char_start", "char_end", "start", "end"}
+    assert set(ev) == {"text", "phrase", "match", "char_start", "char_end", "start", "end", "why"}
     assert ev["match"] == "stem" and ev["text"] == "canaries"
     assert d["checklist"][2]["evidence"] is None
     assert d["words"][0] == {"word": "Um", "start": 1.5, "end": 1.8, "probability": 0.9}

@@ -1,4 +1,5 @@
-"""``opsprep-voice score AUDIO --question Q``: transcribe a recorded answer and score it."""
+"""``opsprep-voice score AUDIO --question Q``: transcribe a recorded answer and score it;
+``opsprep-voice score --text FILE|- --question Q``: score a written answer with the same scorer."""
 
 from __future__ import annotations
 
@@ -17,9 +18,18 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "score",
         help="transcribe a recorded answer and score it against the question's checklist",
-        description="Transcribe AUDIO (WAV, FLAC, ...; any rate, mono or stereo) offline and score it.",
+        description="Transcribe AUDIO (WAV, FLAC, ...; any rate, mono or stereo) offline and score it, "
+        "or score a written answer with --text. Text reports have no timing fields ("
+        + ", ".join(TEXT_ABSENT)
+        + ").",
     )
-    parser.add_argument("audio", type=Path, metavar="AUDIO", help="the recorded answer")
+    parser.add_argument("audio", type=Path, metavar="AUDIO", nargs="?", help="the recorded answer")
+    parser.add_argument(
+        "--text",
+        metavar="FILE",
+        default=None,
+        help="score this UTF-8 text file instead of a recording ('-' reads standard input)",
+    )
     parser.add_argument(
         "--question", "-q", required=True, metavar="Q", help="question number (1-based) or id"
     )
@@ -44,7 +54,25 @@ def _progress_printer(enabled: bool) -> Any:
     return show
 
 
+#: Report fields that only a recording has; a --text report leaves them out and lists them in "absent".
+TEXT_ABSENT = (
+    "words",
+    "duration_s",
+    "wpm",
+    "wpm_band",
+    "fillers.per_min",
+    "long_pauses",
+    "time_to_first_word_s",
+)
+#: A written answer longer than this is not an interview answer (a 5-minute answer is ~800 words).
+TEXT_MAX_CHARS = 100_000
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.text is not None:
+        return _run_text(args)
+    if args.audio is None:
+        raise CliError("nothing to score: give a recorded answer (AUDIO) or a written one (--text FILE)")
     # Everything cheap is validated before the model is loaded, so mistakes fail fast.
     from opsprep_voice.asr.base import TranscribeOptions, TranscriptionError
     from opsprep_voice.asr.registry import create_transcriber
@@ -75,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
 
     report = score_answer(question, transcript, engine=transcriber.engine, model=transcriber.model)
-    data = report.to_dict()
+    data = {"source": "audio", **report.to_dict()}
     if args.save:
         from opsprep_voice.cli.history_cmd import save_cli_attempt
         from opsprep_voice.storage.repository import HistoryRepository
@@ -90,6 +118,68 @@ def run(args: argparse.Namespace) -> int:
         if args.save:
             print(f"\nSaved as attempt {data['attempt_id']} (see 'opsprep-voice history').")
     return 0
+
+
+def _run_text(args: argparse.Namespace) -> int:
+    from opsprep_voice.core.scoring import format_report, score_answer
+    from opsprep_voice.core.transcript import Transcript
+
+    if args.audio is not None:
+        raise CliError(f"give either a recording ({args.audio}) or --text, not both")
+    for flag, given in (("--stream", args.stream), ("--save", args.save), ("--engine", args.engine),
+                        ("--model", args.model)):  # fmt: skip
+        if given:
+            raise CliError(f"{flag} works on a recording; --text scores a written answer without one")
+    bank = bank_from_args(args)
+    question = find_question(bank, args.question)
+    text = _read_text(args.text)
+    report = score_answer(question, Transcript.from_text(text))
+    if args.json:
+        print(json.dumps(text_report_dict(report.to_dict()), indent=2, ensure_ascii=False))
+    else:
+        print(format_report(report, question))
+    return 0
+
+
+def text_report_dict(data: dict[str, Any]) -> dict[str, Any]:
+    """A report of a written answer: the fields only a recording has are left out and named."""
+    out = {"source": "text", **data}
+    for name in TEXT_ABSENT:
+        head, _, sub = name.partition(".")
+        if sub:
+            out[head] = {k: v for k, v in out[head].items() if k != sub}
+        else:
+            out.pop(head, None)
+    out["absent"] = list(TEXT_ABSENT)
+    return out
+
+
+def _read_text(source: str) -> str:
+    """The answer's text from a file or standard input ('-'); every problem is one CliError line."""
+    where = "standard input" if source == "-" else source
+    try:
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"{where}: file not found; check the path") from None
+    except IsADirectoryError:
+        raise CliError(f"{where}: is a folder; pass a text file") from None
+    except OSError as exc:
+        raise CliError(f"{where}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CliError(
+            f"{where}: is not UTF-8 text; --text takes a written answer (pass a recording as AUDIO)"
+        ) from None
+    if "\x00" in text:
+        raise CliError(
+            f"{where}: is binary, not text; --text takes a written answer (pass a recording as AUDIO)"
+        )
+    if len(text) > TEXT_MAX_CHARS:
+        raise CliError(f"{where}: is {len(text):,} characters; an answer is at most {TEXT_MAX_CHARS:,}")
+    if not any(c.isalnum() for c in text):
+        raise CliError(f"{where}: has no words to score")
+    return text
 
 
 def _stream(transcriber: Any, options: Any, audio: Any, question: Any, *, to_stderr: bool) -> Any:

@@ -59,6 +59,7 @@ class Evidence:
             "char_end": self.char_end,
             "start": None if self.start is None else round(self.start, 3),
             "end": None if self.end is None else round(self.end, 3),
+            "why": explain(self),
         }
 
     @classmethod

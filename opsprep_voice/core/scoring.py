@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from opsprep_voice.core.bank import Question
-from opsprep_voice.core.matching import Evidence, ItemMatch, coverage, match_checklist
+from opsprep_voice.core.matching import Evidence, ItemMatch, coverage, explain, match_checklist
 from opsprep_voice.core.metrics import (
     DeliveryMetrics,
     Figure,
@@ -26,6 +26,9 @@ from opsprep_voice.core.metrics import (
 )
 from opsprep_voice.core.text import tokenize
 from opsprep_voice.core.transcript import Transcript, Word
+
+COMFORTABLE_WPM = 145.0
+"""The middle of the comfortable pace band (130-160 words/min), to say how long a written answer runs."""
 
 logger = logging.getLogger(__name__)
 
@@ -189,17 +192,25 @@ def format_report(report: ScoreReport, question: Question) -> str:
     for item in report.checklist:
         if item.evidence is not None:
             ev = item.evidence
-            how = "" if ev.match == "exact" else f" [{ev.match} match for '{ev.phrase}']"
-            when = "" if ev.start is None else f" at {_clock(ev.start)}"
-            lines.append(f'  [x] {item.label} - said "{ev.text}"{when}{how}')
+            when = "" if ev.start is None else f" (at {_clock(ev.start)})"
+            lines.append(f"  [x] {item.label}")
+            lines.append(f"        {explain(ev)}{when}")
         else:
             lines.append(f"  [ ] {item.label}")
             if item.example:
                 lines.append(f'        e.g. "{item.example}"')
     lines.append("")
     lines.append("Delivery:")
-    length = f"{_clock(report.duration_s)} (target {_clock(report.target_seconds)})"
-    lines.append(f"  Length: {length}, {report.word_count} words")
+    target = _clock(report.target_seconds)
+    if report.duration_s > 0:
+        lines.append(f"  Length: {_clock(report.duration_s)} (target {target}), {report.word_count} words")
+    else:  # a written answer: how long it would take to say
+        spoken = report.word_count / COMFORTABLE_WPM * 60
+        words = "1 word" if report.word_count == 1 else f"{report.word_count} words"
+        lines.append(
+            f"  Length: {words}, about {_clock(spoken)} spoken at "
+            f"{COMFORTABLE_WPM:.0f} words/min (target {target})"
+        )
     if report.wpm is not None:
         lines.append(f"  Pace: {report.wpm:.0f} words/min ({report.wpm_band}; comfortable is 130-160)")
     per_min = "" if report.fillers_per_min is None else f" ({report.fillers_per_min:.1f}/min)"

@@ -1,0 +1,108 @@
+"""`opsprep-voice score --text`: a written answer scored by the same scorer, with clear errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opsprep_voice.cli import main
+from opsprep_voice.cli.score_cmd import TEXT_ABSENT
+from opsprep_voice.core.bank import load_bank
+from opsprep_voice.core.scoring import score_answer
+from opsprep_voice.core.transcript import Transcript
+
+ANSWER = (
+    "I begin by mapping a few journeys our customers care about most. Every week we review the error "
+    "budget and decide whether reliability work jumps ahead of features. Prometheus stores the metrics, "
+    "and we page on the burn rate, not on CPU."
+)
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    assert main(["score", *args, "--question", "3", "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_text_is_scored_like_a_transcript_of_the_same_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "answer.txt"
+    path.write_text(ANSWER, encoding="utf-8")
+    data = run_json(capsys, "--text", str(path))
+    expected = score_answer(load_bank().find(3), Transcript.from_text(ANSWER))
+    assert data["source"] == "text"
+    assert data["coverage"] == round(expected.coverage, 3)
+    hits = {c["id"]: c["evidence"] for c in data["checklist"] if c["hit"]}
+    assert set(hits) == {i.id for i in expected.hits}
+    assert hits["user-journeys"]["match"] == "concept"
+    assert hits["user-journeys"]["why"].startswith("Said in other words")
+    assert hits["metrics-dashboards"]["text"] == "Prometheus"  # the named tool, not "metrics"
+    assert data["word_count"] == len(ANSWER.split())
+
+
+def test_text_report_leaves_out_and_names_the_fields_only_a_recording_has(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "answer.txt"
+    path.write_text("Um, we use Prometheus. " + ANSWER, encoding="utf-8")
+    data = run_json(capsys, "--text", str(path))
+    assert data["absent"] == list(TEXT_ABSENT)
+    for name in ("words", "duration_s", "wpm", "wpm_band", "long_pauses", "time_to_first_word_s"):
+        assert name not in data
+    assert "per_min" not in data["fillers"] and data["fillers"]["count"] == 1
+    assert data["question_id"] == "slis-slos-observability" and "figures_mentioned" in data
+
+
+def test_text_from_standard_input_and_the_readable_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(ANSWER.encode("utf-8"))))
+    assert main(["score", "--text", "-", "-q", "3"]) == 0
+    out = capsys.readouterr().out
+    assert 'Said in other words: "journeys our customers" (journey + customer).' in out
+    assert f"Length: {len(ANSWER.split())} words, about 0:" in out
+    assert "Pace:" not in out
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "message"),
+    [
+        (None, ["--text", "missing.txt"], "missing.txt: file not found; check the path"),
+        ("dir", ["--text", "{dir}"], "is a folder; pass a text file"),
+        (
+            "wav",
+            ["--text", "{wav}"],
+            "is not UTF-8 text; --text takes a written answer (pass a recording as AUDIO)",
+        ),
+        ("empty", ["--text", "{empty}"], "has no words to score"),
+        ("huge", ["--text", "{huge}"], "an answer is at most 100,000"),
+        ("text", ["{text}", "--text", "{text}"], "give either a recording"),
+        ("text", ["--text", "{text}", "--stream"], "--stream works on a recording"),
+        ("text", ["--text", "{text}", "--save"], "--save works on a recording"),
+        ("text", ["--text", "{text}", "--engine", "openai-whisper"], "--engine works on a recording"),
+        (None, [], "nothing to score: give a recorded answer (AUDIO) or a written one (--text FILE)"),
+    ],
+)
+def test_bad_text_input_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setup: str | None, args: list[str], message: str
+) -> None:
+    files = {
+        "dir": tmp_path,
+        "wav": tmp_path / "a.wav",
+        "empty": tmp_path / "empty.txt",
+        "huge": tmp_path / "huge.txt",
+        "text": tmp_path / "answer.txt",
+    }
+    files["wav"].write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\xbb\xff\xfe")
+    files["empty"].write_text("  \n ... \n", encoding="utf-8")
+    files["huge"].write_text("word " * 30_000, encoding="utf-8")
+    files["text"].write_text(ANSWER, encoding="utf-8")
+    argv = ["score", *(a.format(**{k: str(v) for k, v in files.items()}) for a in args), "-q", "3"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
