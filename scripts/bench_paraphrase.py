@@ -195,7 +195,12 @@ def _transcribe_all(
     for i, a in enumerate(answers):
         voice, rate = VOICES[i % len(VOICES)], RATES[(i // len(VOICES)) % len(RATES)]
         question = bank.find(a.question)
-        text_prompt = {"app": recognition_prompt(question), "question": question.text, "none": ""}[prompt]
+        text_prompt = {
+            "app": recognition_prompt(question),
+            "question": question.text,
+            "named": _named_prompt(question),
+            "none": "",
+        }[prompt]
         wav = workdir / "wav" / f"{a.id}-{voice}-{rate}-{_digest(a.text)}.wav"
         if not wav.exists():
             synthesize(a.text, wav, voice=voice, rate_wpm=rate)
@@ -221,6 +226,18 @@ def _transcribe_all(
             file=sys.stderr,
         )
     return out
+
+
+def _named_prompt(question: Question) -> str:
+    """A prompt candidate: the question, then the names and jargon of its checklist (up to 3 per item)."""
+    from opsprep_voice.core.phrases import NAMED, compile_phrase
+
+    terms: list[str] = []
+    for item in question.checklist:
+        phrases = [p for p in (compile_phrase(t) for t in item.phrases) if p is not None]
+        named = [p for p in phrases if p.specificity == NAMED and (p.fuzzy or p.text != p.text.lower())]
+        terms += [p.text for p in named[:3] if p.text not in terms]
+    return question.text + " Interview answer about " + ", ".join(terms) + "."
 
 
 def _digest(text: str) -> str:
