@@ -13,7 +13,8 @@ Syntax: groups are joined by ``+``; the terms of a group by ``|``. A term is a w
 words in order, as for checklist phrases). Matching ignores case, punctuation and inflection (Snowball
 stems, so "journeys" ~ "journey"); a word ending in ``*`` matches every word that starts with it
 ("replic*": replica, replicas, replicated, replication), for word families the stemmer keeps apart;
-``#`` matches any number ("99.9", "fifteen", "30th"), for ideas that need a figure ("SLO|target + #").
+``#`` matches a figure ("99.9", "fifteen", "30th"; not "one" or "first"), for ideas that need one
+("SLO|target + #").
 
 The span allowed is :data:`SPAN_TOKENS` tokens for two groups plus :data:`SPAN_PER_GROUP` per further
 group, counted from the first matched word to the last, so the terms must belong to one thought.
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from opsprep_voice.core.phrases import Hit, Index, sequence_hits
-from opsprep_voice.core.text import tokenize
+from opsprep_voice.core.text import Token, tokenize
 
 SPAN_TOKENS = 10
 """Longest span, in tokens from the first matched word to the last, for a rule of two groups."""
@@ -155,9 +156,17 @@ def _term_hits(term: _Term, index: Index, prefix_cache: dict[str, list[int]]) ->
     return out
 
 
+def _is_figure(token: Token) -> bool:
+    """A number that states a figure: "99.9", "fifteen", "30th"; not the words "one" ("one of the
+    things"), "zero" or "first"/"second" ("first we..."), which are almost never figures in speech."""
+    if token.kind == "number":
+        return not (token.spoken and token.norm in ("0", "1"))
+    return token.kind == "ordinal" and not token.spoken
+
+
 def _prefix_positions(prefix: str, index: Index) -> list[int]:
     if prefix == _NUMBER:
-        return [i for i, t in enumerate(index.tokens) if t.kind in ("number", "ordinal")]
+        return [i for i, t in enumerate(index.tokens) if _is_figure(t)]
     return sorted(
         i for letters, where in index.by_letters.items() if letters.startswith(prefix) for i in where
     )
