@@ -131,16 +131,16 @@ def compile_rule(text: str) -> ConceptRule:
     return ConceptRule(text.strip(), tuple(groups))
 
 
-def _term_hits(term: _Term, index: Index, prefix_cache: dict[str, list[int]]) -> list[Hit]:
+def _term_hits(term: _Term, index: Index) -> list[Hit]:
     if not any(term.prefixes):
         return sequence_hits(term.keys, index)
     # A term with starred words: positions of each word, then the words in order, one token apart at most.
     per_word: list[list[int]] = []
     for key, prefix in zip(term.keys, term.prefixes, strict=True):
-        if prefix:
-            if prefix not in prefix_cache:
-                prefix_cache[prefix] = _prefix_positions(prefix, index)
-            per_word.append(prefix_cache[prefix])
+        if prefix == _NUMBER:
+            per_word.append([i for i, t in enumerate(index.tokens) if _is_figure(t)])
+        elif prefix:
+            per_word.append(index.with_prefix(prefix))
         else:
             per_word.append(index.by_key.get(key, []))
     out = []
@@ -164,26 +164,15 @@ def _is_figure(token: Token) -> bool:
     return token.kind == "ordinal" and not token.spoken
 
 
-def _prefix_positions(prefix: str, index: Index) -> list[int]:
-    if prefix == _NUMBER:
-        return [i for i, t in enumerate(index.tokens) if _is_figure(t)]
-    return sorted(
-        i for letters, where in index.by_letters.items() if letters.startswith(prefix) for i in where
-    )
-
-
-def _group_hits(group: Sequence[_Term], index: Index, cache: dict[str, list[int]]) -> list[tuple[Hit, str]]:
-    found = [(hit, term.text) for term in group for hit in _term_hits(term, index, cache)]
+def _group_hits(group: Sequence[_Term], index: Index) -> list[tuple[Hit, str]]:
+    found = [(hit, term.text) for term in group for hit in _term_hits(term, index)]
     found.sort(key=lambda f: (f[0].first, f[0].last))
     return found
 
 
-def match_rule(
-    rule: ConceptRule, index: Index, cache: dict[str, list[int]] | None = None
-) -> ConceptHit | None:
+def match_rule(rule: ConceptRule, index: Index) -> ConceptHit | None:
     """The tightest place where every group of ``rule`` is said within its span (earliest on ties)."""
-    cache = {} if cache is None else cache
-    per_group = [_group_hits(group, index, cache) for group in rule.groups]
+    per_group = [_group_hits(group, index) for group in rule.groups]
     if any(not hits for hits in per_group):
         return None
     firsts = [[h.first for h, _ in hits] for hits in per_group]

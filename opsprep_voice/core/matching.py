@@ -149,9 +149,8 @@ def _said(item: _CompiledItem, index: Index) -> _Candidate | None:
         hit = match_phrase(phrase, index)
         if hit is not None:
             found.append(_Candidate(hit, phrase.text, phrase.specificity, order))
-    prefixes: dict[str, list[int]] = {}
     for k, rule in enumerate(item.concepts):
-        concept = match_rule(rule, index, prefixes)
+        concept = match_rule(rule, index)
         if concept is not None:
             found.append(_Candidate(concept.hit, concept.described, SEVERAL_WORDS, len(item.phrases) + k))
     return min(found, key=lambda c: c.rank) if found else None

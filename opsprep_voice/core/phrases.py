@@ -20,6 +20,7 @@ match: a named tool or jargon ("Prometheus", "SLO", "p95") beats a phrase of sev
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -153,6 +154,22 @@ class Index:
         for i, t in enumerate(tokens):
             self.by_key.setdefault(t.key, []).append(i)
             self.by_letters.setdefault(t.letters, []).append(i)
+        self._sorted_letters: list[str] | None = None
+        self._by_prefix: dict[str, list[int]] = {}
+
+    def with_prefix(self, prefix: str) -> list[int]:
+        """Sorted positions of the words that start with ``prefix`` (a binary search over the distinct
+        words, cached: the checklist's rules ask for the same prefixes again and again)."""
+        found = self._by_prefix.get(prefix)
+        if found is None:
+            if self._sorted_letters is None:
+                self._sorted_letters = sorted(self.by_letters)
+            words = self._sorted_letters
+            lo = bisect.bisect_left(words, prefix)
+            hi = bisect.bisect_left(words, prefix + "\uffff", lo)
+            found = sorted(i for w in words[lo:hi] for i in self.by_letters[w])
+            self._by_prefix[prefix] = found
+        return found
 
 
 @dataclass(frozen=True, slots=True)
