@@ -17,6 +17,7 @@ from opsprep_voice.core.bank import QuestionBank, load_bank
 from opsprep_voice.storage.repository import AttemptRecord, HistoryRepository, ProgressPoint, SessionRecord
 from opsprep_voice.ui.history.compare_view import compare_reports, word_diff
 from opsprep_voice.ui.history.export_dialog import ExportDialog
+from opsprep_voice.ui.history.filter_bar import FilterBar, HistoryFilter
 from opsprep_voice.ui.history.history_model import COL_COVERAGE, COL_QUESTION, COL_WHEN, HistoryModel
 from opsprep_voice.ui.history.history_screen import HistoryScreen
 from opsprep_voice.ui.history.progress_charts import ProgressCharts
@@ -93,8 +94,24 @@ def test_free_text_filter_is_debounced(qtbot: QtBot, screen: HistoryScreen, hist
     word = "Terraform"  # in Q1's example answer, but only the fuller answers reach it
     expected = {a.id for a in history.attempts if word.casefold() in a.transcript_text.casefold()}
     assert expected and len(expected) < len(history.attempts)
-    qtbot.keyClicks(screen.text_filter, word)
+    qtbot.keyClicks(screen.filter_bar.text_filter, word)
     qtbot.waitUntil(lambda: set(screen.visible_attempt_ids()) == expected, timeout=3000)
+
+
+def test_filter_bar_emits_one_value_per_change(qtbot: QtBot, bank: QuestionBank) -> None:
+    bar = FilterBar(bank)
+    qtbot.addWidget(bar)
+    seen: list[HistoryFilter] = []
+    bar.changed.connect(seen.append)
+    wanted = HistoryFilter(
+        question_id=bank.find(1).id, since=date(2025, 3, 1), text="postmortem", grouped=False
+    )
+    bar.set_filter(wanted)
+    assert seen == [wanted] and bar.value() == wanted and wanted.narrows
+    bar.clear()
+    assert seen[-1] == HistoryFilter(grouped=False) and not seen[-1].narrows  # grouping is not a filter
+    bar.category_filter.setCurrentIndex(1)
+    assert seen[-1].category == bank.categories[0] and len(seen) == 3
 
 
 def test_best_attempt_per_question_marked(screen: HistoryScreen, history: History) -> None:
