@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from page_objects import RehearsalPage
 from speech import duration_s, synthesize
 
 from opsprep_voice.core.bank import load_bank
@@ -100,7 +101,7 @@ def test_rehearse_one_question_through_real_audio(
         assert report["time_to_first_word_s"] is not None and report["time_to_first_word_s"] < 3.0
         # The review screen shows it; the recording and the score are in the history.
         screen = ctx.window.rehearsal_screen
-        assert screen.pages.currentIndex() == 1 and screen.review.report is not None
+        assert RehearsalPage(screen).shows_review and screen.review.report is not None
         assert ctx.history is not None and result.attempt_id is not None
         attempt = ctx.history.get_attempt(result.attempt_id)
         assert attempt.status == "scored"

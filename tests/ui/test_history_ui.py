@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from history_ui_data import START, History, build_history
+from page_objects import HistoryPage
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -118,8 +119,7 @@ def test_best_attempt_per_question_marked(screen: HistoryScreen, history: Histor
     best = set(history.repo.best_attempt_ids().values())
     assert len(best) == 3
     for attempt in history.attempts:
-        source = screen.model.index_of_attempt(attempt.id)
-        text = screen.model.index(source.row(), COL_QUESTION, source.parent()).data()
+        text = HistoryPage(screen).question_cell(attempt.id)
         assert text.startswith("★") == (attempt.id in best), (attempt.id, text)
 
 
@@ -251,7 +251,7 @@ def test_screen_with_10000_attempts_reads_little(
     qtbot.waitUntil(lambda: charts.series["coverage"].count() == 10_000, timeout=5000)
     assert not charts.is_stale()
     reads = repo.calls["progress"]
-    screen.tabs.setCurrentIndex(0)
+    HistoryPage(screen).show_answers_tab()
     screen.refresh()  # hidden: the charts are only marked stale
     assert charts.is_stale() and repo.calls["progress"] == reads
 
@@ -261,14 +261,11 @@ def test_sorting_by_a_column_sorts_sessions_and_answers(screen: HistoryScreen, h
     target = history.attempts[2]
     screen.select_attempt(target.id)
     screen.tree.sortByColumn(COL_COVERAGE, Qt.SortOrder.AscendingOrder)
-    for row in range(screen.model.rowCount()):
-        parent = screen.model.index(row, 0)
-        coverages = [
-            screen.model.attempt_at(screen.model.index(child, 0, parent)).coverage or -1.0  # type: ignore[union-attr]
-            for child in range(screen.model.rowCount(parent))
-        ]
+    page = HistoryPage(screen)
+    for session in page.session_rows():
+        coverages = [c or -1.0 for c in page.answer_coverages(session)]
         assert coverages == sorted(coverages)
-    averages = [screen.model.index(row, COL_COVERAGE).data() for row in range(screen.model.rowCount())]
+    averages = page.session_coverage_cells()
     numbers = [int(text.removeprefix("avg ").rstrip("%")) if text else -1 for text in averages]
     assert numbers == sorted(numbers)
     assert [a.id for a in screen.selected()[0]] == [target.id]  # the selection follows its row
