@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-for _p in (REPO_ROOT, REPO_ROOT / "tests", REPO_ROOT / "scripts"):
+for _p in (REPO_ROOT, REPO_ROOT / "scripts"):  # opsprep_voice and tests.support; benchlib, bench_history
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 

@@ -20,9 +20,8 @@ from benchlib.stalls import BENCHLIB, GcMonitor, StallMonitor, wait_until
 
 def answer_wav(workdir: Path, seconds: float) -> Path:
     """An espeak-ng answer of about ``seconds`` (example answers of the bank, question 3 first)."""
-    from speech import synthesize
-
     from opsprep_voice.core.bank import load_bank
+    from tests.support.speech import synthesize
 
     path = workdir / f"answer-{int(seconds)}s.wav"
     if path.exists():
@@ -41,12 +40,12 @@ def answer_wav(workdir: Path, seconds: float) -> Path:
 def record_child(wav: Path, live: bool, profile: bool) -> dict[str, Any]:
     """The record child: one rehearsal answer replayed through a fake microphone, stalls per phase."""
     import numpy as np
-    from fake_sounddevice import FakeSoundDevice
     from PySide6.QtWidgets import QApplication
 
     from opsprep_voice.core.paths import AppPaths
     from opsprep_voice.core.session import Phase
     from opsprep_voice.ui.application import build_app
+    from tests.support.fake_sounddevice import FakeSoundDevice
 
     app = QApplication.instance() or QApplication(sys.argv)
     with wave.open(str(wav)) as w:

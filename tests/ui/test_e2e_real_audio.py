@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from page_objects import RehearsalPage
-from speech import duration_s, synthesize
 
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.session import Phase
 from opsprep_voice.ui.application import build_app
+from tests.support.page_objects import RehearsalPage
+from tests.support.speech import duration_s, synthesize
 
 pytestmark = pytest.mark.audio
 

@@ -8,8 +8,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from history_ui_data import START, History, build_history
-from page_objects import HistoryPage
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -22,6 +20,8 @@ from opsprep_voice.ui.history.filter_bar import FilterBar, HistoryFilter
 from opsprep_voice.ui.history.history_model import COL_COVERAGE, COL_QUESTION, COL_WHEN, HistoryModel
 from opsprep_voice.ui.history.history_screen import HistoryScreen
 from opsprep_voice.ui.history.progress_charts import ProgressCharts
+from tests.support.history_ui_data import START, History, build_history
+from tests.support.page_objects import HistoryPage
 
 
 @pytest.fixture(scope="module")

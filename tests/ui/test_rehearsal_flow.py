@@ -11,18 +11,18 @@ from typing import Any
 
 import numpy as np
 import pytest
-from app_fakes import FakeSynthesizer, FakeTranscriber, factory_for
-from fake_sounddevice import FakeSoundDevice
-from page_objects import MainWindowPage, RehearsalPage, ReviewPage
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QSpinBox
-from speech import synthesize
 
 from opsprep_voice.asr.base import ModelUnavailableError
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.session import Phase
 from opsprep_voice.ui.application import AppContext, apply_settings, build_app
+from tests.support.app_fakes import FakeSynthesizer, FakeTranscriber, factory_for
+from tests.support.fake_sounddevice import FakeSoundDevice
+from tests.support.page_objects import MainWindowPage, RehearsalPage, ReviewPage
+from tests.support.speech import synthesize
 
 BANK = load_bank()
 Q = BANK.find("3")

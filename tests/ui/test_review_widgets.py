@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from page_objects import ReviewPage
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from pytestqt.qtbot import QtBot
@@ -22,6 +21,7 @@ from opsprep_voice.ui.review.demo import demo_attempt
 from opsprep_voice.ui.review.metrics_panel import MetricsPanel
 from opsprep_voice.ui.review.style import ReviewColours, contrast_ratio
 from opsprep_voice.ui.review.transcript_view import TranscriptView
+from tests.support.page_objects import ReviewPage
 
 
 @pytest.fixture(scope="module")
