@@ -34,9 +34,8 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-for p in (REPO_ROOT, REPO_ROOT / "tests"):
-    if str(p) not in sys.path:
-        sys.path.insert(0, str(p))
+if str(REPO_ROOT) not in sys.path:  # run as a plain script: the checkout's opsprep_voice and tests.support
+    sys.path.insert(0, str(REPO_ROOT))
 
 log = logging.getLogger("bench_asr")
 
@@ -110,7 +109,7 @@ def load_answers(n: int) -> tuple[list[Answer], str]:
 
 
 def build_corpus(answers: Sequence[Answer], out_dir: Path, noisy_snr: float | None) -> list[dict[str, str]]:
-    from speech import add_noise, synthesize
+    from tests.support.speech import add_noise, synthesize
 
     rows = []
     for i, a in enumerate(answers):

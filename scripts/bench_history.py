@@ -14,7 +14,7 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -86,9 +86,17 @@ def _answer(rng: random.Random, q: BenchQuestion) -> tuple[dict[str, Any], dict[
     return report, transcript
 
 
-def fill(path: Path, attempts: int, n_questions: int, seed: int = 7) -> None:
+def fill(
+    path: Path,
+    attempts: int,
+    n_questions: int,
+    seed: int = 7,
+    *,
+    questions: Sequence[BenchQuestion] | None = None,
+) -> None:
+    """``attempts`` scored answers to ``questions`` (default: ``n_questions`` made up) in new sessions."""
     rng = random.Random(seed)
-    questions = _questions(n_questions)
+    questions = list(questions) if questions is not None else _questions(n_questions)
     start = datetime(2024, 1, 1, tzinfo=UTC)
     with HistoryRepository(path) as repo, repo.transaction():
         made = 0

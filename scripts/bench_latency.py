@@ -33,9 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-for _p in (REPO_ROOT, REPO_ROOT / "tests"):
-    if str(_p) not in sys.path:
-        sys.path.insert(0, str(_p))
+if str(REPO_ROOT) not in sys.path:  # run as a plain script: the checkout's opsprep_voice and tests.support
+    sys.path.insert(0, str(REPO_ROOT))
 
 from opsprep_voice.asr.base import SAMPLE_RATE, TranscribeOptions, Transcriber  # noqa: E402
 from opsprep_voice.asr.streaming import StreamingConfig, StreamingTranscriber, replay  # noqa: E402
@@ -78,7 +77,7 @@ class Result:
 
 
 def build_cases(lengths: list[int], out_dir: Path, voice: str) -> list[Case]:
-    from speech import synthesize
+    from tests.support.speech import synthesize
 
     bank = list(load_bank())
     words_per_s = 160 / 60

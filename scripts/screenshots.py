@@ -22,13 +22,9 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "tests" / "ui"))
+sys.path.insert(0, str(ROOT))  # run as a plain script: the checkout's opsprep_voice and tests.support
 
-import history_ui_data  # noqa: E402
 import numpy as np  # noqa: E402
-from app_fakes import FakeSynthesizer  # noqa: E402
-from fake_sounddevice import FakeSoundDevice  # noqa: E402
 from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
@@ -42,6 +38,9 @@ from opsprep_voice.storage.repository import HistoryRepository  # noqa: E402
 from opsprep_voice.ui.application import AppContext, build_app  # noqa: E402
 from opsprep_voice.ui.review.demo import DEMO_QUESTION_ID, demo_words  # noqa: E402
 from opsprep_voice.ui.settings_dialog import SettingsDialog  # noqa: E402
+from tests.support import history_ui_data  # noqa: E402
+from tests.support.app_fakes import FakeSynthesizer  # noqa: E402
+from tests.support.fake_sounddevice import FakeSoundDevice  # noqa: E402
 
 
 class DemoTranscriber:

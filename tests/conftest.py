@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # tests/speech.py importable as `speech`
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt tests run headless unless told otherwise
 
 

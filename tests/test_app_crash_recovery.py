@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from speech import synthesize
 
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.paths import AppPaths
+from tests.support import APP_CHILD
+from tests.support.speech import synthesize
 
 pytestmark = pytest.mark.audio
 Q = load_bank().find("5")  # Infrastructure as Code
@@ -41,7 +42,7 @@ def test_sigkill_mid_answer_then_relaunch_recovers_and_transcribes(
     answer = synthesize(Q.example_answer, speech_dir / "crash-answer.wav", voice="en-gb")
 
     child = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("app_child.py")), Q.id],
+        [sys.executable, str(APP_CHILD), Q.id],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "OPSPREP_VOICE_HOME": str(home)},

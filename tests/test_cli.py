@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from speech import synthesize
 
 from opsprep_voice.cli import main
 from opsprep_voice.core.bank import load_bank
+from tests.support.speech import synthesize
 
 BANK = load_bank()
 Q = BANK.find("3")  # SLIs/SLOs and observability

@@ -13,10 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
-import speech
-from audio_check import align, read_wav
 
 from opsprep_voice.audio.wavfile import repair_wav
+from tests.support import RECORD_CHILD as CHILD
+from tests.support import speech
+from tests.support.audio_check import align, read_wav
 
 pytestmark = pytest.mark.audio
 
@@ -25,7 +26,6 @@ TEXT = (
     "minutes, and afterwards run a blameless postmortem with clear action items and owners."
 )
 RATE = 16_000
-CHILD = Path(__file__).with_name("record_child.py")
 
 
 def _first_line(proc: subprocess.Popen[str], timeout: float) -> str:

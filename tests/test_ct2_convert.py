@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import speech
 
 from opsprep_voice.asr import ct2_to_openai as conv
 from opsprep_voice.asr.models import embedded_model_dir
+from tests.support import speech
 
 whisper = pytest.importorskip("whisper", reason="openai-whisper extra not installed")
 ctranslate2 = pytest.importorskip("ctranslate2")

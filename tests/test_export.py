@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from history_data import QUESTIONS, add_scored, at
 
 from opsprep_voice.storage.export import (
     CSV_FIELDS,
@@ -19,6 +18,7 @@ from opsprep_voice.storage.export import (
     write_markdown,
 )
 from opsprep_voice.storage.repository import HistoryRepository, SessionRecord
+from tests.support.history_data import QUESTIONS, add_scored, at
 
 Q1, Q2, Q3 = QUESTIONS
 TRANSCRIPT_1 = 'We cut spend by 38%, tagging *every* resource; the "FinOps" review ran weekly, with alerts.'

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from history_data import QUESTIONS, add_scored, at, make_report, make_transcript, wav_bytes
 
 from opsprep_voice.cli import CliError, main
 from opsprep_voice.cli.history_cmd import save_cli_attempt
 from opsprep_voice.storage.repository import HistoryRepository
+from tests.support.history_data import QUESTIONS, add_scored, at, make_report, make_transcript, wav_bytes
 
 Q1, Q2, Q3 = QUESTIONS
 REPO_ROOT = Path(__file__).resolve().parents[1]

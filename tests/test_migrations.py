@@ -7,10 +7,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from history_data import QUESTIONS, make_report, make_transcript
 
 from opsprep_voice.storage import db, migrations
 from opsprep_voice.storage.repository import HistoryRepository
+from tests.support.history_data import QUESTIONS, make_report, make_transcript
 
 Q1, Q2, _ = QUESTIONS
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import speech
 
 from opsprep_voice.asr import guards
 from opsprep_voice.asr.base import (
@@ -23,6 +22,7 @@ from opsprep_voice.asr.base import (
 )
 from opsprep_voice.audio.io import load_audio
 from opsprep_voice.core.transcript import Transcript
+from tests.support import speech
 
 pytest.importorskip("whisper", reason="openai-whisper extra not installed")
 

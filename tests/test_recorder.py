@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fake_sounddevice import FakeSoundDevice
 
 from opsprep_voice.audio.devices import (
     NO_MICROPHONE,
@@ -27,6 +26,7 @@ from opsprep_voice.audio.recorder import (
     RecordingSession,
     SilenceDetector,
 )
+from tests.support.fake_sounddevice import FakeSoundDevice
 
 RATE = 16_000
 WAIT = 10.0

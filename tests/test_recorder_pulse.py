@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import speech
-from audio_check import align, read_wav, speech_span
 
 from opsprep_voice.audio.devices import default_input_device, list_input_devices
 from opsprep_voice.audio.recorder import RecordingSession
+from tests.support import speech
+from tests.support.audio_check import align, read_wav, speech_span
 
 pytestmark = pytest.mark.audio
 

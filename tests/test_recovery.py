@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from history_data import QUESTIONS, add_scored, wav_bytes
 
 from opsprep_voice.audio.wavfile import repair_wav
 from opsprep_voice.storage.recovery import find_interrupted
 from opsprep_voice.storage.repository import AttemptRecord, HistoryRepository
+from tests.support.history_data import QUESTIONS, add_scored, wav_bytes
 
 Q1, Q2, Q3 = QUESTIONS
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -147,8 +147,7 @@ _WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    sys.path.insert(0, sys.argv[2])
-    from history_data import QUESTIONS, make_report, make_transcript
+    from tests.support.history_data import QUESTIONS, make_report, make_transcript
     from opsprep_voice.storage.repository import HistoryRepository
 
     repo = HistoryRepository(Path(sys.argv[1]))
@@ -176,7 +175,7 @@ def test_sigkill_during_a_big_write_transaction_leaves_a_consistent_database(tmp
     path = tmp_path / "history.sqlite3"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", _WRITER, str(path), str(Path(__file__).parent)],
+        [sys.executable, "-c", _WRITER, str(path)],
         stdout=subprocess.PIPE,
         text=True,
         env=env,

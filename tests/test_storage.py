@@ -11,11 +11,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from history_data import QUESTIONS, add_scored, at, make_report, make_transcript
 
 from opsprep_voice.storage import migrations, repository
 from opsprep_voice.storage.db import StorageError, default_db_path
 from opsprep_voice.storage.repository import HistoryRepository, NotFoundError
+from tests.support.history_data import QUESTIONS, add_scored, at, make_report, make_transcript
 
 Q1, Q2, Q3 = QUESTIONS
 
@@ -114,6 +114,33 @@ def test_best_attempt_per_question_prefers_newer_on_ties(repo: HistoryRepository
     unscored = repo.start_attempt(s.id, Q3)
     assert repo.best_attempt_ids() == {Q1.id: best_old.id, Q2.id: tie_new.id}
     assert tie_old.id != tie_new.id and unscored.id not in repo.best_attempt_ids().values()
+
+
+def test_previous_scored_attempt_is_the_last_earlier_one_at_the_same_question(
+    repo: HistoryRepository,
+) -> None:
+    s = repo.create_session("practice")
+    first = add_scored(repo, s.id, Q1, "x", coverage=0.4, started_at=at(1))
+    second = add_scored(repo, s.id, Q1, "x", coverage=0.5, started_at=at(3))
+    same_time = add_scored(repo, s.id, Q1, "x", coverage=0.6, started_at=at(3))
+    add_scored(repo, s.id, Q2, "x", coverage=0.9, started_at=at(4))  # another question
+    failed = repo.start_attempt(s.id, Q1, started_at=at(5))
+    repo.mark_failed(failed.id, "no audio")
+    last = add_scored(repo, s.id, Q1, "x", coverage=0.7, started_at=at(6))
+
+    def previous(attempt_id: int) -> int | None:
+        found = repo.previous_scored_attempt(attempt_id)
+        return found.id if found else None
+
+    assert previous(first.id) is None
+    assert previous(second.id) == first.id
+    assert previous(same_time.id) == second.id  # a tie on time goes by id
+    assert previous(last.id) == same_time.id  # the failed attempt is skipped
+    assert previous(failed.id) == same_time.id
+    found = repo.previous_scored_attempt(last.id)
+    assert found is not None and found.report is None and found.coverage == 0.6  # light row
+    with pytest.raises(NotFoundError):
+        repo.previous_scored_attempt(9999)
 
 
 def test_progress_points_oldest_first_scored_only(repo: HistoryRepository) -> None:

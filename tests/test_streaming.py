@@ -458,12 +458,11 @@ class Recording:
 
 @pytest.mark.model
 def test_real_model_streaming_matches_batch(speech_dir: Path) -> None:
-    from speech import synthesize
-
     from opsprep_voice.asr.registry import create_transcriber
     from opsprep_voice.audio.io import load_audio
     from opsprep_voice.core.bank import load_bank
     from opsprep_voice.core.matching import recognition_prompt
+    from tests.support.speech import synthesize
 
     bank = list(load_bank())
     questions = bank[:1]

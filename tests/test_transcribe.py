@@ -12,11 +12,11 @@ from pathlib import Path
 import jiwer
 import numpy as np
 import pytest
-import speech
 
 from opsprep_voice.asr.base import TranscribeOptions, Transcriber, TranscriptionCancelled
 from opsprep_voice.asr.registry import create_transcriber
 from opsprep_voice.audio.io import SAMPLE_RATE, load_audio
+from tests.support import speech
 
 pytestmark = pytest.mark.model
 

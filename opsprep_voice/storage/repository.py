@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 Status = Literal["recording", "recorded", "scored", "failed", "interrupted"]
 STATUSES: tuple[Status, ...] = ("recording", "recorded", "scored", "failed", "interrupted")
+#: Statuses of an answer whose recording is complete but has no score: it can be (re)transcribed.
+TRANSCRIBABLE: tuple[Status, ...] = ("recorded", "failed", "interrupted")
 
 
 class NotFoundError(db.StorageError, KeyError):
@@ -519,6 +521,22 @@ class HistoryRepository:
             params.append(max(0, int(limit)))
         with self._lock:
             return self._attempts(sql, params)
+
+    def previous_scored_attempt(self, attempt_id: int) -> AttemptRecord | None:
+        """The last scored attempt at the same question started before this one (light: no JSON), if any."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT question_id, started_at FROM attempts WHERE id = ?", (attempt_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"no attempt {attempt_id}")
+            found = self._attempts(
+                f"SELECT {_columns(False)} FROM attempts WHERE question_id = ? AND status = 'scored' "
+                "AND (started_at < ? OR (started_at = ? AND id < ?)) "
+                "ORDER BY started_at DESC, id DESC LIMIT 1",
+                (row["question_id"], row["started_at"], row["started_at"], attempt_id),
+            )
+        return found[0] if found else None
 
     def best_attempt_ids(self) -> dict[str, int]:
         """Per question id, the scored attempt with the highest coverage (a tie goes to the newer one)."""

@@ -16,12 +16,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from speech import duration_s, synthesize
 
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.session import Phase
 from opsprep_voice.ui.application import build_app
+from tests.support.page_objects import RehearsalPage
+from tests.support.speech import duration_s, synthesize
 
 pytestmark = pytest.mark.audio
 
@@ -100,7 +101,7 @@ def test_rehearse_one_question_through_real_audio(
         assert report["time_to_first_word_s"] is not None and report["time_to_first_word_s"] < 3.0
         # The review screen shows it; the recording and the score are in the history.
         screen = ctx.window.rehearsal_screen
-        assert screen.pages.currentIndex() == 1 and screen.review.report is not None
+        assert RehearsalPage(screen).shows_review and screen.review.report is not None
         assert ctx.history is not None and result.attempt_id is not None
         attempt = ctx.history.get_attempt(result.attempt_id)
         assert attempt.status == "scored"

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from speech import synthesize
 
 from opsprep_voice.asr import registry
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.transcript import Transcript
 from opsprep_voice.ui.application import AppContext, apply_settings, build_app
+from tests.support.speech import synthesize
 
 pytestmark = pytest.mark.model
 Q = load_bank().find("5")

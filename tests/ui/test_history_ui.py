@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from history_ui_data import START, History, build_history
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -17,9 +16,12 @@ from opsprep_voice.core.bank import QuestionBank, load_bank
 from opsprep_voice.storage.repository import AttemptRecord, HistoryRepository, ProgressPoint, SessionRecord
 from opsprep_voice.ui.history.compare_view import compare_reports, word_diff
 from opsprep_voice.ui.history.export_dialog import ExportDialog
+from opsprep_voice.ui.history.filter_bar import FilterBar, HistoryFilter
 from opsprep_voice.ui.history.history_model import COL_COVERAGE, COL_QUESTION, COL_WHEN, HistoryModel
 from opsprep_voice.ui.history.history_screen import HistoryScreen
 from opsprep_voice.ui.history.progress_charts import ProgressCharts
+from tests.support.history_ui_data import START, History, build_history
+from tests.support.page_objects import HistoryPage
 
 
 @pytest.fixture(scope="module")
@@ -93,16 +95,31 @@ def test_free_text_filter_is_debounced(qtbot: QtBot, screen: HistoryScreen, hist
     word = "Terraform"  # in Q1's example answer, but only the fuller answers reach it
     expected = {a.id for a in history.attempts if word.casefold() in a.transcript_text.casefold()}
     assert expected and len(expected) < len(history.attempts)
-    qtbot.keyClicks(screen.text_filter, word)
+    qtbot.keyClicks(screen.filter_bar.text_filter, word)
     qtbot.waitUntil(lambda: set(screen.visible_attempt_ids()) == expected, timeout=3000)
+
+
+def test_filter_bar_emits_one_value_per_change(qtbot: QtBot, bank: QuestionBank) -> None:
+    bar = FilterBar(bank)
+    qtbot.addWidget(bar)
+    seen: list[HistoryFilter] = []
+    bar.changed.connect(seen.append)
+    wanted = HistoryFilter(
+        question_id=bank.find(1).id, since=date(2025, 3, 1), text="postmortem", grouped=False
+    )
+    bar.set_filter(wanted)
+    assert seen == [wanted] and bar.value() == wanted and wanted.narrows
+    bar.clear()
+    assert seen[-1] == HistoryFilter(grouped=False) and not seen[-1].narrows  # grouping is not a filter
+    bar.category_filter.setCurrentIndex(1)
+    assert seen[-1].category == bank.categories[0] and len(seen) == 3
 
 
 def test_best_attempt_per_question_marked(screen: HistoryScreen, history: History) -> None:
     best = set(history.repo.best_attempt_ids().values())
     assert len(best) == 3
     for attempt in history.attempts:
-        source = screen.model.index_of_attempt(attempt.id)
-        text = screen.model.index(source.row(), COL_QUESTION, source.parent()).data()
+        text = HistoryPage(screen).question_cell(attempt.id)
         assert text.startswith("★") == (attempt.id in best), (attempt.id, text)
 
 
@@ -234,7 +251,7 @@ def test_screen_with_10000_attempts_reads_little(
     qtbot.waitUntil(lambda: charts.series["coverage"].count() == 10_000, timeout=5000)
     assert not charts.is_stale()
     reads = repo.calls["progress"]
-    screen.tabs.setCurrentIndex(0)
+    HistoryPage(screen).show_answers_tab()
     screen.refresh()  # hidden: the charts are only marked stale
     assert charts.is_stale() and repo.calls["progress"] == reads
 
@@ -244,14 +261,11 @@ def test_sorting_by_a_column_sorts_sessions_and_answers(screen: HistoryScreen, h
     target = history.attempts[2]
     screen.select_attempt(target.id)
     screen.tree.sortByColumn(COL_COVERAGE, Qt.SortOrder.AscendingOrder)
-    for row in range(screen.model.rowCount()):
-        parent = screen.model.index(row, 0)
-        coverages = [
-            screen.model.attempt_at(screen.model.index(child, 0, parent)).coverage or -1.0  # type: ignore[union-attr]
-            for child in range(screen.model.rowCount(parent))
-        ]
+    page = HistoryPage(screen)
+    for session in page.session_rows():
+        coverages = [c or -1.0 for c in page.answer_coverages(session)]
         assert coverages == sorted(coverages)
-    averages = [screen.model.index(row, COL_COVERAGE).data() for row in range(screen.model.rowCount())]
+    averages = page.session_coverage_cells()
     numbers = [int(text.removeprefix("avg ").rstrip("%")) if text else -1 for text in averages]
     assert numbers == sorted(numbers)
     assert [a.id for a in screen.selected()[0]] == [target.id]  # the selection follows its row

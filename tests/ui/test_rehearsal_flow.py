@@ -11,17 +11,18 @@ from typing import Any
 
 import numpy as np
 import pytest
-from app_fakes import FakeSynthesizer, FakeTranscriber, factory_for
-from fake_sounddevice import FakeSoundDevice
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QSpinBox
-from speech import synthesize
 
 from opsprep_voice.asr.base import ModelUnavailableError
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.session import Phase
 from opsprep_voice.ui.application import AppContext, apply_settings, build_app
+from tests.support.app_fakes import FakeSynthesizer, FakeTranscriber, factory_for
+from tests.support.fake_sounddevice import FakeSoundDevice
+from tests.support.page_objects import MainWindowPage, RehearsalPage, ReviewPage
+from tests.support.speech import synthesize
 
 BANK = load_bank()
 Q = BANK.find("3")
@@ -67,7 +68,7 @@ def start_single(ctx: AppContext, qtbot: Any, question_id: str = Q.id, *, study:
     start.single.setCurrentIndex(start.single.findData(question_id))
     (start.rb_study if study else start.rb_interview).setChecked(True)
     qtbot.mouseClick(start.start_button, Qt.MouseButton.LeftButton)
-    assert ctx.window.stack.currentWidget() is ctx.window.rehearsal_screen
+    assert MainWindowPage(ctx.window).current == "rehearsal"
 
 
 def phase(ctx: AppContext) -> Phase:
@@ -98,7 +99,7 @@ def test_answer_is_recorded_transcribed_scored_saved_and_summarised(
     )
     press(ctx, "Space")
     qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=15_000)
-    assert screen.pages.currentIndex() == 1
+    assert RehearsalPage(screen).shows_review
     result = ctx.controller.session.result if ctx.controller.session else None
     assert result is not None and result.report is not None
     assert result.report["coverage"] >= 0.75
@@ -114,9 +115,10 @@ def test_answer_is_recorded_transcribed_scored_saved_and_summarised(
     assert attempt.status == "scored" and attempt.coverage == pytest.approx(result.report["coverage"])
     # N finishes the (single-question) rehearsal and shows the summary.
     press(ctx, "N")
-    assert ctx.window.stack.currentWidget() is ctx.window.summary_screen
-    table = ctx.window.summary_screen.table
-    assert table.rowCount() == 1 and table.item(0, 2).text().endswith("%")
+    window = MainWindowPage(ctx.window)
+    assert window.current == "summary"
+    rows = window.summary.rows()
+    assert len(rows) == 1 and rows[0]["Coverage"].endswith("%")
     ctx.shutdown()
 
 
@@ -144,8 +146,8 @@ def test_start_up_work_runs_once_the_model_has_loaded(
     assert len(freezes) == 1
     # The review built while warming up is gone again; the app shows the start screen, untouched.
     review = ctx.window.rehearsal_screen.review
-    assert review.report is None and review.checklist.rows() == [] and review.stack.currentIndex() == 0
-    assert ctx.window.stack.currentWidget() is ctx.window.start_screen
+    assert review.report is None and review.checklist.rows() == [] and ReviewPage(review).shows_placeholder
+    assert MainWindowPage(ctx.window).current == "start"
     ctx.shutdown()
 
 
@@ -155,7 +157,7 @@ def test_start_up_work_leaves_a_rehearsal_started_early_alone(qtbot: Any, tmp_pa
     assert not ctx.warmed_up
     qtbot.waitUntil(lambda: ctx.warmed_up, timeout=20_000)
     screen = ctx.window.rehearsal_screen
-    assert screen.question_text.text() == Q.text and screen.pages.currentIndex() == 0
+    assert screen.question_text.text() == Q.text and RehearsalPage(screen).shows_answer
     assert screen.review.report is None
     ctx.shutdown()
 
@@ -172,7 +174,7 @@ def test_no_microphone_degrades_with_an_explanation(qtbot: Any, tmp_path: Path) 
     assert phase(ctx) is Phase.READY  # could not record, but the app goes on
     assert screen.message.isVisible() and "microphone" in screen.message.text().lower()
     press(ctx, "N")  # skipping still works
-    assert ctx.window.stack.currentWidget() is ctx.window.summary_screen
+    assert MainWindowPage(ctx.window).current == "summary"
     ctx.shutdown()
 
 
@@ -294,7 +296,7 @@ def test_device_error_mid_answer_keeps_the_audio_so_far(
     assert len(read_wav(result.audio_path)) == 40 * 800
     assert result.report is not None and result.report["transcript"] == "my answer so far"
     assert ctx.window.rehearsal_screen.review.isVisible()
-    assert screen.pages.currentIndex() == 1
+    assert RehearsalPage(screen).shows_review
     ctx.shutdown()
 
 

@@ -21,6 +21,7 @@ from opsprep_voice.ui.review.demo import demo_attempt
 from opsprep_voice.ui.review.metrics_panel import MetricsPanel
 from opsprep_voice.ui.review.style import ReviewColours, contrast_ratio
 from opsprep_voice.ui.review.transcript_view import TranscriptView
+from tests.support.page_objects import ReviewPage
 
 
 @pytest.fixture(scope="module")
@@ -327,7 +328,7 @@ def test_attempt_view_missing_audio_and_clear(
     assert "not found" in view.player.status_text()
     assert view.transcript.word_count == len(report["words"])
     view.clear()
-    assert view.stack.currentIndex() == 0
+    assert ReviewPage(view).shows_placeholder
     assert view.report is None
 
 
@@ -356,7 +357,7 @@ def test_show_attempt_shows_the_transcript_at_once_and_fills_the_rest_in_turns(
     with qtbot.waitSignal(view.filled, timeout=5000):
         view.show_attempt(demo[0], report, None)
         # At once: header, transcript, metrics and player; the checklist rows come in the next turns.
-        assert view.stack.currentIndex() == 1
+        assert ReviewPage(view).shows_attempt
         assert view.transcript.word_count == len(report["words"])
         assert f"{report['wpm']:.0f} words/min" in view.metrics.value_text("pace")
         assert "No recording" in view.player.status_text()
@@ -387,7 +388,7 @@ def test_a_new_attempt_or_clear_replaces_a_review_still_filling_in(
     view.clear()
     with qtbot.assertNotEmitted(view.filled, wait=100):
         pass
-    assert view.checklist.rows() == [] and view.is_filled() and view.stack.currentIndex() == 0
+    assert view.checklist.rows() == [] and view.is_filled() and ReviewPage(view).shows_placeholder
 
 
 def test_example_answer_shown_while_filling_is_filled_at_once(
@@ -412,7 +413,7 @@ def test_prewarm_builds_a_hidden_review_once_then_clears_it(
     with qtbot.assertNotEmitted(view.filled, wait=0):
         view.prewarm(demo[0], report, lambda: done.append(None))
         qtbot.waitUntil(lambda: bool(done), timeout=5000)
-    assert view.report is None and view.checklist.rows() == [] and view.stack.currentIndex() == 0
+    assert view.report is None and view.checklist.rows() == [] and ReviewPage(view).shows_placeholder
     # A visible view (or one showing an attempt) is left alone.
     view.show()
     view.show_attempt(demo[0], report, None)

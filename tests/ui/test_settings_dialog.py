@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from fake_sounddevice import FakeSoundDevice
 
 from opsprep_voice.audio.devices import InputDevice
 from opsprep_voice.audio.tts import Voice
 from opsprep_voice.core.settings import Settings
 from opsprep_voice.ui.services.recording import AnswerRecorder
 from opsprep_voice.ui.settings_dialog import SettingsDialog
+from tests.support.fake_sounddevice import FakeSoundDevice
 
 DEVICES = [
     InputDevice(0, "USB mic", 1, 48000.0, True, "pulse"),

@@ -1,0 +1,86 @@
+"""The History screen's list: a QTreeView over a :class:`HistoryModel`, set up to stay fast with 10,000 rows.
+
+The model sorts itself (no proxy asking ``data()`` per row), and the column widths come from font metrics
+of the longest texts a column can hold rather than ``ResizeToContents`` (which reads every row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
+
+from opsprep_voice.ui.history.history_model import (
+    COL_CATEGORY,
+    COL_COVERAGE,
+    COL_FILLERS,
+    COL_LENGTH,
+    COL_PACE,
+    COL_QUESTION,
+    COL_STATUS,
+    COL_WHEN,
+    COLUMNS,
+    STATUS_TEXT,
+    HistoryModel,
+)
+
+
+class HistoryTree(QTreeView):
+    """Sessions and their answers, newest first, several rows selectable."""
+
+    def __init__(self, model: HistoryModel, categories: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setAccessibleName("Sessions and answers")
+        self.setUniformRowHeights(True)
+        self.setSortingEnabled(True)
+        self.sortByColumn(COL_WHEN, Qt.SortOrder.DescendingOrder)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAlternatingRowColors(True)
+        self.setExpandsOnDoubleClick(True)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self._fit_columns(categories)
+        header.resizeSection(COL_QUESTION, 300)
+
+    def select_row(self, index: QModelIndex, *, scroll: bool = False) -> bool:
+        """Make the row at ``index`` the only selected (and current) one. False if ``index`` is invalid."""
+        if not index.isValid():
+            return False
+        self.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+        if scroll:
+            self.scrollTo(index)
+        return True
+
+    def selected_rows(self) -> list[QModelIndex]:
+        """The selected rows (column 0), in selection order."""
+        return self.selectionModel().selectedRows(0)
+
+    def _fit_columns(self, categories: Sequence[str]) -> None:
+        """Column widths from font metrics of the longest texts a column can hold (no pass over the rows)."""
+        samples: dict[int, list[str]] = {
+            COL_WHEN: ["8888-88-88 88:88"],
+            COL_COVERAGE: ["avg 100%", "100%"],
+            COL_LENGTH: ["88:88", "–"],
+            COL_PACE: ["888 wpm"],
+            COL_FILLERS: ["88.8/min"],
+            COL_STATUS: [*STATUS_TEXT.values(), "interrupted"],
+            COL_CATEGORY: [c.replace("-", " ") for c in categories] or ["category"],
+        }
+        bold = self.font()
+        bold.setBold(True)  # session rows and best answers are bold
+        metrics = QFontMetrics(bold)
+        header = self.header()
+        padding = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 16
+        for column, texts in samples.items():
+            width = max(metrics.horizontalAdvance(t) for t in texts) + padding
+            if column == COL_WHEN:  # tree indentation and the expand arrow
+                width += 2 * self.indentation()
+            header_width = metrics.horizontalAdvance(COLUMNS[column]) + padding + 16  # + sort arrow
+            header.resizeSection(column, max(width, header_width, header.sectionSizeHint(column)))

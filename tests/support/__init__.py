@@ -1,0 +1,16 @@
+"""Helpers for the tests, the benchmarks and the screenshot script: import them as ``tests.support.<module>``.
+
+- ``fake_sounddevice``: a replaying fake microphone with a real callback thread.
+- ``speech``: spoken test audio from espeak-ng/sox.
+- ``history_data``, ``history_ui_data``: history fixtures (storage tests, History screen tests).
+- ``app_fakes``: a fake speech synthesizer and transcriber for the whole-app tests.
+- ``page_objects``: which screen or review page is shown, summary rows and History cells by name.
+- ``audio_check``: WAV reading and alignment for the crash and PulseAudio tests.
+- ``record_child``, ``app_child``: programs the crash tests run in a child process (:data:`RECORD_CHILD`,
+  :data:`APP_CHILD`); they import only ``opsprep_voice``.
+"""
+
+from pathlib import Path
+
+RECORD_CHILD = Path(__file__).with_name("record_child.py")
+APP_CHILD = Path(__file__).with_name("app_child.py")

@@ -1,0 +1,1 @@
+"""Qt tests: the widgets and the whole app, offscreen."""
