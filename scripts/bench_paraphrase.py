@@ -34,9 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-for p in (REPO_ROOT, REPO_ROOT / "tests"):
-    if str(p) not in sys.path:
-        sys.path.insert(0, str(p))
+if str(REPO_ROOT) not in sys.path:  # run as a plain script: the checkout's opsprep_voice and tests.support
+    sys.path.insert(0, str(REPO_ROOT))
 
 from opsprep_voice.core.bank import Question, QuestionBank, load_bank  # noqa: E402
 from opsprep_voice.core.scoring import ScoreReport, score_answer  # noqa: E402
@@ -182,7 +181,7 @@ def print_details(scored: Sequence[Scored], bank: QuestionBank) -> None:
 def _transcribe_all(
     answers: Sequence[Answer], bank: QuestionBank, workdir: Path, prompt: str
 ) -> dict[str, Transcript]:
-    from speech import synthesize
+    from tests.support.speech import synthesize
 
     from opsprep_voice.asr.base import TranscribeOptions
     from opsprep_voice.asr.registry import create_transcriber
