@@ -181,12 +181,11 @@ def print_details(scored: Sequence[Scored], bank: QuestionBank) -> None:
 def _transcribe_all(
     answers: Sequence[Answer], bank: QuestionBank, workdir: Path, prompt: str
 ) -> dict[str, Transcript]:
-    from tests.support.speech import synthesize
-
     from opsprep_voice.asr.base import TranscribeOptions
     from opsprep_voice.asr.registry import create_transcriber
     from opsprep_voice.audio.io import load_audio
     from opsprep_voice.core.matching import recognition_prompt
+    from tests.support.speech import synthesize
 
     transcriber = None
     out: dict[str, Transcript] = {}
