@@ -61,8 +61,11 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
-# Pieces: numbers (with thousands commas and decimals), words (with inner apostrophes), symbols.
-_PIECE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[%$€£]")
+# Pieces: names with digits after letters ("EC2", "S3", "k8s", "p95": one word, so "EC2" is neither
+# "ECS" nor the figure 2), words (with inner apostrophes), numbers (thousands commas, decimals), symbols.
+_PIECE = re.compile(
+    r"[pP]\d+\.\d+(?![^\W_])|[^\W\d_]+\d[^\W_]*|[^\W\d_]+(?:'[^\W\d_]+)*|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[%$€£]"
+)
 _LETTER_RUN_GAP = re.compile(r"[\s./]*")
 #: Whisper writes a half-spelled acronym with a hyphen: "S-BOM", "s -bom" (SBOM).
 _LETTER_HYPHEN_GAP = re.compile(r"\s*-\s*")
