@@ -23,6 +23,7 @@ from opsprep_voice.core.bank import BankError, Question, QuestionBank, load_bank
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.session import Phase, RehearsalSession, Selection, plan_questions
 from opsprep_voice.core.settings import SettingsStore
+from opsprep_voice.practice.attempts import Attempts
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.main_window import MainWindow
 from opsprep_voice.ui.rehearsal.controller import RehearsalController
@@ -50,6 +51,7 @@ class AppContext:
     settings_store: SettingsStore
     bank: QuestionBank
     history: HistoryRepository | None
+    attempts: Attempts
     speaker: QuestionSpeaker
     recorder: AnswerRecorder
     transcription: TranscriptionService
@@ -149,6 +151,7 @@ def build_app(
     settings = store.settings
     bank = _open_bank(questions or settings.questions_file, problems)
     history = _open_history(paths, problems)
+    attempts = Attempts(history)
     runner = TaskRunner()
 
     if synthesizer is _UNSET:
@@ -183,7 +186,7 @@ def build_app(
         speaker=speaker,
         recorder=recorder,
         transcription=transcription,
-        history=history,
+        attempts=attempts,
         settings=settings,
     )
     ctx = AppContext(
@@ -192,6 +195,7 @@ def build_app(
         store,
         bank,
         history,
+        attempts,
         speaker,
         recorder,
         transcription,
@@ -342,8 +346,6 @@ def apply_settings(ctx: AppContext, values: dict[str, Any]) -> None:
 
 def transcribe_attempt(ctx: AppContext, attempt_id: int) -> None:
     """Transcribe an attempt recorded earlier (e.g. recovered after a crash) and store its score."""
-    from opsprep_voice.core.scoring import score_answer
-
     history = ctx.history
     if history is None:
         return
@@ -361,9 +363,10 @@ def transcribe_attempt(ctx: AppContext, attempt_id: int) -> None:
     ctx.window.notify("Transcribing the recovered answer…")
 
     def done(transcript: Any) -> None:
-        t = ctx.transcription.transcriber
-        report = score_answer(question, transcript, engine=t.engine if t else "", model=t.model if t else "")
-        history.save_score(attempt_id, report.to_dict(), transcript.to_dict())
+        scored = ctx.attempts.rescore(attempt_id, question, transcript, ctx.transcription.transcriber)
+        if scored.save_error is not None:
+            ctx.window.notify(f"Transcribed, but the score could not be saved: {scored.save_error}", 10_000)
+            return
         ctx.window.notify("Transcribed and scored.")
         if ctx.window.history_screen is not None:
             ctx.window.history_screen.refresh(select_attempt_id=attempt_id)

@@ -20,7 +20,7 @@ from opsprep_voice.core.bank import Question
 from opsprep_voice.core.session import Phase, RehearsalSession
 from opsprep_voice.core.settings import Settings
 from opsprep_voice.core.transcript import Transcript
-from opsprep_voice.storage.repository import HistoryRepository
+from opsprep_voice.practice.attempts import Attempts, live_feedback
 from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
 from opsprep_voice.ui.services.recording import AnswerRecorder
 from opsprep_voice.ui.services.speaker import QuestionSpeaker
@@ -40,7 +40,6 @@ def _warm_scoring(question: Question) -> None:
 
 class RehearsalController(QObject):
     finished = Signal(object)  # the RehearsalSession, when the last question is done or ended early
-    attemptSaved = Signal(int)  # attempt id (history changed)
 
     def __init__(
         self,
@@ -49,7 +48,7 @@ class RehearsalController(QObject):
         speaker: QuestionSpeaker,
         recorder: AnswerRecorder,
         transcription: TranscriptionService,
-        history: HistoryRepository | None,
+        attempts: Attempts,
         settings: Settings,
         parent: QObject | None = None,
     ) -> None:
@@ -58,12 +57,9 @@ class RehearsalController(QObject):
         self.speaker = speaker
         self.recorder = recorder
         self.transcription = transcription
-        self.history = history
+        self.attempts = attempts
         self.settings = settings
         self.session: RehearsalSession | None = None
-        self._history_session_id: int | None = None
-        self._attempt_id: int | None = None  # the attempt being answered (recording or reviewed)
-        self._attempt_of: dict[Path, int] = {}  # recordings not yet finalised -> their attempt
         self._task: Task | None = None
         self._live: LiveTranscription | None = None
         self._stop_pressed_at: float | None = None
@@ -90,13 +86,9 @@ class RehearsalController(QObject):
     # -- session lifecycle -----------------------------------------------------------------------
     def start(self, session: RehearsalSession, *, title: str = "", bank: str = "") -> None:
         self.session = session
-        if self.history is not None:
-            try:
-                self._history_session_id = self.history.create_session(session.mode, title, bank).id
-            except Exception as exc:
-                log.exception("Could not create a history session")
-                self.view.show_message(f"Answers will not be saved in History: {exc}", "warning")
-                self._history_session_id = None
+        problem = self.attempts.start_session(session.mode, title, bank)
+        if problem:
+            self.view.show_message(problem, "warning")
         self._enter_question()
 
     def _enter_question(self) -> None:
@@ -170,28 +162,11 @@ class RehearsalController(QObject):
         elif s.phase in (Phase.READY, Phase.SPEAKING, Phase.THINKING):
             self._start_recording()
 
-    def _reserve_audio_path(self, question: Question) -> Path:
-        """Record the attempt in the history first (so a crash leaves a trace) and get its audio path."""
-        self._attempt_id = None
-        if self.history is not None and self._history_session_id is not None:
-            try:
-                attempt = self.history.start_attempt(self._history_session_id, question)
-                path = self.history.resolve_audio(attempt.audio_path)
-                if path is not None:
-                    self._attempt_id = attempt.id
-                    self._attempt_of[path] = attempt.id
-                    return path
-            except Exception:
-                log.exception("Could not reserve an attempt in the history")
-        import tempfile
-
-        return Path(tempfile.mkstemp(prefix="opsprep-answer-", suffix=".wav")[1])
-
     def _start_recording(self) -> None:
         s = self._require_session()
         self._think_timer.stop()
         self.speaker.stop()
-        path = self._reserve_audio_path(s.question)
+        path = self.attempts.reserve(s.question)
         self._live = None
         sinks: tuple[Any, ...] = ()
         if self.settings.live_transcription:
@@ -214,9 +189,7 @@ class RehearsalController(QObject):
             if self._live is not None:
                 self._live.abandon()
                 self._live = None
-            attempt_id = self._attempt_of.pop(path, None)
-            if self.history is not None and attempt_id is not None:
-                self.history.mark_failed(attempt_id, "the microphone could not be opened")
+            self.attempts.failed(path, "the microphone could not be opened")
             s.rerecord()
             self._render()
 
@@ -240,12 +213,7 @@ class RehearsalController(QObject):
 
     def _recording_finished(self, result: RecordingResult) -> None:
         s = self.session
-        attempt_id = self._attempt_of.pop(result.path, None)
-        if self.history is not None and attempt_id is not None:
-            try:
-                self.history.mark_recorded(attempt_id, result.duration)
-            except Exception:
-                log.exception("Could not mark the attempt recorded")
+        self.attempts.recorded(result.path, result.duration)
         if result.error is not None:
             self.view.show_message(f"{result.error} ({result.duration:.1f} s kept)", "error")
         if s is None:
@@ -282,15 +250,12 @@ class RehearsalController(QObject):
         )
 
     def _live_update(self, words: list[Any]) -> None:
-        from opsprep_voice.core.scoring import score_answer  # imported by then (start-up work, warm-scoring)
-
         s = self.session
-        if s is None or s.phase != Phase.RECORDING or not words:
+        if s is None or s.phase != Phase.RECORDING:
             return
-        partial = Transcript.from_words(words, duration_s=words[-1].end)
-        report = score_answer(s.question, partial)
-        hits = {item.id for item in report.checklist if item.hit}
-        self.view.set_live(partial.text, hits, report.wpm or None, partial.duration_s)
+        live = live_feedback(s.question, words)
+        if live is not None:
+            self.view.set_live(live.text, set(live.hits), live.wpm, live.duration_s)
 
     def _live_failed(self, message: str) -> None:
         log.warning("Live transcription stopped: %s", message)
@@ -298,28 +263,16 @@ class RehearsalController(QObject):
 
     # -- results -----------------------------------------------------------------------------------
     def _transcribed(self, question: Question, path: Path, transcript: Transcript) -> None:
-        from opsprep_voice.core.scoring import score_answer
-
         s = self.session
         self._task = None
         if s is None or s.phase != Phase.TRANSCRIBING:
             return
-        transcriber = self.transcription.transcriber
-        report = score_answer(
-            question,
-            transcript,
-            engine=transcriber.engine if transcriber else "",
-            model=transcriber.model if transcriber else "",
-        )
-        data = report.to_dict()
-        if self.history is not None and self._attempt_id is not None:
-            try:
-                self.history.save_score(self._attempt_id, data, transcript.to_dict())
-                self.attemptSaved.emit(self._attempt_id)
-            except Exception as exc:
-                log.exception("Could not save the score")
-                self.view.show_message(f"The review could not be saved in History: {exc}", "warning")
-        s.transcription_done(data, path, self._attempt_id)
+        scored = self.attempts.score_and_save(path, question, transcript, self.transcription.transcriber)
+        if scored.save_error is not None:
+            message = f"The review could not be saved in History: {scored.save_error}"
+            self.view.show_message(message, "warning")
+        data = scored.report.to_dict()
+        s.transcription_done(data, path, scored.attempt_id)
         self._render()
         self.view.show_review(question, data, path)
         if self._stop_pressed_at is not None:
@@ -335,8 +288,7 @@ class RehearsalController(QObject):
             log.warning("Live finish failed (%s); transcribing the file instead", message)
             self._transcribe(path, s.question)
             return
-        if self.history is not None and self._attempt_id is not None:
-            self.history.mark_failed(self._attempt_id, message)
+        self.attempts.failed(path, message)
         self.view.show_message(
             f"Transcription failed: {message} Your recording is kept ({path.name}).", "error"
         )
@@ -427,9 +379,5 @@ class RehearsalController(QObject):
 
     def _finish(self) -> None:
         s = self._require_session()
-        if self.history is not None and self._history_session_id is not None:
-            try:
-                self.history.end_session(self._history_session_id)
-            except Exception:
-                log.exception("Could not end the history session")
+        self.attempts.end_session()
         self.finished.emit(s)
