@@ -57,7 +57,7 @@ class ChecklistResult:
     @classmethod
     def from_match(cls, item: ItemMatch) -> ChecklistResult:
         ev = item.evidence
-        quote = "" if ev is None else ev.text
+        quote = "" if ev is None else ev.text or ev.phrase
         return cls(item.id, item.label, item.weight, item.example, item.hit, ev, quote)
 
     def to_dict(self) -> dict[str, Any]:

@@ -101,7 +101,7 @@ def test_answer_is_recorded_transcribed_scored_saved_and_summarised(
     assert screen.pages.currentIndex() == 1
     result = ctx.controller.session.result if ctx.controller.session else None
     assert result is not None and result.report is not None
-    assert result.report["coverage"] >= 0.75
+    assert result.report.coverage >= 0.75
     # The review fills in over a few event-loop turns: every checklist item ends up on screen.
     qtbot.waitUntil(screen.review.is_filled, timeout=5_000)
     assert screen.review.report is result.report
@@ -111,7 +111,7 @@ def test_answer_is_recorded_transcribed_scored_saved_and_summarised(
     # Saved in the history with its audio.
     assert ctx.history is not None
     attempt = ctx.history.get_attempt(result.attempt_id or -1)
-    assert attempt.status == "scored" and attempt.coverage == pytest.approx(result.report["coverage"])
+    assert attempt.status == "scored" and attempt.coverage == pytest.approx(result.report.coverage, abs=1e-3)
     # N finishes the (single-question) rehearsal and shows the summary.
     press(ctx, "N")
     assert ctx.window.stack.currentWidget() is ctx.window.summary_screen
@@ -292,7 +292,7 @@ def test_device_error_mid_answer_keeps_the_audio_so_far(
     result = ctx.controller.session.result if ctx.controller.session else None
     assert result is not None and result.audio_path is not None
     assert len(read_wav(result.audio_path)) == 40 * 800
-    assert result.report is not None and result.report["transcript"] == "my answer so far"
+    assert result.report is not None and result.report.transcript == "my answer so far"
     assert ctx.window.rehearsal_screen.review.isVisible()
     assert screen.pages.currentIndex() == 1
     ctx.shutdown()

@@ -271,10 +271,9 @@ class RehearsalController(QObject):
         if scored.save_error is not None:
             message = f"The review could not be saved in History: {scored.save_error}"
             self.view.show_message(message, "warning")
-        data = scored.report.to_dict()
-        s.transcription_done(data, path, scored.attempt_id)
+        s.transcription_done(scored.report, path, scored.attempt_id)
         self._render()
-        self.view.show_review(question, data, path)
+        self.view.show_review(question, scored.report, path)
         if self._stop_pressed_at is not None:
             self.last_stop_to_review_s = time.monotonic() - self._stop_pressed_at
             log.info("Stop-to-review: %.2f s", self.last_stop_to_review_s)
