@@ -187,6 +187,7 @@ def build_app(
         recorder=recorder,
         transcription=transcription,
         attempts=attempts,
+        runner=runner,
         settings=settings,
     )
     ctx = AppContext(

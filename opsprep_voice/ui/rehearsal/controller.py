@@ -1,13 +1,14 @@
-"""Drives one rehearsal: the session state machine, the speaker, the recorder, transcription,
-scoring and the history store, rendered on a :class:`RehearsalScreen`.
+"""Drives one rehearsal: moves the session state machine as the speaker, the recorder and transcription
+report back, and hands each transcript to the practice service (:class:`~opsprep_voice.practice.attempts.
+Attempts`), which scores it and owns the attempt in the history.
 
-Everything slow happens in services off the GUI thread; this class only reacts to their signals.
+The view follows the session: :meth:`RehearsalSession.subscribe` renders every phase change. Everything slow
+happens in services off the GUI thread (warm-up work as a task); this class only reacts to their signals.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -20,22 +21,14 @@ from opsprep_voice.core.bank import Question
 from opsprep_voice.core.session import Phase, RehearsalSession
 from opsprep_voice.core.settings import Settings
 from opsprep_voice.core.transcript import Transcript
-from opsprep_voice.practice.attempts import Attempts, live_feedback
+from opsprep_voice.practice.attempts import Attempts, live_feedback, warm_up
 from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
 from opsprep_voice.ui.services.recording import AnswerRecorder
 from opsprep_voice.ui.services.speaker import QuestionSpeaker
 from opsprep_voice.ui.services.transcription import LiveTranscription, TranscriptionService
-from opsprep_voice.ui.workers import Task
+from opsprep_voice.ui.workers import Task, TaskRunner
 
 log = logging.getLogger(__name__)
-
-
-def _warm_scoring(question: Question) -> None:
-    """Compile ``question``'s phrases (the first score of a question does it). The scoring modules are
-    imported here, off the GUI thread, too: they are not needed before the window shows (~70 ms)."""
-    from opsprep_voice.core.scoring import score_answer
-
-    score_answer(question, Transcript.from_text(""))
 
 
 class RehearsalController(QObject):
@@ -49,6 +42,7 @@ class RehearsalController(QObject):
         recorder: AnswerRecorder,
         transcription: TranscriptionService,
         attempts: Attempts,
+        runner: TaskRunner,
         settings: Settings,
         parent: QObject | None = None,
     ) -> None:
@@ -58,6 +52,7 @@ class RehearsalController(QObject):
         self.recorder = recorder
         self.transcription = transcription
         self.attempts = attempts
+        self.runner = runner
         self.settings = settings
         self.session: RehearsalSession | None = None
         self._task: Task | None = None
@@ -86,6 +81,7 @@ class RehearsalController(QObject):
     # -- session lifecycle -----------------------------------------------------------------------
     def start(self, session: RehearsalSession, *, title: str = "", bank: str = "") -> None:
         self.session = session
+        session.subscribe(self._render)
         problem = self.attempts.start_session(session.mode, title, bank)
         if problem:
             self.view.show_message(problem, "warning")
@@ -95,14 +91,14 @@ class RehearsalController(QObject):
         s = self._require_session()
         # The first score of a question compiles its phrases (~0.4 s): do it off the GUI thread now, so
         # live updates and the review never pay for it.
-        threading.Thread(target=_warm_scoring, args=(s.question,), name="warm-scoring", daemon=True).start()
+        question = s.question
+        self.runner.start(lambda _progress, _cancel: warm_up(question), "warm up scoring")
         self.view.show_question(s.question, s.index, len(s.questions), study=s.mode == "study")
-        self._render()
+        self._render(s)  # a new question: its first phase is shown even without a change
         if not s.is_last:
             self.speaker.prepare(s.questions[s.index + 1].text)
         if self.settings.speak_questions and self.speaker.available:
             s.begin_speaking()
-            self._render()
             self.speaker.speak(s.question.text)
         elif self.settings.speak_questions and self.speaker.unavailable_reason:
             self.view.show_message(self.speaker.unavailable_reason, "warning")
@@ -112,9 +108,10 @@ class RehearsalController(QObject):
             raise RuntimeError("no rehearsal in progress")
         return self.session
 
-    def _render(self) -> None:
-        s = self._require_session()
-        self.view.set_phase(s.phase, is_last=s.is_last)
+    def _render(self, session: RehearsalSession) -> None:
+        """The view follows the session's phase (subscribed in :meth:`start`)."""
+        if session is self.session:
+            self.view.set_phase(session.phase, is_last=session.is_last)
 
     # -- speaking and thinking -------------------------------------------------------------------
     def replay(self) -> None:
@@ -123,7 +120,6 @@ class RehearsalController(QObject):
             self._think_timer.stop()
             if s.phase != Phase.REVIEW:
                 s.begin_speaking()
-                self._render()
             self.speaker.speak(s.question.text)
 
     def _speech_done(self) -> None:
@@ -132,7 +128,6 @@ class RehearsalController(QObject):
             return
         if self.settings.think_time_s > 0:
             s.begin_thinking()
-            self._render()
             self._think_left = float(self.settings.think_time_s)
             self.view.set_think_countdown(self._think_left)
             self._think_timer.start()
@@ -144,7 +139,6 @@ class RehearsalController(QObject):
         s = self.session
         if s is not None and s.phase == Phase.SPEAKING:
             s.speech_failed()  # back to READY: the candidate reads the question and presses Space
-            self._render()
 
     def _think_tick(self) -> None:
         self._think_left -= self._think_timer.interval() / 1000
@@ -176,7 +170,6 @@ class RehearsalController(QObject):
                 self._live.failed.connect(self._live_failed)
                 sinks = (self._live.sink,)
         s.start_recording()
-        self._render()
         self.view.show_message("")
         ok = self.recorder.start(
             path,
@@ -191,7 +184,6 @@ class RehearsalController(QObject):
                 self._live = None
             self.attempts.failed(path, "the microphone could not be opened")
             s.rerecord()
-            self._render()
 
     def _recording_failed(self, message: str) -> None:
         self.view.show_message(
@@ -207,7 +199,6 @@ class RehearsalController(QObject):
             return
         self._stop_pressed_at = time.monotonic()
         s.stop_recording()
-        self._render()
         self.view.set_progress(0.0, "Finishing the recording")
         self.recorder.stop()
 
@@ -222,7 +213,6 @@ class RehearsalController(QObject):
             # Ended by the device, the silence detector or the time limit.
             self._stop_pressed_at = time.monotonic()
             s.stop_recording()
-            self._render()
         if s.phase != Phase.TRANSCRIBING:
             if self._live is not None:  # cancelled or re-recorded: keep the audio, drop the live text
                 self._live.abandon()
@@ -233,7 +223,6 @@ class RehearsalController(QObject):
                 "Nothing was recorded. Check the microphone level and try again.", "warning"
             )
             s.transcription_failed()
-            self._render()
             return
         self._transcribe(result.path, s.question)
 
@@ -272,7 +261,6 @@ class RehearsalController(QObject):
             message = f"The review could not be saved in History: {scored.save_error}"
             self.view.show_message(message, "warning")
         s.transcription_done(scored.report, path, scored.attempt_id)
-        self._render()
         self.view.show_review(question, scored.report, path)
         if self._stop_pressed_at is not None:
             self.last_stop_to_review_s = time.monotonic() - self._stop_pressed_at
@@ -292,7 +280,6 @@ class RehearsalController(QObject):
             f"Transcription failed: {message} Your recording is kept ({path.name}).", "error"
         )
         s.transcription_failed()
-        self._render()
 
     def _transcription_cancelled(self) -> None:
         s = self.session
@@ -300,7 +287,6 @@ class RehearsalController(QObject):
         if s is not None and s.phase == Phase.TRANSCRIBING:
             self.view.show_message("Transcription cancelled. Your recording is kept in History.", "info")
             s.transcription_failed()
-            self._render()
 
     # -- navigation ------------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -311,17 +297,14 @@ class RehearsalController(QObject):
             self._task.cancel()
         elif s.phase == Phase.RECORDING:
             s.rerecord()  # back to READY; the audio so far is kept, not transcribed
-            self._render()
             self.recorder.stop()
             self.view.show_message("Recording cancelled. The audio so far is kept in History.", "info")
         elif s.phase == Phase.THINKING:
             self._think_timer.stop()
             s.rerecord()
-            self._render()
         elif s.phase == Phase.SPEAKING:
             self.speaker.stop()
             s.rerecord()
-            self._render()
 
     def rerecord(self) -> None:
         s = self.session
@@ -338,7 +321,6 @@ class RehearsalController(QObject):
             s.rerecord()
         else:
             return
-        self._render()
         if self.recorder.recording:
             # Start the new take once the old one is finalised.
             self.recorder.finished.connect(self._start_after_stop)
