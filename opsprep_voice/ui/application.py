@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from opsprep_voice.core.bank import BankError, Question, QuestionBank, load_bank
 from opsprep_voice.core.paths import AppPaths
-from opsprep_voice.core.session import Phase, RehearsalSession, Selection, plan_questions
+from opsprep_voice.core.session import RehearsalSession, Selection, plan_questions
 from opsprep_voice.core.settings import SettingsStore
 from opsprep_voice.practice.attempts import Attempts
 from opsprep_voice.storage.repository import HistoryRepository
@@ -59,7 +59,6 @@ class AppContext:
     paths: AppPaths
     problems: list[str] = field(default_factory=list)
     sd: Any = None
-    helpers: list[QObject] = field(default_factory=list)
     #: True once the start-up work after the first model load is done (see :func:`_warm_up`).
     warmed_up: bool = False
 
@@ -170,17 +169,13 @@ def build_app(
     start = StartScreen(bank, settings.mode)
     rehearsal = RehearsalScreen()
     summary = SummaryScreen()
-    ctx_ref: list[AppContext] = []
 
-    def make_history_screen() -> HistoryScreen:
+    def make_history_screen() -> HistoryScreen:  # wired in _wire (historyScreenBuilt)
         from opsprep_voice.ui.history.history_screen import HistoryScreen
 
         assert history is not None
-        screen = HistoryScreen(history, bank)
-        screen.transcribeRequested.connect(lambda attempt_id: transcribe_attempt(ctx_ref[0], attempt_id))
-        return screen
+        return HistoryScreen(history, bank)
 
-    window = MainWindow(start, rehearsal, summary, make_history_screen if history is not None else None)
     controller = RehearsalController(
         rehearsal,
         speaker=speaker,
@@ -189,6 +184,13 @@ def build_app(
         attempts=attempts,
         runner=runner,
         settings=settings,
+    )
+    window = MainWindow(
+        start,
+        rehearsal,
+        summary,
+        make_history_screen if history is not None else None,
+        is_busy=lambda: controller.busy,
     )
     ctx = AppContext(
         window,
@@ -205,7 +207,6 @@ def build_app(
         problems,
         sd,
     )
-    ctx_ref.append(ctx)
     _wire(ctx)
     _warm_up(ctx, freeze_gc=freeze_gc)
     transcription.load(settings.engine, settings.model)
@@ -306,7 +307,11 @@ def _wire(ctx: AppContext) -> None:
     w.summary_screen.historyRequested.connect(w.show_history)
     w.settingsRequested.connect(lambda: open_settings(ctx))
     w.closing.connect(ctx.shutdown)
-    w.is_busy = lambda: c.session is not None and c.session.phase in (Phase.RECORDING, Phase.TRANSCRIBING)
+    w.historyScreenBuilt.connect(
+        lambda screen: screen.transcribeRequested.connect(
+            lambda attempt_id: transcribe_attempt(ctx, attempt_id)
+        )
+    )
 
 
 def open_settings(ctx: AppContext) -> None:
@@ -315,14 +320,10 @@ def open_settings(ctx: AppContext) -> None:
     from opsprep_voice.audio.devices import list_input_devices
     from opsprep_voice.ui.settings_dialog import SettingsDialog
 
-    def voices() -> list[Any]:
-        synth: Any = getattr(ctx.speaker, "_synth", None)
-        return list(synth.list_voices()) if synth is not None and hasattr(synth, "list_voices") else []
-
     dialog = SettingsDialog(
         ctx.settings_store.settings,
         input_devices=lambda: list_input_devices(ctx.sd),
-        voices=voices,
+        voices=ctx.speaker.list_voices,
         engines=list_engines(),
         models=list_models(),
         level_recorder=AnswerRecorder(sd=ctx.sd, parent=ctx.window),

@@ -103,6 +103,11 @@ class RehearsalController(QObject):
         elif self.settings.speak_questions and self.speaker.unavailable_reason:
             self.view.show_message(self.speaker.unavailable_reason, "warning")
 
+    @property
+    def busy(self) -> bool:
+        """An answer is being recorded or transcribed."""
+        return self.session is not None and self.session.phase in (Phase.RECORDING, Phase.TRANSCRIBING)
+
     def _require_session(self) -> RehearsalSession:
         if self.session is None:
             raise RuntimeError("no rehearsal in progress")
