@@ -1,4 +1,4 @@
-"""``opsprep-voice history`` / ``export`` end to end, and ``save_cli_attempt`` for ``score --save``."""
+"""``opsprep-voice history`` / ``export`` end to end."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from opsprep_voice.cli import CliError, main
-from opsprep_voice.cli.history_cmd import save_cli_attempt
+from opsprep_voice.cli import main
 from opsprep_voice.storage.repository import HistoryRepository
-from tests.support.history_data import QUESTIONS, add_scored, at, make_report, make_transcript, wav_bytes
+from tests.support.history_data import QUESTIONS, add_scored, at
 
 Q1, Q2, Q3 = QUESTIONS
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -142,34 +141,3 @@ def test_force_replaces_an_existing_export(home: Path, tmp_path: Path) -> None:
     target.write_text("old", encoding="utf-8")
     assert main(["export", "1", "--format", "md", "-o", str(target), "--force"]) == 0
     assert target.read_text(encoding="utf-8").startswith("# first week")
-
-
-def test_save_cli_attempt_copies_audio_into_a_one_attempt_session(home: Path, tmp_path: Path) -> None:
-    source = tmp_path / "answer.WAV"
-    source.write_bytes(wav_bytes(0.5))
-    report = make_report(Q3, "metrics logs and traces", coverage=0.66, duration_s=0.5)
-    with HistoryRepository.open_default() as repo:
-        record = save_cli_attempt(repo, Q3, report, make_transcript("metrics logs and traces", 0.5), source)
-        session = repo.get_session(record.session_id)
-    assert (session.mode, session.title, len(session.attempts)) == ("cli", "Q3 observability-stack", 1)
-    assert session.ended_at is not None
-    assert (record.status, record.coverage, record.duration_s) == ("scored", 0.66, 0.5)
-    assert record.audio_path == home / "data" / "audio" / f"attempt-{record.id:06d}.wav"
-    assert record.audio_path.read_bytes() == source.read_bytes()
-    assert source.exists()  # the user's file is left where it was
-    assert not list(record.audio_path.parent.glob("*.part"))
-
-
-def test_save_cli_attempt_failure_records_nothing(home: Path, tmp_path: Path) -> None:
-    source = tmp_path / "answer.wav"
-    source.write_bytes(wav_bytes(0.5))
-    with HistoryRepository.open_default() as repo:
-        before_sessions = len(repo.list_sessions())
-        before_files = sorted(repo.audio_dir.iterdir())
-        bad_report = {"coverage": 0.5, "oops": object()}  # not JSON: fails after the audio was copied
-        with pytest.raises(TypeError):
-            save_cli_attempt(repo, Q1, bad_report, None, source)
-        assert len(repo.list_sessions()) == before_sessions
-        assert sorted(repo.audio_dir.iterdir()) == before_files
-        with pytest.raises(CliError, match="audio file not found"):
-            save_cli_attempt(repo, Q1, make_report(Q1, "x", coverage=0.1), None, tmp_path / "nope.wav")

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from opsprep_voice.core.bank import ChecklistItem, Question, load_bank
-from opsprep_voice.core.scoring import ScoreReport, format_report, score_answer
+from opsprep_voice.core.scoring import REPORT_VERSION, ScoreReport, format_report, score_answer
 from opsprep_voice.core.transcript import Transcript, Word
 
 WEAK = "I think it depends. I would work hard, talk to people and make sure things are good in the end."
@@ -52,9 +52,9 @@ def _timed_transcript() -> Transcript:
 
 
 EXPECTED_KEYS = [
-    "question_id", "question_number", "transcript", "words", "coverage", "checklist", "duration_s",
-    "target_seconds", "word_count", "wpm", "wpm_band", "fillers", "long_pauses", "time_to_first_word_s",
-    "figures_mentioned", "star", "engine", "model",
+    "report_version", "question_id", "question_number", "transcript", "words", "coverage", "checklist",
+    "duration_s", "target_seconds", "word_count", "wpm", "wpm_band", "fillers", "long_pauses",
+    "time_to_first_word_s", "figures_mentioned", "star", "engine", "model",
 ]  # fmt: skip
 
 
@@ -89,6 +89,54 @@ def test_round_trip_through_json() -> None:
         data = json.loads(json.dumps(report.to_dict()))
         again = ScoreReport.from_dict(data)
         assert again.to_dict() == report.to_dict()
+
+
+def test_from_dict_reads_a_version_1_report() -> None:
+    """A report saved before ``report_version`` existed (same shape) reads back unchanged."""
+    data = json.loads(json.dumps(score_answer(_question(), _timed_transcript()).to_dict()))
+    assert data.pop("report_version") == REPORT_VERSION
+    again = ScoreReport.from_dict(data)
+    assert again.to_dict() == {"report_version": REPORT_VERSION, **data}
+    assert [i.hit for i in again.checklist] == [True, True, False, True]
+    assert again.checklist[1].evidence is not None and again.checklist[1].quote == "canaries"
+
+
+def test_from_dict_is_tolerant_item_by_item() -> None:
+    data = score_answer(_question(behavioural=True), _timed_transcript()).to_dict()
+    data["checklist"][0]["evidence"]["match"] = "telepathy"  # a kind from a newer version
+    del data["checklist"][1]["evidence"]["char_start"]  # an evidence without its span
+    data["checklist"].append("not an item")
+    data["fillers"]["items"].insert(0, {"text": "um"})  # no span: cannot mark the transcript, still counted
+    data["fillers"]["count"] = 3
+    data["long_pauses"].append({"start": "soon"})
+    data["words"][0] = {"word": "Um"}  # no time
+    data["star"] = {"situation": True, "action": True, "hint": "h"}  # the first reports' key
+    data["wpm"], data["wpm_band"], data["coverage"] = "fast", "warp", 7
+    report = ScoreReport.from_dict(data)
+    assert [i.hit for i in report.checklist] == [True, True, False, True]
+    first, second = report.checklist[0], report.checklist[1]
+    assert first.evidence is None and first.quote == "feature flags"
+    assert second.evidence is None and second.quote == "canaries"
+    assert report.checklist[3].evidence is not None
+    assert [f.text for f in report.fillers] == ["Um", "like"] and report.to_dict()["fillers"]["count"] == 3
+    assert len(report.long_pauses) == 1 and len(report.words) == len(data["words"]) - 1
+    assert report.star is not None and report.star.task_action and not report.star.result
+    assert (report.wpm, report.wpm_band, report.coverage) == (None, None, 1.0)
+    assert 'said "feature flags"' in format_report(report, _question())
+
+
+@pytest.mark.parametrize("data", [{}, None, {"checklist": None, "fillers": [], "transcript": 3}])
+def test_from_dict_of_garbage_is_an_empty_report(data: object) -> None:
+    report = ScoreReport.from_dict(data)  # type: ignore[arg-type]
+    assert (report.question_id, report.transcript, report.checklist, report.coverage) == ("", "", (), 0.0)
+    assert report.star is None and report.wpm is None and report.fillers == ()
+
+
+def test_from_dict_reads_a_nested_transcript() -> None:
+    report = ScoreReport.from_dict(
+        {"transcript": {"text": "we paged", "words": [{"word": "we", "start": 0.5, "end": 0.7}]}}
+    )
+    assert report.transcript == "we paged" and report.words == (Word("we", 0.5, 0.7),)
 
 
 def test_behavioural_questions_get_star() -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import pytest
 
 from opsprep_voice.core.bank import load_bank
+from opsprep_voice.core.scoring import ScoreReport
 from opsprep_voice.core.session import Phase, RehearsalSession, Selection, SessionStateError, plan_questions
 
 BANK = load_bank()
 
 
-def report(coverage: float) -> dict[str, object]:
-    return {"coverage": coverage, "duration_s": 70.0, "wpm": 140.0, "fillers": {"per_min": 1.5}}
+def report(coverage: float) -> ScoreReport:
+    return ScoreReport.from_dict(
+        {"coverage": coverage, "duration_s": 70.0, "wpm": 140.0, "fillers": {"per_min": 1.5}}
+    )
 
 
 def test_selections_pick_the_right_questions() -> None:
@@ -74,7 +77,7 @@ def test_rerecord_keeps_counting_attempts_and_last_score_wins() -> None:
     s.stop_recording()
     s.transcription_done(report(0.9))
     assert s.result.attempts == 3
-    assert s.result.report is not None and s.result.report["coverage"] == 0.9
+    assert s.result.report is not None and s.result.report.coverage == 0.9
 
 
 def test_impossible_transitions_are_refused() -> None:

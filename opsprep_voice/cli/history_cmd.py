@@ -2,7 +2,6 @@
 
 ``history [--json] [--question Q] [--limit N]`` lists sessions newest first with their attempts.
 ``export SESSION_ID --format md|pdf|csv -o PATH [--with-audio] [--force]`` writes one session.
-:func:`save_cli_attempt` is how ``score --save`` stores an answer scored on the command line.
 """
 
 from __future__ import annotations
@@ -10,21 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
-import shutil
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from opsprep_voice.cli import CliError
-from opsprep_voice.storage.db import StorageError, make_private
+from opsprep_voice.storage.db import StorageError
 from opsprep_voice.storage.export import ExportError, write_markdown
 from opsprep_voice.storage.export import export_csv as write_csv
 from opsprep_voice.storage.repository import (
-    AttemptRecord,
     HistoryRepository,
     NotFoundError,
-    QuestionLike,
     SessionRecord,
 )
 
@@ -198,47 +192,3 @@ def run_export(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     print(f"Exported session {session.id} ({len(session.attempts)} answer(s)) to {written}")
     return 0
-
-
-# --------------------------------------------------------------------------- score --save
-
-
-def save_cli_attempt(
-    repo: HistoryRepository,
-    question: QuestionLike,
-    report_dict: Mapping[str, Any],
-    transcript_dict: Mapping[str, Any] | None,
-    audio_path: Path | str | None,
-) -> AttemptRecord:
-    """Store an answer scored by ``opsprep-voice score --save`` as a one-attempt session (mode "cli").
-
-    The audio is copied into the store (the original is left alone). All of it is one transaction: on any
-    failure nothing is recorded and the copy is removed.
-    """
-    source = Path(audio_path) if audio_path is not None else None
-    if source is not None and not source.is_file():
-        raise CliError(f"{source}: audio file not found; nothing was saved")
-    duration = report_dict.get("duration_s") or (transcript_dict or {}).get("duration_s") or 0.0
-    copied: Path | None = None
-    try:
-        with repo.transaction():
-            session = repo.create_session("cli", title=f"Q{question.number} {question.id}")
-            attempt = repo.start_attempt(
-                session.id, question, suffix=(source.suffix.lower() or ".wav") if source else None
-            )
-            if source is not None and attempt.audio_path is not None:
-                copied = attempt.audio_path
-                tmp = copied.with_name(copied.name + ".part")
-                shutil.copyfile(source, tmp)
-                make_private(tmp)
-                os.replace(tmp, copied)
-            repo.mark_recorded(attempt.id, float(duration))
-            record = repo.save_score(attempt.id, report_dict, transcript_dict)
-            repo.end_session(session.id)
-    except BaseException:
-        if copied is not None:
-            copied.unlink(missing_ok=True)
-            copied.with_name(copied.name + ".part").unlink(missing_ok=True)
-        raise
-    log.info("saved CLI attempt %d (session %d)", record.id, record.session_id)
-    return record

@@ -78,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     from opsprep_voice.asr.registry import create_transcriber
     from opsprep_voice.audio.io import AudioError, load_audio
     from opsprep_voice.core.matching import recognition_prompt
-    from opsprep_voice.core.scoring import format_report, score_answer
+    from opsprep_voice.core.scoring import format_report
+    from opsprep_voice.practice.attempts import ScoredAttempt, score, score_and_save_file
 
     bank = bank_from_args(args)
     question = find_question(bank, args.question)
@@ -102,27 +103,28 @@ def run(args: argparse.Namespace) -> int:
         if interactive:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
 
-    report = score_answer(question, transcript, engine=transcriber.engine, model=transcriber.model)
-    data = {"source": "audio", **report.to_dict()}
     if args.save:
-        from opsprep_voice.cli.history_cmd import save_cli_attempt
-        from opsprep_voice.storage.repository import HistoryRepository
-
-        with HistoryRepository.open_default() as repo:
-            record = save_cli_attempt(repo, question, data, transcript.to_dict(), args.audio)
-        data["attempt_id"] = record.id
+        scored = score_and_save_file(question, transcript, args.audio, transcriber)
+    else:
+        scored = ScoredAttempt(score(question, transcript, transcriber))
+    report, data = scored.report, {"source": "audio", **scored.report.to_dict()}
+    if scored.attempt_id is not None:
+        data["attempt_id"] = scored.attempt_id
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print(format_report(report, question))
-        if args.save:
+        if "attempt_id" in data:
             print(f"\nSaved as attempt {data['attempt_id']} (see 'opsprep-voice history').")
+    if scored.save_error is not None:
+        raise CliError(f"the answer was scored but not saved: {scored.save_error}")
     return 0
 
 
 def _run_text(args: argparse.Namespace) -> int:
-    from opsprep_voice.core.scoring import format_report, score_answer
+    from opsprep_voice.core.scoring import format_report
     from opsprep_voice.core.transcript import Transcript
+    from opsprep_voice.practice.attempts import score
 
     if args.audio is not None:
         raise CliError(f"give either a recording ({args.audio}) or --text, not both")
@@ -133,7 +135,7 @@ def _run_text(args: argparse.Namespace) -> int:
     bank = bank_from_args(args)
     question = find_question(bank, args.question)
     text = _read_text(args.text)
-    report = score_answer(question, Transcript.from_text(text))
+    report = score(question, Transcript.from_text(text))
     if args.json:
         print(json.dumps(text_report_dict(report.to_dict()), indent=2, ensure_ascii=False))
     else:

@@ -2,15 +2,18 @@
 
 :func:`score_answer` is pure and fast (a 5-minute transcript scores in a few milliseconds once the
 question's phrases are compiled; see ``scripts/bench_scoring.py``), so live transcription can re-score
-every second. :meth:`ScoreReport.to_dict` is the JSON the CLI prints and storage keeps;
-:meth:`ScoreReport.from_dict` reads it back.
+every second. :meth:`ScoreReport.to_dict` is the JSON the CLI prints and storage keeps (with a
+``report_version``); :meth:`ScoreReport.from_dict` is the one reader of it. Stored reports may come from an
+older (or newer) version, so it never raises: a missing or malformed field reads as an empty value and a
+bad list item is dropped on its own, so one bad item never loses the report.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar
 
 from opsprep_voice.core.bank import Question
 from opsprep_voice.core.matching import Evidence, ItemMatch, coverage, explain, match_checklist
@@ -32,6 +35,53 @@ COMFORTABLE_WPM = 145.0
 
 logger = logging.getLogger(__name__)
 
+REPORT_VERSION = 2
+"""Written by :meth:`ScoreReport.to_dict`. 1: reports before the field existed (same shape)."""
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistResult:
+    """One checklist item of a report: covered or not, with the evidence when it can be read.
+
+    ``quote`` is the words that ticked the item as stored; it survives when the stored evidence cannot be
+    read as an :class:`Evidence` (an older report, or a match kind this version does not know).
+    """
+
+    id: str
+    label: str
+    weight: float
+    example: str
+    hit: bool
+    evidence: Evidence | None = None
+    quote: str = ""
+
+    @classmethod
+    def from_match(cls, item: ItemMatch) -> ChecklistResult:
+        ev = item.evidence
+        quote = "" if ev is None else ev.text or ev.phrase
+        return cls(item.id, item.label, item.weight, item.example, item.hit, ev, quote)
+
+    @property
+    def why(self) -> str:
+        """Why the item was credited (:func:`~opsprep_voice.core.matching.explain`), "" when missed."""
+        if not self.hit:
+            return ""
+        if self.evidence is not None:
+            return explain(self.evidence)
+        return f'You said "{self.quote}".' if self.quote else "Covered."
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "hit": self.hit,
+            "weight": self.weight,
+            "evidence": None if self.evidence is None else self.evidence.to_dict(),
+            "example": self.example,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class ScoreReport:
@@ -40,7 +90,7 @@ class ScoreReport:
     transcript: str
     words: tuple[Word, ...]
     coverage: float
-    checklist: tuple[ItemMatch, ...]
+    checklist: tuple[ChecklistResult, ...]
     duration_s: float
     target_seconds: int
     word_count: int
@@ -54,40 +104,32 @@ class ScoreReport:
     star: StarCheck | None
     engine: str = ""
     model: str = ""
+    filler_count: int | None = None  # as stored, when the items could not all be read; else len(fillers)
 
     @property
-    def hits(self) -> tuple[ItemMatch, ...]:
+    def hits(self) -> tuple[ChecklistResult, ...]:
         return tuple(i for i in self.checklist if i.hit)
 
     @property
-    def misses(self) -> tuple[ItemMatch, ...]:
+    def misses(self) -> tuple[ChecklistResult, ...]:
         return tuple(i for i in self.checklist if not i.hit)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "report_version": REPORT_VERSION,
             "question_id": self.question_id,
             "question_number": self.question_number,
             "transcript": self.transcript,
             "words": [w.to_dict() for w in self.words],
             "coverage": round(self.coverage, 3),
-            "checklist": [
-                {
-                    "id": i.id,
-                    "label": i.label,
-                    "hit": i.hit,
-                    "weight": i.weight,
-                    "evidence": None if i.evidence is None else i.evidence.to_dict(),
-                    "example": i.example,
-                }
-                for i in self.checklist
-            ],
+            "checklist": [i.to_dict() for i in self.checklist],
             "duration_s": round(self.duration_s, 3),
             "target_seconds": self.target_seconds,
             "word_count": self.word_count,
             "wpm": self.wpm,
             "wpm_band": self.wpm_band,
             "fillers": {
-                "count": len(self.fillers),
+                "count": len(self.fillers) if self.filler_count is None else self.filler_count,
                 "per_min": self.fillers_per_min,
                 "items": [f.to_dict() for f in self.fillers],
             },
@@ -102,48 +144,132 @@ class ScoreReport:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ScoreReport:
-        """Read back :meth:`to_dict` output. Raises KeyError/ValueError/TypeError on a malformed dict."""
-        fillers = cast(dict[str, Any], data["fillers"])
-        star = data.get("star")
-        ttfw = data.get("time_to_first_word_s")
-        wpm = data.get("wpm")
-        band = data.get("wpm_band")
-        if band not in (None, "slow", "comfortable", "fast"):
-            raise ValueError(f"unknown wpm_band {band!r}")
+    def from_dict(cls, data: Mapping[str, Any] | None) -> ScoreReport:
+        """Read a stored :meth:`to_dict` of any version. Never raises: see the module doc."""
+        d: Mapping[str, Any] = data if isinstance(data, Mapping) else {}
+        raw_transcript = d.get("transcript")
+        nested = raw_transcript if isinstance(raw_transcript, Mapping) else {}
+        text = nested.get("text") if nested else raw_transcript
+        fillers = d.get("fillers")
+        fillers = fillers if isinstance(fillers, Mapping) else {}
+        band = d.get("wpm_band")
+        star = d.get("star")
         return cls(
-            question_id=str(data["question_id"]),
-            question_number=int(data["question_number"]),
-            transcript=str(data["transcript"]),
-            words=tuple(
-                Word(str(w["word"]), float(w["start"]), float(w["end"]), float(w.get("probability", 1.0)))
-                for w in data.get("words") or []
-            ),
-            coverage=float(data["coverage"]),
-            checklist=tuple(
-                ItemMatch(
-                    id=str(c["id"]),
-                    label=str(c["label"]),
-                    weight=float(c["weight"]),
-                    example=str(c.get("example", "")),
-                    evidence=None if c.get("evidence") is None else Evidence.from_dict(c["evidence"]),
-                )
-                for c in data["checklist"]
-            ),
-            duration_s=float(data["duration_s"]),
-            target_seconds=int(data["target_seconds"]),
-            word_count=int(data["word_count"]),
-            wpm=None if wpm is None else float(wpm),
-            wpm_band=band,
-            fillers=tuple(Filler.from_dict(f) for f in fillers.get("items", [])),
-            fillers_per_min=None if fillers.get("per_min") is None else float(fillers["per_min"]),
-            long_pauses=tuple(Pause.from_dict(p) for p in data.get("long_pauses") or []),
-            time_to_first_word_s=None if ttfw is None else float(ttfw),
-            figures_mentioned=tuple(Figure.from_dict(f) for f in data.get("figures_mentioned") or []),
-            star=None if star is None else StarCheck.from_dict(star),
-            engine=str(data.get("engine", "")),
-            model=str(data.get("model", "")),
+            question_id=_str(d.get("question_id")),
+            question_number=_int(d.get("question_number")) or 0,
+            transcript=text if isinstance(text, str) else "",
+            words=_items(d.get("words") or nested.get("words"), _word),
+            coverage=max(0.0, min(1.0, _float(d.get("coverage")) or 0.0)),
+            checklist=_items(d.get("checklist"), _checklist_result),
+            duration_s=_float(d.get("duration_s")) or 0.0,
+            target_seconds=_int(d.get("target_seconds")) or 0,
+            word_count=_int(d.get("word_count")) or 0,
+            wpm=_float(d.get("wpm")),
+            wpm_band=band if band in ("slow", "comfortable", "fast") else None,
+            fillers=_items(fillers.get("items"), lambda f: _spanned(Filler.from_dict, f)),
+            fillers_per_min=_float(fillers.get("per_min")),
+            long_pauses=_items(d.get("long_pauses"), Pause.from_dict),
+            time_to_first_word_s=_float(d.get("time_to_first_word_s")),
+            figures_mentioned=_items(d.get("figures_mentioned"), lambda f: _spanned(Figure.from_dict, f)),
+            star=_star(star) if isinstance(star, Mapping) else None,
+            engine=_str(d.get("engine")),
+            model=_str(d.get("model")),
+            filler_count=_int(fillers.get("count")),
         )
+
+
+# --------------------------------------------------------------------------- tolerant reading
+
+
+def _float(value: object) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _int(value: object) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+
+
+def _str(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _items(raw: object, read: Callable[[dict[str, Any]], _T | None]) -> tuple[_T, ...]:
+    """``read`` each dict of a stored list; an item it cannot read (or returns None for) is dropped."""
+    if not isinstance(raw, Sequence) or isinstance(raw, str):
+        return ()
+    out: list[_T] = []
+    for item in raw:
+        if not isinstance(item, Mapping):
+            continue
+        try:
+            value = read(dict(item))
+        except (KeyError, TypeError, ValueError) as exc:
+            logger.debug("skipped an unreadable report item %r: %s", item, exc)
+            continue
+        if value is not None:
+            out.append(value)
+    return tuple(out)
+
+
+def _word(data: dict[str, Any]) -> Word | None:
+    text, start = _str(data.get("word")).strip(), _float(data.get("start"))
+    if not text or start is None:
+        return None
+    end = _float(data.get("end"))
+    probability = _float(data.get("probability"))
+    return Word(text, start, start if end is None else end, 1.0 if probability is None else probability)
+
+
+def _spanned(read: Callable[[dict[str, Any]], _T], data: dict[str, Any]) -> _T | None:
+    """A filler or figure: only with a non-empty character span (it marks the transcript)."""
+    start, end = _int(data.get("char_start")), _int(data.get("char_end"))
+    return read(data) if start is not None and end is not None and end > start else None
+
+
+def _checklist_result(data: dict[str, Any]) -> ChecklistResult:
+    raw = data.get("evidence")
+    evidence: Evidence | None = None
+    quote = ""
+    if isinstance(raw, Mapping):
+        quote = _str(raw.get("text") or raw.get("phrase"))
+        try:
+            evidence = Evidence.from_dict(dict(raw))
+        except (KeyError, TypeError, ValueError) as exc:  # older, or a newer kind of match
+            logger.debug("checklist evidence kept as text only: %s", exc)
+    elif raw:
+        quote = _str(raw)  # the oldest reports kept the words only
+    item_id = _str(data.get("id"))
+    weight = _float(data.get("weight"))
+    return ChecklistResult(
+        id=item_id,
+        label=_str(data.get("label") or item_id or "?"),
+        weight=weight or 1.0,
+        example=_str(data.get("example")),
+        hit=bool(data.get("hit")),
+        evidence=evidence,
+        quote=quote,
+    )
+
+
+def _star(data: Mapping[str, Any]) -> StarCheck:
+    task_action = data.get("task_action", data.get("action"))  # "action" in the first reports
+    return StarCheck(
+        bool(data.get("situation")),
+        bool(task_action),
+        bool(data.get("result")),
+        bool(data.get("measurable_result")),
+        _str(data.get("hint")),
+    )
 
 
 def score_answer(
@@ -160,7 +286,7 @@ def score_answer(
         transcript=transcript.text,
         words=transcript.words,
         coverage=coverage(items),
-        checklist=items,
+        checklist=tuple(ChecklistResult.from_match(i) for i in items),
         duration_s=transcript.duration_s,
         target_seconds=question.target_seconds,
         word_count=metrics.word_count,
@@ -190,11 +316,11 @@ def format_report(report: ScoreReport, question: Question) -> str:
     hits, total = len(report.hits), len(report.checklist)
     lines.append(f"Coverage: {report.coverage:.0%} ({hits} of {total} points)")
     for item in report.checklist:
-        if item.evidence is not None:
+        if item.hit:
             ev = item.evidence
-            when = "" if ev.start is None else f" (at {_clock(ev.start)})"
+            when = "" if ev is None or ev.start is None else f" (at {_clock(ev.start)})"
             lines.append(f"  [x] {item.label}")
-            lines.append(f"        {explain(ev)}{when}")
+            lines.append(f"        {item.why}{when}")
         else:
             lines.append(f"  [ ] {item.label}")
             if item.example:

@@ -22,9 +22,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from opsprep_voice.core.bank import Question, QuestionBank
+
+if TYPE_CHECKING:
+    from opsprep_voice.core.scoring import ScoreReport
 
 SelectionKind = Literal["all", "random", "category", "single"]
 Mode = Literal["study", "interview"]
@@ -88,28 +91,28 @@ def plan_questions(bank: QuestionBank, selection: Selection) -> list[Question]:
 
 @dataclass(slots=True)
 class QuestionResult:
-    """What happened to one question: its last scored answer (a report dict), or skipped."""
+    """What happened to one question: its last scored answer, or skipped."""
 
     question: Question
-    report: dict[str, Any] | None = None
+    report: ScoreReport | None = None
     audio_path: Path | None = None
     attempt_id: int | None = None
     attempts: int = 0
     skipped: bool = False
 
     def summary_row(self) -> dict[str, Any]:
-        r = self.report or {}
+        r = self.report
         return {
             "number": self.question.number,
             "question_id": self.question.id,
             "text": self.question.text,
             "skipped": self.skipped and self.report is None,
             "attempts": self.attempts,
-            "coverage": r.get("coverage"),
-            "duration_s": r.get("duration_s"),
+            "coverage": None if r is None else r.coverage,
+            "duration_s": None if r is None else r.duration_s,
             "target_seconds": self.question.target_seconds,
-            "wpm": r.get("wpm"),
-            "fillers_per_min": (r.get("fillers") or {}).get("per_min"),
+            "wpm": None if r is None else r.wpm,
+            "fillers_per_min": None if r is None else r.fillers_per_min,
         }
 
 
@@ -186,7 +189,7 @@ class RehearsalSession:
         self._set(Phase.TRANSCRIBING)
 
     def transcription_done(
-        self, report: dict[str, Any], audio_path: Path | None = None, attempt_id: int | None = None
+        self, report: ScoreReport, audio_path: Path | None = None, attempt_id: int | None = None
     ) -> None:
         self._require(Phase.TRANSCRIBING, action="show a review")
         res = self.result
@@ -227,5 +230,5 @@ class RehearsalSession:
         return [r.summary_row() for r in self.results]
 
     def average_coverage(self) -> float | None:
-        scored = [r.report["coverage"] for r in self.results if r.report is not None]
+        scored = [r.report.coverage for r in self.results if r.report is not None]
         return sum(scored) / len(scored) if scored else None

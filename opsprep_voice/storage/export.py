@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from opsprep_voice.core.scoring import ScoreReport
 from opsprep_voice.storage.repository import AttemptRecord, SessionRecord
 
 log = logging.getLogger(__name__)
@@ -175,20 +176,9 @@ def _question_text(attempt: AttemptRecord, bank: BankLike | None) -> str:
     return attempt.question_id
 
 
-def _report(attempt: AttemptRecord) -> Mapping[str, Any]:
-    return attempt.report or {}
-
-
-def _checklist(attempt: AttemptRecord) -> list[Mapping[str, Any]]:
-    items = _report(attempt).get("checklist")
-    return [i for i in items if isinstance(i, Mapping)] if isinstance(items, list) else []
-
-
-def _evidence_text(evidence: Any) -> str:
-    """The words that ticked an item: ``evidence`` is ``{"text": ..., "phrase": ..., ...}`` (or old text)."""
-    if isinstance(evidence, Mapping):
-        return str(evidence.get("text") or evidence.get("phrase") or "")
-    return str(evidence or "")
+def _report(attempt: AttemptRecord) -> ScoreReport | None:
+    """The attempt's score report, read by the one tolerant reader (None when it was not scored)."""
+    return None if attempt.report is None else ScoreReport.from_dict(attempt.report)
 
 
 def _attempt_markdown(attempt: AttemptRecord, bank: BankLike | None, audio_link: str | None) -> list[str]:
@@ -202,14 +192,13 @@ def _attempt_markdown(attempt: AttemptRecord, bank: BankLike | None, audio_link:
     ]
     if attempt.error:
         lines += [f"**Problem:** {md_escape(attempt.error)}", ""]
-    target = report.get("target_seconds")
     facts = [f"Coverage: **{_pct(attempt.coverage)}**"]
     duration = _clock(attempt.duration_s)
-    if isinstance(target, int | float):
-        duration += f" (target {_clock(float(target))})"
+    if report is not None and report.target_seconds:
+        duration += f" (target {_clock(float(report.target_seconds))})"
     facts.append(f"Duration: {duration}")
     if attempt.wpm is not None:
-        band = report.get("wpm_band")
+        band = report.wpm_band if report is not None else None
         facts.append(f"Pace: {attempt.wpm:.0f} wpm" + (f" ({md_escape(str(band))})" if band else ""))
     if attempt.fillers_per_min is not None:
         facts.append(f"Fillers: {attempt.fillers_per_min:.1f}/min")
@@ -218,16 +207,16 @@ def _attempt_markdown(attempt: AttemptRecord, bank: BankLike | None, audio_link:
         lines += [f"Audio: [{md_escape(Path(audio_link).name)}](<{audio_link}>)", ""]
     if attempt.transcript_text:
         lines += ["### Transcript", "", f"> {md_escape(attempt.transcript_text)}", ""]
-    checklist = _checklist(attempt)
+    checklist = report.checklist if report is not None else ()
     if checklist:
         lines += ["### Checklist", ""]
         for item in checklist:
-            label = md_escape(str(item.get("label", item.get("id", ""))))
-            if item.get("hit"):
-                evidence = _evidence_text(item.get("evidence"))
+            label = md_escape(item.label)
+            if item.hit:
+                evidence = item.quote
                 lines.append(f"- [x] {label}" + (f" — “{md_escape(evidence)}”" if evidence else ""))
             else:
-                example = str(item.get("example") or "")
+                example = item.example
                 lines.append(f"- [ ] {label}" + (f" — e.g. “{md_escape(example)}”" if example else ""))
         lines.append("")
     return lines
@@ -315,11 +304,13 @@ def _document(
 # --------------------------------------------------------------------------- CSV
 
 
+def _filler_count(report: ScoreReport) -> int:
+    return len(report.fillers) if report.filler_count is None else report.filler_count
+
+
 def _csv_row(attempt: AttemptRecord, audio_links: Mapping[int, str]) -> dict[str, Any]:
     report = _report(attempt)
-    fillers = report.get("fillers") if isinstance(report.get("fillers"), Mapping) else {}
-    pauses = report.get("long_pauses")
-    checklist = _checklist(attempt)
+    checklist = report.checklist if report is not None else ()
     return {
         "attempt_id": attempt.id,
         "session_id": attempt.session_id,
@@ -330,17 +321,17 @@ def _csv_row(attempt: AttemptRecord, audio_links: Mapping[int, str]) -> dict[str
         "category": attempt.category,
         "status": attempt.status,
         "coverage": "" if attempt.coverage is None else round(attempt.coverage, 4),
-        "checklist_hit": sum(1 for i in checklist if i.get("hit")) if checklist else "",
+        "checklist_hit": sum(1 for i in checklist if i.hit) if checklist else "",
         "checklist_total": len(checklist) if checklist else "",
         "duration_s": "" if attempt.duration_s is None else round(attempt.duration_s, 2),
-        "target_seconds": report.get("target_seconds", ""),
+        "target_seconds": report.target_seconds if report is not None else "",
         "word_count": "" if attempt.word_count is None else attempt.word_count,
         "wpm": "" if attempt.wpm is None else round(attempt.wpm, 1),
-        "wpm_band": report.get("wpm_band", ""),
+        "wpm_band": (report.wpm_band or "") if report is not None else "",
         "fillers_per_min": "" if attempt.fillers_per_min is None else round(attempt.fillers_per_min, 2),
-        "filler_count": fillers.get("count", "") if isinstance(fillers, Mapping) else "",
-        "long_pauses": len(pauses) if isinstance(pauses, list) else (pauses if pauses is not None else ""),
-        "time_to_first_word_s": report.get("time_to_first_word_s", ""),
+        "filler_count": _filler_count(report) if report is not None else "",
+        "long_pauses": len(report.long_pauses) if report is not None else "",
+        "time_to_first_word_s": report.time_to_first_word_s if report is not None else "",
         "engine": attempt.engine or "",
         "model": attempt.model or "",
         "audio_file": audio_links.get(attempt.id, str(attempt.audio_path) if attempt.audio_path else ""),

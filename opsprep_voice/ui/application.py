@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from opsprep_voice.core.bank import BankError, Question, QuestionBank, load_bank
 from opsprep_voice.core.paths import AppPaths
-from opsprep_voice.core.session import Phase, RehearsalSession, Selection, plan_questions
+from opsprep_voice.core.session import RehearsalSession, Selection, plan_questions
 from opsprep_voice.core.settings import SettingsStore
+from opsprep_voice.practice.attempts import Attempts
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.main_window import MainWindow
 from opsprep_voice.ui.rehearsal.controller import RehearsalController
@@ -50,6 +51,7 @@ class AppContext:
     settings_store: SettingsStore
     bank: QuestionBank
     history: HistoryRepository | None
+    attempts: Attempts
     speaker: QuestionSpeaker
     recorder: AnswerRecorder
     transcription: TranscriptionService
@@ -57,7 +59,6 @@ class AppContext:
     paths: AppPaths
     problems: list[str] = field(default_factory=list)
     sd: Any = None
-    helpers: list[QObject] = field(default_factory=list)
     #: True once the start-up work after the first model load is done (see :func:`_warm_up`).
     warmed_up: bool = False
 
@@ -149,6 +150,7 @@ def build_app(
     settings = store.settings
     bank = _open_bank(questions or settings.questions_file, problems)
     history = _open_history(paths, problems)
+    attempts = Attempts(history)
     runner = TaskRunner()
 
     if synthesizer is _UNSET:
@@ -167,24 +169,28 @@ def build_app(
     start = StartScreen(bank, settings.mode)
     rehearsal = RehearsalScreen()
     summary = SummaryScreen()
-    ctx_ref: list[AppContext] = []
 
-    def make_history_screen() -> HistoryScreen:
+    def make_history_screen() -> HistoryScreen:  # wired in _wire (historyScreenBuilt)
         from opsprep_voice.ui.history.history_screen import HistoryScreen
 
         assert history is not None
-        screen = HistoryScreen(history, bank)
-        screen.transcribeRequested.connect(lambda attempt_id: transcribe_attempt(ctx_ref[0], attempt_id))
-        return screen
+        return HistoryScreen(history, bank)
 
-    window = MainWindow(start, rehearsal, summary, make_history_screen if history is not None else None)
     controller = RehearsalController(
         rehearsal,
         speaker=speaker,
         recorder=recorder,
         transcription=transcription,
-        history=history,
+        attempts=attempts,
+        runner=runner,
         settings=settings,
+    )
+    window = MainWindow(
+        start,
+        rehearsal,
+        summary,
+        make_history_screen if history is not None else None,
+        is_busy=lambda: controller.busy,
     )
     ctx = AppContext(
         window,
@@ -192,6 +198,7 @@ def build_app(
         store,
         bank,
         history,
+        attempts,
         speaker,
         recorder,
         transcription,
@@ -200,7 +207,6 @@ def build_app(
         problems,
         sd,
     )
-    ctx_ref.append(ctx)
     _wire(ctx)
     _warm_up(ctx, freeze_gc=freeze_gc)
     transcription.load(settings.engine, settings.model)
@@ -301,7 +307,11 @@ def _wire(ctx: AppContext) -> None:
     w.summary_screen.historyRequested.connect(w.show_history)
     w.settingsRequested.connect(lambda: open_settings(ctx))
     w.closing.connect(ctx.shutdown)
-    w.is_busy = lambda: c.session is not None and c.session.phase in (Phase.RECORDING, Phase.TRANSCRIBING)
+    w.historyScreenBuilt.connect(
+        lambda screen: screen.transcribeRequested.connect(
+            lambda attempt_id: transcribe_attempt(ctx, attempt_id)
+        )
+    )
 
 
 def open_settings(ctx: AppContext) -> None:
@@ -310,14 +320,10 @@ def open_settings(ctx: AppContext) -> None:
     from opsprep_voice.audio.devices import list_input_devices
     from opsprep_voice.ui.settings_dialog import SettingsDialog
 
-    def voices() -> list[Any]:
-        synth: Any = getattr(ctx.speaker, "_synth", None)
-        return list(synth.list_voices()) if synth is not None and hasattr(synth, "list_voices") else []
-
     dialog = SettingsDialog(
         ctx.settings_store.settings,
         input_devices=lambda: list_input_devices(ctx.sd),
-        voices=voices,
+        voices=ctx.speaker.list_voices,
         engines=list_engines(),
         models=list_models(),
         level_recorder=AnswerRecorder(sd=ctx.sd, parent=ctx.window),
@@ -342,8 +348,6 @@ def apply_settings(ctx: AppContext, values: dict[str, Any]) -> None:
 
 def transcribe_attempt(ctx: AppContext, attempt_id: int) -> None:
     """Transcribe an attempt recorded earlier (e.g. recovered after a crash) and store its score."""
-    from opsprep_voice.core.scoring import score_answer
-
     history = ctx.history
     if history is None:
         return
@@ -361,9 +365,10 @@ def transcribe_attempt(ctx: AppContext, attempt_id: int) -> None:
     ctx.window.notify("Transcribing the recovered answer…")
 
     def done(transcript: Any) -> None:
-        t = ctx.transcription.transcriber
-        report = score_answer(question, transcript, engine=t.engine if t else "", model=t.model if t else "")
-        history.save_score(attempt_id, report.to_dict(), transcript.to_dict())
+        scored = ctx.attempts.rescore(attempt_id, question, transcript, ctx.transcription.transcriber)
+        if scored.save_error is not None:
+            ctx.window.notify(f"Transcribed, but the score could not be saved: {scored.save_error}", 10_000)
+            return
         ctx.window.notify("Transcribed and scored.")
         if ctx.window.history_screen is not None:
             ctx.window.history_screen.refresh(select_attempt_id=attempt_id)

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 class MainWindow(QMainWindow):
     settingsRequested = Signal()
     closing = Signal()
+    historyScreenBuilt = Signal(object)  # the HistoryScreen, once, when first shown
 
     def __init__(
         self,
@@ -31,6 +32,8 @@ class MainWindow(QMainWindow):
         rehearsal: RehearsalScreen,
         summary: SummaryScreen,
         history_factory: Callable[[], HistoryScreen] | None,
+        *,
+        is_busy: Callable[[], bool] = lambda: False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -47,8 +50,7 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(w)
         self.setCentralWidget(self.stack)
         self.rehearsing = False
-        #: Set by the wiring: True while an answer is being recorded or transcribed.
-        self.is_busy: Callable[[], bool] = lambda: False
+        self._is_busy = is_busy  # True while an answer is being recorded or transcribed
 
         toolbar = QToolBar("Navigation")
         toolbar.setObjectName("navigation")
@@ -113,6 +115,7 @@ class MainWindow(QMainWindow):
                 return
             self.history_screen = self._history_factory()
             self.stack.addWidget(self.history_screen)
+            self.historyScreenBuilt.emit(self.history_screen)
         else:
             self.history_screen.refresh()
         self.stack.setCurrentWidget(self.history_screen)
@@ -133,7 +136,7 @@ class MainWindow(QMainWindow):
         self.mic_label.setToolTip(message)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.is_busy():
+        if self._is_busy():
             answer = QMessageBox.question(
                 self,
                 "Quit while answering?",

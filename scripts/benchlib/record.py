@@ -151,7 +151,7 @@ def record_child(wav: Path, live: bool, profile: bool) -> dict[str, Any]:
         "stop_to_review_s": round(marks["review"] - marks["stop"], 2),
         "stop_to_review_filled_s": round(marks.get("review_filled", marks["review"]) - marks["stop"], 2),
         "controller_stop_to_review_s": ctx.controller.last_stop_to_review_s,
-        "coverage": (session.result.report or {}).get("coverage") if session.result else None,
+        "coverage": round(session.result.report.coverage, 3) if session.result.report else None,
         "gc_process": {
             "collections_per_generation": [g["collections"] for g in gc_stats],
             "full_collect_at_end_ms": round(full_gc_ms, 1),

@@ -34,7 +34,7 @@ def main() -> None:
     def report() -> None:
         session = ctx.recorder.session
         if session is not None and session.seconds_recorded > 2.0:
-            attempt = ctx.controller._attempt_id
+            attempt = ctx.attempts.attempt_for(session.path)
             print(f"recording {attempt} {session.seconds_recorded:.2f}", flush=True)
             timer.stop()
 

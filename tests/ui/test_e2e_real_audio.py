@@ -88,17 +88,17 @@ def test_rehearse_one_question_through_real_audio(
         report = result.report
         assert report is not None
         # What was said reached the review.
-        text = report["transcript"].lower()
+        text = report.transcript.lower()
         for term in ("prometheus", "opentelemetry", "latency"):
-            assert term in text, (term, report["transcript"])
-        hits = {item["id"] for item in report["checklist"] if item["hit"]}
+            assert term in text, (term, report.transcript)
+        hits = {item.id for item in report.checklist if item.hit}
         # Live transcription of synthetic speech varies from run to run (0.68-1.0 seen); the example
         # answer must still clearly cover most of its checklist.
-        assert report["coverage"] >= 0.6, report["checklist"]
+        assert report.coverage >= 0.6, report.checklist
         assert len(hits) >= len(Q.checklist) - 3
-        assert abs(report["duration_s"] - answer_s) < 3.0
-        assert 110 <= report["wpm"] <= 200
-        assert report["time_to_first_word_s"] is not None and report["time_to_first_word_s"] < 3.0
+        assert abs(report.duration_s - answer_s) < 3.0
+        assert report.wpm is not None and 110 <= report.wpm <= 200
+        assert report.time_to_first_word_s is not None and report.time_to_first_word_s < 3.0
         # The review screen shows it; the recording and the score are in the history.
         screen = ctx.window.rehearsal_screen
         assert RehearsalPage(screen).shows_review and screen.review.report is not None

@@ -102,7 +102,7 @@ def test_answer_is_recorded_transcribed_scored_saved_and_summarised(
     assert RehearsalPage(screen).shows_review
     result = ctx.controller.session.result if ctx.controller.session else None
     assert result is not None and result.report is not None
-    assert result.report["coverage"] >= 0.75
+    assert result.report.coverage >= 0.75
     # The review fills in over a few event-loop turns: every checklist item ends up on screen.
     qtbot.waitUntil(screen.review.is_filled, timeout=5_000)
     assert screen.review.report is result.report
@@ -112,7 +112,7 @@ def test_answer_is_recorded_transcribed_scored_saved_and_summarised(
     # Saved in the history with its audio.
     assert ctx.history is not None
     attempt = ctx.history.get_attempt(result.attempt_id or -1)
-    assert attempt.status == "scored" and attempt.coverage == pytest.approx(result.report["coverage"])
+    assert attempt.status == "scored" and attempt.coverage == pytest.approx(result.report.coverage, abs=1e-3)
     # N finishes the (single-question) rehearsal and shows the summary.
     press(ctx, "N")
     window = MainWindowPage(ctx.window)
@@ -294,7 +294,7 @@ def test_device_error_mid_answer_keeps_the_audio_so_far(
     result = ctx.controller.session.result if ctx.controller.session else None
     assert result is not None and result.audio_path is not None
     assert len(read_wav(result.audio_path)) == 40 * 800
-    assert result.report is not None and result.report["transcript"] == "my answer so far"
+    assert result.report is not None and result.report.transcript == "my answer so far"
     assert ctx.window.rehearsal_screen.review.isVisible()
     assert RehearsalPage(screen).shows_review
     ctx.shutdown()

@@ -428,12 +428,12 @@ def test_checklist_plain_detail_matches_its_html(report: dict[str, Any]) -> None
     from opsprep_voice.ui.review.checklist_view import ChecklistRow
 
     colours = ReviewColours.from_palette(QPalette())
-    entries = rd.checklist(report)
+    entries = list(rd.as_report(report).checklist)
     bare = copy.deepcopy(report)
     for item in bare["checklist"]:
         item["evidence"] = None
         item["example"] = ""
-    entries += rd.checklist(bare)
+    entries += rd.as_report(bare).checklist
     kinds = {(e.hit, e.evidence.match if e.evidence else None, bool(e.example)) for e in entries}
     assert len(kinds) >= 4, kinds
     for entry in entries:

@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QBrush
@@ -31,6 +31,9 @@ from PySide6.QtWidgets import (
 from opsprep_voice.core.bank import Question
 from opsprep_voice.ui.review import report_data as rd
 from opsprep_voice.ui.review.style import ReviewColours, fmt_clock
+
+if TYPE_CHECKING:
+    from opsprep_voice.core.scoring import ChecklistResult
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +63,10 @@ class MetricDelta:
 
 @dataclass(slots=True)
 class Comparison:
-    gained: list[rd.ChecklistEntry] = field(default_factory=list)
-    lost: list[rd.ChecklistEntry] = field(default_factory=list)
-    kept: list[rd.ChecklistEntry] = field(default_factory=list)
-    still_missing: list[rd.ChecklistEntry] = field(default_factory=list)
+    gained: list[ChecklistResult] = field(default_factory=list)
+    lost: list[ChecklistResult] = field(default_factory=list)
+    kept: list[ChecklistResult] = field(default_factory=list)
+    still_missing: list[ChecklistResult] = field(default_factory=list)
     metrics: list[MetricDelta] = field(default_factory=list)
     diff: list[tuple[str, str]] = field(default_factory=list)  # ("equal"|"delete"|"insert", text)
 
@@ -93,10 +96,11 @@ def word_diff(before: str, after: str) -> list[tuple[str, str]]:
     return out
 
 
-def compare_reports(before: rd.Report, after: rd.Report) -> Comparison:
+def compare_reports(before_report: rd.Report, after_report: rd.Report) -> Comparison:
+    before, after = rd.as_report(before_report), rd.as_report(after_report)
     result = Comparison()
-    old = {e.id: e for e in rd.checklist(before)}
-    for entry in rd.checklist(after):
+    old = {e.id: e for e in before.checklist}
+    for entry in after.checklist:
         was = old.get(entry.id)
         was_hit = bool(was and was.hit)
         if entry.hit and not was_hit:
@@ -108,20 +112,7 @@ def compare_reports(before: rd.Report, after: rd.Report) -> Comparison:
         else:
             result.still_missing.append(entry)
 
-    def num(report: rd.Report, key: str) -> float | None:
-        return rd.number(report, key)
-
-    def fillers(report: rd.Report) -> float | None:
-        raw = report.get("fillers")
-        return rd.number(raw, "per_min") if isinstance(raw, dict) else None
-
-    def pauses(report: rd.Report) -> float | None:
-        return float(len(rd.long_pauses(report))) if "long_pauses" in report else None
-
-    def figures(report: rd.Report) -> float | None:
-        return float(len(rd.figures(report))) if "figures_mentioned" in report else None
-
-    target = num(after, "target_seconds") or num(before, "target_seconds")
+    target = after.target_seconds or before.target_seconds
 
     def lower_is_better(a: float, b: float) -> bool:
         return b < a
@@ -146,42 +137,49 @@ def compare_reports(before: rd.Report, after: rd.Report) -> Comparison:
         (
             "coverage",
             "Coverage",
-            rd.coverage(before),
-            rd.coverage(after),
+            before.coverage,
+            after.coverage,
             higher_is_better,
             lambda v: f"{v:.0%}",
         ),
         (
             "duration_s",
             "Length",
-            num(before, "duration_s"),
-            num(after, "duration_s"),
+            before.duration_s,
+            after.duration_s,
             length_better,
             fmt_clock,
         ),
-        ("wpm", "Pace (wpm)", num(before, "wpm"), num(after, "wpm"), pace_better, lambda v: f"{v:.0f}"),
+        ("wpm", "Pace (wpm)", before.wpm, after.wpm, pace_better, lambda v: f"{v:.0f}"),
         (
             "fillers_per_min",
             "Fillers / min",
-            fillers(before),
-            fillers(after),
+            before.fillers_per_min,
+            after.fillers_per_min,
             lower_is_better,
             lambda v: f"{v:.1f}",
         ),
-        ("long_pauses", "Long pauses", pauses(before), pauses(after), lower_is_better, lambda v: f"{v:.0f}"),
+        (
+            "long_pauses",
+            "Long pauses",
+            len(before.long_pauses),
+            len(after.long_pauses),
+            lower_is_better,
+            lambda v: f"{v:.0f}",
+        ),
         (
             "time_to_first_word_s",
             "First word after",
-            num(before, "time_to_first_word_s"),
-            num(after, "time_to_first_word_s"),
+            before.time_to_first_word_s,
+            after.time_to_first_word_s,
             lower_is_better,
             lambda v: f"{v:.1f} s",
         ),
         (
             "figures",
             "Figures mentioned",
-            figures(before),
-            figures(after),
+            len(before.figures_mentioned),
+            len(after.figures_mentioned),
             higher_is_better,
             lambda v: f"{v:.0f}",
         ),
@@ -193,7 +191,7 @@ def compare_reports(before: rd.Report, after: rd.Report) -> Comparison:
             if not verdict and not better(b, a):
                 verdict = None  # different but neither better (e.g. both inside the comfortable band)
         result.metrics.append(MetricDelta(key, label, a, b, verdict, fmt))
-    result.diff = word_diff(rd.transcript_text(before), rd.transcript_text(after))
+    result.diff = word_diff(before.transcript, after.transcript)
     return result
 
 
@@ -287,11 +285,12 @@ class CompareView(QWidget):
         comparison = compare_reports(before, after)
         self.comparison = comparison
         colours = ReviewColours.from_palette(self.palette())
-        number = after.get("question_number") or (question.number if question else "?")
-        self.title.setText(f"Q{number} · {question.text if question else after.get('question_id', '')}")
+        read = rd.as_report(after)
+        number = read.question_number or (question.number if question else "?")
+        self.title.setText(f"Q{number} · {question.text if question else read.question_id}")
         self.subtitle.setText(f"Before: {before_label}   →   After: {after_label}")
 
-        def items(entries: list[rd.ChecklistEntry], mark: str, colour: str) -> str:
+        def items(entries: list[ChecklistResult], mark: str, colour: str) -> str:
             if not entries:
                 return f'<span style="color:{colours.muted.name()};">none</span>'
             return "<br>".join(

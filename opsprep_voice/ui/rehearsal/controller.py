@@ -1,13 +1,14 @@
-"""Drives one rehearsal: the session state machine, the speaker, the recorder, transcription,
-scoring and the history store, rendered on a :class:`RehearsalScreen`.
+"""Drives one rehearsal: moves the session state machine as the speaker, the recorder and transcription
+report back, and hands each transcript to the practice service (:class:`~opsprep_voice.practice.attempts.
+Attempts`), which scores it and owns the attempt in the history.
 
-Everything slow happens in services off the GUI thread; this class only reacts to their signals.
+The view follows the session: :meth:`RehearsalSession.subscribe` renders every phase change. Everything slow
+happens in services off the GUI thread (warm-up work as a task); this class only reacts to their signals.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -20,27 +21,18 @@ from opsprep_voice.core.bank import Question
 from opsprep_voice.core.session import Phase, RehearsalSession
 from opsprep_voice.core.settings import Settings
 from opsprep_voice.core.transcript import Transcript
-from opsprep_voice.storage.repository import HistoryRepository
+from opsprep_voice.practice.attempts import Attempts, live_feedback, warm_up
 from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
 from opsprep_voice.ui.services.recording import AnswerRecorder
 from opsprep_voice.ui.services.speaker import QuestionSpeaker
 from opsprep_voice.ui.services.transcription import LiveTranscription, TranscriptionService
-from opsprep_voice.ui.workers import Task
+from opsprep_voice.ui.workers import Task, TaskRunner
 
 log = logging.getLogger(__name__)
 
 
-def _warm_scoring(question: Question) -> None:
-    """Compile ``question``'s phrases (the first score of a question does it). The scoring modules are
-    imported here, off the GUI thread, too: they are not needed before the window shows (~70 ms)."""
-    from opsprep_voice.core.scoring import score_answer
-
-    score_answer(question, Transcript.from_text(""))
-
-
 class RehearsalController(QObject):
     finished = Signal(object)  # the RehearsalSession, when the last question is done or ended early
-    attemptSaved = Signal(int)  # attempt id (history changed)
 
     def __init__(
         self,
@@ -49,7 +41,8 @@ class RehearsalController(QObject):
         speaker: QuestionSpeaker,
         recorder: AnswerRecorder,
         transcription: TranscriptionService,
-        history: HistoryRepository | None,
+        attempts: Attempts,
+        runner: TaskRunner,
         settings: Settings,
         parent: QObject | None = None,
     ) -> None:
@@ -58,12 +51,10 @@ class RehearsalController(QObject):
         self.speaker = speaker
         self.recorder = recorder
         self.transcription = transcription
-        self.history = history
+        self.attempts = attempts
+        self.runner = runner
         self.settings = settings
         self.session: RehearsalSession | None = None
-        self._history_session_id: int | None = None
-        self._attempt_id: int | None = None  # the attempt being answered (recording or reviewed)
-        self._attempt_of: dict[Path, int] = {}  # recordings not yet finalised -> their attempt
         self._task: Task | None = None
         self._live: LiveTranscription | None = None
         self._stop_pressed_at: float | None = None
@@ -90,39 +81,42 @@ class RehearsalController(QObject):
     # -- session lifecycle -----------------------------------------------------------------------
     def start(self, session: RehearsalSession, *, title: str = "", bank: str = "") -> None:
         self.session = session
-        if self.history is not None:
-            try:
-                self._history_session_id = self.history.create_session(session.mode, title, bank).id
-            except Exception as exc:
-                log.exception("Could not create a history session")
-                self.view.show_message(f"Answers will not be saved in History: {exc}", "warning")
-                self._history_session_id = None
+        session.subscribe(self._render)
+        problem = self.attempts.start_session(session.mode, title, bank)
+        if problem:
+            self.view.show_message(problem, "warning")
         self._enter_question()
 
     def _enter_question(self) -> None:
         s = self._require_session()
         # The first score of a question compiles its phrases (~0.4 s): do it off the GUI thread now, so
         # live updates and the review never pay for it.
-        threading.Thread(target=_warm_scoring, args=(s.question,), name="warm-scoring", daemon=True).start()
+        question = s.question
+        self.runner.start(lambda _progress, _cancel: warm_up(question), "warm up scoring")
         self.view.show_question(s.question, s.index, len(s.questions), study=s.mode == "study")
-        self._render()
+        self._render(s)  # a new question: its first phase is shown even without a change
         if not s.is_last:
             self.speaker.prepare(s.questions[s.index + 1].text)
         if self.settings.speak_questions and self.speaker.available:
             s.begin_speaking()
-            self._render()
             self.speaker.speak(s.question.text)
         elif self.settings.speak_questions and self.speaker.unavailable_reason:
             self.view.show_message(self.speaker.unavailable_reason, "warning")
+
+    @property
+    def busy(self) -> bool:
+        """An answer is being recorded or transcribed."""
+        return self.session is not None and self.session.phase in (Phase.RECORDING, Phase.TRANSCRIBING)
 
     def _require_session(self) -> RehearsalSession:
         if self.session is None:
             raise RuntimeError("no rehearsal in progress")
         return self.session
 
-    def _render(self) -> None:
-        s = self._require_session()
-        self.view.set_phase(s.phase, is_last=s.is_last)
+    def _render(self, session: RehearsalSession) -> None:
+        """The view follows the session's phase (subscribed in :meth:`start`)."""
+        if session is self.session:
+            self.view.set_phase(session.phase, is_last=session.is_last)
 
     # -- speaking and thinking -------------------------------------------------------------------
     def replay(self) -> None:
@@ -131,7 +125,6 @@ class RehearsalController(QObject):
             self._think_timer.stop()
             if s.phase != Phase.REVIEW:
                 s.begin_speaking()
-                self._render()
             self.speaker.speak(s.question.text)
 
     def _speech_done(self) -> None:
@@ -140,7 +133,6 @@ class RehearsalController(QObject):
             return
         if self.settings.think_time_s > 0:
             s.begin_thinking()
-            self._render()
             self._think_left = float(self.settings.think_time_s)
             self.view.set_think_countdown(self._think_left)
             self._think_timer.start()
@@ -152,7 +144,6 @@ class RehearsalController(QObject):
         s = self.session
         if s is not None and s.phase == Phase.SPEAKING:
             s.speech_failed()  # back to READY: the candidate reads the question and presses Space
-            self._render()
 
     def _think_tick(self) -> None:
         self._think_left -= self._think_timer.interval() / 1000
@@ -170,28 +161,11 @@ class RehearsalController(QObject):
         elif s.phase in (Phase.READY, Phase.SPEAKING, Phase.THINKING):
             self._start_recording()
 
-    def _reserve_audio_path(self, question: Question) -> Path:
-        """Record the attempt in the history first (so a crash leaves a trace) and get its audio path."""
-        self._attempt_id = None
-        if self.history is not None and self._history_session_id is not None:
-            try:
-                attempt = self.history.start_attempt(self._history_session_id, question)
-                path = self.history.resolve_audio(attempt.audio_path)
-                if path is not None:
-                    self._attempt_id = attempt.id
-                    self._attempt_of[path] = attempt.id
-                    return path
-            except Exception:
-                log.exception("Could not reserve an attempt in the history")
-        import tempfile
-
-        return Path(tempfile.mkstemp(prefix="opsprep-answer-", suffix=".wav")[1])
-
     def _start_recording(self) -> None:
         s = self._require_session()
         self._think_timer.stop()
         self.speaker.stop()
-        path = self._reserve_audio_path(s.question)
+        path = self.attempts.reserve(s.question)
         self._live = None
         sinks: tuple[Any, ...] = ()
         if self.settings.live_transcription:
@@ -201,7 +175,6 @@ class RehearsalController(QObject):
                 self._live.failed.connect(self._live_failed)
                 sinks = (self._live.sink,)
         s.start_recording()
-        self._render()
         self.view.show_message("")
         ok = self.recorder.start(
             path,
@@ -214,11 +187,8 @@ class RehearsalController(QObject):
             if self._live is not None:
                 self._live.abandon()
                 self._live = None
-            attempt_id = self._attempt_of.pop(path, None)
-            if self.history is not None and attempt_id is not None:
-                self.history.mark_failed(attempt_id, "the microphone could not be opened")
+            self.attempts.failed(path, "the microphone could not be opened")
             s.rerecord()
-            self._render()
 
     def _recording_failed(self, message: str) -> None:
         self.view.show_message(
@@ -234,18 +204,12 @@ class RehearsalController(QObject):
             return
         self._stop_pressed_at = time.monotonic()
         s.stop_recording()
-        self._render()
         self.view.set_progress(0.0, "Finishing the recording")
         self.recorder.stop()
 
     def _recording_finished(self, result: RecordingResult) -> None:
         s = self.session
-        attempt_id = self._attempt_of.pop(result.path, None)
-        if self.history is not None and attempt_id is not None:
-            try:
-                self.history.mark_recorded(attempt_id, result.duration)
-            except Exception:
-                log.exception("Could not mark the attempt recorded")
+        self.attempts.recorded(result.path, result.duration)
         if result.error is not None:
             self.view.show_message(f"{result.error} ({result.duration:.1f} s kept)", "error")
         if s is None:
@@ -254,7 +218,6 @@ class RehearsalController(QObject):
             # Ended by the device, the silence detector or the time limit.
             self._stop_pressed_at = time.monotonic()
             s.stop_recording()
-            self._render()
         if s.phase != Phase.TRANSCRIBING:
             if self._live is not None:  # cancelled or re-recorded: keep the audio, drop the live text
                 self._live.abandon()
@@ -265,7 +228,6 @@ class RehearsalController(QObject):
                 "Nothing was recorded. Check the microphone level and try again.", "warning"
             )
             s.transcription_failed()
-            self._render()
             return
         self._transcribe(result.path, s.question)
 
@@ -282,15 +244,12 @@ class RehearsalController(QObject):
         )
 
     def _live_update(self, words: list[Any]) -> None:
-        from opsprep_voice.core.scoring import score_answer  # imported by then (start-up work, warm-scoring)
-
         s = self.session
-        if s is None or s.phase != Phase.RECORDING or not words:
+        if s is None or s.phase != Phase.RECORDING:
             return
-        partial = Transcript.from_words(words, duration_s=words[-1].end)
-        report = score_answer(s.question, partial)
-        hits = {item.id for item in report.checklist if item.hit}
-        self.view.set_live(partial.text, hits, report.wpm or None, partial.duration_s)
+        live = live_feedback(s.question, words)
+        if live is not None:
+            self.view.set_live(live.text, set(live.hits), live.wpm, live.duration_s)
 
     def _live_failed(self, message: str) -> None:
         log.warning("Live transcription stopped: %s", message)
@@ -298,30 +257,16 @@ class RehearsalController(QObject):
 
     # -- results -----------------------------------------------------------------------------------
     def _transcribed(self, question: Question, path: Path, transcript: Transcript) -> None:
-        from opsprep_voice.core.scoring import score_answer
-
         s = self.session
         self._task = None
         if s is None or s.phase != Phase.TRANSCRIBING:
             return
-        transcriber = self.transcription.transcriber
-        report = score_answer(
-            question,
-            transcript,
-            engine=transcriber.engine if transcriber else "",
-            model=transcriber.model if transcriber else "",
-        )
-        data = report.to_dict()
-        if self.history is not None and self._attempt_id is not None:
-            try:
-                self.history.save_score(self._attempt_id, data, transcript.to_dict())
-                self.attemptSaved.emit(self._attempt_id)
-            except Exception as exc:
-                log.exception("Could not save the score")
-                self.view.show_message(f"The review could not be saved in History: {exc}", "warning")
-        s.transcription_done(data, path, self._attempt_id)
-        self._render()
-        self.view.show_review(question, data, path)
+        scored = self.attempts.score_and_save(path, question, transcript, self.transcription.transcriber)
+        if scored.save_error is not None:
+            message = f"The review could not be saved in History: {scored.save_error}"
+            self.view.show_message(message, "warning")
+        s.transcription_done(scored.report, path, scored.attempt_id)
+        self.view.show_review(question, scored.report, path)
         if self._stop_pressed_at is not None:
             self.last_stop_to_review_s = time.monotonic() - self._stop_pressed_at
             log.info("Stop-to-review: %.2f s", self.last_stop_to_review_s)
@@ -335,13 +280,11 @@ class RehearsalController(QObject):
             log.warning("Live finish failed (%s); transcribing the file instead", message)
             self._transcribe(path, s.question)
             return
-        if self.history is not None and self._attempt_id is not None:
-            self.history.mark_failed(self._attempt_id, message)
+        self.attempts.failed(path, message)
         self.view.show_message(
             f"Transcription failed: {message} Your recording is kept ({path.name}).", "error"
         )
         s.transcription_failed()
-        self._render()
 
     def _transcription_cancelled(self) -> None:
         s = self.session
@@ -349,7 +292,6 @@ class RehearsalController(QObject):
         if s is not None and s.phase == Phase.TRANSCRIBING:
             self.view.show_message("Transcription cancelled. Your recording is kept in History.", "info")
             s.transcription_failed()
-            self._render()
 
     # -- navigation ------------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -360,17 +302,14 @@ class RehearsalController(QObject):
             self._task.cancel()
         elif s.phase == Phase.RECORDING:
             s.rerecord()  # back to READY; the audio so far is kept, not transcribed
-            self._render()
             self.recorder.stop()
             self.view.show_message("Recording cancelled. The audio so far is kept in History.", "info")
         elif s.phase == Phase.THINKING:
             self._think_timer.stop()
             s.rerecord()
-            self._render()
         elif s.phase == Phase.SPEAKING:
             self.speaker.stop()
             s.rerecord()
-            self._render()
 
     def rerecord(self) -> None:
         s = self.session
@@ -387,7 +326,6 @@ class RehearsalController(QObject):
             s.rerecord()
         else:
             return
-        self._render()
         if self.recorder.recording:
             # Start the new take once the old one is finalised.
             self.recorder.finished.connect(self._start_after_stop)
@@ -427,9 +365,5 @@ class RehearsalController(QObject):
 
     def _finish(self) -> None:
         s = self._require_session()
-        if self.history is not None and self._history_session_id is not None:
-            try:
-                self.history.end_session(self._history_session_id)
-            except Exception:
-                log.exception("Could not end the history session")
+        self.attempts.end_session()
         self.finished.emit(s)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -34,6 +33,7 @@ from opsprep_voice.core.bank import Question
 from opsprep_voice.core.session import Phase
 from opsprep_voice.ui.rehearsal.widgets import OK_COLOR, ElapsedClock, LevelMeter, format_clock
 from opsprep_voice.ui.review.attempt_view import AttemptView
+from opsprep_voice.ui.review.report_data import Report
 
 PHASE_HINTS = {
     Phase.READY: "Press Space (or Record) when you are ready to answer.",
@@ -315,7 +315,7 @@ class RehearsalScreen(QWidget):
             f"{done} of {self.live_checklist.count()} items · {rate} · {format_clock(elapsed_s)}"
         )
 
-    def prewarm(self, question: Question | None, report: dict[str, Any], then: Callable[[], None]) -> None:
+    def prewarm(self, question: Question | None, report: Report, then: Callable[[], None]) -> None:
         """At an idle moment before the first rehearsal: polish the (hidden) screen and build a review once,
         so opening the screen and the first review don't pay for first use; ``then`` is called when done."""
         if self.isVisible():
@@ -324,7 +324,7 @@ class RehearsalScreen(QWidget):
         self.ensurePolished()
         self.review.prewarm(question, report, then)
 
-    def show_review(self, question: Question, report: dict[str, Any], audio_path: Path | None) -> None:
+    def show_review(self, question: Question, report: Report, audio_path: Path | None) -> None:
         self.review.show_attempt(question, report, audio_path)
         self.set_study_visible(False)
         self.pages.setCurrentIndex(1)

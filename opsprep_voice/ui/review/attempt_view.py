@@ -14,6 +14,7 @@ import html
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -38,6 +39,9 @@ from opsprep_voice.ui.review.checklist_view import ChecklistView
 from opsprep_voice.ui.review.metrics_panel import MetricsPanel
 from opsprep_voice.ui.review.style import ReviewColours
 from opsprep_voice.ui.review.transcript_view import TranscriptView
+
+if TYPE_CHECKING:
+    from opsprep_voice.core.scoring import ScoreReport
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +82,8 @@ class ExampleAnswerPanel(QWidget):
             return
         colours = ReviewColours.from_palette(self.palette())
         answer = question.example_answer
-        missed = [e.example for e in rd.checklist(report) if not e.hit and e.example] if report else []
+        checklist = rd.as_report(report).checklist if report is not None else ()
+        missed = [e.example for e in checklist if not e.hit and e.example]
         marks: list[tuple[int, int]] = []
         folded = answer.casefold()
         for wording in missed:
@@ -122,7 +127,8 @@ class AttemptView(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Answer review")
         self._question: Question | None = None
-        self._report: rd.Report | None = None
+        self._report: rd.Report | None = None  # as given
+        self._read: ScoreReport | None = None  # as read
         # The rest of show_attempt's work, one step per event-loop turn (a zero-interval timer owned by the
         # view, so a new show_attempt or clear() simply stops it and no step outlives the widget).
         self._fill_timer = QTimer(self)
@@ -257,23 +263,24 @@ class AttemptView(QWidget):
         self._end_prewarm()
         self._question = question
         self._report = report
-        number = report.get("question_number") or (question.number if question else "?")
+        self._read = read = rd.as_report(report)
+        number = read.question_number or (question.number if question else "?")
         if question is not None:
             kind = " · behavioural" if question.behavioural else ""
             self.question_meta.setText(f"Question {number} · {question.category.replace('-', ' ')}{kind}")
             self.question_label.setText(question.text)
         else:
             self.question_meta.setText(f"Question {number}")
-            self.question_label.setText(str(report.get("question_id") or "Unknown question"))
-        self._show_coverage(report)
-        self.transcript.set_report(report)
+            self.question_label.setText(read.question_id or "Unknown question")
+        self._show_coverage(read)
+        self.transcript.set_report(read)
         # The metrics share the transcript's column: filled now, so its text is laid out only once.
-        self.metrics.set_report(report)
-        self.checklist.start_report(report)
+        self.metrics.set_report(read)
+        self.checklist.start_report(read)
         self._example_pending = True  # hidden by default: filled last, or when shown
         if self.is_example_visible():
             self._example_pending = False
-            self.example_panel.set_question(question, report)
+            self.example_panel.set_question(question, read)
         self.example_button.setEnabled(question is not None)
         self.player.load(audio_path)
         self.stack.setCurrentIndex(1)
@@ -307,6 +314,7 @@ class AttemptView(QWidget):
         self._fill_timer.stop()
         self._question = None
         self._report = None
+        self._read = None
         self.player.clear()
         self.transcript.clear()
         self.checklist.clear()
@@ -324,9 +332,9 @@ class AttemptView(QWidget):
         if self.example_button.isChecked() != visible:
             self.example_button.setChecked(visible)  # re-enters via toggled
             return
-        if visible and self._example_pending and self._report is not None:
+        if visible and self._example_pending and self._read is not None:
             self._example_pending = False
-            self.example_panel.set_question(self._question, self._report)
+            self.example_panel.set_question(self._question, self._read)
         self.example_panel.setVisible(visible)
         self.example_button.setArrowType(Qt.ArrowType.DownArrow if visible else Qt.ArrowType.RightArrow)
         self.exampleToggled.emit(visible)
@@ -345,14 +353,14 @@ class AttemptView(QWidget):
     # ------------------------------------------------------------------------------------------- internals
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and self._report is not None:
-            self._show_coverage(self._report)
-            self.example_panel.set_question(self._question, self._report)
+        if event.type() == QEvent.Type.PaletteChange and self._read is not None:
+            self._show_coverage(self._read)
+            self.example_panel.set_question(self._question, self._read)
 
     def _fill_step(self) -> None:
         """One piece of the pending fill: a few checklist rows, then the (hidden by default) example answer;
         re-arms the timer until done, then emits :attr:`filled` (or ends a prewarm)."""
-        report = self._report
+        report = self._read
         if report is None:
             return
         if self.checklist.pending_rows:
@@ -374,10 +382,10 @@ class AttemptView(QWidget):
         self.player.seek(seconds)
         self.player.play()
 
-    def _show_coverage(self, report: rd.Report) -> None:
+    def _show_coverage(self, report: ScoreReport) -> None:
         colours = ReviewColours.from_palette(self.palette())
-        value = rd.coverage(report)
-        entries = rd.checklist(report)
+        value = report.coverage
+        entries = report.checklist
         hits = sum(1 for e in entries if e.hit)
         colour = colours.good if value >= 0.7 else colours.bad if value < 0.4 else colours.text
         self.coverage_label.setText(f"{value:.0%}")

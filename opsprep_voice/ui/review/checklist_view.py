@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
@@ -16,20 +17,15 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLay
 from opsprep_voice.ui.review import report_data as rd
 from opsprep_voice.ui.review.style import ReviewColours, fmt_clock
 
+if TYPE_CHECKING:
+    from opsprep_voice.core.scoring import ChecklistResult
+
 log = logging.getLogger(__name__)
-
-MATCH_NOTE = {
-    "exact": "",
-    "stem": "another form of “{phrase}”",
-    "fuzzy": "close to “{phrase}” (probably misheard)",
-    "phonetic": "sounds like “{phrase}” (probably misheard)",
-}
-
 
 class ChecklistRow(QFrame):
     """One checklist item."""
 
-    def __init__(self, entry: rd.ChecklistEntry, parent: QWidget | None = None) -> None:
+    def __init__(self, entry: ChecklistResult, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.entry = entry
         self.time_button: QToolButton | None = None
@@ -84,30 +80,21 @@ class ChecklistRow(QFrame):
             self.time_button = button
 
     @staticmethod
-    def detail_html(entry: rd.ChecklistEntry, colours: ReviewColours) -> str:
+    def detail_html(entry: ChecklistResult, colours: ReviewColours) -> str:
         muted = colours.muted.name()
-        ev = entry.evidence
-        if entry.hit and ev is not None:
-            said = html.escape(ev.text or ev.phrase)
-            note = MATCH_NOTE.get(ev.match, "").format(phrase=html.escape(ev.phrase))
-            extra = f' <span style="color:{muted};">— {note}</span>' if note else ""
-            return f"You said “{said}”{extra}"
         if entry.hit:
-            return f'<span style="color:{muted};">Covered.</span>'
+            # The same sentence as the terminal report and exports (core.matching.explain).
+            return html.escape(entry.why, quote=False)
         if entry.example:
             example = html.escape(entry.example)
             return f'<span style="color:{muted};">Example answer: </span><i>“{example}”</i>'
         return f'<span style="color:{muted};">Not mentioned.</span>'
 
     @staticmethod
-    def detail_plain(entry: rd.ChecklistEntry) -> str:
+    def detail_plain(entry: ChecklistResult) -> str:
         """:meth:`detail_html` without the markup (built directly: parsing the HTML costs ~0.3 ms a row)."""
-        ev = entry.evidence
-        if entry.hit and ev is not None:
-            note = MATCH_NOTE.get(ev.match, "").format(phrase=ev.phrase)
-            return f"You said “{ev.text or ev.phrase}”" + (f" — {note}" if note else "")
         if entry.hit:
-            return "Covered."
+            return entry.why
         if entry.example:
             return f"Example answer: “{entry.example}”"
         return "Not mentioned."
@@ -127,7 +114,7 @@ class ChecklistView(QWidget):
         self.setAccessibleName("Checklist")
         self._report: rd.Report | None = None
         self._rows: list[ChecklistRow] = []
-        self._pending: list[rd.ChecklistEntry] = []
+        self._pending: list[ChecklistResult] = []
         self.heading = QLabel("Checklist", self)
         font = self.heading.font()
         font.setBold(True)
@@ -158,7 +145,7 @@ class ChecklistView(QWidget):
             self._rows_box.removeWidget(row)
             row.deleteLater()
         self._rows = []
-        entries = rd.checklist(report) if report is not None else []
+        entries = list(rd.as_report(report).checklist) if report is not None else []
         hits = sum(1 for e in entries if e.hit)
         self.heading.setText(f"Checklist — {hits} of {len(entries)} covered" if entries else "Checklist")
         self.empty.setVisible(not entries)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import logging
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QTextDocumentFragment
@@ -14,6 +15,9 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWi
 
 from opsprep_voice.ui.review import report_data as rd
 from opsprep_voice.ui.review.style import ReviewColours, fmt_clock
+
+if TYPE_CHECKING:
+    from opsprep_voice.core.scoring import ScoreReport
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +99,7 @@ class MetricsPanel(QWidget):
 
     def set_report(self, report: rd.Report | None) -> None:
         self._report = report
-        values = self._compute(report) if report is not None else {}
+        values = self._compute(rd.as_report(report)) if report is not None else {}
         for key, _title, _tip in ROWS:
             text = values.get(key)
             self._values[key].setText(text or "")
@@ -104,7 +108,7 @@ class MetricsPanel(QWidget):
             )
             self._form_of[key].setRowVisible(self._labels[key], text is not None)
 
-    def _compute(self, report: rd.Report) -> dict[str, str]:
+    def _compute(self, report: ScoreReport) -> dict[str, str]:
         c = ReviewColours.from_palette(self.palette())
 
         def good(text: str) -> str:
@@ -117,23 +121,16 @@ class MetricsPanel(QWidget):
             return f'<span style="color:{c.muted.name()};">{text}</span>'
 
         out: dict[str, str] = {}
-        duration = rd.number(report, "duration_s")
-        target = rd.number(report, "target_seconds")
-        words = rd.number(report, "word_count")
-        if duration is not None:
-            text = fmt_clock(duration)
-            if target:
-                ratio = duration / target
-                verdict = (
-                    warn("short") if ratio < 0.5 else warn("long") if ratio > 1.3 else good("about right")
-                )
-                text += f" of {fmt_clock(target)} target · {verdict}"
-            if words is not None:
-                text += muted(f" · {int(words)} words")
-            out["length"] = text
+        duration, target = report.duration_s, report.target_seconds
+        text = fmt_clock(duration)
+        if target:
+            ratio = duration / target
+            verdict = warn("short") if ratio < 0.5 else warn("long") if ratio > 1.3 else good("about right")
+            text += f" of {fmt_clock(target)} target · {verdict}"
+        out["length"] = text + muted(f" · {report.word_count} words")
 
-        wpm = rd.number(report, "wpm")
-        band = str(report.get("wpm_band") or "")
+        wpm = report.wpm
+        band = report.wpm_band or ""
         if wpm is not None:
             shown = good(band) if band == "comfortable" else warn(band) if band else ""
             out["pace"] = (
@@ -142,33 +139,29 @@ class MetricsPanel(QWidget):
                 + muted(f" (comfortable is {COMFORTABLE_WPM})")
             )
 
-        raw_fillers = report.get("fillers")
-        if isinstance(raw_fillers, dict):
-            items = rd.fillers(report)
-            count = int(rd.number(raw_fillers, "count") or len(items))
-            per_min = rd.number(raw_fillers, "per_min")
-            text = f"{count}"
-            if per_min is not None:
-                rate = f"{per_min:.1f} per minute"
-                text += " · " + (good(rate) if per_min < 3 else warn(rate))
-            kinds = Counter(i.text.casefold() for i in items)
-            if kinds:
-                listed = ", ".join(
-                    f"{html.escape(k)} ×{n}" if n > 1 else html.escape(k) for k, n in kinds.items()
-                )
-                text += muted(f" ({listed})")
-            out["fillers"] = text
+        items = report.fillers
+        text = f"{report.filler_count or len(items)}"
+        per_min = report.fillers_per_min
+        if per_min is not None:
+            rate = f"{per_min:.1f} per minute"
+            text += " · " + (good(rate) if per_min < 3 else warn(rate))
+        kinds = Counter(i.text.casefold() for i in items)
+        if kinds:
+            listed = ", ".join(
+                f"{html.escape(k)} ×{n}" if n > 1 else html.escape(k) for k, n in kinds.items()
+            )
+            text += muted(f" ({listed})")
+        out["fillers"] = text
 
-        pauses = rd.long_pauses(report)
-        if "long_pauses" in report:
-            if pauses:
-                longest = max(p.duration for p in pauses)
-                at = ", ".join(f"{p.duration:.1f} s at {fmt_clock(p.start)}" for p in pauses[:6])
-                out["pauses"] = f"{len(pauses)} · longest {longest:.1f} s" + muted(f" ({at})")
-            else:
-                out["pauses"] = good("none")
+        pauses = report.long_pauses
+        if pauses:
+            longest = max(p.duration for p in pauses)
+            at = ", ".join(f"{p.duration:.1f} s at {fmt_clock(p.start)}" for p in pauses[:6])
+            out["pauses"] = f"{len(pauses)} · longest {longest:.1f} s" + muted(f" ({at})")
+        else:
+            out["pauses"] = good("none")
 
-        first = rd.number(report, "time_to_first_word_s")
+        first = report.time_to_first_word_s
         if first is not None:
             out["first_word"] = (
                 f"{first:.1f} s"
@@ -176,27 +169,24 @@ class MetricsPanel(QWidget):
                 else warn(f"{first:.1f} s") + muted(" — a short 'Let me think' buys time without silence")
             )
 
-        if "figures_mentioned" in report:
-            figures = rd.figures(report)
-            if figures:
-                out["figures"] = ", ".join(html.escape(f.text) for f in figures[:10])
-            else:
-                out["figures"] = warn("none") + muted(" — numbers make an answer concrete")
+        figures = report.figures_mentioned
+        if figures:
+            out["figures"] = ", ".join(html.escape(f.text) for f in figures[:10])
+        else:
+            out["figures"] = warn("none") + muted(" — numbers make an answer concrete")
 
-        star = report.get("star")
-        if isinstance(star, dict):
+        star = report.star
+        if star is not None:
             parts = [
-                ("Situation", star.get("situation")),
-                ("Task/Action", star.get("task_action", star.get("action"))),
-                ("Result", star.get("result")),
-                ("Measurable", star.get("measurable_result")),
+                ("Situation", star.situation),
+                ("Task/Action", star.task_action),
+                ("Result", star.result),
+                ("Measurable", star.measurable_result),
             ]
             marks = " ".join(good(f"✓ {n}") if ok else warn(f"✗ {n}") for n, ok in parts)
-            hint = str(star.get("hint") or "")
-            out["star"] = marks + (f"<br>{muted(html.escape(hint))}" if hint else "")
+            out["star"] = marks + (f"<br>{muted(html.escape(star.hint))}" if star.hint else "")
 
-        engine = str(report.get("engine") or "")
-        model = str(report.get("model") or "")
+        engine, model = report.engine, report.model
         if engine or model:
             out["engine"] = muted(html.escape(f"{engine} {model}".strip()))
         return out

@@ -18,6 +18,7 @@ import bisect
 import itertools
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import (
@@ -46,12 +47,16 @@ from PySide6.QtWidgets import (
 from opsprep_voice.ui.review import report_data as rd
 from opsprep_voice.ui.review.style import ReviewColours, fmt_clock
 
+if TYPE_CHECKING:
+    from opsprep_voice.core.scoring import ScoreReport
+
 log = logging.getLogger(__name__)
 
 APPROXIMATE_MATCHES = frozenset({"fuzzy", "phonetic"})
 MATCH_WORDING = {
     "exact": "exact wording",
     "stem": "same word stem",
+    "concept": "said in other words",
     "fuzzy": "close spelling (likely misheard)",
     "phonetic": "sounds alike (likely misheard)",
 }
@@ -185,14 +190,14 @@ class TranscriptLegend(QWidget):
 class TranscriptView(QWidget):
     """The transcript with checklist hits, fillers, figures and pauses marked, and a legend below.
 
-    Call :meth:`set_report` with a report dict, :meth:`set_current_time` during playback.
+    Call :meth:`set_report` with a report (or its stored dict), :meth:`set_current_time` during playback.
     """
 
     wordClicked = Signal(float)
 
     def __init__(self, parent: QWidget | None = None, *, show_legend: bool = True) -> None:
         super().__init__(parent)
-        self._report: rd.Report | None = None
+        self._report: ScoreReport | None = None
         self._layout = _Layout()
         self._current: int | None = None
         self.follow_playback = True
@@ -219,7 +224,7 @@ class TranscriptView(QWidget):
     # ----------------------------------------------------------------------------------------- public API
     def set_report(self, report: rd.Report | None) -> None:
         """Show ``report``'s transcript (None clears)."""
-        self._report = report
+        self._report = None if report is None else rd.as_report(report)
         self._current = None
         self._render()
 
@@ -345,26 +350,26 @@ class TranscriptView(QWidget):
         self._layout = _Layout()
         if report is None:
             return
-        text = rd.transcript_text(report)
-        words = rd.timed_words(report, text)
+        text = report.transcript
+        words = rd.timed_words(report)
         colours = ReviewColours.from_palette(self.palette())
         n = len(text)
 
         hits: list[tuple[int, int, str, str]] = []  # start, end, label, match
-        for entry in rd.checklist(report):
+        for entry in report.checklist:
             ev = entry.evidence
-            if entry.hit and ev and ev.char_start is not None and ev.char_end is not None:
+            if entry.hit and ev is not None:
                 start, end = max(0, ev.char_start), min(n, ev.char_end)
                 if start < end:
                     hits.append((start, end, entry.label, ev.match))
-        fillers = [(s.char_start, min(n, s.char_end)) for s in rd.fillers(report) if s.char_start < n]
-        figures = [(s.char_start, min(n, s.char_end)) for s in rd.figures(report) if s.char_start < n]
+        fillers = [(s.char_start, min(n, s.char_end)) for s in report.fillers if s.char_start < n]
+        figures = [(s.char_start, min(n, s.char_end)) for s in report.figures_mentioned if s.char_start < n]
 
         # Pause markers go before the first word that starts after the pause (or at the end).
         starts = [w.start for w in words]
         glyph = pause_glyph(self.edit.font())
         marker_at: dict[int, list[str]] = {}
-        for pause in rd.long_pauses(report):
+        for pause in report.long_pauses:
             j = bisect.bisect_left(starts, pause.end - 0.05)
             if not words:
                 offset = n

@@ -60,6 +60,11 @@ class QuestionSpeaker(QObject):
     def speaking(self) -> bool:
         return self._playing
 
+    def list_voices(self) -> list[Any]:
+        """The synthesizer's voices (none without a synthesizer or if it cannot list them)."""
+        list_voices = getattr(self._synth, "list_voices", None)
+        return list(list_voices()) if list_voices is not None else []
+
     def configure(self, voice_id: str | None, rate: int | None) -> None:
         self.voice_id, self.rate = voice_id, rate
 

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal
 
 from opsprep_voice.asr.base import TranscribeOptions, Transcriber, TranscriptionError
 from opsprep_voice.core.bank import Question
-from opsprep_voice.core.transcript import Transcript, Word
+from opsprep_voice.core.transcript import Transcript
 from opsprep_voice.ui.workers import Task, TaskRunner, lower_thread_priority
 
 log = logging.getLogger(__name__)
@@ -251,7 +251,3 @@ class LiveTranscription(QObject):
     def abandon(self) -> None:
         self._stop.set()
         self._processor.cancel()
-
-
-def words_text(words: list[Word]) -> str:
-    return " ".join(w.text for w in words)

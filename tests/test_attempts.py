@@ -1,0 +1,191 @@
+"""The practice service: score a transcript and save the attempt (rehearsal, recovered attempt, CLI)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from history_data import QUESTIONS, make_report, make_transcript, wav_bytes
+
+from opsprep_voice.core.bank import load_bank
+from opsprep_voice.core.scoring import REPORT_VERSION, ScoreReport, score_answer
+from opsprep_voice.core.transcript import Transcript, Word
+from opsprep_voice.practice.attempts import (
+    Attempts,
+    MissingAudioError,
+    live_feedback,
+    save_new_attempt,
+    score_and_save_file,
+)
+from opsprep_voice.storage.db import StorageError
+from opsprep_voice.storage.repository import HistoryRepository
+
+QUESTION = load_bank().questions[0]
+ANSWER = Transcript.from_text(QUESTION.example_answer, duration_s=60.0)
+Q1, _Q2, Q3 = QUESTIONS
+
+
+class Engine:
+    engine, model = "fake-engine", "fake-model"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[HistoryRepository]:
+    with HistoryRepository(tmp_path / "data" / "history.sqlite3") as r:
+        yield r
+
+
+def _fail(*_args: Any, **_kwargs: Any) -> None:
+    raise StorageError("disk full")
+
+
+def test_a_rehearsal_attempt_is_reserved_recorded_scored_and_saved(repo: HistoryRepository) -> None:
+    attempts = Attempts(repo)
+    assert attempts.start_session("interview", "All questions", "bundled") is None
+    path = attempts.reserve(QUESTION)
+    attempt_id = attempts.attempt_for(path)
+    assert attempt_id is not None and path.parent == repo.audio_dir
+    assert repo.get_attempt(attempt_id).status == "recording"
+    path.write_bytes(wav_bytes(1.0))
+    attempts.recorded(path, 60.0)
+    assert repo.get_attempt(attempt_id).status == "recorded"
+
+    scored = attempts.score_and_save(path, QUESTION, ANSWER, Engine())  # type: ignore[arg-type]
+    assert (scored.attempt_id, scored.save_error) == (attempt_id, None)
+    assert scored.report.coverage == score_answer(QUESTION, ANSWER).coverage > 0.5
+    assert (scored.report.engine, scored.report.model) == ("fake-engine", "fake-model")
+    record = repo.get_attempt(attempt_id)
+    assert record.status == "scored" and record.coverage == pytest.approx(scored.report.coverage, abs=1e-3)
+    assert record.report is not None and record.report["report_version"] == REPORT_VERSION
+    assert ScoreReport.from_dict(record.report).to_dict() == scored.report.to_dict()
+    assert attempts.attempt_for(path) is None  # the attempt is done
+
+    attempts.end_session()
+    assert repo.get_session(record.session_id).ended_at is not None
+
+
+def test_a_store_failure_is_reported_and_the_score_kept(
+    repo: HistoryRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts = Attempts(repo)
+    attempts.start_session("interview")
+    path = attempts.reserve(QUESTION)
+    attempt_id = attempts.attempt_for(path)
+    monkeypatch.setattr(repo, "save_score", _fail)
+    scored = attempts.score_and_save(path, QUESTION, ANSWER)
+    assert scored.save_error == "disk full" and scored.attempt_id == attempt_id
+    assert scored.report.coverage > 0.5 and scored.report.transcript == ANSWER.text
+    monkeypatch.setattr(repo, "mark_failed", _fail)
+    attempts.failed(path, "never raises")  # logged only
+    monkeypatch.setattr(repo, "create_session", _fail)
+    assert attempts.start_session("interview") == "Answers will not be saved in History: disk full"
+    spare = attempts.reserve(QUESTION)  # no session: a temporary file, no attempt
+    assert attempts.attempt_for(spare) is None and spare.name.startswith("opsprep-answer-")
+    spare.unlink()
+
+
+def test_without_a_history_answers_are_scored_only() -> None:
+    attempts = Attempts(None)
+    assert attempts.start_session("study") is None
+    path = attempts.reserve(QUESTION)
+    try:
+        assert path.exists() and attempts.attempt_for(path) is None
+        attempts.recorded(path, 1.0)
+        scored = attempts.score_and_save(path, QUESTION, ANSWER)
+        assert (scored.attempt_id, scored.save_error) == (None, None) and scored.report.coverage > 0.5
+    finally:
+        path.unlink()
+
+
+def test_a_failed_transcription_marks_the_attempt(repo: HistoryRepository) -> None:
+    attempts = Attempts(repo)
+    attempts.start_session("interview")
+    path = attempts.reserve(QUESTION)
+    attempt_id = attempts.attempt_for(path)
+    assert attempt_id is not None
+    attempts.failed(path, "the microphone could not be opened")
+    record = repo.get_attempt(attempt_id)
+    assert (record.status, record.error) == ("failed", "the microphone could not be opened")
+
+
+def test_rescore_saves_a_recovered_attempt(repo: HistoryRepository) -> None:
+    session = repo.create_session("interview")
+    attempt = repo.start_attempt(session.id, QUESTION)
+    repo.mark_interrupted(attempt.id, 42.0)
+    scored = Attempts(repo).rescore(attempt.id, QUESTION, ANSWER)
+    assert scored.save_error is None and repo.get_attempt(attempt.id).status == "scored"
+    missing = Attempts(repo).rescore(attempt.id + 100, QUESTION, ANSWER)
+    assert missing.save_error and missing.report.coverage == scored.report.coverage
+
+
+def test_old_format_reports_read_back(repo: HistoryRepository) -> None:
+    """Reports saved by older versions: no ``report_version``, evidence without its span."""
+    session = repo.create_session("practice")
+    attempt = repo.start_attempt(session.id, Q1)
+    old = make_report(Q1, "spot instances and tagging", coverage=0.5)
+    repo.save_score(attempt.id, old, make_transcript("spot instances and tagging", 90.0))
+    stored = repo.get_attempt(attempt.id).report
+    assert stored is not None and "report_version" not in stored
+    report = ScoreReport.from_dict(stored)
+    assert (report.question_id, report.coverage, report.duration_s) == (Q1.id, 0.5, 90.0)
+    assert [(i.hit, i.quote, i.evidence) for i in report.checklist[:3]] == [
+        (True, "evidence 0", None),
+        (True, "evidence 1", None),
+        (False, "", None),
+    ]
+    assert report.filler_count == 2 and report.fillers_per_min == 1.5 and len(report.long_pauses) == 1
+
+
+def test_save_new_attempt_copies_audio_into_a_one_attempt_session(
+    repo: HistoryRepository, tmp_path: Path
+) -> None:
+    source = tmp_path / "answer.WAV"
+    source.write_bytes(wav_bytes(0.5))
+    report = make_report(Q3, "metrics logs and traces", coverage=0.66, duration_s=0.5)
+    record = save_new_attempt(repo, Q3, report, make_transcript("metrics logs and traces", 0.5), source)
+    session = repo.get_session(record.session_id)
+    assert (session.mode, session.title, len(session.attempts)) == ("cli", "Q3 observability-stack", 1)
+    assert session.ended_at is not None
+    assert (record.status, record.coverage, record.duration_s) == ("scored", 0.66, 0.5)
+    assert record.audio_path == repo.audio_dir / f"attempt-{record.id:06d}.wav"
+    assert record.audio_path.read_bytes() == source.read_bytes()
+    assert source.exists()  # the user's file is left where it was
+    assert not list(record.audio_path.parent.glob("*.part"))
+
+
+def test_save_new_attempt_failure_records_nothing(repo: HistoryRepository, tmp_path: Path) -> None:
+    source = tmp_path / "answer.wav"
+    source.write_bytes(wav_bytes(0.5))
+    before_sessions = len(repo.list_sessions())
+    before_files = sorted(repo.audio_dir.iterdir())
+    bad_report = {"coverage": 0.5, "oops": object()}  # not JSON: fails after the audio was copied
+    with pytest.raises(TypeError):
+        save_new_attempt(repo, Q1, bad_report, None, source)
+    assert len(repo.list_sessions()) == before_sessions
+    assert sorted(repo.audio_dir.iterdir()) == before_files
+    with pytest.raises(MissingAudioError, match="audio file not found"):
+        save_new_attempt(repo, Q1, make_report(Q1, "x", coverage=0.1), None, tmp_path / "nope.wav")
+
+
+def test_score_and_save_file_keeps_the_score_when_saving_fails(
+    repo: HistoryRepository, tmp_path: Path
+) -> None:
+    source = tmp_path / "answer.wav"
+    source.write_bytes(wav_bytes(0.5))
+    scored = score_and_save_file(QUESTION, ANSWER, source, Engine(), repo=repo)  # type: ignore[arg-type]
+    assert scored.save_error is None and scored.attempt_id is not None
+    assert repo.get_attempt(scored.attempt_id).coverage == pytest.approx(scored.report.coverage, abs=1e-3)
+    lost = score_and_save_file(QUESTION, ANSWER, tmp_path / "nope.wav", repo=repo)
+    assert lost.attempt_id is None and lost.save_error is not None and "not found" in lost.save_error
+    assert lost.report.coverage == scored.report.coverage
+    assert len(repo.list_sessions()) == 1
+
+
+def test_live_feedback_scores_the_words_so_far() -> None:
+    assert live_feedback(QUESTION, []) is None
+    words = [Word(w, i * 0.4, i * 0.4 + 0.3) for i, w in enumerate(QUESTION.example_answer.split()[:80])]
+    live = live_feedback(QUESTION, words)
+    assert live is not None and live.hits and live.text.startswith(words[0].text)
+    assert live.duration_s == words[-1].end and live.wpm is not None
