@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from history_data import QUESTIONS, make_report, make_transcript, wav_bytes
 
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.scoring import REPORT_VERSION, ScoreReport, score_answer
@@ -21,6 +20,7 @@ from opsprep_voice.practice.attempts import (
 )
 from opsprep_voice.storage.db import StorageError
 from opsprep_voice.storage.repository import HistoryRepository
+from tests.support.history_data import QUESTIONS, make_report, make_transcript, wav_bytes
 
 QUESTION = load_bank().questions[0]
 ANSWER = Transcript.from_text(QUESTION.example_answer, duration_s=60.0)

@@ -15,7 +15,7 @@ from opsprep_voice.core.transcript import Transcript
 def said(rule: str, text: str) -> str | None:
     """The transcript words the rule matched, or None."""
     tokens = tokenize(text)
-    hit = match_rule(compile_rule(rule), Index(tokens))
+    hit = match_rule(compile_rule(rule), Index(tokens, text))
     if hit is None:
         return None
     return text[tokens[hit.hit.first].start : tokens[hit.hit.last].end]
@@ -62,6 +62,11 @@ def test_terms_near_each_other_in_any_order_match(rule: str, text: str, expected
         (
             "journey + customer",
             "journeys matter, and after a long day of meetings with sales and finance, customers",
+        ),
+        # Two sentences are two thoughts.
+        (
+            "set up + canary",
+            "we rolled back with the canary controls. While that was happening I set up a call",
         ),
         # One word cannot stand for two groups.
         ("user|customer + user|people", "the user"),

@@ -17,7 +17,9 @@ stems, so "journeys" ~ "journey"); a word ending in ``*`` matches every word tha
 ("SLO|target + #").
 
 The span allowed is :data:`SPAN_TOKENS` tokens for two groups plus :data:`SPAN_PER_GROUP` per further
-group, counted from the first matched word to the last, so the terms must belong to one thought.
+group, counted from the first matched word to the last, and it never crosses the end of a sentence: the
+terms must belong to one thought ("...the canary controls. While that was happening I set up..." is not
+"set up a canary").
 The evidence is the transcript from the first matched word to the last, shown as "said in other words".
 """
 
@@ -179,7 +181,7 @@ def match_rule(rule: ConceptRule, index: Index) -> ConceptHit | None:
     best: tuple[int, int, list[tuple[Hit, str]]] | None = None
     for g, hits in enumerate(per_group):
         for anchor in hits:
-            chosen = _fill(anchor, g, per_group, firsts, rule.span_limit)
+            chosen = _fill(anchor, g, per_group, firsts, rule.span_limit, index.sentence)
             if chosen is None:
                 continue
             first = min(h.first for h, _ in chosen)
@@ -198,12 +200,15 @@ def _fill(
     per_group: list[list[tuple[Hit, str]]],
     firsts: list[list[int]],
     limit: int,
+    sentence: Sequence[int],
 ) -> list[tuple[Hit, str]] | None:
     """With ``anchor`` as the leftmost term, the nearest term of every other group after it that uses
-    other words; None if one is missing or the whole lies beyond ``limit`` tokens."""
+    other words in the same sentence; None if one is missing or the whole lies beyond ``limit`` tokens."""
     chosen: list[tuple[Hit, str] | None] = [None] * len(per_group)
     chosen[anchor_group] = anchor
     start = anchor[0].first
+    if sentence[anchor[0].last] != sentence[start]:
+        return None
     used = [(anchor[0].first, anchor[0].last)]
     for g, hits in enumerate(per_group):
         if g == anchor_group:
@@ -212,6 +217,8 @@ def _fill(
         pick = None
         while k < len(hits) and hits[k][0].first - start < limit:
             hit = hits[k][0]
+            if sentence[hit.last] != sentence[start]:
+                break
             if all(hit.last < a or hit.first > b for a, b in used):
                 pick = hits[k]
                 break

@@ -162,7 +162,7 @@ def match_checklist(
     """Match every checklist item of ``question`` against ``transcript`` (tokens may be passed in)."""
     compiled = compile_question(question)
     toks = tokenize(transcript.text) if tokens is None else tokens
-    index = Index(toks)
+    index = Index(toks, transcript.text)
     found = [_said(item, index) for item in compiled]
 
     # Misheard names only for items nothing else found: the costlier search, and the weakest evidence.

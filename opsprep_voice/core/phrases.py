@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -144,11 +145,25 @@ def compile_phrase(text: str) -> Phrase | None:
     )
 
 
+_SENTENCE_END = re.compile(r"[.!?]")
+
+
+def _sentences(tokens: Sequence[Token], text: str | None) -> list[int]:
+    out, n = [], 0
+    for i, t in enumerate(tokens):
+        if text is not None and i and _SENTENCE_END.search(text, tokens[i - 1].end, t.start):
+            n += 1
+        out.append(n)
+    return out
+
+
 class Index:
     """Positions of each token key and each token's letters in one transcript."""
 
-    def __init__(self, tokens: Sequence[Token]) -> None:
+    def __init__(self, tokens: Sequence[Token], text: str | None = None) -> None:
         self.tokens = tokens
+        #: Sentence number of each token, when the text is known (all 0 otherwise).
+        self.sentence = _sentences(tokens, text)
         self.by_key: dict[str, list[int]] = {}
         self.by_letters: dict[str, list[int]] = {}
         for i, t in enumerate(tokens):

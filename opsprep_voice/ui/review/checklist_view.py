@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
 class ChecklistRow(QFrame):
     """One checklist item."""
 

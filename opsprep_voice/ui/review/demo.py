@@ -24,7 +24,7 @@ DEMO_ANSWER = (
     "spiked to about 30 percent right after a release. ‖ I declared an incident and took command as "
     "incident commander, paged the on-call developer, and, uh, we rolled back using the canary "
     "controls. While that was happening I set up an update cadence of every 15 minutes in Slack and, "
-    "you know, posted a status page note to customers. We stabilized within 25 minutes. ‖ Then we, "
+    "you know, updated the Statuspaige for customers. We stabilized within 25 minutes. ‖ Then we, "
     "um, dug into the root cause, which was a misconfigured cache header that basically amplified "
     "load on the database. In the post mortum we agreed on better checks before config changes ship "
     "and a second reviewer. Since then we haven't had a repeat, and our error budget burn dropped "

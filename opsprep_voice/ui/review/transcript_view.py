@@ -68,6 +68,7 @@ class _Segment:
 
     hit_label: str | None = None
     hit_match: str | None = None
+    also_hit: list[tuple[str, str]] = field(default_factory=list)
     filler: bool = False
     figure: bool = False
 
@@ -421,10 +422,11 @@ class TranscriptView(QWidget):
         for a, b in itertools.pairwise(edges):
             put_markers(a)
             seg = _Segment()
-            for s, e, label, match in hits:
-                if s <= a < e:
-                    seg.hit_label, seg.hit_match = label, match
-                    break
+            # Evidence can overlap (a concept spans several words): every item said here is listed.
+            here = [(label, match) for s, e, label, match in hits if s <= a < e]
+            if here:
+                seg.hit_label, seg.hit_match = here[0]
+                seg.also_hit = here[1:]
             seg.filler = any(s <= a < e for s, e in fillers)
             seg.figure = any(s <= a < e for s, e in figures)
             fmt = QTextCharFormat(base_fmt)
@@ -432,8 +434,8 @@ class TranscriptView(QWidget):
             if seg.hit_label is not None:
                 approximate = seg.hit_match in APPROXIMATE_MATCHES
                 fmt.setBackground(QBrush(colours.hit_fuzzy_bg if approximate else colours.hit_bg))
-                how = MATCH_WORDING.get(seg.hit_match or "", seg.hit_match or "")
-                tips.append(f"✓ Checklist: {seg.hit_label} ({how})")
+                for label, match in [(seg.hit_label, seg.hit_match), *seg.also_hit]:
+                    tips.append(f"✓ Checklist: {label} ({MATCH_WORDING.get(match or '', match or '')})")
             if seg.filler:
                 fmt.setForeground(QBrush(colours.muted))
                 fmt.setFontStrikeOut(True)
