@@ -1,19 +1,19 @@
 """Paraphrase benchmark: does the checklist credit ideas said in the candidate's own words, and only those?
 
-The answers in ``scripts/bench_data/paraphrases/answers/`` were written by writers who saw only each
-question and its guidance (never the example answer or the checklist): per question two strong answers
-(one plain, one told as a story with numbers), one partial and one weak. A second, independent pass
-labelled every checklist item of every answer as covered or not (``labels/``), from the item labels
-alone. See ``scripts/bench_data/paraphrases/README.md``.
+Answers written by writers who saw only each question and its guidance (never the example answer or
+the checklist): per question two strong answers (one plain, one told as a story with numbers), one partial
+and one weak. A second, independent pass labelled every checklist item of every answer as covered or not,
+from the item labels alone. See ``scripts/bench_data/paraphrases/README.md``.
 
-The questions are split once, before any tuning: odd numbers are the **tune** half (their answers may be
-read while curating phrases and concept rules), even numbers are **held out** (their answers and labels
-are not read while tuning; the targets are judged on them). ``--details`` prints misses and false hits
-for the tune half only, unless ``--details-held-out`` is given after tuning.
+**Tune** = round 1 (``paraphrases/answers``, ``labels``): read while curating phrases and concept rules.
+**Held out** = round 2 (``paraphrases/round2/``): written and labelled later by other people, never read
+while tuning; the targets are judged on it. Round 1 was first split itself (odd questions tune, even held
+out) and its held-out half measured once before it became tuning data: ``--round1-split`` reproduces that
+split. ``--details`` prints misses and false hits for the tune set only, unless ``--details-held-out``.
 
-    .venv/bin/python scripts/bench_paraphrase.py                    # text, both halves
+    .venv/bin/python scripts/bench_paraphrase.py                    # text, tune and held out
     .venv/bin/python scripts/bench_paraphrase.py --audio            # also spoken, through faster-whisper
-    .venv/bin/python scripts/bench_paraphrase.py --details          # misses and false hits, tune half
+    .venv/bin/python scripts/bench_paraphrase.py --details          # misses and false hits, tune set
 
 Reported per half: item recall on strong answers, false-hit rate (items credited that the labels say were
 not covered) overall and per answer kind, coverage per kind (mean, min-max), whether coverage orders
@@ -48,10 +48,6 @@ VOICES = ("en-us", "en-gb", "en-us+f2", "en-gb-scotland")
 RATES = (150, 175)
 
 
-def half_of(number: int) -> str:
-    return "tune" if number % 2 == 1 else "held-out"
-
-
 @dataclass(frozen=True)
 class Answer:
     id: str
@@ -60,6 +56,7 @@ class Answer:
     style: str
     text: str
     labels: dict[str, bool]
+    half: str  # "tune" or "held-out"
 
 
 @dataclass
@@ -72,26 +69,34 @@ class Scored:
         return {item.id: item.hit for item in self.report.checklist}
 
 
-def load_answers(bank: QuestionBank) -> list[Answer]:
-    """Every answer with its labels; fails with the file and the problem if the data and bank disagree."""
+def load_answers(bank: QuestionBank, round1_split: bool = False) -> list[Answer]:
+    """Every answer with its labels and half; fails with the file and the problem if data and bank disagree.
+    Round 1 is the tune set and round 2 the held-out one, or, with ``round1_split``, round 1 alone split as
+    it was first measured (odd questions tune, even held out)."""
     out = []
-    for path in sorted((DATA / "answers").glob("q*.json")):
-        answers = json.loads(path.read_text(encoding="utf-8"))
-        label_path = DATA / "labels" / path.name
-        labels = json.loads(label_path.read_text(encoding="utf-8"))["labels"]
-        number = int(answers["question"])
-        item_ids = {item.id for item in bank.find(number).checklist}
-        for a in answers["answers"]:
-            got = labels.get(a["id"])
-            if got is None or set(got) != item_ids:
-                raise SystemExit(
-                    f"{label_path}: labels of {a['id']} do not name exactly the items {sorted(item_ids)}"
-                )
-            out.append(
-                Answer(
-                    a["id"], number, a["kind"], a["style"], a["text"], {k: bool(v) for k, v in got.items()}
-                )
-            )
+    for folder in (DATA, DATA / "round2"):
+        if folder != DATA and round1_split:
+            break
+        for path in sorted((folder / "answers").glob("q*.json")):
+            answers = json.loads(path.read_text(encoding="utf-8"))
+            label_path = folder / "labels" / path.name
+            if not label_path.exists():
+                raise SystemExit(f"{label_path}: missing; every answers file needs its labels")
+            labels = json.loads(label_path.read_text(encoding="utf-8"))["labels"]
+            number = int(answers["question"])
+            if folder == DATA:
+                half = "held-out" if round1_split and number % 2 == 0 else "tune"
+            else:
+                half = "held-out"
+            item_ids = {item.id for item in bank.find(number).checklist}
+            for a in answers["answers"]:
+                got = labels.get(a["id"])
+                if got is None or set(got) != item_ids:
+                    raise SystemExit(
+                        f"{label_path}: labels of {a['id']} do not name exactly the items {sorted(item_ids)}"
+                    )
+                covered = {k: bool(v) for k, v in got.items()}
+                out.append(Answer(a["id"], number, a["kind"], a["style"], a["text"], covered, half))
     if not out:
         raise SystemExit(f"no answers under {DATA / 'answers'}")
     return out
@@ -294,10 +299,13 @@ def main(argv: list[str] | None = None) -> int:
         help="recognition prompt for --audio: the app's (default), the question only, none",
     )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/opsprep-bench-paraphrase"))
-    parser.add_argument("--details", action="store_true", help="list misses and false hits (tune half)")
-    parser.add_argument("--details-held-out", action="store_true", help="also for the held-out half")
+    parser.add_argument("--details", action="store_true", help="list misses and false hits (tune set)")
+    parser.add_argument("--details-held-out", action="store_true", help="also for the held-out set")
     parser.add_argument(
-        "--half", choices=("tune", "held-out", "both"), default="both", help="which half to report"
+        "--half", choices=("tune", "held-out", "both"), default="both", help="which set to report"
+    )
+    parser.add_argument(
+        "--round1-split", action="store_true", help="round 1 alone, odd questions tune, even held out"
     )
     parser.add_argument(
         "--only", type=lambda v: {int(n) for n in v.split(",")}, help="question numbers, e.g. 3,5"
@@ -309,8 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     halves = ("tune", "held-out") if args.half == "both" else (args.half,)
     answers = [
         a
-        for a in load_answers(bank)
-        if half_of(a.question) in halves and (args.only is None or a.question in args.only)
+        for a in load_answers(bank, args.round1_split)
+        if a.half in halves and (args.only is None or a.question in args.only)
     ]
     runs: list[tuple[str, dict[str, Transcript] | None]] = [("text", None)]
     if args.audio:
@@ -330,9 +338,9 @@ def main(argv: list[str] | None = None) -> int:
             if wer is not None:
                 print(f"  WER of the transcripts against the written answers: {wer:.1%}")
         for half in halves:
-            part = [s for s in scored if half_of(s.answer.question) == half]
+            part = [s for s in scored if s.answer.half == half]
             summary = summarise(part)
-            print_summary(f"{name}, {half} half", summary)
+            print_summary(f"{name}, {half}", summary)
             if args.details and (half == "tune" or args.details_held_out):
                 print_details(part, bank)
             results[f"{name}/{half}"] = {
