@@ -140,7 +140,9 @@ def _term_hits(term: _Term, index: Index) -> list[Hit]:
     per_word: list[list[int]] = []
     for key, prefix in zip(term.keys, term.prefixes, strict=True):
         if prefix == _NUMBER:
-            per_word.append([i for i, t in enumerate(index.tokens) if _is_figure(t)])
+            per_word.append(
+                index.memo(_NUMBER, lambda: [i for i, t in enumerate(index.tokens) if _is_figure(t)])
+            )
         elif prefix:
             per_word.append(index.with_prefix(prefix))
         else:
@@ -174,9 +176,12 @@ def _group_hits(group: Sequence[_Term], index: Index) -> list[tuple[Hit, str]]:
 
 def match_rule(rule: ConceptRule, index: Index) -> ConceptHit | None:
     """The tightest place where every group of ``rule`` is said within its span (earliest on ties)."""
-    per_group = [_group_hits(group, index) for group in rule.groups]
-    if any(not hits for hits in per_group):
-        return None
+    per_group = []
+    for group in rule.groups:
+        hits = _group_hits(group, index)
+        if not hits:
+            return None  # most rules fail here, before the costlier search for a span
+        per_group.append(hits)
     firsts = [[h.first for h, _ in hits] for hits in per_group]
     best: tuple[int, int, list[tuple[Hit, str]]] | None = None
     for g, hits in enumerate(per_group):

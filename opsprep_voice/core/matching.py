@@ -149,10 +149,13 @@ def _said(item: _CompiledItem, index: Index) -> _Candidate | None:
         hit = match_phrase(phrase, index)
         if hit is not None:
             found.append(_Candidate(hit, phrase.text, phrase.specificity, order))
-    for k, rule in enumerate(item.concepts):
-        concept = match_rule(rule, index)
-        if concept is not None:
-            found.append(_Candidate(concept.hit, concept.described, SEVERAL_WORDS, len(item.phrases) + k))
+    # A concept (several words) cannot outrank a phrase of several words or a name: skip the rules then.
+    if all(c.specificity < SEVERAL_WORDS for c in found):
+        for k, rule in enumerate(item.concepts):
+            concept = match_rule(rule, index)
+            if concept is not None:
+                found.append(_Candidate(concept.hit, concept.described, SEVERAL_WORDS, len(item.phrases) + k))
+                break  # rules come after every phrase and rank by order: the first rule that matches wins
     return min(found, key=lambda c: c.rank) if found else None
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -170,21 +170,26 @@ class Index:
             self.by_key.setdefault(t.key, []).append(i)
             self.by_letters.setdefault(t.letters, []).append(i)
         self._sorted_letters: list[str] | None = None
-        self._by_prefix: dict[str, list[int]] = {}
+        self._memo: dict[str, list[int]] = {}
+
+    def memo(self, key: str, compute: Callable[[], list[int]]) -> list[int]:
+        """Positions computed once per transcript (a checklist's rules ask for the same ones again)."""
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = compute()
+        return found
 
     def with_prefix(self, prefix: str) -> list[int]:
-        """Sorted positions of the words that start with ``prefix`` (a binary search over the distinct
-        words, cached: the checklist's rules ask for the same prefixes again and again)."""
-        found = self._by_prefix.get(prefix)
-        if found is None:
-            if self._sorted_letters is None:
-                self._sorted_letters = sorted(self.by_letters)
-            words = self._sorted_letters
-            lo = bisect.bisect_left(words, prefix)
-            hi = bisect.bisect_left(words, prefix + "\uffff", lo)
-            found = sorted(i for w in words[lo:hi] for i in self.by_letters[w])
-            self._by_prefix[prefix] = found
-        return found
+        """Sorted positions of the words that start with ``prefix`` (binary search over distinct words)."""
+        return self.memo("prefix:" + prefix, lambda: self._prefixed(prefix))
+
+    def _prefixed(self, prefix: str) -> list[int]:
+        if self._sorted_letters is None:
+            self._sorted_letters = sorted(self.by_letters)
+        words = self._sorted_letters
+        lo = bisect.bisect_left(words, prefix)
+        hi = bisect.bisect_left(words, prefix + "\uffff", lo)
+        return sorted(i for w in words[lo:hi] for i in self.by_letters[w])
 
 
 @dataclass(frozen=True, slots=True)
