@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from opsprep_voice.asr.base import SAMPLE_RATE, Audio, ProgressFn, TranscribeOptions, TranscriptionCancelled
-from opsprep_voice.asr.streaming import StreamingConfig, StreamingTranscriber, StreamUpdate, replay
+from opsprep_voice.asr.streaming import StreamingConfig, StreamingTranscriber, StreamUpdate
+from opsprep_voice.cli.replay import replay
 from opsprep_voice.core.transcript import Transcript, Word
 
 # ------------------------------------------------------------------------------------- fake engine

@@ -54,9 +54,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 
@@ -76,7 +74,6 @@ __all__ = [
     "StreamUpdate",
     "StreamingConfig",
     "StreamingTranscriber",
-    "replay",
 ]
 
 
@@ -587,92 +584,3 @@ class StreamingTranscriber:
                 self._call_done.notify_all()
         log.debug("%s chunk %.2f-%.2f s: %d words in %.2f s", call.kind, call.start / SAMPLE_RATE,
                   call.end / SAMPLE_RATE, len(call.words), dt)  # fmt: skip
-
-
-# ------------------------------------------------------------------------------------------- replay
-
-
-def replay(
-    path_or_audio: str | Path | Audio,
-    processor: StreamingTranscriber,
-    *,
-    realtime: bool,
-    block_s: float = 0.1,
-    on_update: Callable[[StreamUpdate], None] | None = None,
-    on_stop: Callable[[], None] | None = None,
-    on_review: Callable[[Transcript], None] | None = None,
-) -> Transcript:
-    """Feed a recording through ``processor`` as if it were live and return ``processor.finish()``.
-
-    ``realtime=True`` runs it the way the app does: this thread feeds ``block_s`` blocks at the audio's own
-    pace while a worker thread calls ``process()`` in a loop, and when the audio has been "spoken" this
-    thread presses Stop and calls ``finish()`` at once, whatever the worker is doing. ``realtime=False``:
-    feed and process alternate in this thread as fast as possible (deterministic). ``on_update`` gets every
-    changed :class:`StreamUpdate` (from the worker thread in real time); ``on_stop`` is called at Stop
-    (benchmarks start their Stop clock there); ``on_review`` gets the finished transcript as soon as
-    ``finish()`` returns, before this function waits for the worker thread to end (its last pass may
-    still be running when Stop did not need it).
-    """
-    if isinstance(path_or_audio, str | Path):
-        from opsprep_voice.audio.io import load_audio
-
-        audio = load_audio(path_or_audio)
-    else:
-        audio = np.asarray(path_or_audio, dtype=np.float32).reshape(-1)
-    block = max(1, round(block_s * SAMPLE_RATE))
-    if not realtime:
-        for i in range(0, audio.size, block):
-            processor.feed(audio[i : i + block])
-            update = processor.process()
-            if on_update is not None and update.changed:
-                on_update(update)
-        if on_stop is not None:
-            on_stop()
-        transcript = processor.finish()
-        if on_review is not None:
-            on_review(transcript)
-        return transcript
-
-    stop = threading.Event()
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            while not stop.is_set() and not processor.stopped:
-                update = processor.process()
-                if on_update is not None and update.changed:
-                    on_update(update)
-                if not update.changed:
-                    processor.wait_for_audio(0.05)
-        except BaseException as exc:  # surfaced in the calling thread below
-            errors.append(exc)
-            stop.set()
-
-    worker = threading.Thread(target=work, name="replay-worker", daemon=True)
-    worker.start()
-    try:
-        t0 = time.perf_counter()
-        for k, i in enumerate(range(0, audio.size, block)):
-            delay = t0 + k * block_s - time.perf_counter()
-            if delay > 0 and stop.wait(delay):
-                break
-            processor.feed(audio[i : i + block])
-        # The last block is "spoken" once its duration has passed too; then the user presses Stop.
-        delay = t0 + audio.size / SAMPLE_RATE - time.perf_counter()
-        if delay > 0:
-            stop.wait(delay)
-        if errors:
-            raise errors[0]
-        if on_stop is not None:
-            on_stop()
-        processor.stop()
-        transcript = processor.finish()
-        if on_review is not None:
-            on_review(transcript)
-    finally:
-        stop.set()
-        worker.join()
-        processor.wait_idle(60)  # the call that lost the race at Stop, if any
-    if errors:
-        raise errors[0]
-    return transcript
