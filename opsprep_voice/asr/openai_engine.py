@@ -46,8 +46,7 @@ from opsprep_voice.asr.base import (
     TranscriptionCancelled,
     TranscriptionError,
 )
-from opsprep_voice.asr.faster import _clamp
-from opsprep_voice.asr.guards import is_hallucination, speech_regions
+from opsprep_voice.asr.guards import clamp_words, is_hallucination, speech_regions
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.transcript import Transcript, Word
 
@@ -434,7 +433,7 @@ class OpenAIWhisperTranscriber:
                 words.append(Word(seg["text"], float(seg["start"]), float(seg["end"]), 1.0))
         if progress:
             progress(1.0, "Transcribed")
-        return Transcript.from_words(_clamp(words, duration), duration)
+        return Transcript.from_words(clamp_words(words, duration), duration)
 
 
 def create_openai_whisper(

@@ -19,10 +19,13 @@ Whisper reads audio in 30 s windows. Two choices here, both measured on 2 cores 
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import numpy as np
 from faster_whisper import BatchedInferencePipeline
+
+from opsprep_voice.asr.base import ProgressFn
 
 #: Whisper's window (seconds) and mel frames per second.
 WINDOW_S = 30.0
@@ -109,3 +112,25 @@ class WindowedPipeline(BatchedInferencePipeline):
         if frames < features.shape[-1]:
             features = np.ascontiguousarray(features[..., :frames])
         return super().forward(features, tokenizer, chunks_metadata, options)
+
+
+class WindowSegments:
+    """The segments of each window as the pipelines decode them (from any thread), and the progress over
+    all windows: how far each window's segments have got, summed, reported one at a time."""
+
+    def __init__(self, windows: list[tuple[float, float]], progress: ProgressFn | None) -> None:
+        self.windows = windows
+        self.segments: list[list[Any]] = [[] for _ in windows]
+        self._reached = [start for start, _ in windows]
+        self._total = sum(end - start for start, end in windows) or 1.0
+        self._progress = progress
+        self._lock = threading.Lock()
+
+    def add(self, i: int, seg: Any) -> None:
+        """A segment of window ``i``."""
+        with self._lock:
+            self.segments[i].append(seg)
+            self._reached[i] = max(self._reached[i], min(float(seg.end), self.windows[i][1]))
+            done = sum(r - w[0] for r, w in zip(self._reached, self.windows, strict=True)) / self._total
+            if self._progress:
+                self._progress(min(done, 0.99), f"Transcribing {int(100 * done)}%")
