@@ -301,8 +301,8 @@ class OpenAIWhisperTranscriber:
             self._model.set_alignment_heads(self._spec.alignment_heads)
         short = Path(self._spec.name).name if self._spec.source != "official" else self._spec.name
         if uses_prompt is None:
-            # NOTES.md measured openai-whisper: a prompt dropped stretches of speech on tiny, helped base.
-            # (faster-whisper's PROMPT_HELPS differs because that engine retries without the prompt.)
+            # A prompt can make Whisper drop stretches of speech, on tiny most of all, and this engine has no
+            # retry without it (faster-whisper's has, hence its PROMPT_HELPS): prompt base, not tiny.
             uses_prompt = "tiny" not in short
         self._uses_prompt = uses_prompt
         log.info(
