@@ -37,7 +37,8 @@ if str(REPO_ROOT) not in sys.path:  # run as a plain script: the checkout's opsp
     sys.path.insert(0, str(REPO_ROOT))
 
 from opsprep_voice.asr.base import SAMPLE_RATE, TranscribeOptions, Transcriber  # noqa: E402
-from opsprep_voice.asr.streaming import StreamingConfig, StreamingTranscriber, replay  # noqa: E402
+from opsprep_voice.asr.streaming import StreamingConfig, StreamingTranscriber  # noqa: E402
+from opsprep_voice.cli.replay import replay  # noqa: E402
 from opsprep_voice.core.bank import Question, load_bank  # noqa: E402
 from opsprep_voice.core.matching import recognition_prompt  # noqa: E402
 from opsprep_voice.core.scoring import score_answer  # noqa: E402

@@ -4,11 +4,12 @@
 #   eval "$(scripts/virtual_audio.sh)"     # start if not running; prints export lines
 #   scripts/virtual_audio.sh --stop        # stop the daemon started here
 #
-# Layout (see /work/shared/NOTES.md):
+# Layout:
 #   sink   speaker  (default sink; whatever the app plays lands here, capture via speaker.monitor)
 #   sink   micfeed  (play speech into it: paplay --device=micfeed file.wav)
 #   source vmic     (default source; remap of micfeed.monitor, i.e. the "microphone")
-# Both null sinks use rate=48000 norewinds=1 (without norewinds captures lost their first 0.5 s).
+# Both null sinks use rate=48000 norewinds=1: a rewinding null sink drops the start of a capture
+# (docs/BENCHMARKS.md).
 # Idempotent: a running server is reused; missing modules are loaded, present ones are left alone.
 # Works as root. XDG_RUNTIME_DIR: honoured if set, else /tmp/opsprep-pulse.
 set -euo pipefail

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from opsprep_voice.asr.base import SAMPLE_RATE, Audio, ProgressFn, TranscribeOptions, TranscriptionCancelled
-from opsprep_voice.asr.streaming import StreamingConfig, StreamingTranscriber, StreamUpdate, replay
+from opsprep_voice.asr.streaming import StreamingConfig, StreamingTranscriber, StreamUpdate
+from opsprep_voice.cli.replay import replay
 from opsprep_voice.core.transcript import Transcript, Word
 
 # ------------------------------------------------------------------------------------- fake engine
@@ -400,6 +401,76 @@ def test_stop_takes_the_running_pass_when_it_heard_everything() -> None:
     assert texts(result[0].words) == texts(words)
     side.set()
     worker.join(10)
+
+
+class FailingCallEngine(GatedEngine):
+    """A :class:`GatedEngine` whose call number ``fail`` raises (after its gate, if any)."""
+
+    def __init__(self, words: list[Word], duration_s: float, fail: int) -> None:
+        super().__init__(words, duration_s)
+        self.fail = fail
+        self._numbers = itertools.count()
+
+    def transcribe(self, audio: Audio, options: TranscribeOptions | None = None, **kw: object) -> Transcript:
+        n = next(self._numbers)
+        result = super().transcribe(audio, options, **kw)
+        if n == self.fail:
+            raise RuntimeError("engine failed")
+        return result
+
+
+def test_stop_call_fails_after_the_running_pass_ended_uses_that_pass() -> None:
+    """The call at Stop fails after the running pass has ended (with words said after it): finish() takes
+    the pass's words and transcribes the audio after it, instead of failing."""
+    words, dur = make_script(60, pause_every=8)
+    probe = GatedEngine(words, dur)
+    n, fed = _stream_until_tentative(probe, StreamingTranscriber(probe), 7.0)
+    engine = FailingCallEngine(words, dur, fail=n + 1)
+    proc = StreamingTranscriber(engine)
+    assert _stream_until_tentative(engine, proc, 7.0) == (n, fed)
+    running = engine.gates[n] = threading.Event()
+    side = engine.gates[n + 1] = threading.Event()
+    upto = round(13.0 * SAMPLE_RATE)
+    proc.feed(engine.audio[fed:upto])
+    worker = threading.Thread(target=proc.process)
+    worker.start()
+    assert engine.started[n].wait(10)
+    stop = round((words[-3].end + 0.01) * SAMPLE_RATE)
+    proc.feed(engine.audio[upto:stop])
+    result: list[Transcript] = []
+    finisher = threading.Thread(target=lambda: result.append(proc.finish()))
+    finisher.start()
+    assert engine.started[n + 1].wait(10)  # the call at Stop is running beside the pass
+    running.set()
+    worker.join(10)  # the pass ended; words were said after it, so finish() keeps waiting
+    assert not result
+    side.set()  # ... and the call at Stop fails
+    finisher.join(10)
+    assert result and proc.stats.finish_path == "pass+tail"
+    assert texts(result[0].words) == texts(words[:-2])
+    assert proc.wait_idle(10)
+
+
+def test_finish_holds_no_lock_during_its_engine_call() -> None:
+    """While finish() is inside the engine, process() returns at once and feed() reports the closed stream."""
+    words, dur = make_script(30, pause_every=5)
+    engine = GatedEngine(words, dur)
+    proc = StreamingTranscriber(engine)
+    proc.feed(engine.audio)
+    gate = engine.gates[0] = threading.Event()
+    result: list[Transcript] = []
+    finisher = threading.Thread(target=lambda: result.append(proc.finish()))
+    finisher.start()
+    assert engine.started[0].wait(10)
+    update = proc.process()  # would block if finish() held the state lock during the call
+    assert not update.changed and update.audio_s == pytest.approx(dur, abs=1e-3)
+    with pytest.raises(RuntimeError):
+        proc.feed(engine.audio[:100])
+    assert not proc.wait_idle(0)  # the call is still running
+    gate.set()
+    finisher.join(10)
+    assert result and texts(result[0].words) == texts(words)
+    assert proc.stats.finish_path == "full"
 
 
 def test_stop_with_nothing_running_transcribes_after_the_tentative_pass() -> None:

@@ -3,9 +3,9 @@
 Guards against text Whisper invents on silence or noise ("Thank you.", "You", "."):
 
 1. Silero VAD (bundled with faster-whisper) runs first with a low threshold; audio with no speech at all
-   returns an empty transcript without decoding, and long pauses are skipped when decoding.
-   Measured: pure silence and -33 dBFS pink noise give no speech regions; espeak speech at -54 dBFS RMS
-   is still fully detected, so quiet speakers are not dropped.
+   returns an empty transcript without decoding, and long pauses are skipped when decoding. The threshold
+   is low enough that quiet speakers are not dropped, while silence and room noise still give no speech
+   regions (docs/BENCHMARKS.md).
 2. A segment is dropped when Whisper itself says "no speech" (no_speech_prob > 0.6) with low confidence
    (avg_logprob < -0.8), or when it is only punctuation, or when it is a known hallucination phrase
    while no_speech_prob > 0.3 or its audio is near-silent.
@@ -14,9 +14,11 @@ Guards against text Whisper invents on silence or noise ("Thank you.", "You", ".
 from __future__ import annotations
 
 import bisect
+import contextlib
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,36 +32,38 @@ from opsprep_voice.asr.base import (
     TranscriptionCancelled,
     TranscriptionError,
 )
-from opsprep_voice.asr.guards import VAD_PARAMETERS, is_hallucination, speech_regions
+from opsprep_voice.asr.guards import VAD_PARAMETERS, clamp_words, is_hallucination, speech_regions
 from opsprep_voice.asr.models import ModelSpec
 from opsprep_voice.core.transcript import Transcript, Word
 
 if TYPE_CHECKING:  # imports faster_whisper: loaded with the engine, not with this module
-    from opsprep_voice.asr.windows import WindowedPipeline
+    from opsprep_voice.asr.windows import WindowedPipeline, WindowSegments
 
 log = logging.getLogger(__name__)
 
 ENGINE = "faster-whisper"
 
-#: Measured per model (docs/BENCHMARKS.md). /work/shared/NOTES.md saw a term prompt make tiny drop whole
-#: stretches of speech; the same happened once on base. With the retry-without-prompt guard in
-#: :meth:`FasterWhisperTranscriber.transcribe`, the prompt raised checklist detection on both
-#: (bench_asr: tiny.en 83% -> 90%, base 88% -> 92%) and lowered WER.
+#: Whether a prompt of the question's terms is passed, per model. It raised checklist detection and lowered
+#: WER on both shipped models (docs/BENCHMARKS.md). A prompt can also make Whisper skip a stretch of
+#: speech; :meth:`FasterWhisperTranscriber.transcribe` then decodes again without it.
 PROMPT_HELPS = {"tiny.en": True, "tiny": True, "base": True, "base.en": True}
-
-
-#: Windows decoded together by default (measured: 4 and 8 within 5 % on 2 cores; 8 covers a 4 min answer).
-#: 0 = Whisper's own sequential decoding (timestamp tokens, seeking window after window).
+#: Windows decoded together by default: larger batches were faster up to 8, and 8 windows hold a 4 min
+#: answer (docs/BENCHMARKS.md). 0 = Whisper's own sequential decoding (timestamp tokens, seeking window
+#: after window).
 BATCH_SIZE = 8
 #: CTranslate2 workers decoding windows in parallel (each with its share of the cores).
 WORKERS = 2
 #: A window's text compressing better than this (zlib) is a repetition loop (Whisper's own threshold).
 MAX_COMPRESSION_RATIO = 2.4
-#: Token budget per window: ~130 tokens is 30 s of fast speech; a loop stops here instead of at 448.
+#: Token budget per window: 30 s of fast speech needs about 130 tokens, so a repetition loop stops here
+#: instead of at Whisper's 448.
 MAX_NEW_TOKENS = 224
-#: ... and per second of the window (fast speech, 200 wpm, is ~4.5 tokens/s with punctuation): a 7 s live
-#: chunk that loops stops after 65 tokens (~1 s with beam 5) instead of 224 (3.4 s, measured).
+#: ... and per second of the window: fast speech (200 wpm) is about 4.5 tokens per second with
+#: punctuation, so a short live chunk that loops stops after a few dozen tokens instead of 224.
 MAX_TOKENS_PER_S = 7.0
+#: Retry without the prompt when more speech than this has no words (seconds, share of all speech).
+MAX_UNCOVERED_S = 3.0
+MAX_UNCOVERED_SHARE = 0.2
 
 
 class FasterWhisperTranscriber:
@@ -140,162 +144,6 @@ class FasterWhisperTranscriber:
         """Whether Silero VAD finds any speech."""
         return bool(self.speech_regions(audio))
 
-    def _decode(
-        self,
-        samples: Audio,
-        opts: TranscribeOptions,
-        prompt: str | None,
-        progress: ProgressFn | None,
-        cancel: threading.Event | None,
-    ) -> list[Word]:
-        duration = samples.size / SAMPLE_RATE
-        words: list[Word] = []
-        try:
-            segments, _info = self._model.transcribe(
-                samples,
-                language="en",
-                beam_size=opts.beam_size,
-                word_timestamps=opts.word_timestamps,
-                initial_prompt=prompt,
-                vad_filter=True,
-                vad_parameters=VAD_PARAMETERS,
-                condition_on_previous_text=False,
-            )
-            for seg in segments:
-                if cancel is not None and cancel.is_set():
-                    raise TranscriptionCancelled("Transcription cancelled")
-                words.extend(_segment_words(seg, samples))
-                if progress and duration > 0:
-                    frac = min(1.0, float(seg.end) / duration)
-                    progress(frac, f"Transcribing {int(100 * frac)}%")
-            if cancel is not None and cancel.is_set():
-                raise TranscriptionCancelled("Transcription cancelled")
-        except TranscriptionCancelled:
-            raise
-        except (RuntimeError, ValueError) as exc:
-            raise TranscriptionError(f"{ENGINE} ({self.model}) failed to transcribe: {exc}") from exc
-        return words
-
-    def _acquire(self, wanted: int) -> list[WindowedPipeline]:
-        """Up to ``wanted`` free pipelines, at least one (waits for one when all are busy)."""
-        with self._pool:
-            self._pool.wait_for(lambda: bool(self._free))
-            n = max(1, min(wanted, len(self._free)))
-            taken, self._free = self._free[:n], self._free[n:]
-        return taken
-
-    def _release(self, pipelines: list[WindowedPipeline]) -> None:
-        with self._pool:
-            self._free.extend(pipelines)
-            self._pool.notify_all()
-
-    def _decode_windows(
-        self,
-        pipelines: list[WindowedPipeline],
-        samples: Audio,
-        regions: list[tuple[float, float]],
-        opts: TranscribeOptions,
-        prompt: str | None,
-        progress: ProgressFn | None,
-        cancel: threading.Event | None,
-    ) -> list[Word]:
-        """Decode the speech in windows of at most 30 s cut between VAD regions: the windows are shared
-        out between ``pipelines`` (taken by :meth:`_run` with :meth:`_acquire`), which run in parallel,
-        each decoding its windows ``batch_size`` at a time.
-
-        Each window is decoded on its own (the prompt, if any, in front of each) without timestamp
-        tokens; word timings come from cross-attention alignment. A window whose text repeats itself
-        (compression ratio > :data:`MAX_COMPRESSION_RATIO`: the batched decoder has no temperature
-        fallback) is decoded again without the prompt if it had one, else sequentially, which has it.
-        Measured on 2 cores (bench_asr.py): one CTranslate2 worker with 2 threads is no faster than with
-        1, two workers with 1 thread each decode two windows in the time of one.
-        """
-        from opsprep_voice.asr.windows import group_windows
-
-        duration = samples.size / SAMPLE_RATE
-        workers = len(pipelines)
-        windows = group_windows(regions, duration, parts=workers)
-        by_window: list[list[Any]] = [[] for _ in windows]
-        reached = [w[0] for w in windows]  # per window: how far its segments have got (progress)
-        total = sum(e - s for s, e in windows) or 1.0
-        report = threading.Lock()
-
-        def run(worker: int, mine: list[int]) -> None:
-            starts = [round(windows[i][0] * 100) for i in mine]  # a segment's ``seek``: its window's start
-            budget = token_budget(max(windows[i][1] - windows[i][0] for i in mine))
-            segments, _info = pipelines[worker].transcribe(
-                samples,
-                language="en",
-                beam_size=opts.beam_size,
-                word_timestamps=opts.word_timestamps,
-                initial_prompt=prompt,
-                clip_timestamps=[{"start": windows[i][0], "end": windows[i][1]} for i in mine],
-                batch_size=self._batch_size,
-                max_new_tokens=budget,
-            )
-            for seg in segments:
-                if cancel is not None and cancel.is_set():
-                    raise TranscriptionCancelled("Transcription cancelled")
-                i = mine[max(0, bisect.bisect_right(starts, int(seg.seek) + 1) - 1)]
-                by_window[i].append(seg)
-                with report:
-                    reached[i] = max(reached[i], min(float(seg.end), windows[i][1]))
-                    frac = sum(r - w[0] for r, w in zip(reached, windows, strict=True)) / total
-                    if progress:
-                        progress(min(frac, 0.99), f"Transcribing {int(100 * frac)}%")
-
-        shares = [list(range(k, len(windows), workers)) for k in range(workers)]
-        errors: list[BaseException] = []
-
-        def helper(worker: int) -> None:
-            try:
-                run(worker, shares[worker])
-            except BaseException as exc:  # re-raised in the calling thread
-                errors.append(exc)
-
-        helpers = [
-            threading.Thread(target=helper, args=(k,), name=f"whisper-worker-{k}", daemon=True)
-            for k in range(1, workers)
-            if shares[k]
-        ]
-        try:
-            for t in helpers:
-                t.start()
-            try:
-                run(0, shares[0])
-            finally:
-                for t in helpers:
-                    t.join()
-            if errors:
-                raise errors[0]
-            if cancel is not None and cancel.is_set():
-                raise TranscriptionCancelled("Transcription cancelled")
-        except TranscriptionCancelled:
-            raise
-        except (RuntimeError, ValueError) as exc:
-            raise TranscriptionError(f"{ENGINE} ({self.model}) failed to transcribe: {exc}") from exc
-        words: list[Word] = []
-        for (start, end), segs in zip(windows, by_window, strict=True):
-            if any(seg.compression_ratio > MAX_COMPRESSION_RATIO for seg in segs):
-                lo, hi = int(start * SAMPLE_RATE), int(end * SAMPLE_RATE)
-                part = samples[lo:hi]
-                if prompt is not None:
-                    # Seen with a question's prompt on a 7 s chunk of another topic. Without the prompt
-                    # this costs one more window (~1 s); sequential decoding took 5.6 s there.
-                    log.info("window %.1f-%.1f s repeats itself: decoding it again without the prompt",
-                             start, end)  # fmt: skip
-                    again = self._decode_windows(
-                        pipelines, part, [(0.0, part.size / SAMPLE_RATE)], opts, None, None, cancel
-                    )
-                else:
-                    log.info("window %.1f-%.1f s repeats itself: decoding it again sequentially", start, end)
-                    again = self._decode(part, opts, None, None, cancel)
-                words.extend(w.shifted(lo / SAMPLE_RATE) for w in again)
-                continue
-            for seg in segs:
-                words.extend(_segment_words(seg, samples))
-        return words
-
     def transcribe(
         self,
         audio: Audio,
@@ -322,8 +170,8 @@ class FasterWhisperTranscriber:
         missed = _uncovered_speech(regions, words)
         speech_s = sum(e - s for s, e in regions)
         if prompt is not None and missed > max(MAX_UNCOVERED_S, MAX_UNCOVERED_SHARE * speech_s):
-            # A prompt can make Whisper skip a stretch of speech (seen on tiny and, on ~30 s answers,
-            # on base): decode again without it and keep whichever covers more of the speech.
+            # A prompt can make Whisper skip a stretch of speech: decode again without it and keep
+            # whichever covers more of the speech.
             log.info("prompted decode left %.1f of %.1f s of speech without words: retrying unprompted",
                      missed, speech_s)  # fmt: skip
             plain = self._run(samples, regions, opts, None, None, cancel)
@@ -331,7 +179,7 @@ class FasterWhisperTranscriber:
                 words = plain
         if progress:
             progress(1.0, "Transcribed")
-        return Transcript.from_words(_clamp(words, duration), duration)
+        return Transcript.from_words(clamp_words(words, duration), duration)
 
     def _run(
         self,
@@ -349,6 +197,195 @@ class FasterWhisperTranscriber:
             return self._decode_windows(pipelines, samples, regions, opts, prompt, progress, cancel)
         finally:
             self._release(pipelines)
+
+    def _acquire(self, wanted: int) -> list[WindowedPipeline]:
+        """Up to ``wanted`` free pipelines, at least one (waits for one when all are busy)."""
+        with self._pool:
+            self._pool.wait_for(lambda: bool(self._free))
+            n = max(1, min(wanted, len(self._free)))
+            taken, self._free = self._free[:n], self._free[n:]
+        return taken
+
+    def _release(self, pipelines: list[WindowedPipeline]) -> None:
+        with self._pool:
+            self._free.extend(pipelines)
+            self._pool.notify_all()
+
+    def _decode_windows(
+        self,
+        pipelines: list[WindowedPipeline],
+        samples: Audio,
+        regions: list[tuple[float, float]],
+        opts: TranscribeOptions,
+        prompt: str | None,
+        progress: ProgressFn | None,
+        cancel: threading.Event | None,
+    ) -> list[Word]:
+        """Decode the speech in windows of at most 30 s cut between VAD regions (:mod:`asr.windows`),
+        shared out between ``pipelines`` (:meth:`_decode_in_parallel`).
+
+        Each window is decoded on its own (the prompt, if any, in front of each) without timestamp
+        tokens; word timings come from cross-attention alignment. The batched decoder has no temperature
+        fallback, so a window whose text repeats itself is decoded again (:meth:`_decode_again`).
+        """
+        from opsprep_voice.asr.windows import group_windows
+
+        windows = group_windows(regions, samples.size / SAMPLE_RATE, parts=len(pipelines))
+        by_window = self._decode_in_parallel(pipelines, samples, windows, opts, prompt, progress, cancel)
+        words: list[Word] = []
+        for window, segments in zip(windows, by_window, strict=True):
+            if any(seg.compression_ratio > MAX_COMPRESSION_RATIO for seg in segments):
+                words.extend(self._decode_again(pipelines, samples, window, opts, prompt, cancel))
+            else:
+                words.extend(w for seg in segments for w in _segment_words(seg, samples))
+        return words
+
+    def _decode_in_parallel(
+        self,
+        pipelines: list[WindowedPipeline],
+        samples: Audio,
+        windows: list[tuple[float, float]],
+        opts: TranscribeOptions,
+        prompt: str | None,
+        progress: ProgressFn | None,
+        cancel: threading.Event | None,
+    ) -> list[list[Any]]:
+        """The segments of each window. Window ``i`` goes to pipeline ``i % len(pipelines)``; pipeline 0
+        runs in this thread, each other one on a helper thread (CTranslate2 releases the GIL), and their
+        errors are raised here. Two workers with one thread each decode two windows in the time one
+        worker takes for one, whatever its threads (docs/BENCHMARKS.md)."""
+        from opsprep_voice.asr.windows import WindowSegments
+
+        workers = len(pipelines)
+        shares = [list(range(k, len(windows), workers)) for k in range(workers)]
+        found = WindowSegments(windows, progress)
+        errors: list[BaseException] = []
+
+        def decode(k: int) -> None:
+            self._decode_share(pipelines[k], samples, shares[k], opts, prompt, found, cancel)
+
+        def helper(k: int) -> None:
+            try:
+                decode(k)
+            except BaseException as exc:  # re-raised in the calling thread
+                errors.append(exc)
+
+        helpers = [
+            threading.Thread(target=helper, args=(k,), name=f"whisper-worker-{k}", daemon=True)
+            for k in range(1, workers)
+            if shares[k]
+        ]
+        with self._engine_errors():
+            for t in helpers:
+                t.start()
+            try:
+                decode(0)
+            finally:
+                for t in helpers:
+                    t.join()
+            if errors:
+                raise errors[0]
+            _check_cancel(cancel)
+        return found.segments
+
+    def _decode_share(
+        self,
+        pipeline: WindowedPipeline,
+        samples: Audio,
+        mine: list[int],
+        opts: TranscribeOptions,
+        prompt: str | None,
+        found: WindowSegments,
+        cancel: threading.Event | None,
+    ) -> None:
+        """Decode the windows numbered ``mine`` on one pipeline, ``batch_size`` at a time, adding each
+        segment to ``found`` under its window."""
+        windows = found.windows
+        starts = [round(windows[i][0] * 100) for i in mine]  # a segment's ``seek``: its window's start
+        segments, _info = pipeline.transcribe(
+            samples,
+            language="en",
+            beam_size=opts.beam_size,
+            word_timestamps=opts.word_timestamps,
+            initial_prompt=prompt,
+            clip_timestamps=[{"start": windows[i][0], "end": windows[i][1]} for i in mine],
+            batch_size=self._batch_size,
+            max_new_tokens=token_budget(max(windows[i][1] - windows[i][0] for i in mine)),
+        )
+        for seg in segments:
+            _check_cancel(cancel)
+            found.add(mine[max(0, bisect.bisect_right(starts, int(seg.seek) + 1) - 1)], seg)
+
+    def _decode_again(
+        self,
+        pipelines: list[WindowedPipeline],
+        samples: Audio,
+        window: tuple[float, float],
+        opts: TranscribeOptions,
+        prompt: str | None,
+        cancel: threading.Event | None,
+    ) -> list[Word]:
+        """Decode a window whose text repeats itself again: without the prompt if it had one (the prompt
+        is the usual cause, and one more batched window is much cheaper than sequential decoding), else
+        sequentially, which has Whisper's temperature fallback. The retry without the prompt goes through
+        :meth:`_decode_windows` once more, so a window that still repeats is then decoded sequentially."""
+        start, end = window
+        lo, hi = int(start * SAMPLE_RATE), int(end * SAMPLE_RATE)
+        part = samples[lo:hi]
+        if prompt is not None:
+            log.info("window %.1f-%.1f s repeats itself: decoding it again without the prompt", start, end)
+            whole = [(0.0, part.size / SAMPLE_RATE)]
+            again = self._decode_windows(pipelines, part, whole, opts, None, None, cancel)
+        else:
+            log.info("window %.1f-%.1f s repeats itself: decoding it again sequentially", start, end)
+            again = self._decode(part, opts, None, None, cancel)
+        return [w.shifted(lo / SAMPLE_RATE) for w in again]
+
+    def _decode(
+        self,
+        samples: Audio,
+        opts: TranscribeOptions,
+        prompt: str | None,
+        progress: ProgressFn | None,
+        cancel: threading.Event | None,
+    ) -> list[Word]:
+        """Whisper's own sequential decoding (timestamp tokens, seeking window after window)."""
+        duration = samples.size / SAMPLE_RATE
+        words: list[Word] = []
+        with self._engine_errors():
+            segments, _info = self._model.transcribe(
+                samples,
+                language="en",
+                beam_size=opts.beam_size,
+                word_timestamps=opts.word_timestamps,
+                initial_prompt=prompt,
+                vad_filter=True,
+                vad_parameters=VAD_PARAMETERS,
+                condition_on_previous_text=False,
+            )
+            for seg in segments:
+                _check_cancel(cancel)
+                words.extend(_segment_words(seg, samples))
+                if progress and duration > 0:
+                    frac = min(1.0, float(seg.end) / duration)
+                    progress(frac, f"Transcribing {int(100 * frac)}%")
+            _check_cancel(cancel)
+        return words
+
+    @contextlib.contextmanager
+    def _engine_errors(self) -> Iterator[None]:
+        """Report the engine's own errors as :class:`TranscriptionError` (cancellation passes through)."""
+        try:
+            yield
+        except TranscriptionCancelled:
+            raise
+        except (RuntimeError, ValueError) as exc:
+            raise TranscriptionError(f"{ENGINE} ({self.model}) failed to transcribe: {exc}") from exc
+
+
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise TranscriptionCancelled("Transcription cancelled")
 
 
 def token_budget(window_s: float) -> int:
@@ -368,11 +405,6 @@ def _segment_words(seg: Any, samples: Audio) -> list[Word]:
     return [Word(seg.text, float(seg.start), float(seg.end), 1.0)]
 
 
-#: Retry without the prompt when more speech than this has no words (seconds, share of all speech).
-MAX_UNCOVERED_S = 3.0
-MAX_UNCOVERED_SHARE = 0.2
-
-
 def _uncovered_speech(regions: list[tuple[float, float]], words: list[Word], slack: float = 1.0) -> float:
     """Seconds of VAD speech farther than ``slack`` from any word (speech Whisper gave no words for)."""
     step = 0.1
@@ -385,15 +417,3 @@ def _uncovered_speech(regions: list[tuple[float, float]], words: list[Word], sla
     for s, e in regions:
         missed += int(np.count_nonzero(~covered[int(s / step) : int(e / step)]))
     return missed * step
-
-
-def _clamp(words: list[Word], duration: float) -> list[Word]:
-    """Word times inside ``[0, duration]`` and non-decreasing (Whisper can overshoot the last word)."""
-    out: list[Word] = []
-    last = 0.0
-    for w in words:
-        start = min(max(w.start, last), duration)
-        end = min(max(w.end, start), duration)
-        out.append(Word(w.text, start, end, w.probability))
-        last = start
-    return out

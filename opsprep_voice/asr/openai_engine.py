@@ -46,8 +46,7 @@ from opsprep_voice.asr.base import (
     TranscriptionCancelled,
     TranscriptionError,
 )
-from opsprep_voice.asr.faster import _clamp
-from opsprep_voice.asr.guards import is_hallucination, speech_regions
+from opsprep_voice.asr.guards import clamp_words, is_hallucination, speech_regions
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.transcript import Transcript, Word
 
@@ -302,8 +301,8 @@ class OpenAIWhisperTranscriber:
             self._model.set_alignment_heads(self._spec.alignment_heads)
         short = Path(self._spec.name).name if self._spec.source != "official" else self._spec.name
         if uses_prompt is None:
-            # NOTES.md measured openai-whisper: a prompt dropped stretches of speech on tiny, helped base.
-            # (faster-whisper's PROMPT_HELPS differs because that engine retries without the prompt.)
+            # A prompt can make Whisper drop stretches of speech, on tiny most of all, and this engine has no
+            # retry without it (faster-whisper's has, hence its PROMPT_HELPS): prompt base, not tiny.
             uses_prompt = "tiny" not in short
         self._uses_prompt = uses_prompt
         log.info(
@@ -434,7 +433,7 @@ class OpenAIWhisperTranscriber:
                 words.append(Word(seg["text"], float(seg["start"]), float(seg["end"]), 1.0))
         if progress:
             progress(1.0, "Transcribed")
-        return Transcript.from_words(_clamp(words, duration), duration)
+        return Transcript.from_words(clamp_words(words, duration), duration)
 
 
 def create_openai_whisper(

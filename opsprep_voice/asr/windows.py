@@ -4,25 +4,26 @@ Whisper reads audio in 30 s windows. Two choices here, both measured on 2 cores 
 
 * :func:`group_windows` packs consecutive speech regions (Silero VAD) into windows of at most 30 s, so a
   long answer is decoded as a few independent windows, several at once (``BatchedInferencePipeline``):
-  1.6x faster than Whisper's own sequential seeking on a 3 min answer, and lower WER on bench_asr's
-  corpus (21.2 % vs 23.7 %).
+  faster than Whisper's own sequential seeking, and lower WER on bench_asr's corpus.
 * :class:`WindowedPipeline` encodes a batch over the shortest window that holds its audio (at least
   :data:`MIN_WINDOW_S`) instead of always 30 s of padding. The encoder is most of the cost of a short
-  chunk (base, one thread: 1.17 s for a 30 s window, 0.35 s for 15 s, 0.20 s for 10 s), which is what
-  live transcription sends. 15 s windows gave the same streaming WER as 30 s. 10 s windows for every
-  chunk cost 3.8 WER points on the 2 min answer of bench_latency.py when committed chunks were 3-8 s;
-  now committed chunks are 10-16 s (15-20 s windows) and only the tentative passes and the call at Stop
-  (under 9.5 s) get 10 s windows: the same WER on the 2 / 3 min answers, and Stop-to-review
-  1.07 / 0.82 / 0.75 s -> 0.83 / 0.72 / 0.56 s (docs/BENCHMARKS.md).
+  chunk, which is what live transcription sends. The window grows with the audio in 5 s steps from
+  10 s: committed live chunks (10-16 s) get 15-20 s windows, and the short calls (tentative passes, the
+  call at Stop, under 9.5 s) get 10 s ones, which shortens the wait at Stop without costing WER.
+
+:class:`WindowSegments` collects the segments of each window while several pipelines decode them.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import numpy as np
 from faster_whisper import BatchedInferencePipeline
+
+from opsprep_voice.asr.base import ProgressFn
 
 #: Whisper's window (seconds) and mel frames per second.
 WINDOW_S = 30.0
@@ -46,8 +47,8 @@ def group_windows(
     A window spans from its first region's start to its last region's end (pauses inside included, so
     word times stay true). A region longer than a window (VAD found no pause) is cut into window-long
     pieces. Windows are clipped to ``[0, duration]``. Balanced: 35 s of speech becomes two ~17 s windows
-    rather than 30 s + 5 s, so a batch is encoded over 20 s instead of 30 s (the encoder cost grows
-    faster than linearly with the window: 2 x 20 s took 0.94 s, 2 x 30 s 1.75 s on 2 cores).
+    rather than 30 s + 5 s, so a batch is encoded over 20 s instead of 30 s (the encoder's cost grows
+    faster than linearly with the window: docs/BENCHMARKS.md).
     """
     spans = _clip(regions, duration)
     if not spans:
@@ -109,3 +110,25 @@ class WindowedPipeline(BatchedInferencePipeline):
         if frames < features.shape[-1]:
             features = np.ascontiguousarray(features[..., :frames])
         return super().forward(features, tokenizer, chunks_metadata, options)
+
+
+class WindowSegments:
+    """The segments of each window as the pipelines decode them (from any thread), and the progress over
+    all windows: how far each window's segments have got, summed, reported one at a time."""
+
+    def __init__(self, windows: list[tuple[float, float]], progress: ProgressFn | None) -> None:
+        self.windows = windows
+        self.segments: list[list[Any]] = [[] for _ in windows]
+        self._reached = [start for start, _ in windows]
+        self._total = sum(end - start for start, end in windows) or 1.0
+        self._progress = progress
+        self._lock = threading.Lock()
+
+    def add(self, i: int, seg: Any) -> None:
+        """A segment of window ``i``."""
+        with self._lock:
+            self.segments[i].append(seg)
+            self._reached[i] = max(self._reached[i], min(float(seg.end), self.windows[i][1]))
+            done = sum(r - w[0] for r, w in zip(self._reached, self.windows, strict=True)) / self._total
+            if self._progress:
+                self._progress(min(done, 0.99), f"Transcribing {int(100 * done)}%")

@@ -186,7 +186,8 @@ def _read_text(source: str) -> str:
 
 def _stream(transcriber: Any, options: Any, audio: Any, question: Any, *, to_stderr: bool) -> Any:
     """Replay ``audio`` in real time through the live processor, printing partial text and ticks."""
-    from opsprep_voice.asr.streaming import StreamingTranscriber, replay
+    from opsprep_voice.asr.streaming import StreamingTranscriber
+    from opsprep_voice.cli.replay import replay
     from opsprep_voice.core.scoring import score_answer
     from opsprep_voice.core.transcript import Transcript
 

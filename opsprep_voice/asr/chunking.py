@@ -1,0 +1,302 @@
+"""Chunk planning for live transcription: where to cut, which words to commit, what is left at Stop.
+
+Pure: no threads, no I/O, no engine. :class:`ChunkPlanner` keeps the uncommitted audio and the words, asks
+:class:`~opsprep_voice.asr.vad.EnergyVad` where the pauses are, and answers three questions for the
+threaded shell (:class:`~opsprep_voice.asr.streaming.StreamingTranscriber`):
+
+* :meth:`~ChunkPlanner.plan`: which stretch to transcribe now, if any. A *pass* runs from the cut (the end
+  of the committed text) to the middle of the latest pause that closes at least ``min_chunk_s`` of audio no
+  pass has heard, so no word straddles an edge. A pass over less than ``commit_s`` is *tentative*: its
+  words are shown and replaced by the next, longer pass. A pass over ``commit_s`` or more is committed
+  (committed words never change) and moves the cut. When ``max_chunk_s`` piles up before a pause closes
+  ``commit_s``, the last tentative pass is committed as it is; only speech without any pause for
+  ``max_chunk_s`` is cut *forced*, at the quietest point between two recognised words.
+* :meth:`~ChunkPlanner.apply`: take a finished pass's words.
+* :meth:`~ChunkPlanner.ending` and friends: at Stop, which words are known and which audio still needs one
+  engine call (an :class:`Ending`).
+
+Why these sizes: Whisper's cost per call has a large fixed part (the engine encodes a window of at least
+10 s, :mod:`opsprep_voice.asr.windows`), and sentence-long chunks give it too little context, so text is
+shown early as tentative passes but committed only in long chunks. The measurements behind the defaults
+are in docs/BENCHMARKS.md (live transcription).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from opsprep_voice.asr.base import SAMPLE_RATE, Audio
+from opsprep_voice.asr.vad import EnergyVad
+from opsprep_voice.core.transcript import Word
+
+__all__ = ["Chunk", "ChunkPlanner", "Ending", "StreamingConfig"]
+
+#: The adaptive VAD threshold looks at this much recent audio.
+VAD_WINDOW_S = 10.0
+#: A forced cut looks for an energy dip this far either side of the gap between two words.
+CUT_SEARCH_S = 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class StreamingConfig:
+    """Tuning of live transcription (defaults measured with base on 2 cores: scripts/bench_latency.py)."""
+
+    #: A pause starts a pass once it closes at least this much audio not yet seen by a pass.
+    min_chunk_s: float = 3.0
+    #: A pass over at least this much audio (from the cut to a pause) is committed; a shorter one is
+    #: shown as tentative text and transcribed again, longer, by the next pass. Longer committed chunks
+    #: give Whisper more context, so streaming WER gets closer to batch WER (docs/BENCHMARKS.md). The wait
+    #: at Stop does not grow with it: finish() does not wait for the pass over the last chunk.
+    commit_s: float = 10.0
+    #: Without any pause, force a cut after this much uncommitted audio (the last tentative pass is
+    #: committed as it is when there is one).
+    max_chunk_s: float = 16.0
+    #: Silence at least this long counts as a pause (espeak: 0.35 s between sentences, 0.2 s at commas).
+    min_pause_s: float = 0.3
+    #: In a forced cut, words ending in the last ``hold_s`` of the chunk stay uncommitted.
+    hold_s: float = 1.5
+    #: VAD frame length.
+    frame_s: float = 0.02
+    #: Speech = frame energy above the noise floor by this much.
+    vad_margin_db: float = 12.0
+    #: ... and above this absolute level.
+    vad_min_dbfs: float = -50.0
+    #: Leading silence longer than this is dropped from the next chunk (keeps ``lead_s`` of it).
+    lead_s: float = 0.2
+    #: Committed words passed to the engine as context (appended to the options' prompt); 0 disables.
+    context_words: int = 0
+    #: At Stop with no pass running, up to this much uncommitted audio is transcribed again in one call
+    #: (more context); beyond it only the audio after the last tentative pass is (bounded wait).
+    finish_full_s: float = 6.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_chunk_s <= self.commit_s < self.max_chunk_s:
+            raise ValueError("need 0 < min_chunk_s <= commit_s < max_chunk_s")
+        if self.hold_s >= self.max_chunk_s - self.min_chunk_s:
+            raise ValueError("hold_s must be shorter than max_chunk_s - min_chunk_s")
+        if self.min_pause_s < 2 * self.frame_s:
+            raise ValueError("min_pause_s must span at least two VAD frames")
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Audio to transcribe: absolute samples ``[start, end)`` and why.
+
+    ``kind``: ``"pause"`` (ends at a pause, committed), ``"tentative"`` (ends at a pause, shown until the
+    next pass), ``"forced"`` (no pause for ``max_chunk_s``), ``"tail"`` (at Stop).
+    """
+
+    start: int
+    end: int
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """How the transcript is completed at Stop: ``words`` are known now; when ``tail`` is set, the words of
+    one engine call over those absolute samples ``(start, end)`` follow them. ``path`` names the case
+    (``StreamStats.finish_path``)."""
+
+    path: str
+    words: tuple[Word, ...] = ()
+    tail: tuple[int, int] | None = None
+
+
+class ChunkPlanner:
+    """The uncommitted audio of one stream, its words, and the decisions about both (see the module doc).
+
+    Positions are absolute sample indices from the start of the stream. ``base`` is the cut: audio before
+    it is committed and dropped; ``end`` is the end of the audio received.
+    """
+
+    def __init__(self, config: StreamingConfig) -> None:
+        self.config = config
+        self._frame = round(config.frame_s * SAMPLE_RATE)
+        self.vad = EnergyVad(
+            self._frame,
+            margin_db=config.vad_margin_db,
+            min_dbfs=config.vad_min_dbfs,
+            window_frames=round(VAD_WINDOW_S / config.frame_s),
+        )
+        self._audio: Audio = np.zeros(0, dtype=np.float32)  # samples [base, end)
+        self.base = 0
+        self.end = 0
+        self.committed: list[Word] = []
+        self.tentative: tuple[Word, ...] = ()
+        self.heard = 0  # where the last tentative pass ended (nothing newer when <= base)
+
+    # ------------------------------------------------------------------------------------------ audio
+
+    def append(self, blocks: list[Audio]) -> int:
+        """Add received blocks; returns the number of samples added."""
+        if not blocks:
+            return 0
+        n = sum(b.size for b in blocks)
+        self._audio = np.concatenate([self._audio, *blocks])
+        self.end += n
+        return n
+
+    def samples(self, start: int, end: int) -> Audio:
+        """Absolute samples ``[start, end)`` (a view; ``base <= start``)."""
+        return self._audio[start - self.base : end - self.base]
+
+    def measure(self) -> None:
+        """Measure the VAD frames of the audio appended since the last call."""
+        self.vad.measure(self._audio, self.base, self.end)
+
+    def has_speech(self, start: int, end: int) -> bool:
+        return self.vad.speech_frames(start, end) > 0
+
+    def context(self) -> str | None:
+        """The last ``context_words`` committed words (context for the engine); ``None`` when
+        ``context_words`` is 0 or nothing is committed yet."""
+        if self.config.context_words <= 0 or not self.committed:
+            return None
+        return " ".join(w.text for w in self.committed[-self.config.context_words :])
+
+    # ------------------------------------------------------------------------------------ while live
+
+    def plan(self) -> tuple[bool, Chunk | None]:
+        """Decide what to transcribe now: (whether the words changed without a call, the chunk to
+        transcribe). Measures the new audio first; drops leading silence from the uncommitted audio."""
+        cfg = self.config
+        self.measure()
+        nframes = self.vad.frames
+        f_base = self.base // self._frame
+        if nframes <= f_base:
+            return False, None
+        speech = self.vad.speech_mask(f_base, nframes)
+        if not speech.any():
+            # Only silence since the cut: move the cut along (nothing to say), keep a little lead-in.
+            self._trim_to(max(self.base, nframes * self._frame - round(cfg.lead_s * SAMPLE_RATE)))
+            return False, None
+        first_speech = f_base + int(np.argmax(speech))
+        lead = round(cfg.lead_s / cfg.frame_s)
+        if first_speech - lead > f_base:
+            self._trim_to((first_speech - lead) * self._frame)
+        pause = self._latest_pause()
+        if pause is not None:
+            long_enough = pause - self.base >= round(cfg.commit_s * SAMPLE_RATE)
+            return False, Chunk(self.base, pause, "pause" if long_enough else "tentative")
+        if self.end - self.base < round(cfg.max_chunk_s * SAMPLE_RATE):
+            return False, None
+        if self.heard > self.base:
+            # No pause for a while, but the last pass ended at one: commit it as it is (no new call).
+            self.committed.extend(self.tentative)
+            self._trim_to(self.heard)
+            self.tentative = ()
+            return True, None
+        return False, Chunk(self.base, self.end, "forced")
+
+    def _latest_pause(self) -> int | None:
+        """The middle of the latest pause that closes at least ``min_chunk_s`` of audio no pass has heard
+        (at most ``min_pause_s`` into the pause), as a sample; ``None`` when there is none."""
+        cfg = self.config
+        min_frames = round(cfg.min_chunk_s / cfg.frame_s)
+        pause_frames = round(cfg.min_pause_s / cfg.frame_s)
+        heard = max(self.base, self.heard) // self._frame
+        best: int | None = None
+        for p0, p1 in self.vad.pauses(self.base // self._frame, self.vad.frames, pause_frames):
+            if p0 - heard < min_frames or not self.has_speech(self.base, p0 * self._frame):
+                continue
+            half = min(p1 - p0, 2 * pause_frames) // 2
+            best = (p0 + half) * self._frame
+        return best
+
+    def apply(self, chunk: Chunk, words: list[Word]) -> None:
+        """Take the words of a finished pass over ``chunk`` (nothing moved the cut during the call)."""
+        if chunk.kind == "pause":
+            self.committed.extend(words)
+            self._trim_to(chunk.end)
+            self.tentative, self.heard = (), chunk.end
+        elif chunk.kind == "tentative":
+            self.tentative, self.heard = tuple(words), chunk.end
+        else:
+            self._forced_cut(chunk, words)
+            self.tentative, self.heard = (), self.base
+
+    def _forced_cut(self, chunk: Chunk, words: list[Word]) -> None:
+        """No pause for max_chunk_s: commit all but the last ``hold_s`` and cut between two words."""
+        cfg = self.config
+        start, end = chunk.start, chunk.end
+        hold_from = end / SAMPLE_RATE - cfg.hold_s
+        keep = [w for w in words if w.end <= hold_from]
+        if not keep or len(keep) == len(words):
+            # Nothing safe to commit (one endless word?) or everything ended early: cut at the quietest
+            # frame in the first part of the chunk, committing the words before it.
+            lo, hi = start + round(cfg.min_chunk_s * SAMPLE_RATE), round(hold_from * SAMPLE_RATE)
+            cut = self._quietest(lo, hi, fallback=hi, dip_only=False)
+        else:
+            # Between the last committed word and the next: at a clear energy dip near the engine's word
+            # boundary if there is one, else at the boundary itself.
+            nxt = words[len(keep)]
+            gap_lo, gap_hi = keep[-1].end, max(keep[-1].end, nxt.start)
+            boundary = round((gap_lo + gap_hi) / 2 * SAMPLE_RATE)
+            lo = max(round((gap_lo - CUT_SEARCH_S) * SAMPLE_RATE), start + self._frame)
+            hi = min(round((gap_hi + CUT_SEARCH_S) * SAMPLE_RATE), end - self._frame)
+            cut = self._quietest(lo, hi, fallback=boundary, dip_only=True)
+        cut_s = cut / SAMPLE_RATE
+        self.committed.extend(w for w in words if (w.start + w.end) / 2 < cut_s)
+        self._trim_to(cut)
+
+    def _quietest(self, lo: int, hi: int, *, fallback: int, dip_only: bool) -> int:
+        """Where to cut in ``[lo, hi)``: the VAD's quietest frame there, else ``fallback`` (kept inside
+        the uncommitted audio)."""
+        cut = self.vad.quietest(max(lo, self.base), hi, dip_only=dip_only)
+        return cut if cut is not None else max(self.base, min(fallback, self.end))
+
+    def _trim_to(self, cut: int) -> None:
+        cut = min(max(cut, self.base), self.end)
+        self._audio = self._audio[cut - self.base :]
+        self.base = cut
+
+    # ---------------------------------------------------------------------------------------- at Stop
+
+    def ending(self) -> Ending:
+        """At Stop with no pass running or left over."""
+        base, end, heard = self.base, self.end, self.heard
+        if not self.has_speech(base, end):
+            return Ending("")
+        if heard > base and not self.has_speech(heard, end):
+            return Ending("tentative", self.tentative)
+        if heard > base and (end - base) / SAMPLE_RATE > self.config.finish_full_s:
+            return Ending("tentative+tail", self.tentative, (heard, end))
+        return Ending("full", (), (base, end))
+
+    def ending_after(self, chunk: Chunk, words: list[Word] | None) -> Ending:
+        """At Stop, given a pass over ``chunk`` that ended after Stop (``words`` is ``None`` when it
+        failed): its words plus the audio after it, if anything was said there."""
+        if words is None or chunk.kind == "forced":  # a forced pass may end inside a word
+            return Ending("pass+tail", *self._since_tentative())
+        if not self.has_speech(chunk.end, self.end):
+            return Ending("pass+tail", tuple(words))
+        return Ending("pass+tail", tuple(words), (chunk.end, self.end))
+
+    def ending_while_running(self) -> Ending:
+        """At Stop while a pass is still running: the last tentative pass's words plus the audio after it
+        (``tail``: the call raced against the running pass), or no call when nothing was said after it."""
+        words, tail = self._since_tentative()
+        if not self.has_speech(tail[0], tail[1]):
+            return Ending("tentative", words)  # the running pass would only re-hear the same words
+        return Ending("tentative+tail (raced)", words, tail)
+
+    def pass_heard_all(self, chunk: Chunk) -> bool:
+        """Whether a pass over ``chunk`` would complete the transcript: it ends at a pause and nothing
+        was said after it."""
+        return chunk.kind != "forced" and not self.has_speech(chunk.end, self.end)
+
+    def _since_tentative(self) -> tuple[tuple[Word, ...], tuple[int, int]]:
+        """The words that never wait for a pass: the last tentative pass's words, and the audio after
+        that pass (after the cut when there is no tentative pass)."""
+        if self.heard > self.base:
+            return self.tentative, (self.heard, self.end)
+        return (), (self.base, self.end)
+
+    def close(self, words: list[Word]) -> None:
+        """Commit ``words`` (the final ones, after the committed text) and drop all audio."""
+        self.committed = [*self.committed, *words]
+        self._audio = np.zeros(0, dtype=np.float32)
+        self.base = self.end
+        self.tentative = ()

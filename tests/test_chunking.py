@@ -1,0 +1,234 @@
+"""Chunk planning (opsprep_voice.asr.chunking): where passes end, what is committed, how Stop ends.
+
+No engine and no threads: the tests play the engine themselves by applying the words of a chunk.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from opsprep_voice.asr.base import SAMPLE_RATE, Audio
+from opsprep_voice.asr.chunking import Chunk, ChunkPlanner, Ending, StreamingConfig
+from opsprep_voice.core.transcript import Word
+
+S = SAMPLE_RATE
+
+
+def sec(t: float) -> int:
+    return round(t * S)
+
+
+def spoken(words: list[tuple[float, float]], duration_s: float, seed: int = 0) -> tuple[Audio, list[Word]]:
+    """Quiet noise with loud noise over each (start, end) word span, and those spans as words."""
+    amp = np.full(sec(duration_s), 0.001, dtype=np.float32)
+    for s, e in words:
+        amp[sec(s) : sec(e)] = 0.3
+    rng = np.random.default_rng(seed)
+    audio = (rng.uniform(-1, 1, amp.size) * amp).astype(np.float32)
+    return audio, [Word(f"w{i}", s, e) for i, (s, e) in enumerate(words)]
+
+
+def steady(
+    start: float, end: float, *, word_s: float = 0.3, gap_s: float = 0.05
+) -> list[tuple[float, float]]:
+    """Words of ``word_s`` with ``gap_s`` between them (no pause) from ``start`` to ``end``."""
+    spans, t = [], start
+    while t + word_s <= end:
+        spans.append((t, t + word_s))
+        t += word_s + gap_s
+    return spans
+
+
+def words_in(words: list[Word], start: int, end: int) -> list[Word]:
+    """What a perfect engine returns for a chunk: the words whose middle lies inside it."""
+    return [w for w in words if start / S <= (w.start + w.end) / 2 < end / S]
+
+
+def feed(planner: ChunkPlanner, audio: Audio, upto_s: float) -> None:
+    planner.append([audio[planner.end : sec(upto_s)]])
+
+
+def test_config_is_validated() -> None:
+    with pytest.raises(ValueError):
+        StreamingConfig(min_chunk_s=5.0, commit_s=4.0)
+    with pytest.raises(ValueError):
+        StreamingConfig(commit_s=16.0, max_chunk_s=16.0)
+    with pytest.raises(ValueError):
+        StreamingConfig(hold_s=13.0)
+    with pytest.raises(ValueError):
+        StreamingConfig(min_pause_s=0.03)
+
+
+def test_silence_moves_the_cut_and_keeps_a_lead_in() -> None:
+    audio, _ = spoken([(5.0, 5.3)], 6.0)
+    planner = ChunkPlanner(StreamingConfig())
+    feed(planner, audio, 4.0)
+    assert planner.plan() == (False, None)
+    assert planner.base == sec(4.0 - 0.2)  # lead_s of the silence is kept
+    assert planner.samples(planner.base, planner.end).size == planner.end - planner.base
+
+
+def test_leading_silence_is_trimmed_before_the_first_word() -> None:
+    audio, _ = spoken([(2.0, 2.3), (2.35, 2.6)], 3.0)
+    planner = ChunkPlanner(StreamingConfig())
+    feed(planner, audio, 3.0)
+    assert planner.plan() == (False, None)  # no pause closes 3 s of audio yet
+    assert planner.base == sec(2.0 - 0.2)
+
+
+def test_a_pause_starts_a_tentative_pass_then_a_committed_one() -> None:
+    spans = steady(0.5, 4.0) + steady(4.5, 11.0) + steady(11.5, 13.0)  # pauses at 4.0-4.5 and 11.0-11.5
+    audio, words = spoken(spans, 14.0)
+    planner = ChunkPlanner(StreamingConfig())
+    feed(planner, audio, 4.5)
+    changed, chunk = planner.plan()
+    assert not changed and chunk is not None
+    assert chunk.kind == "tentative" and chunk.start == planner.base
+    assert 4.0 < chunk.end / S < 4.5  # inside the pause: no word straddles the edge
+    planner.apply(chunk, words_in(words, chunk.start, chunk.end))
+    assert planner.heard == chunk.end and planner.tentative and not planner.committed
+    feed(planner, audio, 12.0)
+    _, chunk = planner.plan()
+    assert chunk is not None and chunk.kind == "pause"  # 11 s >= commit_s from the cut
+    assert chunk.start == planner.base and 11.0 < chunk.end / S < 11.5
+    planner.apply(chunk, words_in(words, chunk.start, chunk.end))
+    assert planner.base == chunk.end and planner.tentative == ()
+    assert [w.text for w in planner.committed] == [w.text for w in words if w.end <= 11.0]
+
+
+def test_a_pause_only_counts_when_it_closes_enough_new_audio() -> None:
+    spans = steady(0.5, 4.0) + steady(4.5, 5.5) + steady(6.0, 8.0)
+    audio, words = spoken(spans, 8.5)
+    planner = ChunkPlanner(StreamingConfig())
+    feed(planner, audio, 4.5)
+    _, chunk = planner.plan()
+    assert chunk is not None
+    planner.apply(chunk, words_in(words, chunk.start, chunk.end))
+    feed(planner, audio, 6.0)
+    assert planner.plan() == (False, None)  # the pause at 5.5 closes only ~1.5 s not heard yet
+
+
+def test_max_chunk_commits_the_last_tentative_pass_without_a_call() -> None:
+    spans = steady(0.5, 4.0) + steady(4.5, 20.0)  # one pause, then none for 15.5 s
+    audio, words = spoken(spans, 20.5)
+    planner = ChunkPlanner(StreamingConfig())
+    feed(planner, audio, 4.5)
+    _, chunk = planner.plan()
+    assert chunk is not None and chunk.kind == "tentative"
+    planner.apply(chunk, words_in(words, chunk.start, chunk.end))
+    tentative = planner.tentative
+    feed(planner, audio, 15.0)
+    assert planner.plan() == (False, None)
+    feed(planner, audio, 16.6)
+    assert planner.plan() == (True, None)
+    assert tuple(planner.committed) == tentative and planner.base == chunk.end
+
+
+def test_speech_without_any_pause_is_cut_between_two_words() -> None:
+    spans = steady(0.2, 20.0)
+    audio, words = spoken(spans, 20.0)
+    cfg = StreamingConfig()
+    planner = ChunkPlanner(cfg)
+    feed(planner, audio, 16.5)
+    _, chunk = planner.plan()
+    assert chunk is not None and chunk.kind == "forced" and chunk.end == planner.end
+    planner.apply(chunk, words_in(words, chunk.start, chunk.end))
+    cut = planner.base / S
+    assert chunk.end / S - cut >= cfg.hold_s  # the last hold_s stays uncommitted
+    assert not any(w.start < cut < w.end for w in words)  # at a gap, not inside a word
+    assert planner.committed == [w for w in words if w.end <= cut]
+    assert planner.heard == planner.base and planner.tentative == ()
+
+
+def test_forced_cut_without_safe_words_falls_back_to_the_quietest_frame() -> None:
+    spans = steady(0.2, 20.0)
+    audio, _ = spoken(spans, 20.0)
+    planner = ChunkPlanner(StreamingConfig())
+    feed(planner, audio, 16.5)
+    _, chunk = planner.plan()
+    assert chunk is not None
+    endless = Word("endless", 0.2, 16.4)  # the engine heard one word over the whole chunk
+    planner.apply(chunk, [endless])
+    cut = planner.base / S
+    assert 0.2 + 3.0 <= cut <= 16.5 - 1.5  # after min_chunk_s, before the last hold_s
+    assert not any(s < cut < e for s, e in spans)  # in a gap the VAD heard
+    assert planner.committed == ([endless] if (endless.start + endless.end) / 2 < cut else [])
+
+
+def test_context_is_the_last_committed_words() -> None:
+    planner = ChunkPlanner(StreamingConfig(context_words=2))
+    assert planner.context() is None
+    planner.committed = [Word("a", 0, 1), Word("b", 1, 2), Word("c", 2, 3)]
+    assert planner.context() == "b c"
+    assert ChunkPlanner(StreamingConfig()).context() is None  # off by default
+
+
+# ------------------------------------------------------------------------------------------- at Stop
+
+
+def planner_after_tentative(stop_s: float, *, finish_full_s: float = 6.0) -> tuple[ChunkPlanner, list[Word]]:
+    """A planner with a tentative pass over the first ~4 s, then audio up to ``stop_s``."""
+    spans = steady(0.5, 4.0) + steady(4.5, 9.0)
+    audio, words = spoken(spans, 10.0)
+    planner = ChunkPlanner(StreamingConfig(finish_full_s=finish_full_s))
+    feed(planner, audio, 4.5)
+    _, chunk = planner.plan()
+    assert chunk is not None and chunk.kind == "tentative"
+    planner.apply(chunk, words_in(words, chunk.start, chunk.end))
+    feed(planner, audio, stop_s)
+    planner.measure()
+    return planner, words
+
+
+def test_ending_with_no_pass_running() -> None:
+    audio, _ = spoken([], 5.0)
+    silent = ChunkPlanner(StreamingConfig())
+    feed(silent, audio, 5.0)
+    silent.measure()
+    assert silent.ending() == Ending("")
+
+    planner, _ = planner_after_tentative(4.4)  # nothing said after the tentative pass
+    assert planner.ending() == Ending("tentative", planner.tentative)
+
+    planner, _ = planner_after_tentative(7.0)  # > finish_full_s uncommitted: only after the pass
+    assert planner.ending() == Ending("tentative+tail", planner.tentative, (planner.heard, planner.end))
+
+    planner, _ = planner_after_tentative(7.0, finish_full_s=60.0)  # all of it again, more context
+    assert planner.ending() == Ending("full", (), (planner.base, planner.end))
+
+
+def test_ending_after_a_pass_that_ended_after_stop() -> None:
+    planner, words = planner_after_tentative(7.0)
+    late = Chunk(planner.base, sec(6.5), "tentative")
+    late_words = words_in(words, late.start, late.end)
+    assert planner.ending_after(late, late_words) == Ending(
+        "pass+tail", tuple(late_words), (late.end, planner.end)
+    )
+    everything = Chunk(planner.base, planner.end, "tentative")
+    assert planner.ending_after(everything, late_words) == Ending("pass+tail", tuple(late_words))
+    since = (planner.tentative, (planner.heard, planner.end))
+    assert planner.ending_after(late, None) == Ending("pass+tail", *since)  # the pass failed
+    forced = Chunk(planner.base, sec(6.5), "forced")  # may end inside a word
+    assert planner.ending_after(forced, late_words) == Ending("pass+tail", *since)
+
+
+def test_ending_while_a_pass_runs() -> None:
+    planner, _ = planner_after_tentative(7.0)
+    assert planner.ending_while_running() == Ending(
+        "tentative+tail (raced)", planner.tentative, (planner.heard, planner.end)
+    )
+    assert not planner.pass_heard_all(Chunk(planner.base, sec(6.5), "tentative"))
+    assert planner.pass_heard_all(Chunk(planner.base, planner.end, "tentative"))
+    assert not planner.pass_heard_all(Chunk(planner.base, planner.end, "forced"))
+
+    quiet, _ = planner_after_tentative(4.4)
+    assert quiet.ending_while_running() == Ending("tentative", quiet.tentative)
+
+
+def test_close_commits_the_final_words_and_drops_the_audio() -> None:
+    planner, words = planner_after_tentative(7.0)
+    planner.close(words[:2])
+    assert planner.committed == words[:2]
+    assert planner.base == planner.end and planner.tentative == ()
+    assert planner.samples(planner.base, planner.end).size == 0
