@@ -189,3 +189,9 @@ def test_explain_says_why_an_item_was_credited(
     (item,) = match_checklist(_question(phrases, concepts), Transcript.from_text(text))
     assert item.evidence is not None
     assert explain(item.evidence) == why
+
+
+def test_a_term_that_takes_a_word_another_group_needs_does_not_hide_a_match() -> None:
+    # "from #" could take "from 50", which the third group's "from # to #" needs: another choice works.
+    rule = "MTTR|recovery time + from #|went + from # to #"
+    assert said(rule, "MTTR went from 50 to 20 minutes") == "MTTR went from 50 to 20"

@@ -207,32 +207,45 @@ def _fill(
     limit: int,
     sentence: Sequence[int],
 ) -> list[tuple[Hit, str]] | None:
-    """With ``anchor`` as the leftmost term, the nearest term of every other group after it that uses
-    other words in the same sentence; None if one is missing or the whole lies beyond ``limit`` tokens."""
-    chosen: list[tuple[Hit, str] | None] = [None] * len(per_group)
-    chosen[anchor_group] = anchor
+    """With ``anchor`` as the leftmost term, one term of every other group after it, on other words, in
+    the same sentence and within ``limit`` tokens: the combination that ends earliest, or None.
+
+    Every group's candidates are tried in order (a small search: a rule has a few groups and the span a
+    few words), so a term that takes a word another group needs ("from 50" and "from 50 to 20") does not
+    hide a combination that works."""
     start = anchor[0].first
     if sentence[anchor[0].last] != sentence[start]:
         return None
-    used = [(anchor[0].first, anchor[0].last)]
+    options: dict[int, list[tuple[Hit, str]]] = {}
     for g, hits in enumerate(per_group):
         if g == anchor_group:
             continue
         k = bisect.bisect_left(firsts[g], start)
-        pick = None
-        while k < len(hits) and hits[k][0].first - start < limit:
-            hit = hits[k][0]
-            if sentence[hit.last] != sentence[start]:
-                break
-            if all(hit.last < a or hit.first > b for a, b in used):
-                pick = hits[k]
-                break
+        near = []
+        while (
+            k < len(hits) and hits[k][0].last - start < limit and sentence[hits[k][0].last] == sentence[start]
+        ):
+            near.append(hits[k])
             k += 1
-        if pick is None:
+        if not near:
             return None
-        chosen[g] = pick
-        used.append((pick[0].first, pick[0].last))
-    end = max(b for _, b in used)
-    if end - start + 1 > limit:
-        return None
-    return [c for c in chosen if c is not None]
+        options[g] = near
+
+    best: list[tuple[int, tuple[Hit, str]]] | None = None
+    best_end = start + limit
+
+    def search(groups: list[int], chosen: list[tuple[int, tuple[Hit, str]]]) -> None:
+        nonlocal best, best_end
+        end = max(c[0].last for _, c in chosen)
+        if end >= best_end:
+            return  # cannot beat what was found (or lies beyond the span)
+        if not groups:
+            best, best_end = list(chosen), end
+            return
+        for candidate in options[groups[0]]:
+            hit = candidate[0]
+            if all(hit.last < c[0].first or hit.first > c[0].last for _, c in chosen):
+                search(groups[1:], [*chosen, (groups[0], candidate)])
+
+    search(sorted(options), [(anchor_group, anchor)])
+    return None if best is None else [c for _, c in sorted(best, key=lambda gc: gc[0])]
