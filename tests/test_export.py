@@ -17,7 +17,8 @@ from opsprep_voice.storage.export import (
     export_markdown,
     write_markdown,
 )
-from opsprep_voice.storage.repository import HistoryRepository, SessionRecord
+from opsprep_voice.storage.records import SessionRecord
+from opsprep_voice.storage.repository import HistoryRepository
 from tests.support.history_data import QUESTIONS, add_scored, at
 
 Q1, Q2, Q3 = QUESTIONS

@@ -16,11 +16,8 @@ from opsprep_voice.cli import CliError
 from opsprep_voice.storage.db import StorageError
 from opsprep_voice.storage.export import ExportError, write_markdown
 from opsprep_voice.storage.export import export_csv as write_csv
-from opsprep_voice.storage.repository import (
-    HistoryRepository,
-    NotFoundError,
-    SessionRecord,
-)
+from opsprep_voice.storage.records import NotFoundError, SessionRecord
+from opsprep_voice.storage.repository import HistoryRepository
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from opsprep_voice.core.bank import Question
 from opsprep_voice.core.transcript import Transcript, Word
 from opsprep_voice.storage.db import make_private
-from opsprep_voice.storage.repository import AttemptRecord, HistoryRepository, QuestionLike
+from opsprep_voice.storage.records import AttemptRecord, QuestionLike
+from opsprep_voice.storage.repository import HistoryRepository
 
 if TYPE_CHECKING:
     from opsprep_voice.asr.base import Transcriber

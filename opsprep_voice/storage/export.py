@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from opsprep_voice.core.scoring import ScoreReport
-from opsprep_voice.storage.repository import AttemptRecord, SessionRecord
+from opsprep_voice.storage.records import AttemptRecord, SessionRecord
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from opsprep_voice.storage.export import (
     export_markdown,
     question_markdown,
 )
-from opsprep_voice.storage.repository import AttemptRecord, SessionRecord
+from opsprep_voice.storage.records import AttemptRecord, SessionRecord
 
 log = logging.getLogger(__name__)
 

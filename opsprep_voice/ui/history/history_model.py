@@ -17,7 +17,7 @@ from typing import Any, TypeAlias, TypeVar
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
-from opsprep_voice.storage.repository import AttemptRecord, SessionRecord
+from opsprep_voice.storage.records import AttemptRecord, SessionRecord
 from opsprep_voice.ui.review.style import fmt_clock
 
 log = logging.getLogger(__name__)

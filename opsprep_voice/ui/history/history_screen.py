@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.core.bank import Question, QuestionBank
-from opsprep_voice.storage.repository import TRANSCRIBABLE, AttemptRecord, HistoryRepository, SessionRecord
+from opsprep_voice.storage.records import TRANSCRIBABLE, AttemptRecord, SessionRecord
+from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.history.attempt_status import AttemptStatusPanel
 from opsprep_voice.ui.history.compare_view import CompareView
 from opsprep_voice.ui.history.export_dialog import ExportDialog
