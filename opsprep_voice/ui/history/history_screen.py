@@ -50,7 +50,6 @@ class HistoryScreen(QWidget):
     """History of rehearsals. ``HistoryScreen(repository, bank)``; ``refresh()`` after new answers."""
 
     transcribeRequested = Signal(int)
-    attemptOpened = Signal(int)
 
     def __init__(
         self, repository: HistoryRepository, bank: QuestionBank, parent: QWidget | None = None
@@ -371,7 +370,6 @@ class HistoryScreen(QWidget):
             self.attempt_view.clear()
             self.status_panel.show_attempt(record)
             self.detail.setCurrentWidget(self.status_panel)
-        self.attemptOpened.emit(attempt_id)
 
     def _show_session(self, session_id: int) -> None:
         self._current_attempt = None
