@@ -47,9 +47,9 @@ ENGINE = "faster-whisper"
 #: WER on both shipped models (docs/BENCHMARKS.md). A prompt can also make Whisper skip a stretch of
 #: speech; :meth:`FasterWhisperTranscriber.transcribe` then decodes again without it.
 PROMPT_HELPS = {"tiny.en": True, "tiny": True, "base": True, "base.en": True}
-#: Windows decoded together by default: larger batches were faster up to 8, and 8 windows hold a 4 min
-#: answer (docs/BENCHMARKS.md). 0 = Whisper's own sequential decoding (timestamp tokens, seeking window
-#: after window).
+#: Windows decoded together by default: 8 is as fast as any smaller batch on 2 cores and holds a 4 min
+#: answer in one batch (docs/BENCHMARKS.md). 0 = Whisper's own sequential decoding (timestamp tokens,
+#: seeking window after window).
 BATCH_SIZE = 8
 #: CTranslate2 workers decoding windows in parallel (each with its share of the cores).
 WORKERS = 2

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     from opsprep_voice.asr.base import Transcriber
     from opsprep_voice.core.scoring import ScoreReport
 
-# The scorer (core.scoring and its matching/metrics modules, ~70 ms) is imported on first use, not when the
-# app starts: the app's start-up work (:func:`warm_up` in a task) imports it off the GUI thread.
+# The scorer (core.scoring and its matching/metrics modules, with rapidfuzz, jellyfish and the stemmer) is
+# slow to import, so it is imported on first use, not when the app starts: the app's start-up work
+# (:func:`warm_up` in a task) imports it off the GUI thread.
 
 log = logging.getLogger(__name__)
 

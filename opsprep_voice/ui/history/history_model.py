@@ -100,8 +100,8 @@ def _attempt_sort_key(column: int) -> Callable[[AttemptRecord], Any]:
 
 
 def _sorted(items: list[_T], key: Callable[[_T], Any], descending: bool) -> list[_T]:
-    """Top-level rows: stable ascending sort, reversed if descending (ties reversed too, as the
-    QSortFilterProxyModel the list used to sort through did for top-level rows)."""
+    """Top-level rows: stable ascending sort, reversed if descending (ties reversed too, as
+    QSortFilterProxyModel orders top-level rows), so descending is the ascending list read backwards."""
     out = sorted(items, key=key)
     if descending:
         out.reverse()

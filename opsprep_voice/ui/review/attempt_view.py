@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Checklist rows built per event-loop turn (~1 ms each) while a review fills in.
+#: Checklist rows built per event-loop turn while a review fills in: a few rows keep each turn far below
+#: the 50 ms stall target (docs/BENCHMARKS.md).
 CHECKLIST_ROWS_PER_TURN = 4
 
 
@@ -290,7 +291,7 @@ class AttemptView(QWidget):
         """Build a review once while the view is hidden, then clear it and call ``then``.
 
         The first review of a process pays for first use (style polish, fonts, PySide6's lazily created enum
-        types, ~10-20 ms more); doing that at an idle moment keeps it out of the first real review. Skipped
+        types); doing that at an idle moment keeps it out of the first real review. Skipped
         (``then`` called at once) when the view is visible or already shows an attempt.
         """
         if self.isVisible() or self._report is not None:
