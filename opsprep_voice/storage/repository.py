@@ -35,7 +35,6 @@ from opsprep_voice.storage.records import (
     SessionRecord,
     Status,
     audio_file_name,
-    from_db_time,
     recorder_token,
     to_db_time,
     utc_now,
@@ -46,6 +45,7 @@ from opsprep_voice.storage.rows import (
     attempt_from_row,
     columns,
     finite,
+    progress_from_row,
     score_values,
     session_from_row,
 )
@@ -356,18 +356,7 @@ class HistoryRepository:
         sql += " ORDER BY started_at, id"
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
-        return [
-            ProgressPoint(
-                attempt_id=int(r["id"]),
-                question_id=r["question_id"],
-                started_at=from_db_time(r["started_at"]) or utc_now(),
-                coverage=r["coverage"],
-                wpm=r["wpm"],
-                fillers_per_min=r["fillers_per_min"],
-                duration_s=r["duration_s"],
-            )
-            for r in rows
-        ]
+        return [progress_from_row(r) for r in rows]
 
     def delete_attempt(self, attempt_id: int) -> bool:
         """Delete an attempt and its audio file. False if there was no such attempt."""

@@ -19,6 +19,7 @@ from typing import Any
 
 from opsprep_voice.storage.records import (
     AttemptRecord,
+    ProgressPoint,
     SessionRecord,
     Status,
     from_db_time,
@@ -160,6 +161,19 @@ def session_from_row(row: sqlite3.Row) -> SessionRecord:
         mode=row["mode"],
         title=row["title"],
         bank=row["bank"],
+    )
+
+
+def progress_from_row(row: sqlite3.Row) -> ProgressPoint:
+    """A scored attempt's row (id, question, start, coverage, pace, fillers, length) as a chart point."""
+    return ProgressPoint(
+        attempt_id=int(row["id"]),
+        question_id=row["question_id"],
+        started_at=from_db_time(row["started_at"]) or utc_now(),
+        coverage=row["coverage"],
+        wpm=row["wpm"],
+        fillers_per_min=row["fillers_per_min"],
+        duration_s=row["duration_s"],
     )
 
 
