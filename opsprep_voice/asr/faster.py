@@ -1,5 +1,9 @@
 """The faster-whisper (CTranslate2) engine: the default, CPU int8, word timings, offline.
 
+The module reads better whole: one call's path (VAD gate, windows shared out between pipelines, the
+retries without the prompt, the guards) goes top to bottom through one class, and its tuning constants
+sit above it.
+
 Guards against text Whisper invents on silence or noise ("Thank you.", "You", "."):
 
 1. Silero VAD (bundled with faster-whisper) runs first with a low threshold; audio with no speech at all

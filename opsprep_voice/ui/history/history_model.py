@@ -4,6 +4,9 @@ Built for large histories (10,000 attempts): one light ``AttemptRecord`` per row
 and sorting done here on the Python lists (:meth:`HistoryModel.sort`, called by the view's header) instead of
 a ``QSortFilterProxyModel`` asking :meth:`HistoryModel.data` for every row. A row's cell texts are formatted
 once, when the view first asks for that row, and kept until the next :meth:`HistoryModel.set_data`.
+
+The module reads better whole: the columns, their sort keys, the cached cell texts and the Qt model
+methods all follow one column layout (``COL_*``) and change together.
 """
 
 from __future__ import annotations

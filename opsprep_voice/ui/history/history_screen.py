@@ -10,6 +10,9 @@ session summary. Filters query the repository (SQL, light rows without the JSON)
 debounced; one answer's JSON is read when it is opened. The Progress tab fills its charts only when shown.
 An interrupted answer (the app closed mid-answer; its audio was kept) offers "Transcribe now", which emits
 :attr:`HistoryScreen.transcribeRequested`; the shell transcribes it and calls :meth:`HistoryScreen.refresh`.
+
+The module reads better whole: it only composes the parts above and keeps the list, the selection and the
+detail in step; each part lives in its own module.
 """
 
 from __future__ import annotations
