@@ -2,9 +2,9 @@
 
 The matcher (`opsprep_voice.core.matching.is_common_word`) never fuzzy-matches a common word to a product
 name ("graph" is not Grafana). It needs only the words at or above ``COMMON_MIN_FREQUENCY``; shipping them
-as a plain list instead of parsing pyspellchecker's 160,000-word JSON at start-up saves ~160 ms (held the
-GIL, stalling the GUI) and a runtime dependency. ``tests/test_matching.py`` checks the shipped list
-against pyspellchecker (dev extra).
+as a plain list keeps a parse of pyspellchecker's 160,000-word JSON out of the app (that parse holds the
+GIL long enough to stall the GUI: docs/BENCHMARKS.md) and pyspellchecker out of its runtime dependencies.
+``tests/test_matching.py`` checks the shipped list against pyspellchecker (dev extra).
 
     .venv/bin/python scripts/build_common_words.py           # rewrite the list
     .venv/bin/python scripts/build_common_words.py --check   # exit 1 if it is out of date

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from opsprep_voice.asr import ct2_to_openai as conv
+from opsprep_voice.asr import openai_checkpoints as ckpts
 from opsprep_voice.asr.models import embedded_model_dir
 from tests.support import speech
 
@@ -31,9 +32,9 @@ def sre_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture()
 def cache(tmp_path: Path) -> Iterator[Path]:
-    conv.forget_verified()
+    ckpts.forget_verified()
     yield tmp_path / "ow-cache"
-    conv.forget_verified()
+    ckpts.forget_verified()
 
 
 def _greedy_tokens_both(ct2_dir: Path, checkpoint: Path, wav: Path) -> tuple[list[int], list[int]]:
@@ -59,7 +60,7 @@ def test_converted_checkpoint_decodes_the_same_tokens_as_ctranslate2(
     name: str, sre_wav: Path, cache: Path
 ) -> None:
     ct2_dir = embedded_model_dir(name)
-    ckpt = conv.ensure_checkpoint(ct2_dir, name=name, cache=cache)
+    ckpt = ckpts.ensure_checkpoint(ct2_dir, name=name, cache=cache)
     ours, theirs = _greedy_tokens_both(ct2_dir, ckpt.path, sre_wav)
     assert ours == theirs  # float32 on both sides from the same float16 weights: identical, no tolerance
     model_dims = ckpt.dims
@@ -73,12 +74,12 @@ def test_converted_checkpoint_decodes_the_same_tokens_as_ctranslate2(
 
 def test_sidecar_records_checksums_and_second_call_reuses(cache: Path) -> None:
     ct2_dir = embedded_model_dir("tiny.en")
-    first = conv.ensure_checkpoint(ct2_dir, name="tiny.en", cache=cache)
+    first = ckpts.ensure_checkpoint(ct2_dir, name="tiny.en", cache=cache)
     assert first.converted
     meta = json.loads(first.sidecar.read_text())
     assert meta["format_version"] == conv.FORMAT_VERSION
-    assert meta["output_sha256"] == conv.sha256_file(first.path) == first.sha256
-    assert meta["source_sha256"] == conv.sha256_file(ct2_dir / "model.bin")
+    assert meta["output_sha256"] == ckpts.sha256_file(first.path) == first.sha256
+    assert meta["source_sha256"] == ckpts.sha256_file(ct2_dir / "model.bin")
     assert meta["dims"]["n_text_head"] == 6
     # Official tiny.en alignment heads == the ones CTranslate2's config.json carries.
     official = conv.decode_alignment_heads(whisper._ALIGNMENT_HEADS["tiny.en"], 4, 6)
@@ -86,8 +87,8 @@ def test_sidecar_records_checksums_and_second_call_reuses(cache: Path) -> None:
     assert not list(cache.glob(".*.tmp")), "temporary files left behind"
 
     mtime = first.path.stat().st_mtime_ns
-    conv.forget_verified()  # a new process: re-verifies the checksum, still no conversion
-    second = conv.ensure_checkpoint(ct2_dir, name="tiny.en", cache=cache)
+    ckpts.forget_verified()  # a new process: re-verifies the checksum, still no conversion
+    second = ckpts.ensure_checkpoint(ct2_dir, name="tiny.en", cache=cache)
     assert not second.converted
     assert second.path.stat().st_mtime_ns == mtime
     assert second.sha256 == first.sha256
@@ -95,39 +96,39 @@ def test_sidecar_records_checksums_and_second_call_reuses(cache: Path) -> None:
 
 def test_corrupt_checkpoint_is_detected_and_rebuilt(cache: Path, caplog: pytest.LogCaptureFixture) -> None:
     ct2_dir = embedded_model_dir("tiny.en")
-    good = conv.ensure_checkpoint(ct2_dir, name="tiny.en", cache=cache)
+    good = ckpts.ensure_checkpoint(ct2_dir, name="tiny.en", cache=cache)
     with good.path.open("r+b") as fh:  # flip bytes in the middle of the weights
         fh.seek(good.path.stat().st_size // 2)
         fh.write(b"\xde\xad\xbe\xef" * 16)
-    conv.forget_verified()
-    with caplog.at_level(logging.WARNING, logger=conv.__name__):
-        rebuilt = conv.ensure_checkpoint(ct2_dir, name="tiny.en", cache=cache)
+    ckpts.forget_verified()
+    with caplog.at_level(logging.WARNING, logger=ckpts.__name__):
+        rebuilt = ckpts.ensure_checkpoint(ct2_dir, name="tiny.en", cache=cache)
     assert rebuilt.converted
     assert "corrupt" in caplog.text and str(good.path) in caplog.text
-    assert conv.sha256_file(rebuilt.path) == rebuilt.sha256 == good.sha256  # torch.save is deterministic
+    assert ckpts.sha256_file(rebuilt.path) == rebuilt.sha256 == good.sha256  # torch.save is deterministic
     whisper.load_model(str(rebuilt.path), device="cpu")  # loads strictly again
 
 
 def test_missing_sidecar_or_new_format_version_rebuilds(cache: Path) -> None:
     ct2_dir = embedded_model_dir("tiny.en")
-    first = conv.ensure_checkpoint(ct2_dir, name="tiny.en", cache=cache)
+    first = ckpts.ensure_checkpoint(ct2_dir, name="tiny.en", cache=cache)
     first.sidecar.unlink()
-    conv.forget_verified()
-    assert conv.ensure_checkpoint(ct2_dir, name="tiny.en", cache=cache).converted
+    ckpts.forget_verified()
+    assert ckpts.ensure_checkpoint(ct2_dir, name="tiny.en", cache=cache).converted
     meta = json.loads(first.sidecar.read_text())
     meta["format_version"] = conv.FORMAT_VERSION - 1
     first.sidecar.write_text(json.dumps(meta))
-    assert conv.ensure_checkpoint(ct2_dir, name="tiny.en", cache=cache).converted
+    assert ckpts.ensure_checkpoint(ct2_dir, name="tiny.en", cache=cache).converted
 
 
 def test_a_ct2_folder_is_keyed_by_path_and_default_cache_is_the_user_cache(tmp_path: Path) -> None:
     src = embedded_model_dir("tiny.en")
     copy = tmp_path / "my-model"
     shutil.copytree(src, copy)
-    ckpt = conv.ensure_checkpoint(copy)  # default cache: <OPSPREP_VOICE_HOME>/cache/models/openai-whisper
-    assert ckpt.path.parent == conv.checkpoint_dir()
+    ckpt = ckpts.ensure_checkpoint(copy)  # default cache: <OPSPREP_VOICE_HOME>/cache/models/openai-whisper
+    assert ckpt.path.parent == ckpts.checkpoint_dir()
     assert ckpt.path.name.startswith("dir-") and ckpt.path.suffix == ".pt"
-    assert conv.ensure_checkpoint(copy).converted is False
+    assert ckpts.ensure_checkpoint(copy).converted is False
 
 
 def _write_bin(path: Path, version: int, spec: str = "WhisperSpec") -> None:

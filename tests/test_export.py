@@ -11,13 +11,14 @@ import pytest
 
 from opsprep_voice.storage.export import (
     CSV_FIELDS,
-    ExportError,
     export_attempts,
     export_csv,
     export_markdown,
     write_markdown,
 )
-from opsprep_voice.storage.repository import HistoryRepository, SessionRecord
+from opsprep_voice.storage.export_files import ExportError
+from opsprep_voice.storage.records import SessionRecord
+from opsprep_voice.storage.repository import HistoryRepository
 from tests.support.history_data import QUESTIONS, add_scored, at
 
 Q1, Q2, Q3 = QUESTIONS

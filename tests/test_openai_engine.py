@@ -26,7 +26,7 @@ from tests.support import speech
 
 pytest.importorskip("whisper", reason="openai-whisper extra not installed")
 
-from opsprep_voice.asr import openai_engine
+from opsprep_voice.asr import openai_engine, openai_models
 from opsprep_voice.asr.openai_engine import OpenAIWhisperTranscriber
 
 SENTENCE = (
@@ -191,7 +191,7 @@ def test_two_threads_get_the_same_result_as_one(
 @pytest.mark.model
 def test_checkpoint_path_loads_with_its_sidecar_heads(tiny: OpenAIWhisperTranscriber) -> None:
     assert tiny.spec.checkpoint is not None
-    by_path = openai_engine.resolve_openai_model(str(tiny.spec.checkpoint), allow_download=False)
+    by_path = openai_models.resolve_openai_model(str(tiny.spec.checkpoint), allow_download=False)
     assert by_path.source == "checkpoint" and by_path.checkpoint == tiny.spec.checkpoint
     assert by_path.alignment_heads is not None and tiny.spec.alignment_heads is not None
     from opsprep_voice.asr.ct2_to_openai import decode_alignment_heads
@@ -209,7 +209,7 @@ def test_official_name_offline_is_model_unavailable_with_the_fix(no_network: lis
     with pytest.raises(ModelUnavailableError, match=r"Offline\?.*embedded model"):
         OpenAIWhisperTranscriber("tiny")  # tries openai-whisper's download: refused here
     assert len(no_network) > before  # it really tried the network (and nothing else did above)
-    leftovers = list(openai_engine.official_cache_dir().glob("tiny.pt"))
+    leftovers = list(openai_models.official_cache_dir().glob("tiny.pt"))
     assert leftovers == []
     with pytest.raises(ModelUnavailableError, match="Unknown openai-whisper model"):
         OpenAIWhisperTranscriber("tiny-ish", allow_download=False)

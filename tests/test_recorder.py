@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from opsprep_voice.audio.capture import Recorder
 from opsprep_voice.audio.devices import (
     NO_MICROPHONE,
     AudioDeviceError,
@@ -20,12 +21,8 @@ from opsprep_voice.audio.devices import (
     list_input_devices,
     load_sounddevice,
 )
-from opsprep_voice.audio.recorder import (
-    Recorder,
-    RecordingResult,
-    RecordingSession,
-    SilenceDetector,
-)
+from opsprep_voice.audio.levels import SilenceDetector
+from opsprep_voice.audio.recorder import RecordingResult, RecordingSession
 from tests.support.fake_sounddevice import FakeSoundDevice
 
 RATE = 16_000

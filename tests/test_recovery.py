@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from opsprep_voice.audio.wavfile import repair_wav
+from opsprep_voice.storage.records import AttemptRecord
 from opsprep_voice.storage.recovery import find_interrupted
-from opsprep_voice.storage.repository import AttemptRecord, HistoryRepository
+from opsprep_voice.storage.repository import HistoryRepository
 from tests.support.history_data import QUESTIONS, add_scored, wav_bytes
 
 Q1, Q2, Q3 = QUESTIONS

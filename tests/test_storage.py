@@ -14,7 +14,8 @@ import pytest
 
 from opsprep_voice.storage import migrations, repository
 from opsprep_voice.storage.db import StorageError, default_db_path
-from opsprep_voice.storage.repository import HistoryRepository, NotFoundError
+from opsprep_voice.storage.records import NotFoundError
+from opsprep_voice.storage.repository import HistoryRepository
 from tests.support.history_data import QUESTIONS, add_scored, at, make_report, make_transcript
 
 Q1, Q2, Q3 = QUESTIONS

@@ -1,5 +1,9 @@
 """The faster-whisper (CTranslate2) engine: the default, CPU int8, word timings, offline.
 
+The module reads better whole: one call's path (VAD gate, windows shared out between pipelines, the
+retries without the prompt, the guards) goes top to bottom through one class, and its tuning constants
+sit above it.
+
 Guards against text Whisper invents on silence or noise ("Thank you.", "You", "."):
 
 1. Silero VAD (bundled with faster-whisper) runs first with a low threshold; audio with no speech at all
@@ -47,9 +51,9 @@ ENGINE = "faster-whisper"
 #: WER on both shipped models (docs/BENCHMARKS.md). A prompt can also make Whisper skip a stretch of
 #: speech; :meth:`FasterWhisperTranscriber.transcribe` then decodes again without it.
 PROMPT_HELPS = {"tiny.en": True, "tiny": True, "base": True, "base.en": True}
-#: Windows decoded together by default: larger batches were faster up to 8, and 8 windows hold a 4 min
-#: answer (docs/BENCHMARKS.md). 0 = Whisper's own sequential decoding (timestamp tokens, seeking window
-#: after window).
+#: Windows decoded together by default: 8 is as fast as any smaller batch on 2 cores and holds a 4 min
+#: answer in one batch (docs/BENCHMARKS.md). 0 = Whisper's own sequential decoding (timestamp tokens,
+#: seeking window after window).
 BATCH_SIZE = 8
 #: CTranslate2 workers decoding windows in parallel (each with its share of the cores).
 WORKERS = 2

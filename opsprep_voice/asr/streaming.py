@@ -23,7 +23,7 @@ Threads and locks. ``feed`` may be called from any thread at any time (also duri
 blocks). ``process`` runs on one worker thread at a time (``_work_lock``). ``finish`` runs on another
 thread, once (``_finish_lock``). The planner, the running pass and the call counters are guarded by
 ``_lock``; no engine call is made while holding it, and no method releases a lock its caller holds. After
-Stop ``process`` no longer touches the planner (a pass that ends after Stop is handed to ``finish``, not
+Stop ``process`` leaves the planner alone (a pass that ends after Stop is handed to ``finish``, not
 applied), so ``finish`` reads it without ``_lock`` and takes ``_lock`` only to change it. ``_call_done``
 (on ``_lock``) wakes ``finish`` when an engine call ends or the stream is cancelled. ``stop`` (any thread)
 makes further ``process`` calls return at once. ``cancel`` (any thread) abandons the stream: the engine's

@@ -14,13 +14,11 @@ from typing import Any
 
 from opsprep_voice.cli import CliError
 from opsprep_voice.storage.db import StorageError
-from opsprep_voice.storage.export import ExportError, write_markdown
 from opsprep_voice.storage.export import export_csv as write_csv
-from opsprep_voice.storage.repository import (
-    HistoryRepository,
-    NotFoundError,
-    SessionRecord,
-)
+from opsprep_voice.storage.export import write_markdown
+from opsprep_voice.storage.export_files import ExportError
+from opsprep_voice.storage.records import NotFoundError, SessionRecord
+from opsprep_voice.storage.repository import HistoryRepository
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,10 @@ to the end of the last word (leading and trailing silence excluded, pauses insid
 Without word timings it falls back to ``duration_s`` (the audio length), and is None if that is 0.
 Fillers per minute use the same denominator. Whisper tends to drop "um"/"uh", so filler counts from
 Whisper transcripts are a lower bound.
+
+The module reads better whole: every metric is one short section over the same transcript and tokens, and
+:func:`delivery_metrics` gathers them into the one :class:`DeliveryMetrics` record the scorer keeps (the
+scorer imports these names from here).
 """
 
 from __future__ import annotations

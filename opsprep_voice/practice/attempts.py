@@ -20,14 +20,16 @@ from typing import TYPE_CHECKING, Any
 from opsprep_voice.core.bank import Question
 from opsprep_voice.core.transcript import Transcript, Word
 from opsprep_voice.storage.db import make_private
-from opsprep_voice.storage.repository import AttemptRecord, HistoryRepository, QuestionLike
+from opsprep_voice.storage.records import AttemptRecord, QuestionLike
+from opsprep_voice.storage.repository import HistoryRepository
 
 if TYPE_CHECKING:
     from opsprep_voice.asr.base import Transcriber
     from opsprep_voice.core.scoring import ScoreReport
 
-# The scorer (core.scoring and its matching/metrics modules, ~70 ms) is imported on first use, not when the
-# app starts: the app's start-up work (:func:`warm_up` in a task) imports it off the GUI thread.
+# The scorer (core.scoring and its matching/metrics modules, with rapidfuzz, jellyfish and the stemmer) is
+# slow to import, so it is imported on first use, not when the app starts: the app's start-up work
+# (:func:`warm_up` in a task) imports it off the GUI thread.
 
 log = logging.getLogger(__name__)
 

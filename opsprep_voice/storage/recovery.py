@@ -21,7 +21,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from opsprep_voice.storage.repository import RUN_ID, AttemptRecord, HistoryRepository
+from opsprep_voice.storage.records import RUN_ID, AttemptRecord
+from opsprep_voice.storage.repository import HistoryRepository
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,9 @@ Score reports and transcripts are stored as the JSON dicts their ``to_dict()`` g
 import the scoring code); coverage, duration, words per minute, fillers per minute, engine and model are
 copied into columns for filtering and charts. Times are stored as UTC ISO-8601 text with microseconds
 (sortable as text) and returned as aware :class:`datetime` values. Audio paths are stored relative to the
-database's folder, so a moved data folder keeps working.
+database's folder, so a moved data folder keeps working. The records handed out live in
+:mod:`.records`; turning them into rows and back is :mod:`.rows`' job, so this module holds the SQL of
+each call and its transaction.
 
 One repository object may be shared between threads: every call holds a lock for its whole transaction.
 """
@@ -17,217 +19,38 @@ One repository object may be shared between threads: every call holds a lock for
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import math
-import os
-import sqlite3
 import threading
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any
 
 from opsprep_voice.storage import db
+from opsprep_voice.storage.records import (
+    AttemptRecord,
+    NotFoundError,
+    ProgressPoint,
+    QuestionLike,
+    SessionRecord,
+    Status,
+    audio_file_name,
+    recorder_token,
+    to_db_time,
+    utc_now,
+)
+from opsprep_voice.storage.rows import (
+    ATTEMPT_COLUMNS,
+    attempt_filter,
+    attempt_from_row,
+    columns,
+    finite,
+    progress_from_row,
+    score_values,
+    session_from_row,
+)
 
 log = logging.getLogger(__name__)
-
-Status = Literal["recording", "recorded", "scored", "failed", "interrupted"]
-STATUSES: tuple[Status, ...] = ("recording", "recorded", "scored", "failed", "interrupted")
-#: Statuses of an answer whose recording is complete but has no score: it can be (re)transcribed.
-TRANSCRIBABLE: tuple[Status, ...] = ("recorded", "failed", "interrupted")
-
-
-class NotFoundError(db.StorageError, KeyError):
-    """No session or attempt with that id."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else ""
-
-
-class QuestionLike(Protocol):
-    """What an attempt needs from a bank question (``opsprep_voice.core.bank.Question`` fits)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def number(self) -> int: ...
-    @property
-    def category(self) -> str: ...
-    @property
-    def text(self) -> str: ...
-
-
-@dataclass(slots=True)
-class AttemptRecord:
-    id: int
-    session_id: int
-    question_id: str
-    question_number: int
-    category: str
-    started_at: datetime
-    ended_at: datetime | None
-    status: Status
-    audio_path: Path | None
-    transcript: dict[str, Any] | None
-    report: dict[str, Any] | None
-    coverage: float | None
-    duration_s: float | None
-    wpm: float | None
-    fillers_per_min: float | None
-    engine: str | None
-    model: str | None
-    error: str | None
-    question_text: str = ""
-    transcript_text: str = ""
-    word_count: int | None = None
-    #: ``"pid:run-id"`` of the process that started the recording (see :func:`recorder_token`).
-    recorder: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "session_id": self.session_id,
-            "question_id": self.question_id,
-            "question_number": self.question_number,
-            "category": self.category,
-            "question_text": self.question_text,
-            "started_at": self.started_at.isoformat(),
-            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
-            "status": self.status,
-            "coverage": self.coverage,
-            "duration_s": self.duration_s,
-            "wpm": self.wpm,
-            "fillers_per_min": self.fillers_per_min,
-            "word_count": self.word_count,
-            "engine": self.engine,
-            "model": self.model,
-            "error": self.error,
-            "transcript": self.transcript_text,
-            "audio_path": str(self.audio_path) if self.audio_path else None,
-        }
-
-
-@dataclass(slots=True)
-class SessionRecord:
-    id: int
-    started_at: datetime
-    ended_at: datetime | None
-    mode: str
-    title: str
-    bank: str
-    attempts: list[AttemptRecord] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class ProgressPoint:
-    """One scored attempt as a point on the progress charts."""
-
-    attempt_id: int
-    question_id: str
-    started_at: datetime
-    coverage: float | None
-    wpm: float | None
-    fillers_per_min: float | None
-    duration_s: float | None
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def to_db_time(value: datetime) -> str:
-    """Aware (or local naive) datetime -> fixed-width UTC text, so text order is time order."""
-    if value.tzinfo is None:
-        value = value.astimezone()  # naive means local time
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def from_db_time(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _bound(value: datetime | date, *, end: bool) -> str:
-    """A filter bound: a datetime as given; a date is local midnight (``until`` a date includes that day)."""
-    if isinstance(value, datetime):
-        return to_db_time(value)
-    day = value + timedelta(days=1) if end else value
-    return to_db_time(datetime.combine(day, time.min).astimezone())
-
-
-#: Distinguishes this run of the app from an earlier one that had the same process id (containers reuse pids).
-RUN_ID = uuid.uuid4().hex[:12]
-
-
-def recorder_token() -> str:
-    return f"{os.getpid()}:{RUN_ID}"
-
-
-def audio_file_name(attempt_id: int, suffix: str = ".wav") -> str:
-    return f"attempt-{attempt_id:06d}{suffix}"
-
-
-def _finite(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe copy: NaN/inf become null (SQLite's JSON functions reject them), tuples become lists."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
-def _dumps(value: Mapping[str, Any]) -> str:
-    return json.dumps(_clean(value), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
-def _loads(text: str | None) -> dict[str, Any] | None:
-    if not text:
-        return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        log.warning("unreadable JSON in the history database (kept as is): %.60r", text)
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-_ATTEMPT_COLUMNS = (
-    "id, session_id, question_id, question_number, category, question_text, started_at, ended_at, status, "
-    "audio_path, transcript_json, report_json, error, transcript_text, coverage, duration_s, wpm, "
-    "fillers_per_min, word_count, engine, model, recorder"
-)
-#: Without the two JSON documents (tens of kB each with word timings): for lists and tables.
-_ATTEMPT_COLUMNS_LIGHT = _ATTEMPT_COLUMNS.replace(
-    "transcript_json, report_json", "NULL AS transcript_json, NULL AS report_json"
-)
-
-
-def _columns(with_json: bool) -> str:
-    return _ATTEMPT_COLUMNS if with_json else _ATTEMPT_COLUMNS_LIGHT
-
-
-# --------------------------------------------------------------------------- repository
 
 
 class HistoryRepository:
@@ -289,9 +112,9 @@ class HistoryRepository:
             row = self._conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
             if row is None:
                 raise NotFoundError(f"no session {session_id}")
-            session = self._session(row)
+            session = session_from_row(row)
             session.attempts = self._attempts(
-                f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE session_id = ? ORDER BY started_at, id",
+                f"SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE session_id = ? ORDER BY started_at, id",
                 (session_id,),
             )
         return session
@@ -329,12 +152,12 @@ class HistoryRepository:
             session_sql += " LIMIT ?"
             session_params.append(max(0, int(limit)))
         with self._lock:
-            sessions = [self._session(r) for r in self._conn.execute(session_sql, session_params)]
+            sessions = [session_from_row(r) for r in self._conn.execute(session_sql, session_params)]
             if not sessions:
                 return []
             by_id = {s.id: s for s in sessions}
             ids_sql = session_sql.replace("SELECT *", "SELECT id", 1)
-            sql = f"SELECT {_columns(with_json)} FROM attempts WHERE session_id IN ({ids_sql})"
+            sql = f"SELECT {columns(with_json)} FROM attempts WHERE session_id IN ({ids_sql})"
             if attempt_filter:
                 sql += f" AND {attempt_filter}"
             sql += " ORDER BY started_at, id"
@@ -409,7 +232,7 @@ class HistoryRepository:
                 "ended_at = COALESCE(?, ended_at, ?), error = NULL WHERE id = ?",
                 (
                     status,
-                    _finite(duration_s),
+                    finite(duration_s),
                     to_db_time(ended_at) if ended_at else None,
                     to_db_time(utc_now()),
                     attempt_id,
@@ -425,23 +248,7 @@ class HistoryRepository:
         self, attempt_id: int, report: Mapping[str, Any], transcript: Mapping[str, Any] | None = None
     ) -> AttemptRecord:
         """Store the score report and transcript dicts (re-scoring replaces them); status becomes "scored"."""
-        fillers = report.get("fillers")
-        transcript_text = (transcript or {}).get("text") or report.get("transcript") or ""
-        duration = _finite(report.get("duration_s"))
-        if duration is None and transcript is not None:
-            duration = _finite(transcript.get("duration_s"))
-        values = (
-            _dumps(report),
-            _dumps(transcript) if transcript is not None else None,
-            str(transcript_text),
-            _finite(report.get("coverage")),
-            duration,
-            _finite(report.get("wpm")),
-            _finite(fillers.get("per_min")) if isinstance(fillers, Mapping) else None,
-            int(report["word_count"]) if isinstance(report.get("word_count"), int) else None,
-            str(report["engine"]) if report.get("engine") is not None else None,
-            str(report["model"]) if report.get("model") is not None else None,
-        )
+        values = score_values(report, transcript)
         with self.transaction():
             self._status(attempt_id)
             self._conn.execute(
@@ -464,7 +271,7 @@ class HistoryRepository:
 
     def get_attempt(self, attempt_id: int) -> AttemptRecord:
         with self._lock:
-            found = self._attempts(f"SELECT {_ATTEMPT_COLUMNS} FROM attempts WHERE id = ?", (attempt_id,))
+            found = self._attempts(f"SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = ?", (attempt_id,))
         if not found:
             raise NotFoundError(f"no attempt {attempt_id}")
         return found[0]
@@ -488,31 +295,16 @@ class HistoryRepository:
         ``text`` finds the words in the transcript, ignoring case (ASCII letters).
         ``with_json=False``: see :meth:`list_sessions`.
         """
-        where: list[str] = []
-        params: list[Any] = []
-        if question_id is not None:
-            where.append("question_id = ?")
-            params.append(question_id)
-        if category is not None:
-            where.append("category = ?")
-            params.append(category)
-        if since is not None:
-            where.append("started_at >= ?")
-            params.append(_bound(since, end=False))
-        if until is not None:
-            where.append("started_at < ?")
-            params.append(_bound(until, end=True))
-        if text:
-            where.append("transcript_text LIKE ? ESCAPE '\\'")
-            params.append(_like_pattern(text.strip()))
-        if status is not None:
-            wanted = [status] if isinstance(status, str) else list(status)
-            where.append(f"status IN ({', '.join('?' * len(wanted))})")
-            params += wanted
-        if session_id is not None:
-            where.append("session_id = ?")
-            params.append(session_id)
-        sql = f"SELECT {_columns(with_json)} FROM attempts"
+        where, params = attempt_filter(
+            question_id=question_id,
+            category=category,
+            since=since,
+            until=until,
+            text=text,
+            status=status,
+            session_id=session_id,
+        )
+        sql = f"SELECT {columns(with_json)} FROM attempts"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY started_at DESC, id DESC"
@@ -531,7 +323,7 @@ class HistoryRepository:
             if row is None:
                 raise NotFoundError(f"no attempt {attempt_id}")
             found = self._attempts(
-                f"SELECT {_columns(False)} FROM attempts WHERE question_id = ? AND status = 'scored' "
+                f"SELECT {columns(False)} FROM attempts WHERE question_id = ? AND status = 'scored' "
                 "AND (started_at < ? OR (started_at = ? AND id < ?)) "
                 "ORDER BY started_at DESC, id DESC LIMIT 1",
                 (row["question_id"], row["started_at"], row["started_at"], attempt_id),
@@ -564,18 +356,7 @@ class HistoryRepository:
         sql += " ORDER BY started_at, id"
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
-        return [
-            ProgressPoint(
-                attempt_id=int(r["id"]),
-                question_id=r["question_id"],
-                started_at=from_db_time(r["started_at"]) or utc_now(),
-                coverage=r["coverage"],
-                wpm=r["wpm"],
-                fillers_per_min=r["fillers_per_min"],
-                duration_s=r["duration_s"],
-            )
-            for r in rows
-        ]
+        return [progress_from_row(r) for r in rows]
 
     def delete_attempt(self, attempt_id: int) -> bool:
         """Delete an attempt and its audio file. False if there was no such attempt."""
@@ -612,42 +393,5 @@ class HistoryRepository:
             except OSError as exc:
                 log.warning("could not delete audio file %s: %s", path, exc)
 
-    @staticmethod
-    def _session(row: sqlite3.Row) -> SessionRecord:
-        return SessionRecord(
-            id=int(row["id"]),
-            started_at=from_db_time(row["started_at"]) or utc_now(),
-            ended_at=from_db_time(row["ended_at"]),
-            mode=row["mode"],
-            title=row["title"],
-            bank=row["bank"],
-        )
-
     def _attempts(self, sql: str, params: Sequence[Any]) -> list[AttemptRecord]:
-        return [self._attempt(row) for row in self._conn.execute(sql, params)]
-
-    def _attempt(self, row: sqlite3.Row) -> AttemptRecord:
-        return AttemptRecord(
-            id=int(row["id"]),
-            session_id=int(row["session_id"]),
-            question_id=row["question_id"],
-            question_number=int(row["question_number"]),
-            category=row["category"],
-            started_at=from_db_time(row["started_at"]) or utc_now(),
-            ended_at=from_db_time(row["ended_at"]),
-            status=row["status"],
-            audio_path=self.resolve_audio(row["audio_path"]),
-            transcript=_loads(row["transcript_json"]),
-            report=_loads(row["report_json"]),
-            coverage=row["coverage"],
-            duration_s=row["duration_s"],
-            wpm=row["wpm"],
-            fillers_per_min=row["fillers_per_min"],
-            engine=row["engine"],
-            model=row["model"],
-            error=row["error"],
-            question_text=row["question_text"],
-            transcript_text=row["transcript_text"] or "",
-            word_count=row["word_count"],
-            recorder=row["recorder"],
-        )
+        return [attempt_from_row(row, self.resolve_audio) for row in self._conn.execute(sql, params)]

@@ -217,16 +217,17 @@ def _warm_up(ctx: AppContext, *, freeze_gc: bool) -> None:
     """Once the first model load has ended (ready or failed), while the start screen sits idle, do the
     one-time work that would otherwise stall the GUI at the first rehearsal:
 
-    1. in a background task, score the demo answer and warm up the speech engine. The first score loads
-       the scorer's English word list, whose JSON parse holds the GIL for ~130 ms in one C call: in
-       whatever thread it runs, the GUI thread waits that long (it did when the first question opened).
-       The engine's first call loads its VAD (``TranscriptionService.warm_up``: ~50 ms holding the GIL,
-       which hit the first live chunk of the first answer);
-    2. build that review once in the hidden rehearsal screen, a piece per event-loop turn (first use of the
-       review's widgets, fonts and PySide6's lazily created enum types costs ~10-20 ms extra);
+    1. in a background task, score the demo answer and warm up the speech engine. The first score imports
+       the scorer and loads its common-word list, and the engine's first call loads its VAD
+       (``TranscriptionService.warm_up``): each holds the GIL in long C calls, and in whatever thread they
+       run the GUI thread waits for them, so they must not fall on the first question or live chunk;
+    2. build that review once in the hidden rehearsal screen, a piece per event-loop turn (the first use of
+       the review's widgets, fonts and PySide6's lazily created enum types costs extra);
     3. with ``freeze_gc``, ``gc.freeze()``: everything made so far (PySide6, faster-whisper, tokenizers,
-       pydantic, the bank) moves to the permanent generation, so a full collection, which holds the GIL, no
-       longer walks the start-up heap (~55-60 ms on the 2-core machine, ~1 ms after).
+       pydantic, the bank) moves to the permanent generation, so a full collection, which holds the GIL,
+       does not walk the start-up heap.
+
+    The figures are in docs/BENCHMARKS.md (GUI responsiveness).
     """
     started = False
 

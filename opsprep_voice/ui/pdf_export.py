@@ -18,17 +18,15 @@ from PySide6.QtCore import QCoreApplication, QMarginsF
 from PySide6.QtGui import QFont, QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QApplication
 
-from opsprep_voice.storage.export import (
-    BankLike,
+from opsprep_voice.storage.export import BankLike, export_markdown, question_markdown
+from opsprep_voice.storage.export_files import (
     ExportError,
     atomic_target,
     audio_folder_for,
     check_target,
     copy_audio,
-    export_markdown,
-    question_markdown,
 )
-from opsprep_voice.storage.repository import AttemptRecord, SessionRecord
+from opsprep_voice.storage.records import AttemptRecord, SessionRecord
 
 log = logging.getLogger(__name__)
 

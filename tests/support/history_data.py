@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from opsprep_voice.storage.repository import AttemptRecord, HistoryRepository
+from opsprep_voice.storage.records import AttemptRecord
+from opsprep_voice.storage.repository import HistoryRepository
 
 
 @dataclass(frozen=True)

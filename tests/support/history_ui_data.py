@@ -14,7 +14,8 @@ import numpy as np
 from opsprep_voice.core.bank import Question, QuestionBank
 from opsprep_voice.core.scoring import score_answer
 from opsprep_voice.core.transcript import Transcript, Word
-from opsprep_voice.storage.repository import AttemptRecord, HistoryRepository
+from opsprep_voice.storage.records import AttemptRecord
+from opsprep_voice.storage.repository import HistoryRepository
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 

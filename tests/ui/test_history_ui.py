@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from opsprep_voice.core.bank import QuestionBank, load_bank
-from opsprep_voice.storage.repository import AttemptRecord, HistoryRepository, ProgressPoint, SessionRecord
+from opsprep_voice.storage.records import AttemptRecord, ProgressPoint, SessionRecord
+from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.history.compare_view import compare_reports, word_diff
 from opsprep_voice.ui.history.export_dialog import ExportDialog
 from opsprep_voice.ui.history.filter_bar import FilterBar, HistoryFilter

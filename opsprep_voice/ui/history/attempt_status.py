@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from opsprep_voice.storage.repository import TRANSCRIBABLE, AttemptRecord, Status
+from opsprep_voice.storage.records import TRANSCRIBABLE, AttemptRecord, Status
 
 STATUS_MESSAGES: dict[Status, str] = {
     "interrupted": (

@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.core.bank import QuestionBank
-from opsprep_voice.storage.export import ExportError, audio_folder_for, export_attempts, write_markdown
+from opsprep_voice.storage.export import export_attempts, write_markdown
+from opsprep_voice.storage.export_files import ExportError, audio_folder_for
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.pdf_export import export_attempts_pdf, export_pdf
 from opsprep_voice.ui.review.style import ReviewColours

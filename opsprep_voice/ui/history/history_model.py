@@ -4,6 +4,9 @@ Built for large histories (10,000 attempts): one light ``AttemptRecord`` per row
 and sorting done here on the Python lists (:meth:`HistoryModel.sort`, called by the view's header) instead of
 a ``QSortFilterProxyModel`` asking :meth:`HistoryModel.data` for every row. A row's cell texts are formatted
 once, when the view first asks for that row, and kept until the next :meth:`HistoryModel.set_data`.
+
+The module reads better whole: the columns, their sort keys, the cached cell texts and the Qt model
+methods all follow one column layout (``COL_*``) and change together.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any, TypeAlias, TypeVar
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
-from opsprep_voice.storage.repository import AttemptRecord, SessionRecord
+from opsprep_voice.storage.records import AttemptRecord, SessionRecord
 from opsprep_voice.ui.review.style import fmt_clock
 
 log = logging.getLogger(__name__)
@@ -100,8 +103,8 @@ def _attempt_sort_key(column: int) -> Callable[[AttemptRecord], Any]:
 
 
 def _sorted(items: list[_T], key: Callable[[_T], Any], descending: bool) -> list[_T]:
-    """Top-level rows: stable ascending sort, reversed if descending (ties reversed too, as the
-    QSortFilterProxyModel the list used to sort through did for top-level rows)."""
+    """Top-level rows: stable ascending sort, reversed if descending (ties reversed too, as
+    QSortFilterProxyModel orders top-level rows), so descending is the ascending list read backwards."""
     out = sorted(items, key=key)
     if descending:
         out.reverse()

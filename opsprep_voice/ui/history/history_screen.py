@@ -10,6 +10,9 @@ session summary. Filters query the repository (SQL, light rows without the JSON)
 debounced; one answer's JSON is read when it is opened. The Progress tab fills its charts only when shown.
 An interrupted answer (the app closed mid-answer; its audio was kept) offers "Transcribe now", which emits
 :attr:`HistoryScreen.transcribeRequested`; the shell transcribes it and calls :meth:`HistoryScreen.refresh`.
+
+The module reads better whole: it only composes the parts above and keeps the list, the selection and the
+detail in step; each part lives in its own module.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.core.bank import Question, QuestionBank
-from opsprep_voice.storage.repository import TRANSCRIBABLE, AttemptRecord, HistoryRepository, SessionRecord
+from opsprep_voice.storage.records import TRANSCRIBABLE, AttemptRecord, SessionRecord
+from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.history.attempt_status import AttemptStatusPanel
 from opsprep_voice.ui.history.compare_view import CompareView
 from opsprep_voice.ui.history.export_dialog import ExportDialog
@@ -49,7 +53,6 @@ class HistoryScreen(QWidget):
     """History of rehearsals. ``HistoryScreen(repository, bank)``; ``refresh()`` after new answers."""
 
     transcribeRequested = Signal(int)
-    attemptOpened = Signal(int)
 
     def __init__(
         self, repository: HistoryRepository, bank: QuestionBank, parent: QWidget | None = None
@@ -370,7 +373,6 @@ class HistoryScreen(QWidget):
             self.attempt_view.clear()
             self.status_panel.show_attempt(record)
             self.detail.setCurrentWidget(self.status_panel)
-        self.attemptOpened.emit(attempt_id)
 
     def _show_session(self, session_id: int) -> None:
         self._current_attempt = None

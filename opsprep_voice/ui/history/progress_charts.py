@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.core.bank import QuestionBank
-from opsprep_voice.storage.repository import HistoryRepository, ProgressPoint
+from opsprep_voice.storage.records import ProgressPoint
+from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.review.style import ReviewColours, is_dark
 
 log = logging.getLogger(__name__)

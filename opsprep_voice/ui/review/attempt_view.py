@@ -10,7 +10,6 @@ and the example answer. :attr:`AttemptView.filled` is emitted when everything is
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
-    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -36,8 +34,9 @@ from opsprep_voice.core.bank import Question
 from opsprep_voice.ui.review import report_data as rd
 from opsprep_voice.ui.review.audio_player import AudioPlayer
 from opsprep_voice.ui.review.checklist_view import ChecklistView
+from opsprep_voice.ui.review.example_answer import ExampleAnswerPanel
 from opsprep_voice.ui.review.metrics_panel import MetricsPanel
-from opsprep_voice.ui.review.style import ReviewColours
+from opsprep_voice.ui.review.style import ReviewColours, bold_font
 from opsprep_voice.ui.review.transcript_view import TranscriptView
 
 if TYPE_CHECKING:
@@ -45,75 +44,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Checklist rows built per event-loop turn (~1 ms each) while a review fills in.
+#: Checklist rows built per event-loop turn while a review fills in: a few rows keep each turn far below
+#: the 50 ms stall target (docs/BENCHMARKS.md).
 CHECKLIST_ROWS_PER_TURN = 4
-
-
-def _bold(label: QLabel, scale: float = 1.0) -> None:
-    font = label.font()
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * scale)
-    label.setFont(font)
-
-
-class ExampleAnswerPanel(QWidget):
-    """Why employers ask the question and the example answer, with the wording of missed items underlined."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName("Example answer")
-        title = QLabel("Example answer", self)
-        _bold(title, 1.1)
-        self.browser = QTextBrowser(self)
-        self.browser.setAccessibleName("Example answer and guidance")
-        self.browser.setOpenLinks(False)
-        font = self.browser.font()
-        font.setPointSizeF(font.pointSizeF() * 1.1)
-        self.browser.setFont(font)
-        self.browser.document().setDocumentMargin(8)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(title)
-        layout.addWidget(self.browser, 1)
-
-    def set_question(self, question: Question | None, report: rd.Report | None) -> None:
-        if question is None:
-            self.browser.setHtml("<p>This question is no longer in the question bank.</p>")
-            return
-        colours = ReviewColours.from_palette(self.palette())
-        answer = question.example_answer
-        checklist = rd.as_report(report).checklist if report is not None else ()
-        missed = [e.example for e in checklist if not e.hit and e.example]
-        marks: list[tuple[int, int]] = []
-        folded = answer.casefold()
-        for wording in missed:
-            at = folded.find(wording.casefold())
-            if at >= 0:
-                marks.append((at, at + len(wording)))
-        marks.sort()
-        parts: list[str] = []
-        pos = 0
-        for start, end in marks:
-            if start < pos:
-                continue
-            parts.append(html.escape(answer[pos:start]))
-            parts.append(
-                f'<span style="background:{colours.missed_bg.name()}; text-decoration: underline;">'
-                f"{html.escape(answer[start:end])}</span>"
-            )
-            pos = end
-        parts.append(html.escape(answer[pos:]))
-        legend = (
-            f'<p style="color:{colours.muted.name()};"><small>Marked: wording of the points you missed.'
-            "</small></p>"
-            if marks
-            else ""
-        )
-        guidance = html.escape(question.guidance)
-        self.browser.setHtml(
-            f"<p>{''.join(parts)}</p>{legend}"
-            f'<p style="color:{colours.muted.name()};"><b>Why they ask:</b> {guidance}</p>'
-        )
 
 
 class AttemptView(QWidget):
@@ -145,7 +78,7 @@ class AttemptView(QWidget):
         self.question_label.setWordWrap(True)
         self.question_label.setAccessibleName("Question")
         self.question_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        _bold(self.question_label, 1.15)
+        bold_font(self.question_label, 1.15)
         self.example_button = QToolButton(self)
         self.example_button.setText("Example answer")
         self.example_button.setCheckable(True)
@@ -157,7 +90,7 @@ class AttemptView(QWidget):
 
         self.coverage_label = QLabel(self)
         self.coverage_label.setAccessibleName("Coverage")
-        _bold(self.coverage_label, 1.6)
+        bold_font(self.coverage_label, 1.6)
         self.coverage_bar = QProgressBar(self)
         self.coverage_bar.setRange(0, 100)
         self.coverage_bar.setTextVisible(False)
@@ -189,7 +122,7 @@ class AttemptView(QWidget):
         left_box = QVBoxLayout(left)
         left_box.setContentsMargins(0, 0, 0, 0)
         transcript_title = QLabel("Your answer", left)
-        _bold(transcript_title, 1.1)
+        bold_font(transcript_title, 1.1)
         left_box.addWidget(transcript_title)
         left_box.addWidget(self.transcript, 1)
         left_box.addWidget(self.player)
@@ -290,7 +223,7 @@ class AttemptView(QWidget):
         """Build a review once while the view is hidden, then clear it and call ``then``.
 
         The first review of a process pays for first use (style polish, fonts, PySide6's lazily created enum
-        types, ~10-20 ms more); doing that at an idle moment keeps it out of the first real review. Skipped
+        types); doing that at an idle moment keeps it out of the first real review. Skipped
         (``then`` called at once) when the view is visible or already shows an attempt.
         """
         if self.isVisible() or self._report is not None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
+from PySide6.QtWidgets import QWidget
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -101,3 +102,16 @@ def contrast_ratio(a: QColor, b: QColor) -> float:
     la, lb = lum(a), lum(b)
     hi, lo = max(la, lb), min(la, lb)
     return (hi + 0.05) / (lo + 0.05)
+
+
+def pause_glyph(font: QFont) -> str:
+    """``⏸`` when the font (or a fallback) can draw it, else ``‖``."""
+    return "⏸" if QFontMetrics(font).inFontUcs4(0x23F8) else "‖"
+
+
+def bold_font(widget: QWidget, scale: float = 1.0) -> None:
+    """Make ``widget``'s font bold and ``scale`` times its size (titles and headlines in the review)."""
+    font = widget.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * scale)
+    widget.setFont(font)

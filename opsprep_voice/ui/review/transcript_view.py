@@ -10,6 +10,10 @@
 
 Clicking a word (or pressing Enter with the text cursor in it) emits :attr:`TranscriptView.wordClicked` with
 the word's start time, for the player to seek to.
+
+The widget reads better whole: rendering the marks and mapping clicks, keys and tooltips back to words
+share one record of where everything ended up in the document (``_Layout``). Its legend is
+:class:`~opsprep_voice.ui.review.transcript_legend.TranscriptLegend`.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QFont,
-    QFontMetrics,
     QHelpEvent,
     QKeyEvent,
     QMouseEvent,
@@ -35,8 +38,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QHBoxLayout,
-    QLabel,
     QSizePolicy,
     QTextEdit,
     QToolTip,
@@ -45,7 +46,8 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.ui.review import report_data as rd
-from opsprep_voice.ui.review.style import ReviewColours, fmt_clock
+from opsprep_voice.ui.review.style import ReviewColours, fmt_clock, pause_glyph
+from opsprep_voice.ui.review.transcript_legend import TranscriptLegend
 
 if TYPE_CHECKING:
     from opsprep_voice.core.scoring import ScoreReport
@@ -144,48 +146,6 @@ class _TranscriptEdit(QTextEdit):
                 event.ignore()
             return True
         return super().viewportEvent(event)
-
-
-def pause_glyph(font: QFont) -> str:
-    """``⏸`` when the font (or a fallback) can draw it, else ``‖``."""
-    return "⏸" if QFontMetrics(font).inFontUcs4(0x23F8) else "‖"
-
-
-class TranscriptLegend(QWidget):
-    """One line explaining the marks used by :class:`TranscriptView`."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName("Transcript legend")
-        self._label = QLabel(self)
-        self._label.setTextFormat(Qt.TextFormat.RichText)
-        self._label.setWordWrap(True)
-        self._label.setAccessibleName("Legend: marks used in the transcript")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._label)
-        self._refresh()
-
-    def _refresh(self) -> None:
-        c = ReviewColours.from_palette(self.palette())
-        chip = "padding: 1px 4px;"
-        parts = [
-            f'<span style="background:{c.hit_bg.name()}; color:{c.text.name()}; {chip}">checklist hit</span>',
-            f'<span style="background:{c.hit_fuzzy_bg.name()}; color:{c.text.name()}; {chip}">'
-            "approximate match</span>",
-            f'<span style="color:{c.muted.name()}; text-decoration: line-through;">filler</span>',
-            f'<span style="color:{c.figure.name()}; font-weight:bold;">figure</span>',
-            f'<span style="background:{c.pause_bg.name()}; color:{c.muted.name()}; {chip}">'
-            f"{pause_glyph(self.font())} long pause</span>",
-            f'<span style="background:{c.current_bg.name()}; color:{c.current_fg.name()}; {chip}">'
-            "playing now</span>",
-        ]
-        self._label.setText("&nbsp;&nbsp; ".join(parts) + "&nbsp;&nbsp; <i>Click a word to play from it.</i>")
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
-            self._refresh()
 
 
 class TranscriptView(QWidget):

@@ -133,9 +133,9 @@ class TranscriptionService(QObject):
         """Pay the loaded engine's first-use costs now (call it off the GUI thread, at an idle moment).
 
         One second of silence makes the engine load its voice-activity detector: faster-whisper imports
-        onnxruntime and builds the Silero session on its first call, ~50 ms holding the GIL (about twice
-        that on a busy machine), which otherwise stalled the GUI at the first live chunk of the first
-        answer. The modules live transcription and the recorder's sink import on first use come in too.
+        onnxruntime and builds the Silero session on its first call, holding the GIL long enough to stall
+        the GUI at the first live chunk of the first answer (docs/BENCHMARKS.md). The modules live
+        transcription and the recorder's sink import on first use come in too.
         Never raises: a failed warm-up only means the first call pays instead.
         """
         transcriber = self._transcriber

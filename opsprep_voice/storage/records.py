@@ -1,0 +1,148 @@
+"""The history's plain records and the values they are stored as: what the rest of the app reads.
+
+:class:`AttemptRecord` (one spoken answer), :class:`SessionRecord` (one rehearsal, with its attempts) and
+:class:`ProgressPoint` (one scored attempt on a chart) are plain dataclasses with no database handle, so
+the UI, exports and the CLI can hold them after the repository call returns. Times are aware UTC
+:class:`datetime` values; :func:`to_db_time` gives the fixed-width text they are stored as, so text order
+is time order. :func:`recorder_token` marks which run of the app started a recording (read by
+:mod:`opsprep_voice.storage.recovery`).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from opsprep_voice.storage import db
+
+Status = Literal["recording", "recorded", "scored", "failed", "interrupted"]
+STATUSES: tuple[Status, ...] = ("recording", "recorded", "scored", "failed", "interrupted")
+#: Statuses of an answer whose recording is complete but has no score: it can be (re)transcribed.
+TRANSCRIBABLE: tuple[Status, ...] = ("recorded", "failed", "interrupted")
+
+
+class NotFoundError(db.StorageError, KeyError):
+    """No session or attempt with that id."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class QuestionLike(Protocol):
+    """What an attempt needs from a bank question (``opsprep_voice.core.bank.Question`` fits)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+
+
+@dataclass(slots=True)
+class AttemptRecord:
+    id: int
+    session_id: int
+    question_id: str
+    question_number: int
+    category: str
+    started_at: datetime
+    ended_at: datetime | None
+    status: Status
+    audio_path: Path | None
+    transcript: dict[str, Any] | None
+    report: dict[str, Any] | None
+    coverage: float | None
+    duration_s: float | None
+    wpm: float | None
+    fillers_per_min: float | None
+    engine: str | None
+    model: str | None
+    error: str | None
+    question_text: str = ""
+    transcript_text: str = ""
+    word_count: int | None = None
+    #: ``"pid:run-id"`` of the process that started the recording (see :func:`recorder_token`).
+    recorder: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "session_id": self.session_id,
+            "question_id": self.question_id,
+            "question_number": self.question_number,
+            "category": self.category,
+            "question_text": self.question_text,
+            "started_at": self.started_at.isoformat(),
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "status": self.status,
+            "coverage": self.coverage,
+            "duration_s": self.duration_s,
+            "wpm": self.wpm,
+            "fillers_per_min": self.fillers_per_min,
+            "word_count": self.word_count,
+            "engine": self.engine,
+            "model": self.model,
+            "error": self.error,
+            "transcript": self.transcript_text,
+            "audio_path": str(self.audio_path) if self.audio_path else None,
+        }
+
+
+@dataclass(slots=True)
+class SessionRecord:
+    id: int
+    started_at: datetime
+    ended_at: datetime | None
+    mode: str
+    title: str
+    bank: str
+    attempts: list[AttemptRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressPoint:
+    """One scored attempt as a point on the progress charts."""
+
+    attempt_id: int
+    question_id: str
+    started_at: datetime
+    coverage: float | None
+    wpm: float | None
+    fillers_per_min: float | None
+    duration_s: float | None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_db_time(value: datetime) -> str:
+    """Aware (or local naive) datetime -> fixed-width UTC text, so text order is time order."""
+    if value.tzinfo is None:
+        value = value.astimezone()  # naive means local time
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_db_time(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+#: Distinguishes this run of the app from an earlier one that had the same process id (containers reuse pids).
+RUN_ID = uuid.uuid4().hex[:12]
+
+
+def recorder_token() -> str:
+    return f"{os.getpid()}:{RUN_ID}"
+
+
+def audio_file_name(attempt_id: int, suffix: str = ".wav") -> str:
+    return f"attempt-{attempt_id:06d}{suffix}"
