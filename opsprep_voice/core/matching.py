@@ -219,7 +219,7 @@ def find_phrase(phrase: str, text: str) -> Evidence | None:
     """Match one phrase against a plain text (what the checklist matcher does for one phrase)."""
     transcript = Transcript.from_text(text)
     tokens = tokenize(transcript.text)
-    return _find(phrase, transcript, tokens, Index(tokens), windows(tokens))
+    return _find(phrase, transcript, tokens, Index(tokens, transcript.text), windows(tokens))
 
 
 def _find(
@@ -263,7 +263,7 @@ def prompt_terms(question: Question) -> list[str]:
 def _prompt_terms(items: tuple[tuple[str, ...], ...], answer: str) -> tuple[str, ...]:
     transcript = Transcript.from_text(answer)
     tokens = tokenize(transcript.text)
-    index, found_windows = Index(tokens), windows(tokens)
+    index, found_windows = Index(tokens, transcript.text), windows(tokens)
     terms = []
     for phrases in items:
         found = (_find(p, transcript, tokens, index, found_windows) for p in phrases)

@@ -203,8 +203,9 @@ class Hit:
 
 def sequence_hits(keys: Sequence[str], index: Index, norms: Sequence[str] | None = None) -> list[Hit]:
     """Every place the words ``keys`` occur in order with at most :data:`MAX_GAP` tokens between
-    neighbours; ``exact`` when ``norms`` are given and every word is also equal as written."""
-    tokens = index.tokens
+    neighbours, in one sentence ("alerts. Paging fired" is not "alert fired"); ``exact`` when ``norms``
+    are given and every word is also equal as written."""
+    tokens, sentence = index.tokens, index.sentence
     n = len(tokens)
     out = []
     for i in index.by_key.get(keys[0], ()):
@@ -212,7 +213,12 @@ def sequence_hits(keys: Sequence[str], index: Index, norms: Sequence[str] | None
         pos = i
         for k in range(1, len(keys)):
             found = next(
-                (j for j in range(pos + 1, min(n, pos + 2 + MAX_GAP)) if tokens[j].key == keys[k]), -1
+                (
+                    j
+                    for j in range(pos + 1, min(n, pos + 2 + MAX_GAP))
+                    if tokens[j].key == keys[k] and sentence[j] == sentence[i]
+                ),
+                -1,
             )
             if found < 0:
                 break

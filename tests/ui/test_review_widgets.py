@@ -237,7 +237,7 @@ def test_checklist_shows_example_wording_for_misses(qtbot: QtBot, report: dict[s
     qtbot.addWidget(view)
     view.set_report(report)
     missed = [c for c in report["checklist"] if not c["hit"]]
-    assert len(missed) == 2
+    assert missed, "the demo answer misses an item"
     for item in missed:
         row = view.row(item["id"])
         assert item["example"] in row.detail_text()

@@ -1,8 +1,8 @@
 """A filled-in review without a microphone or a model: for screenshots, tests and the docs.
 
 :func:`demo_attempt` takes a real question from the bundled bank ("Tell me about a 2 a.m. incident you
-led") and a realistic spoken answer (fillers, figures, two long pauses, a misheard term, two checklist
-items missed) with synthetic word timings at a natural pace, and scores it with the real scorer.
+led") and a realistic spoken answer (fillers, figures, two long pauses, a misheard term, a checklist
+item missed) with synthetic word timings at a natural pace, and scores it with the real scorer.
 """
 
 from __future__ import annotations
