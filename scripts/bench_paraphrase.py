@@ -294,9 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--audio", action="store_true", help="also speak the answers and transcribe them")
     parser.add_argument(
         "--prompt",
-        choices=("app", "question", "none"),
+        choices=("app", "question", "named", "none"),
         default="app",
-        help="recognition prompt for --audio: the app's (default), the question only, none",
+        help="recognition prompt for --audio: the app's (default), the question only, the question and "
+        "the checklist's names and jargon, none",
     )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/opsprep-bench-paraphrase"))
     parser.add_argument("--details", action="store_true", help="list misses and false hits (tune set)")
