@@ -287,6 +287,41 @@ def timing(answers: Sequence[Answer], bank: QuestionBank) -> tuple[float, float]
     return statistics.median(times), max(times)
 
 
+def agreement(answers: Sequence[Answer], bank: QuestionBank) -> None:
+    """How far two careful people agree: a second annotator's labels (``round2/labels_second``) scored
+    against the first one's as if they were the matcher, next to the matcher on the same answers."""
+    second: dict[str, dict[str, bool]] = {}
+    for path in sorted((DATA / "round2" / "labels_second").glob("q*.json")):
+        second.update(json.loads(path.read_text(encoding="utf-8"))["labels"])
+    shared = [a for a in answers if a.id in second]
+    if not shared:
+        print("\nno second annotator's labels found")
+        return
+    questions = sorted({a.question for a in shared})
+    print(f"\n# agreement: {len(shared)} held-out answers of {len(questions)} questions labelled twice")
+    as_second = [Scored(a, _report_from_labels(bank, a, second[a.id])) for a in shared]
+    print_summary("second annotator, scored against the first", summarise(as_second))
+    print_summary("the matcher (text), on the same answers", summarise(score_all(shared, bank, None)))
+    same = sum(second[a.id][item] == covered for a in shared for item, covered in a.labels.items())
+    total = sum(len(a.labels) for a in shared)
+    print(f"  the two annotators agree on {same}/{total} item decisions ({same / total:.1%})")
+
+
+def _report_from_labels(bank: QuestionBank, answer: Answer, covered: dict[str, bool]) -> ScoreReport:
+    """A report whose hits are another annotator's labels (coverage weighted as the scorer does)."""
+    from dataclasses import replace
+
+    from opsprep_voice.core.scoring import ChecklistResult
+
+    question = bank.find(answer.question)
+    report = score_answer(question, Transcript.from_text(answer.text))
+    items = tuple(replace(i, hit=covered[i.id]) for i in report.checklist)
+    weight = sum(i.weight for i in items) or 1.0
+    cov = sum(i.weight for i in items if i.hit) / weight
+    assert all(isinstance(i, ChecklistResult) for i in items)
+    return replace(report, checklist=items, coverage=cov)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -310,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only", type=lambda v: {int(n) for n in v.split(",")}, help="question numbers, e.g. 3,5"
+    )
+    parser.add_argument(
+        "--agreement", action="store_true", help="also score a second annotator against the first"
     )
     parser.add_argument("--json", type=Path, help="write the numbers to this file")
     args = parser.parse_args(argv)
@@ -351,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
                 "coverage_mean": {k: statistics.mean(v) for k, v in summary.coverage.items() if v},
                 "disordered": summary.disordered,
             }
+    if args.agreement:
+        agreement([a for a in answers if a.half == "held-out"], bank)
     median_ms, worst_ms = timing(answers, bank)
     print(
         f"\nscoring time per answer (text, {len(answers)} answers): "
