@@ -3,17 +3,17 @@
 A candidate second signal ("said in other words") for the scorer: an item counts as covered when the
 embedding similarity between the item and some stretch of the answer reaches a threshold. This script
 measures it on the paraphrase data of ``scripts/bench_paraphrase.py`` (answers written blind to the
-checklist, labelled per item by an independent annotator; odd questions tune, even held out):
+checklist, labelled per item by an independent annotator; round 1 tune, round 2 held out):
 
 1. every answer is cut into stretches (its sentences, or sliding windows of words) and every checklist item
    into a text (its label, its example, both, or its phrases); the item's score on an answer is the best
    cosine similarity over the stretches (``abs``), or that minus the item's mean score on answers to other
-   questions of the tune half (``rel``: some items sit close to any ops answer);
-2. on the **tune half only**, for each such configuration, the threshold kept is the one with the highest
+   questions of the tune set (``rel``: some items sit close to any ops answer);
+2. on the **tune set only**, for each such configuration, the threshold kept is the one with the highest
    recall of *matcher OR embedding* whose false-hit rate stays at or below the matcher's own plus
    ``--tolerance`` (default 0: the embedding may add no false hit the matcher had not already made);
    the configuration kept is the one with the best tune recall (then fewer false hits);
-3. that configuration and threshold are reported **once** on the held-out half, for (a) the matcher alone,
+3. that configuration and threshold are reported **once** on the held-out set, for (a) the matcher alone,
    (b) the embedding alone, (c) matcher OR embedding.
 
 Also reported: model load time, time per answer (item texts embedded once per question beforehand, as the
@@ -61,7 +61,6 @@ from bench_paraphrase import (
     KINDS,
     Answer,
     Summary,
-    half_of,
     load_answers,
     print_summary,
     score_all,
@@ -285,7 +284,7 @@ def relative(table: dict[str, dict[str, float]], cases: Sequence[Case]) -> dict[
         others = [
             table[c.answer.id][key]
             for c in cases
-            if half_of(c.answer.question) == "tune" and c.answer.question != number
+            if c.answer.half == "tune" and c.answer.question != number
         ]
         background[key] = statistics.mean(others)
     return {aid: {k: v - background[k] for k, v in row.items()} for aid, row in table.items()}
@@ -507,8 +506,8 @@ def main(argv: list[str] | None = None) -> int:
         question = bank.find(scored.answer.question)
         weights = {item.id: item.weight for item in question.checklist}
         cases.append(Case(scored.answer, weights, scored.hits))
-    tune = [c for c in cases if half_of(c.answer.question) == "tune"]
-    held = [c for c in cases if half_of(c.answer.question) == "held-out"]
+    tune = [c for c in cases if c.answer.half == "tune"]
+    held = [c for c in cases if c.answer.half == "held-out"]
     rss_before = peak_rss_mb()
 
     t0 = time.perf_counter()
