@@ -64,7 +64,7 @@ def test_text_from_standard_input_and_the_readable_report(
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(ANSWER.encode("utf-8"))))
     assert main(["score", "--text", "-", "-q", "3"]) == 0
     out = capsys.readouterr().out
-    assert 'Said in other words: "journeys our customers" (journey + customer).' in out
+    assert 'Said in other words: "journeys our customers" (journeys + customers).' in out
     assert f"Length: {len(ANSWER.split())} words, about 0:" in out
     assert "Pace:" not in out
 

@@ -71,14 +71,15 @@ class ConceptRule:
 
 @dataclass(frozen=True, slots=True)
 class ConceptHit:
-    """Where a rule matched: the span, and the term of each group that matched (in rule order)."""
+    """Where a rule matched: the whole span, and per group (in rule order) the term and the words it took."""
 
     hit: Hit
     terms: tuple[str, ...]
+    parts: tuple[Hit, ...]
 
-    @property
-    def described(self) -> str:
-        return " + ".join(self.terms)
+    def described(self, tokens: Sequence[Token], text: str) -> str:
+        """The words said for each group, as said: "release + right after" (not the rule's "release*")."""
+        return " + ".join(text[tokens[h.first].start : tokens[h.last].end] for h in self.parts)
 
 
 def _compile_term(raw: str, rule: str) -> _Term:
@@ -196,7 +197,8 @@ def match_rule(rule: ConceptRule, index: Index) -> ConceptHit | None:
     if best is None:
         return None
     first, last, chosen = best
-    return ConceptHit(Hit(first, last, "concept"), tuple(term for _, term in chosen))
+    terms, parts = tuple(term for _, term in chosen), tuple(hit for hit, _ in chosen)
+    return ConceptHit(Hit(first, last, "concept"), terms, parts)
 
 
 def _fill(

@@ -142,7 +142,7 @@ def _evidence(found: _Candidate, tokens: Sequence[Token], transcript: Transcript
     )
 
 
-def _said(item: _CompiledItem, index: Index) -> _Candidate | None:
+def _said(item: _CompiledItem, index: Index, text: str) -> _Candidate | None:
     """The most convincing phrase or concept hit of one item (see the module docstring)."""
     found = []
     for order, phrase in enumerate(item.phrases):
@@ -154,7 +154,8 @@ def _said(item: _CompiledItem, index: Index) -> _Candidate | None:
         for k, rule in enumerate(item.concepts):
             concept = match_rule(rule, index)
             if concept is not None:
-                found.append(_Candidate(concept.hit, concept.described, SEVERAL_WORDS, len(item.phrases) + k))
+                said = concept.described(index.tokens, text)
+                found.append(_Candidate(concept.hit, said, SEVERAL_WORDS, len(item.phrases) + k))
                 break  # rules come after every phrase and rank by order: the first rule that matches wins
     return min(found, key=lambda c: c.rank) if found else None
 
@@ -166,7 +167,7 @@ def match_checklist(
     compiled = compile_question(question)
     toks = tokenize(transcript.text) if tokens is None else tokens
     index = Index(toks, transcript.text)
-    found = [_said(item, index) for item in compiled]
+    found = [_said(item, index, transcript.text) for item in compiled]
 
     # Misheard names only for items nothing else found: the costlier search, and the weakest evidence.
     missing = [(i, p) for i, f in enumerate(found) if f is None for p in compiled[i].phrases if p.fuzzy]
