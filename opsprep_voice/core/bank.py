@@ -14,7 +14,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from opsprep_voice.core.concepts import compile_rule
 
@@ -39,6 +47,8 @@ Category = Literal[
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+FOLLOW_UP_MAX_WORDS = 30
+"""A follow-up is one short spoken question: at most this many words."""
 
 
 class BankError(Exception):
@@ -73,6 +83,13 @@ class ChecklistItem(_Strict):
         "words, in any order. Example: 'journey|flow + customer|user'.",
     )
     weight: float = Field(default=1.0, gt=0, le=5, description="Relative weight in the coverage score.")
+    follow_up: str | None = Field(
+        default=None,
+        description="The question an interviewer asks when the answer missed this item, spoken after the "
+        "main answer in interview mode. It probes without giving the answer away: one question ending "
+        f"with '?', at most {FOLLOW_UP_MAX_WORDS} words, not repeating the label. Without it a prompt is "
+        "built from the label.",
+    )
     example: str = Field(
         default="",
         description="The example answer's wording for this idea, shown when the item is missed.",
@@ -88,6 +105,25 @@ class ChecklistItem(_Strict):
                 raise ValueError(f"phrase {phrase!r} is listed twice; remove the duplicate")
             seen.add(key)
         return phrases
+
+    @field_validator("follow_up")
+    @classmethod
+    def _spoken_question(cls, follow_up: str | None, info: ValidationInfo) -> str | None:
+        if follow_up is None:
+            return None
+        if not follow_up:
+            raise ValueError("is empty; write the question an interviewer would ask, or remove the field")
+        if not follow_up.endswith("?"):
+            raise ValueError(f"{follow_up!r} must be a question ending with '?'")
+        words = len(follow_up.split())
+        if words > FOLLOW_UP_MAX_WORDS:
+            raise ValueError(f"has {words} words; keep it to {FOLLOW_UP_MAX_WORDS} or fewer")
+        label = info.data.get("label")
+        if isinstance(label, str) and label.casefold() in follow_up.casefold():
+            raise ValueError(
+                f"repeats the label {label!r}, which gives the answer away; ask about it in other words"
+            )
+        return follow_up
 
     @field_validator("concepts")
     @classmethod
