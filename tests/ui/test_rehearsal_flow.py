@@ -327,3 +327,14 @@ def test_every_control_has_an_accessible_name(qtbot: Any, tmp_path: Path) -> Non
                 unnamed.append(f"{type(w).__name__} {w.objectName()!r} in {type(w.parent()).__name__}")
     assert not unnamed, unnamed
     ctx.shutdown()
+
+
+def test_enter_on_the_start_screen_starts_the_rehearsal(qtbot: Any, tmp_path: Path) -> None:
+    """The start button says "(Enter)": a default button only answers Enter in a dialog, so this is a
+    shortcut of the screen (found in a real session under Xvfb)."""
+    ctx = make_app(qtbot, tmp_path, FakeSoundDevice(np.zeros(1600, np.int16), 16000), FakeTranscriber("x"))
+    start = ctx.window.start_screen
+    start.single.setCurrentIndex(start.single.findData(Q.id))
+    start.shortcuts["Return"].activated.emit()
+    qtbot.waitUntil(lambda: MainWindowPage(ctx.window).current == "rehearsal", timeout=5_000)
+    assert ctx.controller.session is not None and ctx.controller.session.question.id == Q.id

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -186,7 +187,18 @@ class StartScreen(QWidget):
         self.custom_browse.clicked.connect(self._browse)
         self.custom_path.editingFinished.connect(lambda: self.load_custom(self.custom_path.text()))
         self.start_button.clicked.connect(self._start)
+        # A default button only answers Enter inside a dialog: on this screen Enter is a shortcut.
+        self.shortcuts: dict[str, QShortcut] = {}
+        for key in ("Return", "Enter"):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self._start_from_keyboard)
+            self.shortcuts[key] = shortcut
         self._refresh()
+
+    def _start_from_keyboard(self) -> None:
+        if self.start_button.isEnabled():
+            self.start_button.animateClick()
 
     # -- population ----------------------------------------------------------------------------
     def _fill_from(self, bank: QuestionBank) -> None:
