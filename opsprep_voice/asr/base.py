@@ -83,3 +83,16 @@ class Transcriber(Protocol):
     ) -> Transcript:
         """Transcribe 16 kHz mono float32 audio. Raises TranscriptionCancelled when ``cancel`` is set."""
         ...
+
+
+def start_call(
+    audio: Audio, options: TranscribeOptions | None, cancel: threading.Event | None
+) -> tuple[TranscribeOptions, Audio, float]:
+    """What every engine's ``transcribe`` begins with: the call's options (defaults when None), the audio as
+    one contiguous float32 array, and its length in seconds. Raises TranscriptionCancelled if ``cancel`` is
+    already set, so a cancelled call never loads or decodes anything."""
+    opts = options or TranscribeOptions()
+    samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
+    if cancel is not None and cancel.is_set():
+        raise TranscriptionCancelled("Transcription cancelled before it started")
+    return opts, samples, samples.size / SAMPLE_RATE

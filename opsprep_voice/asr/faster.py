@@ -35,6 +35,7 @@ from opsprep_voice.asr.base import (
     TranscribeOptions,
     TranscriptionCancelled,
     TranscriptionError,
+    start_call,
 )
 from opsprep_voice.asr.guards import VAD_PARAMETERS, clamp_words, is_hallucination, speech_regions
 from opsprep_voice.asr.models import ModelSpec
@@ -156,11 +157,7 @@ class FasterWhisperTranscriber:
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
     ) -> Transcript:
-        opts = options or TranscribeOptions()
-        samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
-        duration = samples.size / SAMPLE_RATE
-        if cancel is not None and cancel.is_set():
-            raise TranscriptionCancelled("Transcription cancelled before it started")
+        opts, samples, duration = start_call(audio, options, cancel)
         regions = self.speech_regions(samples) if samples.size else []
         if not regions:
             log.debug("no speech detected in %.2f s of audio", duration)

@@ -34,13 +34,13 @@ from typing import Any
 import numpy as np
 
 from opsprep_voice.asr.base import (
-    SAMPLE_RATE,
     Audio,
     ModelUnavailableError,
     ProgressFn,
     TranscribeOptions,
     TranscriptionCancelled,
     TranscriptionError,
+    start_call,
 )
 from opsprep_voice.asr.guards import clamp_words, is_hallucination, speech_regions
 from opsprep_voice.asr.openai_models import (
@@ -260,11 +260,7 @@ class OpenAIWhisperTranscriber:
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
     ) -> Transcript:
-        opts = options or TranscribeOptions()
-        samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
-        duration = samples.size / SAMPLE_RATE
-        if cancel is not None and cancel.is_set():
-            raise TranscriptionCancelled("Transcription cancelled before it started")
+        opts, samples, duration = start_call(audio, options, cancel)
         clips = clip_timestamps(self.speech_regions(samples), samples.size) if samples.size else []
         if not clips:
             log.debug("no speech detected in %.2f s of audio", duration)
