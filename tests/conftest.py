@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,43 +37,100 @@ def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("speech")
 
 
-# --- Real audio: a PulseAudio daemon with a virtual speaker and microphone (scripts/virtual_audio.sh) ---
+# --- Real audio: a PulseAudio server with a virtual speaker and microphone (scripts/virtual_audio.sh) ---
 
 VIRTUAL_AUDIO_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "virtual_audio.sh"
 
+# This run's own server: {"env": {...}, "dir": Path} once started, {"error": str} if it could not start.
+_private_audio: dict[str, Any] = {}
 
-@pytest.fixture(scope="session")
-def pulse_audio() -> Iterator[dict[str, str]]:
-    """Make sure a PulseAudio server with sinks ``speaker``/``micfeed`` and source ``vmic`` answers.
 
-    Runs scripts/virtual_audio.sh (idempotent: reuses a running server such as the one .ci/run starts,
-    else starts one) and applies its XDG_RUNTIME_DIR/PULSE_SERVER to os.environ for this session.
-    Yields that env. If sounddevice was imported before the server existed, PortAudio is re-scanned.
+def _start_private_audio() -> None:
+    """Start a PulseAudio server private to this pytest process and point os.environ at it.
+
+    Machines here are shared: a server at a fixed place (e.g. the one ``eval "$(scripts/virtual_audio.sh)"``
+    starts in /tmp/opsprep-pulse) is also used by other test runs, benchmarks and manual sessions, and
+    whatever they play into ``micfeed`` or ``speaker`` mixes into this run's recordings (measured: a
+    recording correlated 0.7 with its source while another session's paplay ran). So every run gets its
+    own, and it is set up before any test can connect: Qt Multimedia binds to the server it finds first
+    and keeps it for the whole process, so a late switch left the e2e test speaking into nowhere when a
+    Qt test ran before it.
     """
     import subprocess
+    import tempfile
 
-    proc = subprocess.run(
-        ["bash", str(VIRTUAL_AUDIO_SCRIPT)], capture_output=True, text=True, timeout=60, check=False
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"virtual_audio.sh failed ({proc.returncode}): {proc.stderr.strip()}")
+    runtime_dir = Path(tempfile.mkdtemp(prefix="opsprep-pa-", dir="/tmp" if Path("/tmp").is_dir() else None))
+    try:
+        proc = subprocess.run(
+            ["bash", str(VIRTUAL_AUDIO_SCRIPT)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "XDG_RUNTIME_DIR": str(runtime_dir)},
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        proc_error: str | None = f"virtual_audio.sh failed: {exc}"
+    else:
+        proc_error = (
+            None
+            if proc.returncode == 0
+            else f"virtual_audio.sh failed ({proc.returncode}): {proc.stderr.strip()}"
+        )
+    if proc_error is not None:
+        _stop_private_audio(runtime_dir)
+        _private_audio["error"] = proc_error
+        return
     env: dict[str, str] = {}
     for line in proc.stdout.splitlines():
         if line.startswith("export ") and "=" in line:
             key, value = line[len("export ") :].split("=", 1)
             env[key] = value
-    saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
+    _private_audio.update(env=env, dir=runtime_dir)
+
+
+def _stop_private_audio(runtime_dir: Path) -> None:
+    import shutil
+    import subprocess
+
+    subprocess.run(
+        ["bash", str(VIRTUAL_AUDIO_SCRIPT), "--stop"],
+        capture_output=True,
+        timeout=60,
+        check=False,
+        env={
+            **os.environ,
+            "XDG_RUNTIME_DIR": str(runtime_dir),
+            "PULSE_SERVER": f"unix:{runtime_dir}/pulse/native",
+        },
+    )
+    shutil.rmtree(runtime_dir, ignore_errors=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _start_private_audio()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    runtime_dir = _private_audio.pop("dir", None)
+    if runtime_dir is not None:
+        _stop_private_audio(runtime_dir)
+
+
+@pytest.fixture(scope="session")
+def pulse_audio() -> Iterator[dict[str, str]]:
+    """This run's PulseAudio server with sinks ``speaker``/``micfeed`` and source ``vmic`` (see above).
+
+    Yields its env (XDG_RUNTIME_DIR, PULSE_SERVER; already in os.environ). If sounddevice was imported
+    before the server existed, PortAudio is re-scanned.
+    """
+    if "error" in _private_audio:
+        raise RuntimeError(_private_audio["error"])
+    env: dict[str, str] = _private_audio["env"]
     if "sounddevice" in sys.modules:
         from opsprep_voice.audio.devices import list_input_devices, rescan_devices
 
         if not list_input_devices():
             rescan_devices()
-    try:
-        yield env
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    yield env

@@ -47,19 +47,23 @@ def test_sigkill_mid_answer_then_relaunch_recovers_and_transcribes(
         text=True,
         env={**os.environ, "OPSPREP_VOICE_HOME": str(home)},
     )
-    player = subprocess.Popen(["paplay", "--device=micfeed", str(answer)])
+    player: subprocess.Popen[bytes] | None = None
     try:
         assert child.stdout is not None
+        # Play the answer only once the app's microphone stream delivers audio: the child needs seconds
+        # to start on a busy machine, and whatever is played before that is never recorded.
+        assert child.stdout.readline().split() == ["listening"]
+        player = subprocess.Popen(["paplay", "--device=micfeed", str(answer)])
         line = child.stdout.readline().split()
         assert line[:1] == ["recording"], f"child said {line!r}"
         attempt_id, seconds_before_kill = int(line[1]), float(line[2])
         # Let more of the answer reach the disk, then kill the app without warning.
-        qtbot.waitUntil(lambda: player.poll() is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: player is not None and player.poll() is not None, timeout=60_000)
         child.send_signal(signal.SIGKILL)
         child.wait(10)
     finally:
         for proc in (child, player):
-            if proc.poll() is None:
+            if proc is not None and proc.poll() is None:
                 proc.kill()
 
     ctx = build_app(paths=AppPaths.default(), synthesizer=None)

@@ -166,10 +166,30 @@ def finished(name=None, completed=True, **kw):
         done.set()
 engine.connect("finished-utterance", finished)
 engine.connect("error", lambda name=None, exception=None, **kw: errors.append(exception))
-if job["voice"] is not None:
-    engine.setProperty("voice", job["voice"])
-if job["rate"] is not None:
-    engine.setProperty("rate", int(job["rate"]))
+driver = getattr(engine.proxy, "_driver", None)
+if type(driver).__module__.endswith("espeak"):
+    # espeak-ng (pyttsx3 runs it asynchronously) sets a voice at once but rate and volume later on its own
+    # thread, and a synthesis may start before they land: 13 of 390 jobs under load were spoken at
+    # espeak's default 175 wpm instead of pyttsx3's 200. So apply everything on the driver directly, in
+    # order, wait until espeak applied it, and check the rate before synthesising.
+    from ctypes import c_int
+    from pyttsx3.drivers import _espeak
+    get_parameter = _espeak.dll.espeak_GetParameter
+    get_parameter.argtypes, get_parameter.restype = [c_int, c_int], c_int
+    _espeak.Synchronize()  # pyttsx3's own defaults (rate 200, volume) from init
+    rate = int(job["rate"]) if job["rate"] is not None else get_parameter(_espeak.RATE, 1)
+    if job["voice"] is not None:
+        driver.setProperty("voice", job["voice"])
+    driver.setProperty("rate", rate)
+    _espeak.Synchronize()
+    if get_parameter(_espeak.RATE, 1) != rate:
+        print(f"espeak rate is {get_parameter(_espeak.RATE, 1)}, not {rate}", file=sys.stderr)
+        sys.exit(6)
+else:
+    if job["voice"] is not None:
+        engine.setProperty("voice", job["voice"])
+    if job["rate"] is not None:
+        engine.setProperty("rate", int(job["rate"]))
 engine.save_to_file(job["text"], job["path"])
 engine.runAndWait()
 if not done.wait(60):

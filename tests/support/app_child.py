@@ -1,7 +1,9 @@
 """Child process for tests/test_app_crash_recovery.py: the real app recording an answer until killed.
 
-argv: OPSPREP_VOICE_HOME is set by the parent; argv[1] is the question id. Prints
-``recording <attempt_id> <seconds>`` once more than 2 s of the answer are on disk, then keeps recording.
+argv: OPSPREP_VOICE_HOME is set by the parent; argv[1] is the question id. Prints ``listening`` once the
+microphone delivered its first block (the parent plays the answer only then: audio played before the
+capture stream runs is not recorded), then ``recording <attempt_id> <seconds>`` once more than 2 s are on
+disk, then keeps recording.
 """
 
 from __future__ import annotations
@@ -31,9 +33,16 @@ def main() -> None:
     start.start_button.click()
     ctx.window.rehearsal_screen.shortcuts["Space"].activated.emit()
 
+    listening = [False]
+
     def report() -> None:
         session = ctx.recorder.session
-        if session is not None and session.seconds_recorded > 2.0:
+        if session is None:
+            return
+        if not listening[0] and session.first_block.is_set():
+            listening[0] = True
+            print("listening", flush=True)
+        if listening[0] and session.seconds_recorded > 2.0:
             attempt = ctx.attempts.attempt_for(session.path)
             print(f"recording {attempt} {session.seconds_recorded:.2f}", flush=True)
             timer.stop()

@@ -5,6 +5,7 @@ Importable helpers (not tests). Synthetic speech is not a person: treat its WER 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -38,7 +39,11 @@ def synthesize(
         text_file.write_text(text, encoding="utf-8")
         raw = Path(tmp) / "raw.wav"
         _run(["espeak-ng", "-v", voice, "-s", str(rate_wpm), "-w", str(raw), "-f", str(text_file)])
-        _run(["sox", str(raw), "-r", str(sample_rate), "-c", "1", "-b", "16", str(out)])
+        # Converted next to the target and renamed: another test run sharing OPSPREP_TEST_SPEECH_DIR may be
+        # playing this file right now, and sox rewriting it in place could change what that run plays.
+        part = out.with_name(f".{out.name}.{os.getpid()}.tmp.wav")
+        _run(["sox", str(raw), "-r", str(sample_rate), "-c", "1", "-b", "16", str(part)])
+        os.replace(part, out)
     return out
 
 
