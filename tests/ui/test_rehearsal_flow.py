@@ -38,6 +38,11 @@ def answer_pcm(speech_dir: Path) -> np.ndarray:
     return read_wav(synthesize(Q.example_answer[:160], speech_dir / "ui-answer.wav"))
 
 
+#: How long a test waits for the app to reach a state. A bound against hangs, not a speed target: the
+#: steps take well under a second on an idle machine, and CI shares two cores with other jobs.
+WAIT_MS = 60_000
+
+
 def make_app(
     qtbot: Any,
     tmp_path: Path,
@@ -85,7 +90,7 @@ def test_answer_is_recorded_transcribed_scored_saved_and_summarised(
 ) -> None:
     sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800)
     ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber(Q.example_answer))
-    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=10_000)
+    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=WAIT_MS)
     start_single(ctx, qtbot)
     screen = ctx.window.rehearsal_screen
     assert screen.question_text.text() == Q.text
@@ -95,16 +100,16 @@ def test_answer_is_recorded_transcribed_scored_saved_and_summarised(
     assert sd.replayed.wait(10)
     qtbot.waitUntil(
         lambda: ctx.recorder.session is not None and ctx.recorder.session.blocks_written == sd.blocks_sent,
-        timeout=5_000,
+        timeout=WAIT_MS,
     )
     press(ctx, "Space")
-    qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=15_000)
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=WAIT_MS)
     assert RehearsalPage(screen).shows_review
     result = ctx.controller.session.result if ctx.controller.session else None
     assert result is not None and result.report is not None
     assert result.report.coverage >= 0.75
     # The review fills in over a few event-loop turns: every checklist item ends up on screen.
-    qtbot.waitUntil(screen.review.is_filled, timeout=5_000)
+    qtbot.waitUntil(screen.review.is_filled, timeout=WAIT_MS)
     assert screen.review.report is result.report
     assert [r.entry.id for r in screen.review.checklist.rows()] == [i.id for i in Q.checklist]
     assert result.audio_path is not None and result.audio_path.exists()
@@ -213,7 +218,7 @@ def test_a_question_that_cannot_be_spoken_is_shown_and_can_be_answered(
     ctx.window.show()
     start_single(ctx, qtbot)
     screen = ctx.window.rehearsal_screen
-    qtbot.waitUntil(lambda: reason in screen.message.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: reason in screen.message.text(), timeout=WAIT_MS)
     assert phase(ctx) is Phase.READY  # the question is on screen; Space starts the answer
     press(ctx, "Space")
     assert phase(ctx) is Phase.RECORDING
@@ -225,13 +230,13 @@ def test_missing_model_keeps_the_recording_and_says_so(
 ) -> None:
     sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800)
     ctx = make_app(qtbot, tmp_path, sd, ModelUnavailableError("model 'x' is not embedded"))
-    qtbot.waitUntil(lambda: ctx.transcription.state == "failed", timeout=10_000)
+    qtbot.waitUntil(lambda: ctx.transcription.state == "failed", timeout=WAIT_MS)
     assert "unavailable" in ctx.window.model_label.text().lower()
     start_single(ctx, qtbot)
     press(ctx, "Space")
     assert sd.replayed.wait(10)
     press(ctx, "Space")
-    qtbot.waitUntil(lambda: phase(ctx) is Phase.READY, timeout=10_000)
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.READY, timeout=WAIT_MS)
     screen = ctx.window.rehearsal_screen
     assert "transcription failed" in screen.message.text().lower() and "kept" in screen.message.text()
     assert ctx.history is not None
@@ -246,17 +251,17 @@ def test_escape_cancels_a_slow_transcription(qtbot: Any, tmp_path: Path, answer_
     gate = threading.Event()
     sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800)
     ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber("never finished", gate=gate))
-    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=10_000)
+    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=WAIT_MS)
     start_single(ctx, qtbot)
     press(ctx, "Space")
     assert sd.replayed.wait(10)
     press(ctx, "Space")
     qtbot.waitUntil(
-        lambda: phase(ctx) is Phase.TRANSCRIBING and ctx.controller._task is not None, timeout=10_000
+        lambda: phase(ctx) is Phase.TRANSCRIBING and ctx.controller._task is not None, timeout=WAIT_MS
     )
     assert ctx.window.rehearsal_screen.progress.isVisible()
     press(ctx, "Esc")
-    qtbot.waitUntil(lambda: phase(ctx) is Phase.READY, timeout=10_000)
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.READY, timeout=WAIT_MS)
     assert "cancelled" in ctx.window.rehearsal_screen.message.text().lower()
     gate.set()
     ctx.shutdown()
@@ -269,15 +274,15 @@ def test_rerecord_starts_a_new_take_and_keeps_the_old_audio(
     ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber(Q.example_answer))
     start_single(ctx, qtbot)
     press(ctx, "Space")
-    qtbot.waitUntil(lambda: sd.blocks_sent > 5, timeout=5_000)
+    qtbot.waitUntil(lambda: sd.blocks_sent > 5, timeout=WAIT_MS)
     press(ctx, "R")
-    qtbot.waitUntil(lambda: len(sd.streams) == 2 and phase(ctx) is Phase.RECORDING, timeout=10_000)
+    qtbot.waitUntil(lambda: len(sd.streams) == 2 and phase(ctx) is Phase.RECORDING, timeout=WAIT_MS)
     assert ctx.controller.session is not None and ctx.controller.session.result.attempts == 2
     assert ctx.history is not None
     first = min(ctx.history.list_attempts(question_id=Q.id), key=lambda a: a.id)
     assert first.status == "recorded" and first.duration_s and first.duration_s > 0
     press(ctx, "Esc")
-    qtbot.waitUntil(lambda: not ctx.recorder.recording, timeout=10_000)
+    qtbot.waitUntil(lambda: not ctx.recorder.recording, timeout=WAIT_MS)
     ctx.shutdown()
 
 
@@ -286,10 +291,10 @@ def test_device_error_mid_answer_keeps_the_audio_so_far(
 ) -> None:
     sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800, die_after=40)
     ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber("my answer so far"))
-    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=10_000)
+    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=WAIT_MS)
     start_single(ctx, qtbot)
     press(ctx, "Space")
-    qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=15_000)
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=WAIT_MS)
     screen = ctx.window.rehearsal_screen
     result = ctx.controller.session.result if ctx.controller.session else None
     assert result is not None and result.audio_path is not None
@@ -304,9 +309,9 @@ def test_switching_engine_in_settings_reloads_without_restart(qtbot: Any, tmp_pa
     calls: list[tuple[str | None, str | None]] = []
     sd = FakeSoundDevice(np.zeros(1600, np.int16), 16000)
     ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber("x"), engines=calls)
-    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=10_000)
+    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=WAIT_MS)
     apply_settings(ctx, {"engine": "openai-whisper", "model": "tiny.en", "think_time_s": 5})
-    qtbot.waitUntil(lambda: ctx.transcription.ready and len(calls) == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: ctx.transcription.ready and len(calls) == 2, timeout=WAIT_MS)
     assert calls[-1] == ("openai-whisper", "tiny.en")
     assert ctx.controller.settings.think_time_s == 5
     assert json.loads((tmp_path / "config" / "settings.json").read_text())["engine"] == "openai-whisper"
@@ -336,5 +341,5 @@ def test_enter_on_the_start_screen_starts_the_rehearsal(qtbot: Any, tmp_path: Pa
     start = ctx.window.start_screen
     start.single.setCurrentIndex(start.single.findData(Q.id))
     start.shortcuts["Return"].activated.emit()
-    qtbot.waitUntil(lambda: MainWindowPage(ctx.window).current == "rehearsal", timeout=5_000)
+    qtbot.waitUntil(lambda: MainWindowPage(ctx.window).current == "rehearsal", timeout=WAIT_MS)
     assert ctx.controller.session is not None and ctx.controller.session.question.id == Q.id
