@@ -64,6 +64,7 @@ from bench_paraphrase import (
     load_answers,
     print_summary,
     score_all,
+    summarise_decisions,
 )
 
 from opsprep_voice.core.bank import ChecklistItem, QuestionBank, load_bank
@@ -282,9 +283,7 @@ def relative(table: dict[str, dict[str, float]], cases: Sequence[Case]) -> dict[
     for key in keys:
         number = int(key.split("/")[0])
         others = [
-            table[c.answer.id][key]
-            for c in cases
-            if c.answer.half == "tune" and c.answer.question != number
+            table[c.answer.id][key] for c in cases if c.answer.half == "tune" and c.answer.question != number
         ]
         background[key] = statistics.mean(others)
     return {aid: {k: v - background[k] for k, v in row.items()} for aid, row in table.items()}
@@ -299,25 +298,11 @@ def own_items(table: dict[str, dict[str, float]], case: Case) -> dict[str, float
 
 
 def summarise(cases: Sequence[Case], hits: dict[str, dict[str, bool]]) -> Summary:
-    s = Summary()
-    by_question: dict[int, dict[str, list[float]]] = {}
-    for c in cases:
-        a, h = c.answer, hits[c.answer.id]
-        if a.kind == "strong":
-            s.recall_total += sum(a.labels.values())
-            s.recall_hit += sum(1 for item, covered in a.labels.items() if covered and h[item])
-        s.false_total[a.kind] += sum(1 for covered in a.labels.values() if not covered)
-        s.false_hit[a.kind] += sum(1 for item, covered in a.labels.items() if not covered and h[item])
-        total = sum(c.weights.values())
-        cov = sum(w for item, w in c.weights.items() if h[item]) / total
-        s.coverage[a.kind].append(cov)
-        by_question.setdefault(a.question, {k: [] for k in KINDS})[a.kind].append(cov)
-    for number, per_kind in sorted(by_question.items()):
-        strong, partial, weak = (statistics.mean(per_kind[k]) for k in KINDS)
-        if not strong > partial > weak:
-            s.disordered.append(f"Q{number} ({strong:.2f} / {partial:.2f} / {weak:.2f})")
-    s.questions = len(by_question)
-    return s
+    def coverage(c: Case) -> float:
+        h = hits[c.answer.id]
+        return sum(w for item, w in c.weights.items() if h[item]) / sum(c.weights.values())
+
+    return summarise_decisions([(c.answer, hits[c.answer.id], coverage(c)) for c in cases])
 
 
 def decide(

@@ -124,18 +124,26 @@ class Summary:
         return sum(self.false_hit[k] for k in kinds) / total if total else 0.0
 
 
+Decision = tuple[Answer, dict[str, bool], float]
+"""One answer as judged by a scorer (or a second annotator): which items it credits, and its coverage."""
+
+
 def summarise(scored: Sequence[Scored]) -> Summary:
+    return summarise_decisions([(one.answer, one.hits, one.report.coverage) for one in scored])
+
+
+def summarise_decisions(decisions: Sequence[Decision]) -> Summary:
+    """Recall, false hits, coverage per kind and the strong > partial > weak order, against the labels."""
     s = Summary()
     by_question: dict[int, dict[str, list[float]]] = {}
-    for one in scored:
-        a, hits = one.answer, one.hits
+    for a, hits, coverage in decisions:
         if a.kind == "strong":
             s.recall_total += sum(a.labels.values())
             s.recall_hit += sum(1 for item, covered in a.labels.items() if covered and hits[item])
         s.false_total[a.kind] += sum(1 for covered in a.labels.values() if not covered)
         s.false_hit[a.kind] += sum(1 for item, covered in a.labels.items() if not covered and hits[item])
-        s.coverage[a.kind].append(one.report.coverage)
-        by_question.setdefault(a.question, {k: [] for k in KINDS})[a.kind].append(one.report.coverage)
+        s.coverage[a.kind].append(coverage)
+        by_question.setdefault(a.question, {k: [] for k in KINDS})[a.kind].append(coverage)
     for number, cov in sorted(by_question.items()):
         strong, partial, weak = (statistics.mean(cov[k]) for k in KINDS)
         if not strong > partial > weak:
@@ -299,27 +307,17 @@ def agreement(answers: Sequence[Answer], bank: QuestionBank) -> None:
         return
     questions = sorted({a.question for a in shared})
     print(f"\n# agreement: {len(shared)} held-out answers of {len(questions)} questions labelled twice")
-    as_second = [Scored(a, _report_from_labels(bank, a, second[a.id])) for a in shared]
-    print_summary("second annotator, scored against the first", summarise(as_second))
+
+    def coverage(a: Answer, covered: dict[str, bool]) -> float:
+        weights = {item.id: item.weight for item in bank.find(a.question).checklist}
+        return sum(w for item, w in weights.items() if covered[item]) / sum(weights.values())
+
+    as_second = [(a, second[a.id], coverage(a, second[a.id])) for a in shared]
+    print_summary("second annotator, scored against the first", summarise_decisions(as_second))
     print_summary("the matcher (text), on the same answers", summarise(score_all(shared, bank, None)))
     same = sum(second[a.id][item] == covered for a in shared for item, covered in a.labels.items())
     total = sum(len(a.labels) for a in shared)
     print(f"  the two annotators agree on {same}/{total} item decisions ({same / total:.1%})")
-
-
-def _report_from_labels(bank: QuestionBank, answer: Answer, covered: dict[str, bool]) -> ScoreReport:
-    """A report whose hits are another annotator's labels (coverage weighted as the scorer does)."""
-    from dataclasses import replace
-
-    from opsprep_voice.core.scoring import ChecklistResult
-
-    question = bank.find(answer.question)
-    report = score_answer(question, Transcript.from_text(answer.text))
-    items = tuple(replace(i, hit=covered[i.id]) for i in report.checklist)
-    weight = sum(i.weight for i in items) or 1.0
-    cov = sum(i.weight for i in items if i.hit) / weight
-    assert all(isinstance(i, ChecklistResult) for i in items)
-    return replace(report, checklist=items, coverage=cov)
 
 
 def main(argv: list[str] | None = None) -> int:
