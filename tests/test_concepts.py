@@ -195,3 +195,9 @@ def test_a_term_that_takes_a_word_another_group_needs_does_not_hide_a_match() ->
     # "from #" could take "from 50", which the third group's "from # to #" needs: another choice works.
     rule = "MTTR|recovery time + from #|went + from # to #"
     assert said(rule, "MTTR went from 50 to 20 minutes") == "MTTR went from 50 to 20"
+
+
+def test_a_starred_term_of_several_words_keeps_to_one_sentence() -> None:
+    assert said("spin* up + cluster", "we spin it up a new cluster") == "spin it up a new cluster"
+    assert said("spin* up + cluster", "we spin all of it up a new cluster") is None  # too far apart
+    assert said("spin* up + cluster", "we were spinning. Up next a new cluster") is None

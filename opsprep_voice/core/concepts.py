@@ -38,6 +38,8 @@ SPAN_TOKENS = 10
 """Longest span, in tokens from the first matched word to the last, for a rule of two groups."""
 SPAN_PER_GROUP = 4
 """Extra tokens allowed for each group after the second."""
+STARRED_GAP = 1
+"""Tokens allowed between the words of a term with a starred word (plain words: ``phrases.MAX_GAP``)."""
 MIN_PREFIX_LETTERS = 4
 """A ``*`` word needs this many letters before the star: shorter prefixes match unrelated words."""
 
@@ -137,7 +139,9 @@ def compile_rule(text: str) -> ConceptRule:
 def _term_hits(term: _Term, index: Index) -> list[Hit]:
     if not any(term.prefixes):
         return sequence_hits(term.keys, index)
-    # A term with starred words: positions of each word, then the words in order, one token apart at most.
+    # A term with starred words: positions of each word, then the words in order within one sentence, as
+    # sequence_hits finds plain words, but with at most STARRED_GAP tokens between them: a starred word
+    # stands for many words, so a looser gap would join words that do not belong together.
     per_word: list[list[int]] = []
     for key, prefix in zip(term.keys, term.prefixes, strict=True):
         if prefix == _NUMBER:
@@ -153,7 +157,9 @@ def _term_hits(term: _Term, index: Index) -> list[Hit]:
         pos = start
         for positions in per_word[1:]:
             k = bisect.bisect_right(positions, pos)
-            if k == len(positions) or positions[k] > pos + 2:
+            if k == len(positions) or positions[k] > pos + 1 + STARRED_GAP:
+                break
+            if index.sentence[positions[k]] != index.sentence[start]:
                 break
             pos = positions[k]
         else:
