@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from opsprep_voice.core.concepts import compile_rule
+from opsprep_voice.core.concepts import check_rule
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_BANK = REPO_ROOT / "questions.json"
@@ -129,7 +129,7 @@ class ChecklistItem(_Strict):
     @classmethod
     def _readable_rules(cls, rules: list[str]) -> list[str]:
         for rule in rules:
-            compile_rule(rule)  # RuleSyntaxError is a ValueError: pydantic reports it with its place
+            check_rule(rule)  # RuleSyntaxError is a ValueError: pydantic reports it with its place
         return rules
 
 

@@ -84,43 +84,12 @@ class ConceptHit:
         return " + ".join(text[tokens[h.first].start : tokens[h.last].end] for h in self.parts)
 
 
-def _compile_term(raw: str, rule: str) -> _Term:
-    words = raw.split()
-    if not words:
-        raise RuleSyntaxError(f"rule {rule!r} has an empty term: remove the extra '|' or '+'")
-    keys: list[str] = []
-    prefixes: list[str] = []
-    for word in words:
-        if not _WORD.match(word) or "*" in word[:-1]:
-            raise RuleSyntaxError(
-                f"rule {rule!r}: {word!r} is not a word; use letters, digits and at most one '*' at the end"
-            )
-        if word == _NUMBER:
-            keys.append("")
-            prefixes.append(_NUMBER)
-            continue
-        starred = word.endswith("*")
-        tokens = tokenize(word.rstrip("*"))
-        if not tokens:
-            raise RuleSyntaxError(f"rule {rule!r}: {word!r} has no letters or digits")
-        if starred:
-            if len(tokens) != 1 or len(tokens[0].letters) < MIN_PREFIX_LETTERS:
-                raise RuleSyntaxError(
-                    f"rule {rule!r}: {word!r} needs at least {MIN_PREFIX_LETTERS} letters before '*' "
-                    "(shorter prefixes match unrelated words)"
-                )
-            keys.append("")
-            prefixes.append(tokens[0].letters)
-        else:
-            for token in tokens:
-                keys.append(token.key)
-                prefixes.append("")
-    return _Term(raw.strip(), tuple(keys), tuple(prefixes))
+_STARRED = re.compile(r"^[^\W\d_]+\*$")
+_SYMBOLS = frozenset("%$€£")
 
 
-@lru_cache(maxsize=4096)
-def compile_rule(text: str) -> ConceptRule:
-    """Parse a rule (see the module docstring). Raises :class:`RuleSyntaxError` with the fix."""
+def _split(text: str) -> list[list[list[str]]]:
+    """The rule's groups, each a list of terms, each a list of words; raises :class:`RuleSyntaxError`."""
     parts = [p.strip() for p in text.split("+")]
     if len(parts) < 2:
         raise RuleSyntaxError(
@@ -129,11 +98,68 @@ def compile_rule(text: str) -> ConceptRule:
         )
     groups = []
     for part in parts:
-        alternatives = [s.strip() for s in part.split("|")]
-        if not part or any(not a for a in alternatives):
+        terms = [t.split() for t in part.split("|")]
+        if not part or any(not words for words in terms):
             raise RuleSyntaxError(f"rule {text!r} has an empty group or term: remove the extra '|' or '+'")
-        groups.append(tuple(_compile_term(a, text) for a in alternatives))
-    return ConceptRule(text.strip(), tuple(groups))
+        groups.append(terms)
+    return groups
+
+
+def _check_word(word: str, rule: str) -> None:
+    if not _WORD.match(word) or "*" in word[:-1]:
+        raise RuleSyntaxError(
+            f"rule {rule!r}: {word!r} is not a word; use letters, digits and at most one '*' at the end"
+        )
+    if word == _NUMBER:
+        return
+    if word.endswith("*"):
+        if not _STARRED.match(word) or len(word) - 1 < MIN_PREFIX_LETTERS:
+            raise RuleSyntaxError(
+                f"rule {rule!r}: {word!r} needs at least {MIN_PREFIX_LETTERS} letters before '*' "
+                "(shorter prefixes match unrelated words)"
+            )
+    elif not any(c.isalnum() or c in _SYMBOLS for c in word):
+        raise RuleSyntaxError(f"rule {rule!r}: {word!r} has no letters or digits")
+
+
+def check_rule(text: str) -> None:
+    """Raise :class:`RuleSyntaxError` (with the fix) if ``text`` is not a rule. Syntax only, so a bank of
+    hundreds of rules loads fast; :func:`compile_rule` does the tokenizing when a question is first scored."""
+    for group in _split(text):
+        for words in group:
+            for word in words:
+                _check_word(word, text)
+
+
+@lru_cache(maxsize=8192)
+def _word_tokens(word: str) -> tuple[Token, ...]:
+    """One word of a rule, tokenized once: rules share most of their words."""
+    return tuple(tokenize(word))
+
+
+def _compile_term(words: list[str]) -> _Term:
+    keys: list[str] = []
+    prefixes: list[str] = []
+    for word in words:
+        if word == _NUMBER:
+            keys.append("")
+            prefixes.append(_NUMBER)
+        elif word.endswith("*"):
+            keys.append("")
+            prefixes.append(word[:-1].lower())
+        else:
+            for token in _word_tokens(word):
+                keys.append(token.key)
+                prefixes.append("")
+    return _Term(" ".join(words), tuple(keys), tuple(prefixes))
+
+
+@lru_cache(maxsize=4096)
+def compile_rule(text: str) -> ConceptRule:
+    """Parse and compile a rule (see the module docstring). Raises :class:`RuleSyntaxError` with the fix."""
+    check_rule(text)
+    groups = tuple(tuple(_compile_term(words) for words in group) for group in _split(text))
+    return ConceptRule(text.strip(), groups)
 
 
 def _term_hits(term: _Term, index: Index) -> list[Hit]:
