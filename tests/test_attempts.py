@@ -189,3 +189,80 @@ def test_live_feedback_scores_the_words_so_far() -> None:
     live = live_feedback(QUESTION, words)
     assert live is not None and live.hits and live.text.startswith(words[0].text)
     assert live.duration_s == words[-1].end and live.wpm is not None
+
+
+def test_a_follow_up_is_saved_linked_to_its_main_attempt_with_the_merged_coverage(
+    repo: HistoryRepository,
+) -> None:
+    from opsprep_voice.core.followup import choose_probe
+
+    question = load_bank().find("slis-slos-observability")
+    attempts = Attempts(repo)
+    attempts.start_session("interview")
+    main_path = attempts.reserve(question)
+    main_path.write_bytes(wav_bytes(1.0))
+    attempts.recorded(main_path, 20.0)
+    thin = Transcript.from_text("We set SLOs on availability and keep an error budget.", duration_s=20.0)
+    main = attempts.score_and_save(main_path, question, thin)
+    probe = choose_probe(question, main.report)
+    assert probe is not None and main.attempt_id is not None
+
+    follow_path = attempts.reserve(question, follow_up_of=main.attempt_id, probe=probe)
+    follow_path.write_bytes(wav_bytes(1.0))
+    attempts.recorded(follow_path, 15.0)
+    item = next(i for i in question.checklist if i.id == probe.item_id)
+    answer = Transcript.from_text(item.example or item.label, duration_s=15.0)
+    scored = attempts.score_and_save_follow_up(
+        follow_path, question, answer, main_report=main.report, main_attempt_id=main.attempt_id
+    )
+
+    assert scored.save_error is None and scored.attempt_id is not None
+    assert probe.item_id in {i.id for i in scored.result.recovered}
+    assert scored.result.coverage == pytest.approx(main.report.coverage)
+    assert scored.result.coverage_with_follow_ups > scored.result.coverage
+    follow = repo.get_attempt(scored.attempt_id)
+    assert (follow.follow_up_of, follow.probe_item_id, follow.probe_prompt) == (
+        main.attempt_id,
+        probe.item_id,
+        probe.prompt,
+    )
+    record = repo.get_attempt(main.attempt_id)
+    assert record.coverage_with_follow_ups == pytest.approx(scored.result.coverage_with_follow_ups, abs=1e-3)
+    assert record.coverage == pytest.approx(main.report.coverage, abs=1e-3)  # the main score is unchanged
+
+    # Deleting the main answer deletes its follow-up and both audio files.
+    assert repo.delete_attempt(main.attempt_id)
+    assert not main_path.exists() and not follow_path.exists()
+    assert repo.list_attempts() == []
+
+
+def test_a_follow_up_must_follow_a_main_answer_to_the_same_question(repo: HistoryRepository) -> None:
+    session = repo.create_session("interview")
+    main = repo.start_attempt(session.id, Q1)
+    follow = repo.start_attempt(session.id, Q1, follow_up_of=main.id, probe_item_id="x", probe_prompt="Why?")
+    with pytest.raises(StorageError, match="follow-up itself"):
+        repo.start_attempt(session.id, Q1, follow_up_of=follow.id)
+    with pytest.raises(StorageError, match="same question"):
+        repo.start_attempt(session.id, Q3, follow_up_of=main.id)
+    with pytest.raises(StorageError, match="no attempt 999"):
+        repo.start_attempt(session.id, Q1, follow_up_of=999)
+    assert [a.id for a in repo.list_attempts()] == [follow.id, main.id]
+
+
+def test_a_failing_store_keeps_the_follow_up_score(repo: HistoryRepository, monkeypatch: Any) -> None:
+    question = load_bank().find("slis-slos-observability")
+    attempts = Attempts(repo)
+    attempts.start_session("interview")
+    main_path = attempts.reserve(question)
+    main = attempts.score_and_save(main_path, question, Transcript.from_text("We have SLOs."))
+    follow_path = attempts.reserve(question, follow_up_of=main.attempt_id)
+    monkeypatch.setattr(repo, "set_coverage_with_follow_ups", _fail)
+    scored = attempts.score_and_save_follow_up(
+        follow_path,
+        question,
+        Transcript.from_text("We map the journeys users care about, like checkout."),
+        main_report=main.report,
+        main_attempt_id=main.attempt_id,
+    )
+    assert scored.save_error == "disk full"
+    assert scored.report.question_id == question.id and scored.result.coverage == main.report.coverage

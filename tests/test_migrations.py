@@ -79,7 +79,7 @@ def test_v1_database_is_migrated_with_data_kept_and_columns_back_filled(tmp_path
 
     with HistoryRepository(path) as repo:
         conn = sqlite3.connect(path)
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.CURRENT_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.CURRENT_VERSION == 3
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
@@ -177,3 +177,51 @@ def _schema(path: Path) -> dict[str, str]:
     # A renamed table keeps its original CREATE text apart from the name; compare the column definitions.
     return {name: " ".join(sql.replace('"attempts"', "attempts").replace("attempts_v2", "attempts").split())
             for name, sql in rows}  # fmt: skip
+
+
+# A history database written by the release before follow-ups (schema v2, commit c283b09): one interview
+# session through ``practice.Attempts`` with the bundled bank, two scored answers (real reports), one failed
+# and one left recording by a crash.
+V2_RELEASE_DB = Path(__file__).parent / "data" / "history-v2-release.sqlite3"
+
+
+def test_database_from_the_release_before_follow_ups_upgrades_in_place(tmp_path: Path) -> None:
+    from opsprep_voice.core.bank import load_bank
+    from opsprep_voice.core.scoring import ScoreReport
+
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(V2_RELEASE_DB.read_bytes())
+    before = _dump(path)
+    bank = load_bank()
+    q3 = bank.find("slis-slos-observability")
+
+    with HistoryRepository(path) as repo:
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        # Nothing the old release wrote changed, and the old rows are main answers without follow-ups.
+        assert _dump(path) == before
+        main = repo.get_attempt(1)
+        assert (main.status, main.follow_up_of, main.coverage_with_follow_ups) == ("scored", None, None)
+        assert main.report is not None
+        assert ScoreReport.from_dict(main.report).question_id == q3.id
+        assert repo.follow_ups(1) == []
+        assert [a.id for a in repo.list_attempts(follow_ups=False)] == [4, 3, 2, 1]
+
+        # A follow-up can be added to an old answer, and it stays out of the main-answer views.
+        follow = repo.start_attempt(
+            main.session_id, q3, follow_up_of=1, probe_item_id="user-journeys", probe_prompt="Which users?"
+        )
+        repo.mark_recorded(follow.id, 8.0)
+        repo.save_score(follow.id, {**main.report, "coverage": 0.2}, None)
+        repo.set_coverage_with_follow_ups(1, 0.6)
+        assert [(a.id, a.probe_item_id, a.probe_prompt) for a in repo.follow_ups(1)] == [
+            (follow.id, "user-journeys", "Which users?")
+        ]
+        assert follow.id not in [a.id for a in repo.list_attempts(follow_ups=False)]
+        assert repo.best_attempt_ids()[q3.id] == 1
+        assert [(p.attempt_id, p.coverage_with_follow_ups) for p in repo.progress(q3.id)] == [(1, 0.6)]
+    backup = tmp_path / "history.sqlite3.pre-v3.bak"
+    assert _dump(backup) == before
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2

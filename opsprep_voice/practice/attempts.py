@@ -25,6 +25,7 @@ from opsprep_voice.storage.repository import HistoryRepository
 
 if TYPE_CHECKING:
     from opsprep_voice.asr.base import Transcriber
+    from opsprep_voice.core.followup import FollowUpResult, Probe
     from opsprep_voice.core.scoring import ScoreReport
 
 # The scorer (core.scoring and its matching/metrics modules, with rapidfuzz, jellyfish and the stemmer) is
@@ -40,6 +41,17 @@ class ScoredAttempt:
     says why the score could not be stored (the report is good either way)."""
 
     report: ScoreReport
+    attempt_id: int | None = None
+    save_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredFollowUp:
+    """A scored follow-up answer: its own report and attempt, and the question's main answer merged with
+    every follow-up so far (``result``). ``save_error`` as for :class:`ScoredAttempt`."""
+
+    report: ScoreReport
+    result: FollowUpResult
     attempt_id: int | None = None
     save_error: str | None = None
 
@@ -118,12 +130,20 @@ class Attempts:
         self._attempt_of.clear()
 
     # -- one attempt -------------------------------------------------------------------------------
-    def reserve(self, question: QuestionLike) -> Path:
+    def reserve(
+        self, question: QuestionLike, *, follow_up_of: int | None = None, probe: Probe | None = None
+    ) -> Path:
         """Record the attempt in the history first (so a crash leaves a trace) and return its audio path;
-        without a history, a temporary file."""
+        without a history, a temporary file. A follow-up answer names its main attempt and the probe."""
         if self.history is not None and self._session_id is not None:
             try:
-                attempt = self.history.start_attempt(self._session_id, question)
+                attempt = self.history.start_attempt(
+                    self._session_id,
+                    question,
+                    follow_up_of=follow_up_of,
+                    probe_item_id=probe.item_id if probe is not None else None,
+                    probe_prompt=probe.prompt if probe is not None else None,
+                )
                 path = self.history.resolve_audio(attempt.audio_path)
                 if path is not None:
                     self._attempt_of[path] = attempt.id
@@ -162,6 +182,33 @@ class Attempts:
         attempt_id = self._attempt_of.pop(path, None)
         report = score(question, transcript, transcriber)
         return self._save(attempt_id, report, transcript)
+
+    def score_and_save_follow_up(
+        self,
+        path: Path,
+        question: Question,
+        transcript: Transcript,
+        transcriber: Transcriber | None = None,
+        *,
+        main_report: ScoreReport,
+        main_attempt_id: int | None,
+        earlier: Sequence[ScoreReport] = (),
+    ) -> ScoredFollowUp:
+        """Score the follow-up answer recorded at ``path``, store it with its attempt, and store the main
+        attempt's coverage with the follow-ups (``earlier``: the reports of this question's earlier
+        follow-ups)."""
+        from opsprep_voice.core.followup import score_follow_up
+
+        saved = self.score_and_save(path, question, transcript, transcriber)
+        result = score_follow_up(question, main_report, (*earlier, saved.report))
+        error = saved.save_error
+        if self.history is not None and main_attempt_id is not None:
+            try:
+                self.history.set_coverage_with_follow_ups(main_attempt_id, result.coverage_with_follow_ups)
+            except Exception as exc:
+                log.exception("Could not save the coverage with follow-ups of attempt %d", main_attempt_id)
+                error = error or str(exc) or type(exc).__name__
+        return ScoredFollowUp(saved.report, result, saved.attempt_id, error)
 
     def rescore(
         self,

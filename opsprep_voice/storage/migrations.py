@@ -109,6 +109,17 @@ CREATE INDEX attempts_status ON attempts(status);
 CREATE INDEX sessions_started ON sessions(started_at);
 """
 
+# Follow-up answers are attempts of their own (audio, transcript, report), linked to the main answer they
+# follow; deleting the main answer deletes them. The main answer keeps its coverage with the follow-ups
+# merged in, so History and the progress charts read it without rescoring.
+_V3_FOLLOW_UPS = """
+ALTER TABLE attempts ADD COLUMN follow_up_of INTEGER REFERENCES attempts(id) ON DELETE CASCADE;
+ALTER TABLE attempts ADD COLUMN probe_item_id TEXT;
+ALTER TABLE attempts ADD COLUMN probe_prompt TEXT;
+ALTER TABLE attempts ADD COLUMN coverage_with_follow_ups REAL;
+CREATE INDEX attempts_follow_up_of ON attempts(follow_up_of);
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Migration:
@@ -149,6 +160,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "metric columns back-filled from the report JSON, 'interrupted' status, recording process, indexes",
         _run_script(_V2_ATTEMPTS),
         rebuilds_tables=True,
+    ),
+    Migration(
+        3,
+        "follow-up answers linked to their main attempt, the probe asked, coverage with follow-ups",
+        _run_script(_V3_FOLLOW_UPS),
     ),
 )
 

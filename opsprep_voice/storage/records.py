@@ -70,6 +70,16 @@ class AttemptRecord:
     word_count: int | None = None
     #: ``"pid:run-id"`` of the process that started the recording (see :func:`recorder_token`).
     recorder: str | None = None
+    #: A follow-up answer: the main attempt it follows, the checklist item probed and the question asked.
+    follow_up_of: int | None = None
+    probe_item_id: str | None = None
+    probe_prompt: str | None = None
+    #: A main answer: its coverage merged with its follow-ups' (None until a follow-up is scored).
+    coverage_with_follow_ups: float | None = None
+
+    @property
+    def is_follow_up(self) -> bool:
+        return self.follow_up_of is not None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +102,10 @@ class AttemptRecord:
             "error": self.error,
             "transcript": self.transcript_text,
             "audio_path": str(self.audio_path) if self.audio_path else None,
+            "follow_up_of": self.follow_up_of,
+            "probe_item_id": self.probe_item_id,
+            "probe_prompt": self.probe_prompt,
+            "coverage_with_follow_ups": self.coverage_with_follow_ups,
         }
 
 
@@ -117,6 +131,7 @@ class ProgressPoint:
     wpm: float | None
     fillers_per_min: float | None
     duration_s: float | None
+    coverage_with_follow_ups: float | None = None
 
 
 def utc_now() -> datetime:

@@ -185,17 +185,25 @@ class HistoryRepository:
         *,
         suffix: str | None = ".wav",
         started_at: datetime | None = None,
+        follow_up_of: int | None = None,
+        probe_item_id: str | None = None,
+        probe_prompt: str | None = None,
     ) -> AttemptRecord:
         """Record (and commit) that an answer is about to be recorded; its ``audio_path`` is reserved.
 
         The file itself is written by the recorder; the folder exists (0o700). ``suffix=None`` reserves no
-        file (an answer scored from text).
+        file (an answer scored from text). A follow-up answer names the main attempt it follows
+        (``follow_up_of``: an attempt at the same question that is not a follow-up itself, else
+        :class:`~opsprep_voice.storage.db.StorageError`) and the probe that was asked.
         """
         started = started_at or utc_now()
         with self.transaction():
+            if follow_up_of is not None:
+                self._check_main(follow_up_of, question.id)
             cur = self._conn.execute(
                 "INSERT INTO attempts (session_id, question_id, question_number, category, question_text, "
-                "started_at, status, recorder) VALUES (?, ?, ?, ?, ?, ?, 'recording', ?)",
+                "started_at, status, recorder, follow_up_of, probe_item_id, probe_prompt) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'recording', ?, ?, ?, ?)",
                 (
                     session_id,
                     question.id,
@@ -204,6 +212,9 @@ class HistoryRepository:
                     question.text,
                     to_db_time(started),
                     recorder_token(),
+                    follow_up_of,
+                    probe_item_id,
+                    probe_prompt,
                 ),
             )
             attempt_id = int(cur.lastrowid or 0)
@@ -211,6 +222,37 @@ class HistoryRepository:
                 relative = f"{db.AUDIO_DIR}/{audio_file_name(attempt_id, suffix)}"
                 self._conn.execute("UPDATE attempts SET audio_path = ? WHERE id = ?", (relative, attempt_id))
             return self.get_attempt(attempt_id)
+
+    def _check_main(self, attempt_id: int, question_id: str) -> None:
+        row = self._conn.execute(
+            "SELECT question_id, follow_up_of FROM attempts WHERE id = ?", (attempt_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no attempt {attempt_id} to follow up")
+        if row["follow_up_of"] is not None:
+            raise db.StorageError(f"attempt {attempt_id} is a follow-up itself; follow up its main attempt")
+        if row["question_id"] != question_id:
+            raise db.StorageError(
+                f"attempt {attempt_id} answers {row['question_id']!r}, not {question_id!r}; "
+                "a follow-up belongs to the same question"
+            )
+
+    def follow_ups(self, attempt_id: int, *, with_json: bool = True) -> list[AttemptRecord]:
+        """The follow-up answers of a main attempt, in the order they were asked."""
+        with self._lock:
+            return self._attempts(
+                f"SELECT {columns(with_json)} FROM attempts WHERE follow_up_of = ? ORDER BY started_at, id",
+                (attempt_id,),
+            )
+
+    def set_coverage_with_follow_ups(self, attempt_id: int, coverage: float | None) -> None:
+        """Store a main attempt's coverage merged with its scored follow-ups (None clears it)."""
+        with self.transaction():
+            self._status(attempt_id)
+            self._conn.execute(
+                "UPDATE attempts SET coverage_with_follow_ups = ? WHERE id = ?",
+                (finite(coverage), attempt_id),
+            )
 
     def mark_recorded(self, attempt_id: int, duration_s: float, *, ended_at: datetime | None = None) -> None:
         """The answer's audio is complete on disk (makes the file user-only)."""
@@ -288,8 +330,9 @@ class HistoryRepository:
         status: Status | Sequence[Status] | None = None,
         session_id: int | None = None,
         with_json: bool = True,
+        follow_ups: bool = True,
     ) -> list[AttemptRecord]:
-        """Attempts newest first, filtered.
+        """Attempts newest first, filtered (``follow_ups=False``: main answers only).
 
         ``since`` is inclusive, ``until`` exclusive for a datetime; a date means that whole local day.
         ``text`` finds the words in the transcript, ignoring case (ASCII letters).
@@ -303,6 +346,7 @@ class HistoryRepository:
             text=text,
             status=status,
             session_id=session_id,
+            follow_ups=follow_ups,
         )
         sql = f"SELECT {columns(with_json)} FROM attempts"
         if where:
@@ -324,6 +368,7 @@ class HistoryRepository:
                 raise NotFoundError(f"no attempt {attempt_id}")
             found = self._attempts(
                 f"SELECT {columns(False)} FROM attempts WHERE question_id = ? AND status = 'scored' "
+                "AND follow_up_of IS NULL "
                 "AND (started_at < ? OR (started_at = ? AND id < ?)) "
                 "ORDER BY started_at DESC, id DESC LIMIT 1",
                 (row["question_id"], row["started_at"], row["started_at"], attempt_id),
@@ -337,17 +382,17 @@ class HistoryRepository:
                 SELECT question_id, id, ROW_NUMBER() OVER (
                     PARTITION BY question_id ORDER BY coverage DESC, started_at DESC, id DESC
                 ) AS rank
-                FROM attempts WHERE status = 'scored' AND coverage IS NOT NULL
+                FROM attempts WHERE status = 'scored' AND coverage IS NOT NULL AND follow_up_of IS NULL
             ) WHERE rank = 1
         """
         with self._lock:
             return {row["question_id"]: int(row["id"]) for row in self._conn.execute(sql)}
 
     def progress(self, question_id: str | None = None) -> list[ProgressPoint]:
-        """Scored attempts oldest first (one question, or all), for the progress charts."""
+        """Scored main attempts oldest first (one question, or all), for the progress charts."""
         sql = (
-            "SELECT id, question_id, started_at, coverage, wpm, fillers_per_min, duration_s FROM attempts "
-            "WHERE status = 'scored'"
+            "SELECT id, question_id, started_at, coverage, wpm, fillers_per_min, duration_s, "
+            "coverage_with_follow_ups FROM attempts WHERE status = 'scored' AND follow_up_of IS NULL"
         )
         params: list[Any] = []
         if question_id is not None:
@@ -359,13 +404,15 @@ class HistoryRepository:
         return [progress_from_row(r) for r in rows]
 
     def delete_attempt(self, attempt_id: int) -> bool:
-        """Delete an attempt and its audio file. False if there was no such attempt."""
+        """Delete an attempt, its follow-ups and their audio files. False if there was no such attempt."""
         with self.transaction():
-            row = self._conn.execute("SELECT audio_path FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
-            if row is None:
+            rows = self._conn.execute(
+                "SELECT audio_path FROM attempts WHERE id = ? OR follow_up_of = ?", (attempt_id, attempt_id)
+            ).fetchall()
+            if not rows:
                 return False
             self._conn.execute("DELETE FROM attempts WHERE id = ?", (attempt_id,))
-        self._remove_files([row["audio_path"]])
+        self._remove_files([row["audio_path"] for row in rows])
         return True
 
     def resolve_audio(self, stored: str | Path | None) -> Path | None:

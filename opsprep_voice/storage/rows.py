@@ -79,7 +79,8 @@ def like_pattern(text: str) -> str:
 ATTEMPT_COLUMNS = (
     "id, session_id, question_id, question_number, category, question_text, started_at, ended_at, status, "
     "audio_path, transcript_json, report_json, error, transcript_text, coverage, duration_s, wpm, "
-    "fillers_per_min, word_count, engine, model, recorder"
+    "fillers_per_min, word_count, engine, model, recorder, follow_up_of, probe_item_id, probe_prompt, "
+    "coverage_with_follow_ups"
 )
 #: Without the two JSON documents (tens of kB each with word timings): for lists and tables.
 ATTEMPT_COLUMNS_LIGHT = ATTEMPT_COLUMNS.replace(
@@ -123,6 +124,7 @@ def attempt_filter(
     text: str | None,
     status: Status | Sequence[Status] | None,
     session_id: int | None,
+    follow_ups: bool = True,
 ) -> tuple[list[str], list[Any]]:
     """The ``WHERE`` terms (joined by ``AND``) and their parameters for ``list_attempts``' filters."""
     where: list[str] = []
@@ -149,6 +151,8 @@ def attempt_filter(
     if session_id is not None:
         where.append("session_id = ?")
         params.append(session_id)
+    if not follow_ups:
+        where.append("follow_up_of IS NULL")
     return where, params
 
 
@@ -174,6 +178,7 @@ def progress_from_row(row: sqlite3.Row) -> ProgressPoint:
         wpm=row["wpm"],
         fillers_per_min=row["fillers_per_min"],
         duration_s=row["duration_s"],
+        coverage_with_follow_ups=row["coverage_with_follow_ups"],
     )
 
 
@@ -202,4 +207,8 @@ def attempt_from_row(row: sqlite3.Row, resolve_audio: Callable[[str | None], Pat
         transcript_text=row["transcript_text"] or "",
         word_count=row["word_count"],
         recorder=row["recorder"],
+        follow_up_of=row["follow_up_of"],
+        probe_item_id=row["probe_item_id"],
+        probe_prompt=row["probe_prompt"],
+        coverage_with_follow_ups=row["coverage_with_follow_ups"],
     )
