@@ -266,3 +266,44 @@ def test_a_failing_store_keeps_the_follow_up_score(repo: HistoryRepository, monk
     )
     assert scored.save_error == "disk full"
     assert scored.report.question_id == question.id and scored.result.coverage == main.report.coverage
+
+
+def test_stored_follow_ups_are_read_back_and_merged_like_the_rehearsal_merges_them(
+    repo: HistoryRepository,
+) -> None:
+    from opsprep_voice.practice.follow_ups import load_follow_ups, merged_result
+
+    question = load_bank().find("slis-slos-observability")
+    attempts = Attempts(repo)
+    attempts.start_session("interview")
+    main_path = attempts.reserve(question)
+    main = attempts.score_and_save(
+        main_path, question, Transcript.from_text("We set SLOs with an error budget.")
+    )
+    assert main.attempt_id is not None
+    assert load_follow_ups(repo, main.attempt_id) == []
+    assert merged_result(question, main.report, []) is None
+
+    answered = attempts.reserve(question, follow_up_of=main.attempt_id)
+    scored = attempts.score_and_save_follow_up(
+        answered,
+        question,
+        Transcript.from_text("I start from the critical user journeys, like checkout and login."),
+        main_report=main.report,
+        main_attempt_id=main.attempt_id,
+    )
+    failed = attempts.reserve(question, follow_up_of=main.attempt_id)
+    attempts.failed(failed, "microphone unplugged")
+
+    turns = load_follow_ups(repo, main.attempt_id)
+    assert [(t.attempt_id, t.status, t.scored) for t in turns] == [
+        (scored.attempt_id, "scored", True),
+        (attempts.attempt_for(failed) or turns[1].attempt_id, "failed", False),
+    ]
+    assert turns[0].report is not None and turns[0].report.coverage == pytest.approx(
+        scored.report.coverage, abs=1e-3
+    )
+    merged = merged_result(question, main.report, turns)
+    assert merged is not None
+    assert merged.coverage_with_follow_ups == pytest.approx(scored.result.coverage_with_follow_ups)
+    assert {i.id for i in merged.recovered} == {i.id for i in scored.result.recovered} != set()
