@@ -5,11 +5,12 @@ the checklist): per question two strong answers (one plain, one told as a story 
 and one weak. A second, independent pass labelled every checklist item of every answer as covered or not,
 from the item labels alone. See ``scripts/bench_data/paraphrases/README.md``.
 
-**Tune** = round 1 (``paraphrases/answers``, ``labels``): read while curating phrases and concept rules.
-**Held out** = round 2 (``paraphrases/round2/``): written and labelled later by other people, never read
-while tuning; the targets are judged on it. Round 1 was first split itself (odd questions tune, even held
-out) and its held-out half measured once before it became tuning data: ``--round1-split`` reproduces that
-split. ``--details`` prints misses and false hits for the tune set only, unless ``--details-held-out``.
+**Tune** = rounds 1 and 2 (``paraphrases/answers`` and ``paraphrases/round2/``): read while curating
+phrases and concept rules. **Held out** = round 3 (``paraphrases/round3/``): written and labelled later by
+other people, never read while tuning; the targets are judged on it. Each earlier round was held out once
+and measured before it became tuning data: ``--held-out-round 2`` reproduces the round-2 split (round 1
+tunes, round 3 left out) and ``--round1-split`` the first one (round 1 alone, odd questions tune, even held
+out). ``--details`` prints misses and false hits for the tune set only, unless ``--details-held-out``.
 
     .venv/bin/python scripts/bench_paraphrase.py                    # text, tune and held out
     .venv/bin/python scripts/bench_paraphrase.py --audio            # also spoken, through faster-whisper
@@ -69,14 +70,22 @@ class Scored:
         return {item.id: item.hit for item in self.report.checklist}
 
 
-def load_answers(bank: QuestionBank, round1_split: bool = False) -> list[Answer]:
+ROUNDS = (DATA, DATA / "round2", DATA / "round3")
+"""The rounds in the order they were written; each was held out once and then became tuning data."""
+HELD_OUT_ROUND = 3
+
+
+def load_answers(
+    bank: QuestionBank, round1_split: bool = False, held_out_round: int = HELD_OUT_ROUND
+) -> list[Answer]:
     """Every answer with its labels and half; fails with the file and the problem if data and bank disagree.
-    Round 1 is the tune set and round 2 the held-out one, or, with ``round1_split``, round 1 alone split as
-    it was first measured (odd questions tune, even held out)."""
+
+    Rounds before ``held_out_round`` are the tune set, that round is held out and later rounds are left
+    out (``held_out_round=2`` reproduces the round-2 measurement). With ``round1_split``, round 1 alone,
+    split as it was first measured (odd questions tune, even held out)."""
     out = []
-    for folder in (DATA, DATA / "round2"):
-        if folder != DATA and round1_split:
-            break
+    last = 1 if round1_split else held_out_round
+    for number_of_round, folder in enumerate(ROUNDS[:last], start=1):
         for path in sorted((folder / "answers").glob("q*.json")):
             answers = json.loads(path.read_text(encoding="utf-8"))
             label_path = folder / "labels" / path.name
@@ -84,10 +93,10 @@ def load_answers(bank: QuestionBank, round1_split: bool = False) -> list[Answer]
                 raise SystemExit(f"{label_path}: missing; every answers file needs its labels")
             labels = json.loads(label_path.read_text(encoding="utf-8"))["labels"]
             number = int(answers["question"])
-            if folder == DATA:
-                half = "held-out" if round1_split and number % 2 == 0 else "tune"
+            if round1_split:
+                half = "held-out" if number % 2 == 0 else "tune"
             else:
-                half = "held-out"
+                half = "held-out" if number_of_round == held_out_round else "tune"
             item_ids = {item.id for item in bank.find(number).checklist}
             for a in answers["answers"]:
                 got = labels.get(a["id"])
@@ -100,9 +109,6 @@ def load_answers(bank: QuestionBank, round1_split: bool = False) -> list[Answer]
     if not out:
         raise SystemExit(f"no answers under {DATA / 'answers'}")
     return out
-
-
-# --------------------------------------------------------------------------------------------- metrics
 
 
 @dataclass
@@ -295,11 +301,12 @@ def timing(answers: Sequence[Answer], bank: QuestionBank) -> tuple[float, float]
     return statistics.median(times), max(times)
 
 
-def agreement(answers: Sequence[Answer], bank: QuestionBank) -> None:
-    """How far two careful people agree: a second annotator's labels (``round2/labels_second``) scored
-    against the first one's as if they were the matcher, next to the matcher on the same answers."""
+def agreement(answers: Sequence[Answer], bank: QuestionBank, held_out_round: int) -> None:
+    """How far two careful people agree: a second annotator's labels (``roundN/labels_second`` of the
+    held-out round) scored against the first one's as if they were the matcher, next to the matcher on
+    the same answers."""
     second: dict[str, dict[str, bool]] = {}
-    for path in sorted((DATA / "round2" / "labels_second").glob("q*.json")):
+    for path in sorted((ROUNDS[held_out_round - 1] / "labels_second").glob("q*.json")):
         second.update(json.loads(path.read_text(encoding="utf-8"))["labels"])
     shared = [a for a in answers if a.id in second]
     if not shared:
@@ -342,6 +349,13 @@ def main(argv: list[str] | None = None) -> int:
         "--round1-split", action="store_true", help="round 1 alone, odd questions tune, even held out"
     )
     parser.add_argument(
+        "--held-out-round",
+        type=int,
+        choices=range(2, len(ROUNDS) + 1),
+        default=HELD_OUT_ROUND,
+        help=f"the round reported as held out (default {HELD_OUT_ROUND}); earlier rounds are the tune set",
+    )
+    parser.add_argument(
         "--only", type=lambda v: {int(n) for n in v.split(",")}, help="question numbers, e.g. 3,5"
     )
     parser.add_argument(
@@ -354,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     halves = ("tune", "held-out") if args.half == "both" else (args.half,)
     answers = [
         a
-        for a in load_answers(bank, args.round1_split)
+        for a in load_answers(bank, args.round1_split, args.held_out_round)
         if a.half in halves and (args.only is None or a.question in args.only)
     ]
     runs: list[tuple[str, dict[str, Transcript] | None]] = [("text", None)]
@@ -388,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
                 "disordered": summary.disordered,
             }
     if args.agreement:
-        agreement([a for a in answers if a.half == "held-out"], bank)
+        agreement([a for a in answers if a.half == "held-out"], bank, args.held_out_round)
     median_ms, worst_ms = timing(answers, bank)
     print(
         f"\nscoring time per answer (text, {len(answers)} answers): "
