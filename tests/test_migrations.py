@@ -175,8 +175,13 @@ def _schema(path: Path) -> dict[str, str]:
             "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name"
         ).fetchall()
     # A renamed table keeps its original CREATE text apart from the name; compare the column definitions.
-    return {name: " ".join(sql.replace('"attempts"', "attempts").replace("attempts_v2", "attempts").split())
-            for name, sql in rows}  # fmt: skip
+    renamed = ('"attempts"', "attempts_v2", "attempts_v3")
+    out = {}
+    for name, sql in rows:
+        for old in renamed:
+            sql = sql.replace(old, "attempts")
+        out[name] = " ".join(sql.split())
+    return out
 
 
 # A history database written by the release before follow-ups (schema v2, commit c283b09): one interview

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -37,6 +38,9 @@ class Settings(BaseModel):
     mode: Mode = "interview"
     speak_questions: bool = True
     questions_file: str | None = None
+    # The practice plan (core.plan): new questions introduced per day, and the interview it works towards.
+    plan_new_per_day: int = Field(default=3, ge=1, le=24)
+    interview_date: date | None = Field(default=None, description="YYYY-MM-DD; None = no date set")
 
 
 class SettingsStore:

@@ -111,12 +111,64 @@ CREATE INDEX sessions_started ON sessions(started_at);
 
 # Follow-up answers are attempts of their own (audio, transcript, report), linked to the main answer they
 # follow; deleting the main answer deletes them. The main answer keeps its coverage with the follow-ups
-# merged in, so History and the progress charts read it without rescoring.
+# merged in, so History and the progress charts read it without rescoring. The ids of the checklist items
+# an answer missed get their own small column (space-separated slugs) so the practice plan never reads
+# the reports; existing scores are back-filled from their report. The table is rebuilt rather than
+# altered so the new columns sit before the big JSON: lists and the plan then never walk overflow pages.
 _V3_FOLLOW_UPS = """
-ALTER TABLE attempts ADD COLUMN follow_up_of INTEGER REFERENCES attempts(id) ON DELETE CASCADE;
-ALTER TABLE attempts ADD COLUMN probe_item_id TEXT;
-ALTER TABLE attempts ADD COLUMN probe_prompt TEXT;
-ALTER TABLE attempts ADD COLUMN coverage_with_follow_ups REAL;
+CREATE TABLE attempts_v3 (
+    id               INTEGER PRIMARY KEY,
+    session_id       INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    question_id      TEXT NOT NULL,
+    question_number  INTEGER NOT NULL,
+    category         TEXT NOT NULL,
+    question_text    TEXT NOT NULL DEFAULT '',
+    started_at       TEXT NOT NULL,
+    ended_at         TEXT,
+    status           TEXT NOT NULL
+                     CHECK (status IN ('recording', 'recorded', 'scored', 'failed', 'interrupted')),
+    audio_path       TEXT,
+    error            TEXT,
+    coverage         REAL,
+    duration_s       REAL,
+    wpm              REAL,
+    fillers_per_min  REAL,
+    word_count       INTEGER,
+    engine           TEXT,
+    model            TEXT,
+    recorder         TEXT,
+    follow_up_of     INTEGER REFERENCES attempts(id) ON DELETE CASCADE,
+    probe_item_id    TEXT,
+    probe_prompt     TEXT,
+    coverage_with_follow_ups REAL,
+    missed_items     TEXT,
+    transcript_text  TEXT NOT NULL DEFAULT '',
+    -- The big JSON last: filters and lists read the columns above without walking overflow pages.
+    transcript_json  TEXT,
+    report_json      TEXT
+);
+INSERT INTO attempts_v3 (
+    id, session_id, question_id, question_number, category, question_text, started_at, ended_at, status,
+    audio_path, error, coverage, duration_s, wpm, fillers_per_min, word_count, engine, model, recorder,
+    missed_items, transcript_text, transcript_json, report_json
+)
+SELECT
+    id, session_id, question_id, question_number, category, question_text, started_at, ended_at, status,
+    audio_path, error, coverage, duration_s, wpm, fillers_per_min, word_count, engine, model, recorder,
+    CASE WHEN status = 'scored' AND json_valid(report_json) THEN (
+        SELECT COALESCE(group_concat(json_extract(item.value, '$.id'), ' '), '')
+          FROM json_each(report_json, '$.checklist') AS item
+         WHERE json_extract(item.value, '$.hit') = 0 AND json_type(item.value, '$.id') = 'text'
+    ) END,
+    transcript_text, transcript_json, report_json
+FROM attempts;
+DROP TABLE attempts;
+ALTER TABLE attempts_v3 RENAME TO attempts;
+CREATE INDEX attempts_session ON attempts(session_id);
+CREATE INDEX attempts_started ON attempts(started_at);
+CREATE INDEX attempts_question_started ON attempts(question_id, started_at);
+CREATE INDEX attempts_category_started ON attempts(category, started_at);
+CREATE INDEX attempts_status ON attempts(status);
 CREATE INDEX attempts_follow_up_of ON attempts(follow_up_of);
 """
 
@@ -163,8 +215,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         3,
-        "follow-up answers linked to their main attempt, the probe asked, coverage with follow-ups",
+        "follow-up answers linked to their main attempt, the probe asked, coverage with follow-ups, "
+        "missed items",
         _run_script(_V3_FOLLOW_UPS),
+        rebuilds_tables=True,
     ),
 )
 

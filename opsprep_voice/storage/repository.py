@@ -26,6 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from opsprep_voice.core.plan import PlanAttempt
 from opsprep_voice.storage import db
 from opsprep_voice.storage.records import (
     AttemptRecord,
@@ -45,6 +46,7 @@ from opsprep_voice.storage.rows import (
     attempt_from_row,
     columns,
     finite,
+    plan_attempt_from_row,
     progress_from_row,
     score_values,
     session_from_row,
@@ -297,7 +299,7 @@ class HistoryRepository:
                 "UPDATE attempts SET status = 'scored', error = NULL, report_json = ?, "
                 "transcript_json = COALESCE(?, transcript_json), transcript_text = ?, coverage = ?, "
                 "duration_s = COALESCE(?, duration_s), wpm = ?, fillers_per_min = ?, word_count = ?, "
-                "engine = ?, model = ?, ended_at = COALESCE(ended_at, ?) WHERE id = ?",
+                "engine = ?, model = ?, missed_items = ?, ended_at = COALESCE(ended_at, ?) WHERE id = ?",
                 (*values, to_db_time(utc_now()), attempt_id),
             )
             return self.get_attempt(attempt_id)
@@ -402,6 +404,23 @@ class HistoryRepository:
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
         return [progress_from_row(r) for r in rows]
+
+    def plan_attempts(self) -> list[PlanAttempt]:
+        """Scored main answers oldest first, as the practice plan reads them (missed items included).
+
+        The missed items are kept in their own small column when a score is saved, so the reports (tens
+        of kB each) are not read at all.
+        """
+        sql = """
+            SELECT question_id, started_at, coverage, coverage_with_follow_ups, duration_s, fillers_per_min,
+                   missed_items AS missed
+              FROM attempts
+             WHERE status = 'scored' AND follow_up_of IS NULL AND coverage IS NOT NULL
+             ORDER BY started_at, id
+        """
+        with self._lock:
+            rows = self._conn.execute(sql).fetchall()
+        return [plan_attempt_from_row(row) for row in rows]
 
     def delete_attempt(self, attempt_id: int) -> bool:
         """Delete an attempt, its follow-ups and their audio files. False if there was no such attempt."""

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from opsprep_voice.core.plan import PlanAttempt
 from opsprep_voice.storage.records import (
     AttemptRecord,
     ProgressPoint,
@@ -80,7 +81,7 @@ ATTEMPT_COLUMNS = (
     "id, session_id, question_id, question_number, category, question_text, started_at, ended_at, status, "
     "audio_path, transcript_json, report_json, error, transcript_text, coverage, duration_s, wpm, "
     "fillers_per_min, word_count, engine, model, recorder, follow_up_of, probe_item_id, probe_prompt, "
-    "coverage_with_follow_ups"
+    "coverage_with_follow_ups, missed_items"
 )
 #: Without the two JSON documents (tens of kB each with word timings): for lists and tables.
 ATTEMPT_COLUMNS_LIGHT = ATTEMPT_COLUMNS.replace(
@@ -94,7 +95,8 @@ def columns(with_json: bool) -> str:
 
 def score_values(report: Mapping[str, Any], transcript: Mapping[str, Any] | None) -> tuple[Any, ...]:
     """The columns a score fills, in order: report and transcript JSON, transcript text, coverage,
-    duration, wpm, fillers per minute, word count, engine, model (a missing or non-finite number is null).
+    duration, wpm, fillers per minute, word count, engine, model (a missing or non-finite number is null),
+    and the ids of the checklist items missed (a JSON array, for the practice plan).
     """
     fillers = report.get("fillers")
     transcript_text = (transcript or {}).get("text") or report.get("transcript") or ""
@@ -112,7 +114,20 @@ def score_values(report: Mapping[str, Any], transcript: Mapping[str, Any] | None
         int(report["word_count"]) if isinstance(report.get("word_count"), int) else None,
         str(report["engine"]) if report.get("engine") is not None else None,
         str(report["model"]) if report.get("model") is not None else None,
+        " ".join(missed_items(report)),
     )
+
+
+def missed_items(report: Mapping[str, Any]) -> list[str]:
+    """The ids of the checklist items a stored report marks as not hit (slugs: no spaces)."""
+    checklist = report.get("checklist")
+    if not isinstance(checklist, list):
+        return []
+    return [
+        str(item["id"])
+        for item in checklist
+        if isinstance(item, Mapping) and isinstance(item.get("id"), str) and item.get("hit") is False
+    ]
 
 
 def attempt_filter(
@@ -179,6 +194,20 @@ def progress_from_row(row: sqlite3.Row) -> ProgressPoint:
         fillers_per_min=row["fillers_per_min"],
         duration_s=row["duration_s"],
         coverage_with_follow_ups=row["coverage_with_follow_ups"],
+    )
+
+
+def plan_attempt_from_row(row: sqlite3.Row) -> PlanAttempt:
+    """A row of :meth:`HistoryRepository.plan_attempts` as the plan's record."""
+    missed = row["missed"] or ""
+    return PlanAttempt(
+        question_id=row["question_id"],
+        when=from_db_time(row["started_at"]) or utc_now(),
+        coverage=float(row["coverage"]),
+        coverage_with_follow_ups=finite(row["coverage_with_follow_ups"]),
+        duration_s=finite(row["duration_s"]),
+        fillers_per_min=finite(row["fillers_per_min"]),
+        missed=tuple(missed.split()),
     )
 
 
