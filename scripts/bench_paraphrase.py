@@ -5,12 +5,12 @@ the checklist): per question two strong answers (one plain, one told as a story 
 and one weak. A second, independent pass labelled every checklist item of every answer as covered or not,
 from the item labels alone. See ``scripts/bench_data/paraphrases/README.md``.
 
-**Tune** = rounds 1 and 2 (``paraphrases/answers`` and ``paraphrases/round2/``): read while curating
-phrases and concept rules. **Held out** = round 3 (``paraphrases/round3/``): written and labelled later by
-other people, never read while tuning; the targets are judged on it. Each earlier round was held out once
-and measured before it became tuning data: ``--held-out-round 2`` reproduces the round-2 split (round 1
-tunes, round 3 left out) and ``--round1-split`` the first one (round 1 alone, odd questions tune, even held
-out). ``--details`` prints misses and false hits for the tune set only, unless ``--details-held-out``.
+**Tune** = rounds 1-3 (``paraphrases/answers``, ``round2/``, ``round3/``): read while curating phrases
+and concept rules. **Held out** = round 4 (``paraphrases/round4/``): written and labelled later by other
+people, never read while tuning. Each earlier round was held out once and measured before it became tuning
+data: ``--held-out-round 3`` (rounds 1-2 tune) and ``--held-out-round 2`` (round 1 tunes) reproduce those
+splits, later rounds left out, and ``--round1-split`` the first one (round 1 alone, odd questions tune,
+even held out). ``--details`` prints misses and false hits for the tune set only, unless ``--details-held-out``.
 
     .venv/bin/python scripts/bench_paraphrase.py                    # text, tune and held out
     .venv/bin/python scripts/bench_paraphrase.py --audio            # also spoken, through faster-whisper
@@ -70,9 +70,9 @@ class Scored:
         return {item.id: item.hit for item in self.report.checklist}
 
 
-ROUNDS = (DATA, DATA / "round2", DATA / "round3")
+ROUNDS = (DATA, DATA / "round2", DATA / "round3", DATA / "round4")
 """The rounds in the order they were written; each was held out once and then became tuning data."""
-HELD_OUT_ROUND = 3
+HELD_OUT_ROUND = 4
 
 
 def load_answers(
