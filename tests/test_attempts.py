@@ -307,3 +307,57 @@ def test_stored_follow_ups_are_read_back_and_merged_like_the_rehearsal_merges_th
     assert merged is not None
     assert merged.coverage_with_follow_ups == pytest.approx(scored.result.coverage_with_follow_ups)
     assert {i.id for i in merged.recovered} == {i.id for i in scored.result.recovered} != set()
+
+
+def test_each_follow_up_is_credited_with_the_items_it_recovered_first(repo: HistoryRepository) -> None:
+    from opsprep_voice.practice.follow_ups import (
+        load_follow_ups,
+        question_finder,
+        recovered_by_turn,
+        recovered_labels,
+        update_merged_coverage,
+    )
+
+    bank = load_bank()
+    question = bank.find("slis-slos-observability")
+    attempts = Attempts(repo)
+    attempts.start_session("interview")
+    main = attempts.score_and_save(
+        attempts.reserve(question), question, Transcript.from_text("We set SLOs with an error budget.")
+    )
+    assert main.attempt_id is not None
+    missed = [i for i in question.checklist if not next(r for r in main.report.checklist if r.id == i.id).hit]
+    first, second = missed[0], missed[1]
+    earlier: list[ScoreReport] = []
+    says_first, says_second = (first.example or first.label), (second.example or second.label)
+    for text in (says_first, f"{says_first} {says_second}"):
+        scored = attempts.score_and_save_follow_up(
+            attempts.reserve(question, follow_up_of=main.attempt_id),
+            question,
+            Transcript.from_text(text),
+            main_report=main.report,
+            main_attempt_id=main.attempt_id,
+            earlier=earlier,
+        )
+        earlier.append(scored.report)
+
+    turns = load_follow_ups(repo, main.attempt_id)
+    by_turn = recovered_by_turn(question, main.report, turns)
+    assert first.id in {i.id for i in by_turn[0]}
+    assert first.id not in {i.id for i in by_turn[1]}  # credited to the follow-up that recovered it first
+    assert second.id in {i.id for i in by_turn[1]}
+
+    records = repo.list_attempts()  # with their JSON, as an export reads them
+    labels = recovered_labels(records, question_finder(bank))
+    pairs = zip(turns, by_turn, strict=True)
+    assert labels == {t.attempt_id: tuple(i.label for i in items) for t, items in pairs}
+    assert recovered_labels(records, question_finder(None)) == {}  # no bank: nothing claimed
+    assert question_finder(bank)("no-such-question") is None
+
+    stored = repo.get_attempt(main.attempt_id).coverage_with_follow_ups
+    assert update_merged_coverage(repo, question, main.attempt_id) == pytest.approx(stored, abs=1e-3)
+    for turn in turns:
+        assert turn.attempt_id is not None
+        repo.delete_attempt(turn.attempt_id)
+    assert update_merged_coverage(repo, question, main.attempt_id) is None
+    assert repo.get_attempt(main.attempt_id).coverage_with_follow_ups is None

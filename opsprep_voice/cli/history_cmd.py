@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from opsprep_voice.cli import CliError
+from opsprep_voice.practice.follow_ups import question_finder, recovered_labels
 from opsprep_voice.storage.db import StorageError
 from opsprep_voice.storage.export import export_csv as write_csv
 from opsprep_voice.storage.export import write_markdown
@@ -146,15 +147,16 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def _bank_if_needed(session: SessionRecord) -> Any:
-    """The bundled bank, only to fill in question texts old records lack (None if it cannot be loaded)."""
-    if all(a.question_text for a in session.attempts):
+    """The bank, only to fill in question texts old records lack and to tell which items follow-ups
+    recovered (None if it cannot be loaded)."""
+    if all(a.question_text for a in session.attempts) and not any(a.is_follow_up for a in session.attempts):
         return None
     from opsprep_voice.core.bank import BankError, load_bank
 
     try:
         return load_bank()
     except BankError as exc:
-        log.warning("question texts unavailable: %s", exc)
+        log.warning("question texts and recovered items unavailable: %s", exc)
         return None
 
 
@@ -175,17 +177,17 @@ def run_export(args: argparse.Namespace) -> int:
         except NotFoundError:
             raise CliError(f"no session {session_id}; run 'opsprep-voice history' to see the ids") from None
     bank = _bank_if_needed(session)
+    recovered = recovered_labels(session.attempts, question_finder(bank))
+    options = {"overwrite": args.force, "with_audio": args.with_audio}
     try:
         if fmt == "md":
-            written = write_markdown(
-                session, path, bank=bank, overwrite=args.force, with_audio=args.with_audio
-            )
+            written = write_markdown(session, path, bank=bank, recovered=recovered, **options)
         elif fmt == "csv":
-            written = write_csv(session.attempts, path, overwrite=args.force, with_audio=args.with_audio)
+            written = write_csv(session.attempts, path, **options)
         else:
             from opsprep_voice.ui.pdf_export import export_pdf
 
-            written = export_pdf(session, path, bank=bank, overwrite=args.force, with_audio=args.with_audio)
+            written = export_pdf(session, path, bank=bank, recovered=recovered, **options)
     except ExportError as exc:
         raise CliError(str(exc)) from None
     print(f"Exported session {session.id} ({len(session.attempts)} answer(s)) to {written}")

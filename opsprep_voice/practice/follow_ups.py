@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from opsprep_voice.storage.records import AttemptRecord
 
 if TYPE_CHECKING:
-    from opsprep_voice.core.bank import ChecklistItem, Question
+    from opsprep_voice.core.bank import ChecklistItem, Question, QuestionBank
     from opsprep_voice.core.followup import FollowUpResult
     from opsprep_voice.core.scoring import ScoreReport
     from opsprep_voice.storage.repository import HistoryRepository
@@ -91,6 +91,20 @@ def recovered_by_turn(
         out.append(tuple(item for item in now if item.id not in before))
         before.update(item.id for item in now)
     return out
+
+
+def question_finder(bank: QuestionBank | None) -> Callable[[str], Question | None]:
+    """``bank``'s question with an id, or None (for :func:`recovered_labels`)."""
+
+    def find(question_id: str) -> Question | None:
+        if bank is None:
+            return None
+        try:
+            return bank.find(question_id)
+        except KeyError:
+            return None
+
+    return find
 
 
 def recovered_labels(

@@ -226,3 +226,22 @@ def test_coverage_chart_has_a_follow_up_series_with_only_its_points(
     assert [m.label() for m in legend.markers()] == ["Main answer", "With follow-ups"]
     charts.set_question(bank.find(2).id)
     assert charts.point_count(FOLLOW_UPS) == 0
+
+
+@pytest.mark.parametrize("scope", ["session", "question"])
+def test_exports_from_history_name_what_the_follow_up_recovered(
+    history: History, followed: tuple[AttemptRecord, AttemptRecord], tmp_path: Path, scope: str
+) -> None:
+    from opsprep_voice.storage.export import md_escape
+    from opsprep_voice.ui.history.export_dialog import run_export
+
+    main, follow = followed
+    question = history.bank.find(main.question_id)
+    label = next(i.label for i in question.checklist if i.id == follow.probe_item_id)
+    where = {"session_id": main.session_id} if scope == "session" else {"question_id": main.question_id}
+    md = run_export(history.repo, history.bank, fmt="md", path=tmp_path / "out.md", **where)  # type: ignore[arg-type]
+    text = md.read_text(encoding="utf-8")
+    assert f"“{md_escape(follow.probe_prompt or '')}”" in text
+    assert f"- ↳ {md_escape(label)}" in text
+    rows = run_export(history.repo, history.bank, fmt="csv", path=tmp_path / "out.csv", **where)  # type: ignore[arg-type]
+    assert f",{main.id},{follow.probe_item_id}," in rows.read_text(encoding="utf-8")
