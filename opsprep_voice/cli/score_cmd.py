@@ -79,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
     from opsprep_voice.audio.io import AudioError, load_audio
     from opsprep_voice.core.matching import recognition_prompt
     from opsprep_voice.core.scoring import format_report
-    from opsprep_voice.practice.attempts import ScoredAttempt, score, score_and_save_file
+    from opsprep_voice.practice.answer_files import score_and_save_file
+    from opsprep_voice.practice.attempts import ScoredAttempt, score
 
     bank = bank_from_args(args)
     question = find_question(bank, args.question)
