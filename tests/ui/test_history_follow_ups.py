@@ -245,3 +245,13 @@ def test_exports_from_history_name_what_the_follow_up_recovered(
     assert f"- ↳ {md_escape(label)}" in text
     rows = run_export(history.repo, history.bank, fmt="csv", path=tmp_path / "out.csv", **where)  # type: ignore[arg-type]
     assert f",{main.id},{follow.probe_item_id}," in rows.read_text(encoding="utf-8")
+
+
+def test_deleting_a_session_names_its_follow_ups(
+    screen: HistoryScreen, followed: tuple[AttemptRecord, AttemptRecord], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    main, _follow = followed
+    assert screen.select_session(main.session_id)
+    asked = answer(monkeypatch, QMessageBox.StandardButton.No)
+    assert not screen.delete_selected()
+    assert "answer(s) and 1 follow-up answer(s)" in asked[0]

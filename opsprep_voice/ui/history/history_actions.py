@@ -35,7 +35,9 @@ def deletion_text(model: HistoryModel, attempts: Sequence[AttemptRecord], sessio
     parts = []
     if sessions:
         answers = sum(model.session_attempt_count(s) for s in sessions)
-        parts.append(f"{len(sessions)} session(s) with {answers} answer(s) and their follow-ups")
+        follow_ups = sum(model.session_follow_up_count(s) for s in sessions)
+        extra = f" and {follow_ups} follow-up answer(s)" if follow_ups else ""
+        parts.append(f"{len(sessions)} session(s) with {answers} answer(s){extra}")
     follow_ups = sum(len(model.follow_ups_of(a.id)) for a in attempts if a.follow_up_of is None)
     with_them = f" with {follow_ups} follow-up answer(s)" if follow_ups else ""
     if len(attempts) == 1:

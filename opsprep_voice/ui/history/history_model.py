@@ -200,6 +200,10 @@ class HistoryModel(QAbstractItemModel):
     def session_attempt_count(self, session_id: int) -> int:
         return next((len(n.attempts) for n in self._nodes if n.session_id == session_id), 0)
 
+    def session_follow_up_count(self, session_id: int) -> int:
+        node = next((n for n in self._nodes if n.session_id == session_id), None)
+        return 0 if node is None else sum(len(self.follow_ups_of(a.id)) for a in node.attempts)
+
     def index_of_attempt(self, attempt_id: int) -> QModelIndex:
         where = self._where.get(attempt_id)
         if where is None:

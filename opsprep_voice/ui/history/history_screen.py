@@ -6,8 +6,10 @@ Top to bottom the Answers tab is a :class:`~opsprep_voice.ui.history.filter_bar.
 :class:`~opsprep_voice.ui.history.history_model.HistoryModel`, fast with 10,000 answers) with its action
 buttons, beside the detail: the review of the selected answer, an
 :class:`~opsprep_voice.ui.history.attempt_status.AttemptStatusPanel` for an answer without a score, or a
-session summary. Filters query the repository (SQL, light rows without the JSON), with the free text
-debounced; one answer's JSON is read when it is opened. The Progress tab fills its charts only when shown.
+session summary. An interviewer's follow-up answers are child rows of the answer they follow (Delete,
+Compare and the merged coverage: :mod:`.history_actions`). Filters query the repository (SQL, light rows
+without the JSON; the follow-ups of all listed answers in one more query), with the free text debounced;
+one answer's JSON is read when it is opened. The Progress tab fills its charts only when shown.
 An interrupted answer (the app closed mid-answer; its audio was kept) offers "Transcribe now", which emits
 :attr:`HistoryScreen.transcribeRequested`; the shell transcribes it and calls :meth:`HistoryScreen.refresh`.
 
