@@ -11,13 +11,13 @@ import pytest
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.scoring import REPORT_VERSION, ScoreReport, score_answer
 from opsprep_voice.core.transcript import Transcript, Word
-from opsprep_voice.practice.attempts import (
-    Attempts,
+from opsprep_voice.practice.answer_files import (
     MissingAudioError,
-    live_feedback,
     save_new_attempt,
     score_and_save_file,
+    score_with_follow_up,
 )
+from opsprep_voice.practice.attempts import Attempts, live_feedback
 from opsprep_voice.storage.db import StorageError
 from opsprep_voice.storage.repository import HistoryRepository
 from tests.support.history_data import QUESTIONS, make_report, make_transcript, wav_bytes
@@ -307,3 +307,107 @@ def test_stored_follow_ups_are_read_back_and_merged_like_the_rehearsal_merges_th
     assert merged is not None
     assert merged.coverage_with_follow_ups == pytest.approx(scored.result.coverage_with_follow_ups)
     assert {i.id for i in merged.recovered} == {i.id for i in scored.result.recovered} != set()
+
+
+def test_each_follow_up_is_credited_with_the_items_it_recovered_first(repo: HistoryRepository) -> None:
+    from opsprep_voice.practice.follow_ups import (
+        load_follow_ups,
+        question_finder,
+        recovered_by_turn,
+        recovered_labels,
+        update_merged_coverage,
+    )
+
+    bank = load_bank()
+    question = bank.find("slis-slos-observability")
+    attempts = Attempts(repo)
+    attempts.start_session("interview")
+    main = attempts.score_and_save(
+        attempts.reserve(question), question, Transcript.from_text("We set SLOs with an error budget.")
+    )
+    assert main.attempt_id is not None
+    missed = [i for i in question.checklist if not next(r for r in main.report.checklist if r.id == i.id).hit]
+    first, second = missed[0], missed[1]
+    earlier: list[ScoreReport] = []
+    says_first, says_second = (first.example or first.label), (second.example or second.label)
+    for text in (says_first, f"{says_first} {says_second}"):
+        scored = attempts.score_and_save_follow_up(
+            attempts.reserve(question, follow_up_of=main.attempt_id),
+            question,
+            Transcript.from_text(text),
+            main_report=main.report,
+            main_attempt_id=main.attempt_id,
+            earlier=earlier,
+        )
+        earlier.append(scored.report)
+
+    turns = load_follow_ups(repo, main.attempt_id)
+    by_turn = recovered_by_turn(question, main.report, turns)
+    assert first.id in {i.id for i in by_turn[0]}
+    assert first.id not in {i.id for i in by_turn[1]}  # credited to the follow-up that recovered it first
+    assert second.id in {i.id for i in by_turn[1]}
+
+    records = repo.list_attempts()  # with their JSON, as an export reads them
+    labels = recovered_labels(records, question_finder(bank))
+    pairs = zip(turns, by_turn, strict=True)
+    assert labels == {t.attempt_id: tuple(i.label for i in items) for t, items in pairs}
+    assert recovered_labels(records, question_finder(None)) == {}  # no bank: nothing claimed
+    assert question_finder(bank)("no-such-question") is None
+
+    stored = repo.get_attempt(main.attempt_id).coverage_with_follow_ups
+    assert update_merged_coverage(repo, question, main.attempt_id) == pytest.approx(stored, abs=1e-3)
+    for turn in turns:
+        assert turn.attempt_id is not None
+        repo.delete_attempt(turn.attempt_id)
+    assert update_merged_coverage(repo, question, main.attempt_id) is None
+    assert repo.get_attempt(main.attempt_id).coverage_with_follow_ups is None
+
+
+def test_a_main_answer_and_its_follow_up_are_scored_and_saved_linked(
+    repo: HistoryRepository, tmp_path: Path
+) -> None:
+    question = load_bank().find("slis-slos-observability")
+    main_wav, follow_wav = tmp_path / "main.wav", tmp_path / "follow.wav"
+    main_wav.write_bytes(wav_bytes(0.5))
+    follow_wav.write_bytes(wav_bytes(0.3))
+    thin = Transcript.from_text("We set SLOs on availability and keep an error budget.", duration_s=20.0)
+    scored_once = score_with_follow_up(question, thin, thin)
+    assert scored_once.probe is not None and scored_once.main.attempt_id is None
+    item = next(i for i in question.checklist if i.id == scored_once.probe.item_id)
+    follow = Transcript.from_text(item.example or item.label, duration_s=12.0)
+
+    scored = score_with_follow_up(
+        question, thin, follow, save=True, main_audio=main_wav, follow_up_audio=follow_wav, repo=repo
+    )
+    assert scored.main.save_error is None and scored.follow_up.save_error is None
+    assert item.id in {i.id for i in scored.follow_up.result.recovered}
+    assert scored.main.attempt_id is not None and scored.follow_up.attempt_id is not None
+    main = repo.get_attempt(scored.main.attempt_id)
+    saved = repo.get_attempt(scored.follow_up.attempt_id)
+    assert (saved.follow_up_of, saved.probe_item_id, saved.probe_prompt) == (
+        main.id,
+        item.id,
+        scored.probe.prompt,
+    )
+    assert saved.session_id == main.session_id and saved.duration_s == pytest.approx(12.0)
+    assert main.coverage_with_follow_ups == pytest.approx(
+        scored.follow_up.result.coverage_with_follow_ups, abs=1e-3
+    )
+    assert main.audio_path is not None and main.audio_path.read_bytes() == main_wav.read_bytes()
+    assert saved.audio_path is not None and saved.audio_path.read_bytes() == follow_wav.read_bytes()
+
+    # A follow-up recording that is gone: both scores kept, nothing stored, no copies left behind.
+    before = {p.name for p in repo.audio_dir.iterdir()}
+    lost = score_with_follow_up(
+        question,
+        thin,
+        follow,
+        save=True,
+        main_audio=main_wav,
+        follow_up_audio=tmp_path / "gone.wav",
+        repo=repo,
+    )
+    assert lost.main.save_error is not None and "not found" in lost.main.save_error
+    assert lost.follow_up.report.coverage == scored.follow_up.report.coverage
+    assert {p.name for p in repo.audio_dir.iterdir()} == before
+    assert len(repo.list_sessions()) == 1

@@ -19,6 +19,7 @@ from tests.support.speech import synthesize
 BANK = load_bank()
 Q = BANK.find("3")  # SLIs/SLOs and observability
 
+FOLLOW_UP = "I would start from the critical user journeys, like checkout and login, and measure those."
 WEAK = (
     "I think monitoring is really important. I would work hard with the team and make sure everything "
     "is fine, and if something goes wrong we fix it quickly and talk about it afterwards."
@@ -214,3 +215,77 @@ def test_score_save_stores_the_attempt_in_the_history(
     assert saved["coverage"] == pytest.approx(data["coverage"], abs=1e-3)
     assert saved["transcript"] == data["transcript"]
     assert Path(saved["audio_path"]).exists()
+
+
+def test_questions_json_has_each_items_follow_up(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["questions", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    items = [item for q in data for item in q["checklist"]]
+    assert items and all(item["follow_up"].endswith("?") for item in items)
+    assert data[2]["checklist"][0]["follow_up"] == Q.checklist[0].follow_up
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("no-main", "--follow-up follow.wav: no main answer to follow up"),
+        ("missing", "follow-up answer: audio file not found"),
+        ("stream", "--stream replays one recording"),
+        ("question", "no question"),
+    ],
+)
+def test_follow_up_bad_input_exits_2_before_loading_a_model(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    case: str,
+    expected: str,
+) -> None:
+    import opsprep_voice.asr.registry as registry
+
+    def no_model(*_a: object, **_k: object) -> None:
+        raise AssertionError("bad input must fail before the model is loaded")
+
+    monkeypatch.setattr(registry, "create_transcriber", no_model)
+    monkeypatch.chdir(tmp_path)
+    main_wav = synthesize("hello", tmp_path / "main.wav")
+    args = ["score", str(main_wav), "--follow-up", "follow.wav", "-q", "3"]
+    if case == "no-main":
+        args.remove(str(main_wav))
+    elif case == "stream":
+        synthesize("hello", tmp_path / "follow.wav")
+        args.append("--stream")
+    elif case == "question":
+        synthesize("hello", tmp_path / "follow.wav")
+        args[-1] = "no-such-question"
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("opsprep-voice: error:"), err
+    assert expected.lower() in err[0].lower()
+
+
+def test_score_with_a_spoken_follow_up_reports_and_saves_both(
+    answers: dict[str, Path],
+    speech_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPSPREP_VOICE_HOME", str(tmp_path / "home"))
+    follow_wav = synthesize(FOLLOW_UP, speech_dir / "cli-follow-up.wav", voice="en-us")
+    data = score_json(capsys, answers["weak"], "--follow-up", str(follow_wav), "--save")
+    follow = data["follow_up"]
+    recovered = {i["id"] for i in data["recovered"]}
+    assert "user-journeys" in recovered, follow["transcript"]
+    assert data["coverage"] <= 0.2 and data["coverage_with_follow_ups"] > data["coverage"]
+    assert "checkout" in follow["transcript"].lower()
+    assert follow["duration_s"] > 2 and 60 < follow["wpm"] < 260 and "per_min" in follow["fillers"]
+
+    assert main(["history", "--json"]) == 0
+    (session,) = json.loads(capsys.readouterr().out)
+    (saved,) = session["attempts"]
+    assert saved["id"] == data["attempt_id"]
+    assert saved["coverage_with_follow_ups"] == pytest.approx(data["coverage_with_follow_ups"], abs=1e-3)
+    (saved_follow,) = saved["follow_ups"]
+    assert saved_follow["id"] == follow["attempt_id"] and saved_follow["follow_up_of"] == saved["id"]
+    assert Path(saved_follow["audio_path"]).read_bytes() == follow_wav.read_bytes()

@@ -106,3 +106,57 @@ def test_bad_text_input_exits_2_with_one_line(
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0], err
+
+
+FOLLOW_UP = "I would start from the critical user journeys, like checkout and login."
+THIN = "We set SLOs on availability and keep an error budget."
+
+
+def test_a_written_follow_up_recovers_items_and_keeps_the_main_coverage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main_path, follow_path = tmp_path / "main.txt", tmp_path / "follow.txt"
+    main_path.write_text(THIN, encoding="utf-8")
+    follow_path.write_text(FOLLOW_UP, encoding="utf-8")
+    alone = run_json(capsys, "--text", str(main_path))
+    data = run_json(capsys, "--text", str(main_path), "--follow-up-text", str(follow_path))
+    assert data["coverage"] == pytest.approx(alone["coverage"], abs=1e-3)  # the main answer's own
+    assert "user-journeys" in {i["id"] for i in data["recovered"]}
+    assert data["coverage_with_follow_ups"] > data["coverage"]
+    assert {i["id"] for i in data["still_missed"]}.isdisjoint({i["id"] for i in data["recovered"]})
+    follow = data["follow_up"]
+    assert follow["source"] == "text" and follow["absent"] == list(TEXT_ABSENT)
+    assert follow["transcript"].startswith("I would start") and follow["word_count"] == len(FOLLOW_UP.split())
+    assert follow["probe"]["prompt"].endswith("?") and follow["probe"]["item_id"]
+
+    assert main(["score", "--text", str(main_path), "--follow-up-text", str(follow_path), "-q", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "[+] Start from critical user journeys  (recovered after the follow-up)" in out
+    assert "(covered in the main answer)" in out and "  (missed)" in out
+    assert f"{data['coverage_with_follow_ups']:.0%} with the follow-up (" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--follow-up-text", "MISSING"], "missing.txt: file not found"),
+        (["--follow-up", "answer.wav"], "--follow-up answer.wav: takes a recording"),
+        (["--follow-up-text", "-"], "cannot both read standard input"),
+    ],
+)
+def test_follow_up_text_errors_exit_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    main_path = tmp_path / "main.txt"
+    main_path.write_text(THIN, encoding="utf-8")
+    source = "-" if "-" in extra else str(main_path)
+    args = [str(tmp_path / "missing.txt") if a == "MISSING" else a for a in extra]
+    assert main(["score", "--text", source, *args, "-q", "3"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+
+
+def test_follow_up_text_needs_a_written_main_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", "main.wav", "--follow-up-text", "f.txt", "-q", "3"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--follow-up-text f.txt: goes with a written main answer (--text FILE)" in err[0]

@@ -14,7 +14,7 @@ import pytest
 
 from opsprep_voice.cli import main
 from opsprep_voice.storage.repository import HistoryRepository
-from tests.support.history_data import QUESTIONS, add_scored, at
+from tests.support.history_data import QUESTIONS, add_follow_up, add_scored, at
 
 Q1, Q2, Q3 = QUESTIONS
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -141,3 +141,37 @@ def test_force_replaces_an_existing_export(home: Path, tmp_path: Path) -> None:
     target.write_text("old", encoding="utf-8")
     assert main(["export", "1", "--format", "md", "-o", str(target), "--force"]) == 0
     assert target.read_text(encoding="utf-8").startswith("# first week")
+
+
+def test_history_shows_follow_ups_under_their_main_answer(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with HistoryRepository.open_default() as repo:
+        session = repo.create_session("interview", "with a follow-up", started_at=at(9))
+        main_answer = add_scored(repo, session.id, Q3, "metrics and logs", coverage=0.5, started_at=at(9))
+        follow = add_follow_up(
+            repo, main_answer, Q3, "burn rate alerts", coverage=0.25, started_at=at(9, 13), merged=0.75
+        )
+    assert main(["history", "--json", "--limit", "1"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    (answer,) = listed["attempts"]  # the follow-up is not an answer of its own
+    assert (answer["id"], answer["coverage"], answer["coverage_with_follow_ups"]) == (
+        main_answer.id,
+        0.5,
+        0.75,
+    )
+    (nested,) = answer["follow_ups"]
+    assert (nested["id"], nested["follow_up_of"], nested["probe_item_id"]) == (
+        follow.id,
+        main_answer.id,
+        "item-2",
+    )
+    assert nested["probe_prompt"] == "Could you say more about item-2?"
+    assert nested["transcript"] == "burn rate alerts" and nested["coverage"] == 0.25
+
+    assert main(["history", "--limit", "1"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert "(1 answer(s), 1 follow-up(s))" in table[0]
+    assert f"#{main_answer.id}" in table[1] and "50 % → 75 %" in table[1]
+    assert f"↳ #{follow.id}" in table[2] and "item-2" in table[2] and "25 %" in table[2]
+    assert table[3].strip() == "asked: Could you say more about item-2?"

@@ -16,7 +16,7 @@ from opsprep_voice.storage import migrations, repository
 from opsprep_voice.storage.db import StorageError, default_db_path
 from opsprep_voice.storage.records import NotFoundError
 from opsprep_voice.storage.repository import HistoryRepository
-from tests.support.history_data import QUESTIONS, add_scored, at, make_report, make_transcript
+from tests.support.history_data import QUESTIONS, add_follow_up, add_scored, at, make_report, make_transcript
 
 Q1, Q2, Q3 = QUESTIONS
 
@@ -318,3 +318,35 @@ def test_light_lists_leave_out_only_the_json(repo: HistoryRepository) -> None:
     assert repo.list_sessions(with_json=False)[0].attempts == [light]
     light.report, light.transcript = full.report, full.transcript
     assert light == full
+
+
+def test_follow_ups_of_many_mains_in_one_query(repo: HistoryRepository) -> None:
+    s = repo.create_session("interview")
+    first = add_scored(repo, s.id, Q1, "x", coverage=0.3, started_at=at(1))
+    second = add_scored(repo, s.id, Q2, "x", coverage=0.2, started_at=at(2))
+    lone = add_scored(repo, s.id, Q3, "x", coverage=0.9, started_at=at(3))
+    a = add_follow_up(repo, first, Q1, "more", coverage=0.25, started_at=at(1, 13))
+    b = add_follow_up(repo, first, Q1, "again", coverage=0.25, started_at=at(1, 14))
+    c = add_follow_up(repo, second, Q2, "more", coverage=0.25, started_at=at(2, 13))
+
+    found = repo.follow_ups_of([lone.id, second.id, first.id, first.id])
+    assert {main: [f.id for f in follow] for main, follow in found.items()} == {
+        first.id: [a.id, b.id],
+        second.id: [c.id],
+    }
+    assert found[first.id][0].report is None  # light by default
+    assert repo.follow_ups_of([first.id], with_json=True)[first.id][0].report is not None
+    assert repo.follow_ups_of([]) == {}
+    # Far more ids than SQLite takes as parameters of one statement.
+    assert set(repo.follow_ups_of(range(1, 40_000))) == {first.id, second.id}
+
+
+def test_main_answers_only_are_found_by_their_follow_ups_words(repo: HistoryRepository) -> None:
+    s = repo.create_session("interview")
+    main = add_scored(repo, s.id, Q1, "we tag every resource", coverage=0.3, started_at=at(1))
+    other = add_scored(repo, s.id, Q1, "rightsizing first", coverage=0.3, started_at=at(2))
+    follow = add_follow_up(repo, main, Q1, "then savings plans for the baseline", coverage=0.25)
+    assert [a.id for a in repo.list_attempts(text="savings plans")] == [follow.id]
+    assert [a.id for a in repo.list_attempts(text="savings plans", follow_ups=False)] == [main.id]
+    assert [a.id for a in repo.list_attempts(text="rightsizing", follow_ups=False)] == [other.id]
+    assert [a.id for a in repo.list_attempts(follow_ups=False)] == [other.id, main.id]

@@ -1,6 +1,7 @@
 """``opsprep-voice history`` and ``opsprep-voice export``: the rehearsal history on the command line.
 
-``history [--json] [--question Q] [--limit N]`` lists sessions newest first with their attempts.
+``history [--json] [--question Q] [--limit N]`` lists sessions newest first with their answers, each with
+its interviewer follow-ups under it (``follow_ups`` in the JSON) and its coverage with them.
 ``export SESSION_ID --format md|pdf|csv -o PATH [--with-audio] [--force]`` writes one session.
 """
 
@@ -13,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from opsprep_voice.cli import CliError
+from opsprep_voice.practice.follow_ups import question_finder, recovered_labels
 from opsprep_voice.storage.db import StorageError
 from opsprep_voice.storage.export import export_csv as write_csv
 from opsprep_voice.storage.export import write_markdown
 from opsprep_voice.storage.export_files import ExportError
-from opsprep_voice.storage.records import NotFoundError, SessionRecord
+from opsprep_voice.storage.export_markdown import linked
+from opsprep_voice.storage.records import AttemptRecord, NotFoundError, SessionRecord
 from opsprep_voice.storage.repository import HistoryRepository
 
 log = logging.getLogger(__name__)
@@ -63,7 +66,29 @@ def _open_repo() -> HistoryRepository:
         raise CliError(str(exc)) from None
 
 
+def _attempt_json(a: AttemptRecord) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": a.id,
+        "question_id": a.question_id,
+        "question_number": a.question_number,
+        "category": a.category,
+        "started_at": a.started_at.isoformat(),
+        "status": a.status,
+        "coverage": a.coverage,
+        "duration_s": a.duration_s,
+        "wpm": a.wpm,
+        "fillers_per_min": a.fillers_per_min,
+        "transcript": a.transcript_text,
+        "audio_path": str(a.audio_path) if a.audio_path else None,
+        "error": a.error,
+    }
+    if a.is_follow_up:
+        data.update(follow_up_of=a.follow_up_of, probe_item_id=a.probe_item_id, probe_prompt=a.probe_prompt)
+    return data
+
+
 def _session_json(session: SessionRecord) -> dict[str, Any]:
+    """A session with its main answers; each lists its follow-up answers under ``follow_ups``."""
     return {
         "id": session.id,
         "started_at": session.started_at.isoformat(),
@@ -72,27 +97,29 @@ def _session_json(session: SessionRecord) -> dict[str, Any]:
         "title": session.title,
         "attempts": [
             {
-                "id": a.id,
-                "question_id": a.question_id,
-                "question_number": a.question_number,
-                "category": a.category,
-                "started_at": a.started_at.isoformat(),
-                "status": a.status,
-                "coverage": a.coverage,
-                "duration_s": a.duration_s,
-                "wpm": a.wpm,
-                "fillers_per_min": a.fillers_per_min,
-                "transcript": a.transcript_text,
-                "audio_path": str(a.audio_path) if a.audio_path else None,
-                "error": a.error,
+                **_attempt_json(main),
+                "coverage_with_follow_ups": main.coverage_with_follow_ups,
+                "follow_ups": [_attempt_json(f) for f in follow_ups],
             }
-            for a in session.attempts
+            for main, follow_ups in linked(session.attempts)
         ],
     }
 
 
 def _fmt(value: float | None, pattern: str) -> str:
     return pattern.format(value) if value is not None else "-"
+
+
+def _pct(value: float | None) -> str:
+    return _fmt(None if value is None else value * 100, "{:3.0f} %")
+
+
+def _row(a: AttemptRecord, label: str) -> str:
+    duration = "-" if a.duration_s is None else f"{int(a.duration_s // 60)}:{round(a.duration_s % 60):02d}"
+    coverage = f"{_pct(a.coverage):>5}"
+    if a.coverage_with_follow_ups is not None:
+        coverage += f" → {_pct(a.coverage_with_follow_ups).strip()}"
+    return f"{label} {a.status:<11} {coverage}  {duration:>5}  {_fmt(a.wpm, '{:.0f} wpm'):>7}"
 
 
 def _table(sessions: list[SessionRecord]) -> str:
@@ -102,18 +129,20 @@ def _table(sessions: list[SessionRecord]) -> str:
     for s in sessions:
         when = s.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
         title = f"  {s.title}" if s.title else ""
-        lines.append(f"Session {s.id}  {when}  {s.mode}{title}  ({len(s.attempts)} answer(s))")
-        for a in s.attempts:
-            duration = (
-                "-" if a.duration_s is None else f"{int(a.duration_s // 60)}:{round(a.duration_s % 60):02d}"
-            )
-            lines.append(
-                f"  #{a.id:<6} Q{a.question_number:<3} {a.question_id[:34]:<34} {a.status:<11} "
-                f"{_fmt(None if a.coverage is None else a.coverage * 100, '{:3.0f} %'):>5}  "
-                f"{duration:>5}  {_fmt(a.wpm, '{:.0f} wpm'):>7}"
-            )
+        groups = linked(s.attempts)
+        follow_count = sum(len(f) for _, f in groups)
+        extra = f", {follow_count} follow-up(s)" if follow_count else ""
+        lines.append(f"Session {s.id}  {when}  {s.mode}{title}  ({len(groups)} answer(s){extra})")
+        for a, follow_ups in groups:
+            lines.append(_row(a, f"  #{a.id:<6} Q{a.question_number:<3} {a.question_id[:34]:<34}"))
             if a.error:
                 lines.append(f"          {a.error}")
+            for f in follow_ups:
+                lines.append(_row(f, f"    ↳ #{f.id:<6} follow-up {(f.probe_item_id or '')[:28]:<28}"))
+                if f.probe_prompt:
+                    lines.append(f"          asked: {f.probe_prompt}")
+                if f.error:
+                    lines.append(f"          {f.error}")
     return "\n".join(lines)
 
 
@@ -146,15 +175,16 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def _bank_if_needed(session: SessionRecord) -> Any:
-    """The bundled bank, only to fill in question texts old records lack (None if it cannot be loaded)."""
-    if all(a.question_text for a in session.attempts):
+    """The bank, only to fill in question texts old records lack and to tell which items follow-ups
+    recovered (None if it cannot be loaded)."""
+    if all(a.question_text for a in session.attempts) and not any(a.is_follow_up for a in session.attempts):
         return None
     from opsprep_voice.core.bank import BankError, load_bank
 
     try:
         return load_bank()
     except BankError as exc:
-        log.warning("question texts unavailable: %s", exc)
+        log.warning("question texts and recovered items unavailable: %s", exc)
         return None
 
 
@@ -175,17 +205,17 @@ def run_export(args: argparse.Namespace) -> int:
         except NotFoundError:
             raise CliError(f"no session {session_id}; run 'opsprep-voice history' to see the ids") from None
     bank = _bank_if_needed(session)
+    recovered = recovered_labels(session.attempts, question_finder(bank))
+    options = {"overwrite": args.force, "with_audio": args.with_audio}
     try:
         if fmt == "md":
-            written = write_markdown(
-                session, path, bank=bank, overwrite=args.force, with_audio=args.with_audio
-            )
+            written = write_markdown(session, path, bank=bank, recovered=recovered, **options)
         elif fmt == "csv":
-            written = write_csv(session.attempts, path, overwrite=args.force, with_audio=args.with_audio)
+            written = write_csv(session.attempts, path, **options)
         else:
             from opsprep_voice.ui.pdf_export import export_pdf
 
-            written = export_pdf(session, path, bank=bank, overwrite=args.force, with_audio=args.with_audio)
+            written = export_pdf(session, path, bank=bank, recovered=recovered, **options)
     except ExportError as exc:
         raise CliError(str(exc)) from None
     print(f"Exported session {session.id} ({len(session.attempts)} answer(s)) to {written}")

@@ -1,5 +1,10 @@
 """``opsprep-voice score AUDIO --question Q``: transcribe a recorded answer and score it;
-``opsprep-voice score --text FILE|- --question Q``: score a written answer with the same scorer."""
+``opsprep-voice score --text FILE|- --question Q``: score a written answer with the same scorer.
+
+``--follow-up FOLLOW`` (``--follow-up-text FILE`` with ``--text``) adds an answer to the interviewer's
+follow-up: scored against the same question and merged with the main answer, it reports the items it
+recovered and the coverage with follow-ups (:mod:`.follow_up_output`); ``--save`` stores both, linked.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import argparse
 import json
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +35,20 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         default=None,
         help="score this UTF-8 text file instead of a recording ('-' reads standard input)",
+    )
+    parser.add_argument(
+        "--follow-up",
+        type=Path,
+        metavar="FOLLOW",
+        default=None,
+        help="a recorded answer to the interviewer's follow-up: scored against the same question, it "
+        "reports the items it recovered and the coverage with follow-ups",
+    )
+    parser.add_argument(
+        "--follow-up-text",
+        metavar="FILE",
+        default=None,
+        help="with --text: the follow-up answer as a UTF-8 text file ('-' reads standard input)",
     )
     parser.add_argument(
         "--question", "-q", required=True, metavar="Q", help="question number (1-based) or id"
@@ -71,15 +91,28 @@ TEXT_MAX_CHARS = 100_000
 def run(args: argparse.Namespace) -> int:
     if args.text is not None:
         return _run_text(args)
+    if args.follow_up_text is not None:
+        raise CliError(
+            f"--follow-up-text {args.follow_up_text}: goes with a written main answer (--text FILE); "
+            "for recordings use --follow-up FOLLOW.wav"
+        )
+    if args.audio is None and args.follow_up is not None:
+        raise CliError(
+            f"--follow-up {args.follow_up}: no main answer to follow up; give the main recording first: "
+            f"opsprep-voice score MAIN.wav --follow-up {args.follow_up} --question Q"
+        )
     if args.audio is None:
         raise CliError("nothing to score: give a recorded answer (AUDIO) or a written one (--text FILE)")
+    if args.follow_up is not None and args.stream:
+        raise CliError("--stream replays one recording; leave it out when scoring a --follow-up")
     # Everything cheap is validated before the model is loaded, so mistakes fail fast.
     from opsprep_voice.asr.base import TranscribeOptions, TranscriptionError
     from opsprep_voice.asr.registry import create_transcriber
     from opsprep_voice.audio.io import AudioError, load_audio
     from opsprep_voice.core.matching import recognition_prompt
     from opsprep_voice.core.scoring import format_report
-    from opsprep_voice.practice.attempts import ScoredAttempt, score, score_and_save_file
+    from opsprep_voice.practice.answer_files import score_and_save_file
+    from opsprep_voice.practice.attempts import ScoredAttempt, score
 
     bank = bank_from_args(args)
     question = find_question(bank, args.question)
@@ -87,6 +120,12 @@ def run(args: argparse.Namespace) -> int:
         audio = load_audio(args.audio)
     except AudioError as exc:
         raise CliError(str(exc)) from None
+    follow_audio = None
+    if args.follow_up is not None:
+        try:
+            follow_audio = load_audio(args.follow_up)
+        except AudioError as exc:
+            raise CliError(f"follow-up answer: {exc}") from None
 
     interactive = sys.stderr.isatty()
     progress = _progress_printer(interactive)
@@ -97,12 +136,30 @@ def run(args: argparse.Namespace) -> int:
             transcript = _stream(transcriber, options, audio, question, to_stderr=args.json)
         else:
             transcript = transcriber.transcribe(audio, options, progress=progress, cancel=threading.Event())
+        follow_transcript = None
+        if follow_audio is not None:
+            follow_transcript = transcriber.transcribe(
+                follow_audio, options, progress=progress, cancel=threading.Event()
+            )
     except TranscriptionError as exc:
         raise CliError(str(exc)) from None
     finally:
         if interactive:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
 
+    if follow_transcript is not None:
+        from opsprep_voice.practice.answer_files import score_with_follow_up
+
+        both = score_with_follow_up(
+            question,
+            transcript,
+            follow_transcript,
+            transcriber,
+            save=args.save,
+            main_audio=args.audio,
+            follow_up_audio=args.follow_up,
+        )
+        return _print_follow_up(args, question, both, lambda data: {"source": "audio", **data})
     if args.save:
         scored = score_and_save_file(question, transcript, args.audio, transcriber)
     else:
@@ -128,6 +185,13 @@ def _run_text(args: argparse.Namespace) -> int:
 
     if args.audio is not None:
         raise CliError(f"give either a recording ({args.audio}) or --text, not both")
+    if args.follow_up is not None:
+        raise CliError(
+            f"--follow-up {args.follow_up}: takes a recording; with --text give the follow-up answer as "
+            "--follow-up-text FILE"
+        )
+    if args.text == "-" and args.follow_up_text == "-":
+        raise CliError("--text and --follow-up-text cannot both read standard input; put one in a file")
     for flag, given in (("--stream", args.stream), ("--save", args.save), ("--engine", args.engine),
                         ("--model", args.model)):  # fmt: skip
         if given:
@@ -135,11 +199,42 @@ def _run_text(args: argparse.Namespace) -> int:
     bank = bank_from_args(args)
     question = find_question(bank, args.question)
     text = _read_text(args.text)
+    if args.follow_up_text is not None:
+        from opsprep_voice.practice.answer_files import score_with_follow_up
+
+        follow = Transcript.from_text(_read_text(args.follow_up_text))
+        both = score_with_follow_up(question, Transcript.from_text(text), follow)
+        return _print_follow_up(args, question, both, text_report_dict)
     report = score(question, Transcript.from_text(text))
     if args.json:
         print(json.dumps(text_report_dict(report.to_dict()), indent=2, ensure_ascii=False))
     else:
         print(format_report(report, question))
+    return 0
+
+
+def _print_follow_up(
+    args: argparse.Namespace,
+    question: Any,
+    both: Any,
+    report_dict: Callable[[dict[str, Any]], dict[str, Any]],
+) -> int:
+    """Print a main answer merged with its follow-up (JSON or text); a failed save exits 2 after it."""
+    from opsprep_voice.cli.follow_up_output import follow_up_json, follow_up_text
+    from opsprep_voice.core.scoring import format_report
+
+    if args.json:
+        print(json.dumps(follow_up_json(both, report_dict), indent=2, ensure_ascii=False))
+    else:
+        print(format_report(both.main.report, question))
+        print(follow_up_text(both, question))
+        if both.main.attempt_id is not None:
+            print(
+                f"\nSaved as attempt {both.main.attempt_id} with its follow-up {both.follow_up.attempt_id} "
+                "(see 'opsprep-voice history')."
+            )
+    if both.main.save_error is not None:
+        raise CliError(f"the answers were scored but not saved: {both.main.save_error}")
     return 0
 
 

@@ -1,26 +1,25 @@
-"""Score a transcript and save the attempt: the one place the app and the CLI do it.
+"""Score a transcript and save the attempt: the one place the app does it (the CLI's answers, scored outside
+a rehearsal, are stored by :mod:`.answer_files` with the same :func:`score`).
 
 :class:`Attempts` keeps one rehearsal's attempts in the history: it opens the history session, reserves an
-attempt (and its audio path) before recording, marks it recorded or failed, and scores and saves it. The CLI's
-``score --save`` uses :func:`score_and_save_file`. Saving never loses a score: a store failure is logged and
-returned in :attr:`ScoredAttempt.save_error` next to the report. No Qt: the UI runs the slow parts in tasks.
+attempt (and its audio path) before recording, marks it recorded or failed, and scores and saves it. Saving
+never loses a score: a store failure is logged and returned in :attr:`ScoredAttempt.save_error` next to the
+report. No Qt: the UI runs the slow parts in tasks.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from opsprep_voice.core.bank import Question
 from opsprep_voice.core.transcript import Transcript, Word
-from opsprep_voice.storage.db import make_private
-from opsprep_voice.storage.records import AttemptRecord, QuestionLike
+from opsprep_voice.storage.records import QuestionLike
 from opsprep_voice.storage.repository import HistoryRepository
 
 if TYPE_CHECKING:
@@ -64,10 +63,6 @@ class LiveFeedback:
     hits: frozenset[str]
     wpm: float | None
     duration_s: float
-
-
-class MissingAudioError(FileNotFoundError):
-    """The audio file to save with an attempt does not exist (nothing was saved)."""
 
 
 def score(question: Question, transcript: Transcript, transcriber: Transcriber | None = None) -> ScoreReport:
@@ -229,75 +224,3 @@ class Attempts:
             log.exception("Could not save the score of attempt %d", attempt_id)
             return ScoredAttempt(report, attempt_id, str(exc) or type(exc).__name__)
         return ScoredAttempt(report, attempt_id)
-
-
-# -- an answer scored outside a rehearsal (the CLI) ---------------------------------------------------
-
-
-def save_new_attempt(
-    repo: HistoryRepository,
-    question: QuestionLike,
-    report: Mapping[str, Any],
-    transcript: Mapping[str, Any] | None,
-    audio_path: Path | str | None,
-    *,
-    mode: str = "cli",
-) -> AttemptRecord:
-    """Store a scored answer as a one-attempt session of ``mode``.
-
-    The audio is copied into the store (the original is left alone). All of it is one transaction: on any
-    failure nothing is recorded, the copy is removed and the error is raised (:class:`MissingAudioError` if
-    ``audio_path`` does not exist).
-    """
-    source = Path(audio_path) if audio_path is not None else None
-    if source is not None and not source.is_file():
-        raise MissingAudioError(f"{source}: audio file not found; nothing was saved")
-    duration = report.get("duration_s") or (transcript or {}).get("duration_s") or 0.0
-    copied: Path | None = None
-    try:
-        with repo.transaction():
-            session = repo.create_session(mode, title=f"Q{question.number} {question.id}")
-            attempt = repo.start_attempt(
-                session.id, question, suffix=(source.suffix.lower() or ".wav") if source else None
-            )
-            if source is not None and attempt.audio_path is not None:
-                copied = attempt.audio_path
-                tmp = copied.with_name(copied.name + ".part")
-                shutil.copyfile(source, tmp)
-                make_private(tmp)
-                os.replace(tmp, copied)
-            repo.mark_recorded(attempt.id, float(duration))
-            record = repo.save_score(attempt.id, report, transcript)
-            repo.end_session(session.id)
-    except BaseException:
-        if copied is not None:
-            copied.unlink(missing_ok=True)
-            copied.with_name(copied.name + ".part").unlink(missing_ok=True)
-        raise
-    log.info("saved %s attempt %d (session %d)", mode, record.id, record.session_id)
-    return record
-
-
-def score_and_save_file(
-    question: Question,
-    transcript: Transcript,
-    audio_path: Path | str | None,
-    transcriber: Transcriber | None = None,
-    *,
-    repo: HistoryRepository | None = None,
-    mode: str = "cli",
-) -> ScoredAttempt:
-    """Score an answer and save it, with a copy of its audio, as a one-attempt session in ``repo`` (default:
-    the user's history, opened and closed here)."""
-    report = score(question, transcript, transcriber)
-    data, words = report.to_dict(), transcript.to_dict()
-    try:
-        if repo is None:
-            with HistoryRepository.open_default() as opened:
-                record = save_new_attempt(opened, question, data, words, audio_path, mode=mode)
-        else:
-            record = save_new_attempt(repo, question, data, words, audio_path, mode=mode)
-    except Exception as exc:
-        log.debug("The answer was scored but not saved", exc_info=True)
-        return ScoredAttempt(report, None, str(exc) or type(exc).__name__)
-    return ScoredAttempt(report, record.id)

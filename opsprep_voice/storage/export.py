@@ -1,5 +1,10 @@
 """Exports of the history: a session (or all attempts of one question) as Markdown or CSV.
 
+The Markdown is written by :mod:`.export_markdown` (follow-up answers under their main answer). The CSV has
+one row per attempt, each main answer followed by its follow-ups, which name it in ``follow_up_of`` and the
+item probed in ``probe_item_id``; a main answer's ``coverage_with_follow_ups`` is its coverage merged with
+theirs (``coverage`` stays the main answer's own).
+
 The PDF is made from the same Markdown by :mod:`opsprep_voice.ui.pdf_export` (Qt's own writer; no Qt here).
 With ``with_audio=True`` the answers' audio files are copied into a folder beside the export
 (``<name>-audio/``) and the Markdown links to them relatively, so the pair can be zipped and shared.
@@ -13,11 +18,9 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from opsprep_voice.core.scoring import ScoreReport
 from opsprep_voice.storage.export_files import (
@@ -27,7 +30,30 @@ from opsprep_voice.storage.export_files import (
     copy_audio,
     write_text_file,
 )
+from opsprep_voice.storage.export_markdown import (
+    BankLike,
+    Recovered,
+    export_markdown,
+    linked,
+    md_escape,
+    question_markdown,
+    report_of,
+)
 from opsprep_voice.storage.records import AttemptRecord, SessionRecord
+
+__all__ = [
+    "CSV_FIELDS",
+    "BankLike",
+    "ExportError",
+    "Recovered",
+    "csv_text",
+    "export_attempts",
+    "export_csv",
+    "export_markdown",
+    "md_escape",
+    "question_markdown",
+    "write_markdown",
+]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +62,8 @@ ExportFormat = Literal["md", "csv"]
 CSV_FIELDS = (
     "attempt_id",
     "session_id",
+    "follow_up_of",
+    "probe_item_id",
     "started_at",
     "ended_at",
     "question_number",
@@ -43,6 +71,7 @@ CSV_FIELDS = (
     "category",
     "status",
     "coverage",
+    "coverage_with_follow_ups",
     "checklist_hit",
     "checklist_total",
     "duration_s",
@@ -62,181 +91,6 @@ CSV_FIELDS = (
 )
 
 
-class BankLike(Protocol):
-    """Enough of a question bank to fill in question texts (``QuestionBank`` fits)."""
-
-    def find(self, ref: str | int) -> Any: ...
-
-
-# --------------------------------------------------------------------------- formatting helpers
-
-
-def _local(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _pct(value: float | None) -> str:
-    return f"{value * 100:.0f} %" if value is not None else "–"
-
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    total = round(seconds)
-    return f"{total // 60}:{total % 60:02d}"
-
-
-def _num(value: float | None, digits: int = 0) -> str:
-    return f"{value:.{digits}f}" if value is not None else "–"
-
-
-_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|~"})
-
-
-def md_escape(text: str) -> str:
-    """Escape Markdown syntax in free text (transcripts, labels) so it shows as typed."""
-    escaped = " ".join(text.split()).translate(_MD_SPECIAL)
-    # A leading "-", "+" or "12." would start a list.
-    escaped = re.sub(r"^([-+=])", r"\\\1", escaped)
-    return re.sub(r"^(\d+)([.)])", r"\1\\\2", escaped)
-
-
-def _question_text(attempt: AttemptRecord, bank: BankLike | None) -> str:
-    if attempt.question_text:
-        return attempt.question_text
-    if bank is not None:
-        try:
-            return str(bank.find(attempt.question_id).text)
-        except (KeyError, AttributeError):
-            pass
-    return attempt.question_id
-
-
-def _report(attempt: AttemptRecord) -> ScoreReport | None:
-    """The attempt's score report, read by the one tolerant reader (None when it was not scored)."""
-    return None if attempt.report is None else ScoreReport.from_dict(attempt.report)
-
-
-def _attempt_markdown(attempt: AttemptRecord, bank: BankLike | None, audio_link: str | None) -> list[str]:
-    report = _report(attempt)
-    lines = [
-        f"## Q{attempt.question_number}. {md_escape(_question_text(attempt, bank))}",
-        "",
-        f"*{md_escape(attempt.category)} · {_local(attempt.started_at)} · attempt {attempt.id} · "
-        f"{attempt.status}*",
-        "",
-    ]
-    if attempt.error:
-        lines += [f"**Problem:** {md_escape(attempt.error)}", ""]
-    facts = [f"Coverage: **{_pct(attempt.coverage)}**"]
-    duration = _clock(attempt.duration_s)
-    if report is not None and report.target_seconds:
-        duration += f" (target {_clock(float(report.target_seconds))})"
-    facts.append(f"Duration: {duration}")
-    if attempt.wpm is not None:
-        band = report.wpm_band if report is not None else None
-        facts.append(f"Pace: {attempt.wpm:.0f} wpm" + (f" ({md_escape(str(band))})" if band else ""))
-    if attempt.fillers_per_min is not None:
-        facts.append(f"Fillers: {attempt.fillers_per_min:.1f}/min")
-    lines += [" · ".join(facts), ""]
-    if audio_link:
-        lines += [f"Audio: [{md_escape(Path(audio_link).name)}](<{audio_link}>)", ""]
-    if attempt.transcript_text:
-        lines += ["### Transcript", "", f"> {md_escape(attempt.transcript_text)}", ""]
-    checklist = report.checklist if report is not None else ()
-    if checklist:
-        lines += ["### Checklist", ""]
-        for item in checklist:
-            label = md_escape(item.label)
-            if item.hit:
-                evidence = item.quote
-                lines.append(f"- [x] {label}" + (f" — “{md_escape(evidence)}”" if evidence else ""))
-            else:
-                example = item.example
-                lines.append(f"- [ ] {label}" + (f" — e.g. “{md_escape(example)}”" if example else ""))
-        lines.append("")
-    return lines
-
-
-def _summary_table(attempts: Sequence[AttemptRecord]) -> list[str]:
-    lines = [
-        "| # | Question | When | Status | Coverage | Duration | WPM | Fillers/min |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for a in attempts:
-        lines.append(
-            f"| {a.question_number} | {md_escape(a.question_id)} | {_local(a.started_at)} | {a.status} | "
-            f"{_pct(a.coverage)} | {_clock(a.duration_s)} | {_num(a.wpm)} | {_num(a.fillers_per_min, 1)} |"
-        )
-    return [*lines, ""]
-
-
-# --------------------------------------------------------------------------- Markdown
-
-
-def export_markdown(
-    session: SessionRecord,
-    attempts: Sequence[AttemptRecord] | None = None,
-    bank: BankLike | None = None,
-    *,
-    audio_links: Mapping[int, str] | None = None,
-) -> str:
-    """The session as Markdown: a summary table, then each answer with its transcript and checklist.
-
-    ``attempts`` defaults to ``session.attempts``; ``bank`` fills in question texts missing from old records.
-    """
-    items = list(session.attempts if attempts is None else attempts)
-    title = session.title or "Rehearsal session"
-    scored = [a.coverage for a in items if a.coverage is not None]
-    head = [
-        f"# {md_escape(title)}",
-        "",
-        f"Session {session.id} · {md_escape(session.mode)} · started {_local(session.started_at)}"
-        + (f" · ended {_local(session.ended_at)}" if session.ended_at else ""),
-        "",
-        f"{len(items)} answer(s)"
-        + (f" · average coverage {_pct(sum(scored) / len(scored))}" if scored else "")
-        + (f" · bank: {md_escape(session.bank)}" if session.bank else ""),
-        "",
-    ]
-    return _document(head, items, bank, audio_links)
-
-
-def question_markdown(
-    attempts: Sequence[AttemptRecord],
-    bank: BankLike | None = None,
-    *,
-    title: str | None = None,
-    audio_links: Mapping[int, str] | None = None,
-) -> str:
-    """All attempts of one question (oldest first) as Markdown, for tracking progress on it."""
-    items = sorted(attempts, key=lambda a: (a.started_at, a.id))
-    if title is None:
-        title = f"Q{items[0].question_number}. {_question_text(items[0], bank)}" if items else "Attempts"
-    scored = [a.coverage for a in items if a.coverage is not None]
-    head = [f"# {md_escape(title)}", ""]
-    if scored:
-        head += [
-            f"{len(items)} attempt(s) · best coverage {_pct(max(scored))} · latest {_pct(scored[-1])}",
-            "",
-        ]
-    return _document(head, items, bank, audio_links)
-
-
-def _document(
-    head: list[str],
-    items: Sequence[AttemptRecord],
-    bank: BankLike | None,
-    audio_links: Mapping[int, str] | None,
-) -> str:
-    lines = list(head)
-    if items:
-        lines += _summary_table(items)
-    for attempt in items:
-        lines += _attempt_markdown(attempt, bank, (audio_links or {}).get(attempt.id))
-    return "\n".join(lines).rstrip() + "\n"
-
-
 # --------------------------------------------------------------------------- CSV
 
 
@@ -245,11 +99,14 @@ def _filler_count(report: ScoreReport) -> int:
 
 
 def _csv_row(attempt: AttemptRecord, audio_links: Mapping[int, str]) -> dict[str, Any]:
-    report = _report(attempt)
+    report = report_of(attempt)
+    merged = attempt.coverage_with_follow_ups
     checklist = report.checklist if report is not None else ()
     return {
         "attempt_id": attempt.id,
         "session_id": attempt.session_id,
+        "follow_up_of": "" if attempt.follow_up_of is None else attempt.follow_up_of,
+        "probe_item_id": attempt.probe_item_id or "",
         "started_at": attempt.started_at.isoformat(),
         "ended_at": attempt.ended_at.isoformat() if attempt.ended_at else "",
         "question_number": attempt.question_number,
@@ -257,6 +114,7 @@ def _csv_row(attempt: AttemptRecord, audio_links: Mapping[int, str]) -> dict[str
         "category": attempt.category,
         "status": attempt.status,
         "coverage": "" if attempt.coverage is None else round(attempt.coverage, 4),
+        "coverage_with_follow_ups": "" if merged is None else round(merged, 4),
         "checklist_hit": sum(1 for i in checklist if i.hit) if checklist else "",
         "checklist_total": len(checklist) if checklist else "",
         "duration_s": "" if attempt.duration_s is None else round(attempt.duration_s, 2),
@@ -280,8 +138,9 @@ def csv_text(attempts: Sequence[AttemptRecord], audio_links: Mapping[int, str] |
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\r\n")
     writer.writeheader()
-    for attempt in attempts:
-        writer.writerow(_csv_row(attempt, audio_links or {}))
+    for main, follow_ups in linked(attempts):
+        for attempt in (main, *follow_ups):
+            writer.writerow(_csv_row(attempt, audio_links or {}))
     return buffer.getvalue()
 
 
@@ -292,7 +151,8 @@ def export_csv(
     overwrite: bool = False,
     with_audio: bool = False,
 ) -> Path:
-    """One row per attempt with its metrics (header row first), UTF-8. Returns the path written."""
+    """One row per attempt with its metrics (header row first; follow-ups after their main answer), UTF-8.
+    Returns the path written."""
     return _export(path, overwrite, with_audio, attempts, lambda links: csv_text(attempts, links))
 
 
@@ -307,14 +167,16 @@ def write_markdown(
     bank: BankLike | None = None,
     overwrite: bool = False,
     with_audio: bool = False,
+    recovered: Recovered | None = None,
 ) -> Path:
+    """The session as Markdown (``recovered``: see :mod:`.export_markdown`)."""
     items = list(session.attempts if attempts is None else attempts)
     return _export(
         path,
         overwrite,
         with_audio,
         items,
-        lambda links: export_markdown(session, items, bank, audio_links=links),
+        lambda links: export_markdown(session, items, bank, audio_links=links, recovered=recovered),
     )
 
 
@@ -327,8 +189,10 @@ def export_attempts(
     title: str | None = None,
     overwrite: bool = False,
     with_audio: bool = False,
+    recovered: Recovered | None = None,
 ) -> Path:
-    """Export a set of attempts, typically all attempts of one question, as Markdown or CSV."""
+    """Export a set of attempts, typically all attempts of one question, as Markdown or CSV
+    (``recovered``: see :mod:`.export_markdown`; the CSV has no per-item columns)."""
     if fmt == "csv":
         return export_csv(attempts, path, overwrite=overwrite, with_audio=with_audio)
     if fmt != "md":
@@ -338,7 +202,7 @@ def export_attempts(
         overwrite,
         with_audio,
         attempts,
-        lambda links: question_markdown(attempts, bank, title=title, audio_links=links),
+        lambda links: question_markdown(attempts, bank, title=title, audio_links=links, recovered=recovered),
     )
 
 

@@ -19,6 +19,7 @@ One repository object may be shared between threads: every call holds a lock for
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -247,6 +248,26 @@ class HistoryRepository:
                 (attempt_id,),
             )
 
+    def follow_ups_of(
+        self, attempt_ids: Sequence[int], *, with_json: bool = False
+    ) -> dict[int, list[AttemptRecord]]:
+        """The follow-ups of many main attempts in one query: main id -> its follow-ups in the order they
+        were asked (mains without any are left out). Light by default (``with_json``: see
+        :meth:`list_sessions`), as History lists them."""
+        wanted = sorted({int(i) for i in attempt_ids})
+        found: dict[int, list[AttemptRecord]] = {}
+        if not wanted:
+            return found
+        # The ids go in as one JSON array: a list of 10,000 mains would pass SQLite's parameter limit.
+        sql = (
+            f"SELECT {columns(with_json)} FROM attempts WHERE follow_up_of IN "
+            "(SELECT value FROM json_each(?)) ORDER BY started_at, id"
+        )
+        with self._lock:
+            for record in self._attempts(sql, (json.dumps(wanted),)):
+                found.setdefault(int(record.follow_up_of or 0), []).append(record)
+        return found
+
     def set_coverage_with_follow_ups(self, attempt_id: int, coverage: float | None) -> None:
         """Store a main attempt's coverage merged with its scored follow-ups (None clears it)."""
         with self.transaction():
@@ -334,7 +355,8 @@ class HistoryRepository:
         with_json: bool = True,
         follow_ups: bool = True,
     ) -> list[AttemptRecord]:
-        """Attempts newest first, filtered (``follow_ups=False``: main answers only).
+        """Attempts newest first, filtered (``follow_ups=False``: main answers only; ``text`` then also finds
+        a main answer by its follow-up answers' words).
 
         ``since`` is inclusive, ``until`` exclusive for a datetime; a date means that whole local day.
         ``text`` finds the words in the transcript, ignoring case (ASCII letters).

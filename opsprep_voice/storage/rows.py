@@ -156,7 +156,14 @@ def attempt_filter(
     if until is not None:
         where.append("started_at < ?")
         params.append(bound(until, end=True))
-    if text:
+    if text and not follow_ups:
+        # A main answer is found by its follow-ups' words too: they answer the same question.
+        where.append(
+            "(transcript_text LIKE ? ESCAPE '\\' OR id IN "
+            "(SELECT follow_up_of FROM attempts WHERE transcript_text LIKE ? ESCAPE '\\'))"
+        )
+        params += [like_pattern(text.strip())] * 2
+    elif text:
         where.append("transcript_text LIKE ? ESCAPE '\\'")
         params.append(like_pattern(text.strip()))
     if status is not None:

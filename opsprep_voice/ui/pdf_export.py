@@ -18,7 +18,7 @@ from PySide6.QtCore import QCoreApplication, QMarginsF
 from PySide6.QtGui import QFont, QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QApplication
 
-from opsprep_voice.storage.export import BankLike, export_markdown, question_markdown
+from opsprep_voice.storage.export import BankLike, Recovered, export_markdown, question_markdown
 from opsprep_voice.storage.export_files import (
     ExportError,
     atomic_target,
@@ -92,12 +92,14 @@ def export_pdf(
     bank: BankLike | None = None,
     overwrite: bool = False,
     with_audio: bool = False,
+    recovered: Recovered | None = None,
 ) -> Path:
-    """A session as PDF (same content as the Markdown export); audio copied beside it on request."""
+    """A session as PDF (same content as the Markdown export, follow-ups included; ``recovered``: see
+    :mod:`opsprep_voice.storage.export_markdown`); audio copied beside it on request."""
     items = list(session.attempts if attempts is None else attempts)
     target = check_target(path, overwrite=overwrite, with_audio=with_audio)
     links = _copy(items, target) if with_audio else {}
-    markdown = export_markdown(session, items, bank, audio_links=links)
+    markdown = export_markdown(session, items, bank, audio_links=links, recovered=recovered)
     return render_pdf(markdown, target, title=session.title or f"Session {session.id}", overwrite=True)
 
 
@@ -109,11 +111,12 @@ def export_attempts_pdf(
     title: str | None = None,
     overwrite: bool = False,
     with_audio: bool = False,
+    recovered: Recovered | None = None,
 ) -> Path:
-    """All attempts of a question (or any set) as PDF."""
+    """All attempts of a question (or any set) as PDF, follow-ups under their answer."""
     target = check_target(path, overwrite=overwrite, with_audio=with_audio)
     links = _copy(attempts, target) if with_audio else {}
-    markdown = question_markdown(attempts, bank, title=title, audio_links=links)
+    markdown = question_markdown(attempts, bank, title=title, audio_links=links, recovered=recovered)
     return render_pdf(markdown, target, title=title or "Attempts", overwrite=True)
 
 

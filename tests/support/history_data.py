@@ -39,15 +39,18 @@ def make_report(
     wpm: float | None = 140.0,
     fillers_per_min: float = 1.5,
     hits: int = 2,
+    hit_items: tuple[int, ...] | None = None,
 ) -> dict[str, Any]:
+    """``hits``: the first n items are hit; ``hit_items`` names them instead (a follow-up's items)."""
+    hit = set(range(hits)) if hit_items is None else set(hit_items)
     checklist = [
         {
             "id": f"item-{i}",
             "label": f"Idea {i} for {question.id}",
-            "hit": i < hits,
+            "hit": i in hit,
             "weight": 1.0,
             "evidence": {"text": f"evidence {i}", "phrase": f"phrase {i}", "match": "exact"}
-            if i < hits
+            if i in hit
             else None,
             "example": f"Example wording {i}",
         }
@@ -122,3 +125,40 @@ def add_scored(
 
 def at(day: int, hour: int = 12) -> datetime:
     return datetime(2025, 3, day, hour, 0, tzinfo=UTC)
+
+
+def add_follow_up(
+    repo: HistoryRepository,
+    main: AttemptRecord,
+    question: Q,
+    text: str,
+    *,
+    coverage: float,
+    hit_items: tuple[int, ...] = (2,),
+    probe_item_id: str = "item-2",
+    started_at: datetime | None = None,
+    merged: float | None = None,
+    **report: Any,
+) -> AttemptRecord:
+    """A scored follow-up of ``main`` (its report hits ``hit_items``); ``merged`` is stored on the main
+    attempt as its coverage with follow-ups."""
+    attempt = repo.start_attempt(
+        main.session_id,
+        question,
+        started_at=started_at,
+        follow_up_of=main.id,
+        probe_item_id=probe_item_id,
+        probe_prompt=f"Could you say more about {probe_item_id}?",
+    )
+    if attempt.audio_path is not None:
+        attempt.audio_path.write_bytes(wav_bytes(0.1))
+    duration = report.pop("duration_s", 20.0)
+    repo.mark_recorded(attempt.id, duration)
+    saved = repo.save_score(
+        attempt.id,
+        make_report(question, text, coverage=coverage, duration_s=duration, hit_items=hit_items, **report),
+        make_transcript(text, duration),
+    )
+    if merged is not None:
+        repo.set_coverage_with_follow_ups(main.id, merged)
+    return saved

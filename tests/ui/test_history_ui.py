@@ -204,6 +204,10 @@ class _BigRepository:
         assert kwargs.get("with_json") is False
         return [a for a in self.attempts if question_id in (None, a.question_id)]
 
+    def follow_ups_of(self, attempt_ids: list[int]) -> dict[int, list[AttemptRecord]]:
+        self._count("follow_ups_of")
+        return {}
+
     def best_attempt_ids(self) -> dict[str, int]:
         return {self.attempts[0].question_id: self.attempts[0].id}
 
@@ -245,7 +249,7 @@ def test_screen_with_10000_attempts_reads_little(
 
     data_calls = 0
     screen.set_filters(question_id=history.attempts[0].question_id)
-    assert repo.calls["list_attempts"] == 1 and data_calls < 5_000
+    assert repo.calls["list_attempts"] == repo.calls["follow_ups_of"] == 1 and data_calls < 5_000
     assert screen.model.attempt_count() == 10_000
 
     screen.tabs.setCurrentWidget(charts)

@@ -1,16 +1,13 @@
-"""Two attempts at one question side by side: checklist items gained and lost, metric deltas, and a word-level
+"""Two attempts at one question side by side: checklist items gained and lost (and those recovered after an
+interviewer follow-up, marked apart from those covered in the main answer), metric changes, and a word-level
 diff of the transcripts (words only in the earlier answer struck through, words only in the later one
-underlined).
+underlined). The comparison itself is :mod:`.comparison` (no Qt).
 """
 
 from __future__ import annotations
 
-import difflib
 import html
 import logging
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt
@@ -29,170 +26,21 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.core.bank import Question
+from opsprep_voice.ui.history.comparison import Comparison, MetricDelta, compare_reports, word_diff
 from opsprep_voice.ui.review import report_data as rd
-from opsprep_voice.ui.review.style import ReviewColours, fmt_clock
+from opsprep_voice.ui.review.style import ReviewColours
 
 if TYPE_CHECKING:
+    from opsprep_voice.core.bank import ChecklistItem
+    from opsprep_voice.core.followup import FollowUpResult
     from opsprep_voice.core.scoring import ChecklistResult
+
+__all__ = ["CompareView", "Comparison", "MetricDelta", "compare_reports", "word_diff"]
 
 log = logging.getLogger(__name__)
 
-_PUNCT = re.compile(r"^\W+|\W+$")
-COMFORTABLE_WPM = (130.0, 160.0)
-
-
-def _distance_to_band(value: float, low: float, high: float) -> float:
-    return low - value if value < low else value - high if value > high else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class MetricDelta:
-    key: str
-    label: str
-    before: float | None
-    after: float | None
-    better: bool | None  # None: no change, or not comparable
-    fmt: Callable[[float], str]
-
-    @property
-    def change(self) -> float | None:
-        if self.before is None or self.after is None:
-            return None
-        return self.after - self.before
-
-
-@dataclass(slots=True)
-class Comparison:
-    gained: list[ChecklistResult] = field(default_factory=list)
-    lost: list[ChecklistResult] = field(default_factory=list)
-    kept: list[ChecklistResult] = field(default_factory=list)
-    still_missing: list[ChecklistResult] = field(default_factory=list)
-    metrics: list[MetricDelta] = field(default_factory=list)
-    diff: list[tuple[str, str]] = field(default_factory=list)  # ("equal"|"delete"|"insert", text)
-
-    def metric(self, key: str) -> MetricDelta:
-        return next(m for m in self.metrics if m.key == key)
-
-
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
-def word_diff(before: str, after: str) -> list[tuple[str, str]]:
-    """Word-level diff, comparing words without case and surrounding punctuation."""
-    a, b = _words(before), _words(after)
-    key_a = [_PUNCT.sub("", w).casefold() for w in a]
-    key_b = [_PUNCT.sub("", w).casefold() for w in b]
-    out: list[tuple[str, str]] = []
-    matcher = difflib.SequenceMatcher(a=key_a, b=key_b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            out.append(("equal", " ".join(b[j1:j2])))
-            continue
-        if op in ("delete", "replace"):
-            out.append(("delete", " ".join(a[i1:i2])))
-        if op in ("insert", "replace"):
-            out.append(("insert", " ".join(b[j1:j2])))
-    return out
-
-
-def compare_reports(before_report: rd.Report, after_report: rd.Report) -> Comparison:
-    before, after = rd.as_report(before_report), rd.as_report(after_report)
-    result = Comparison()
-    old = {e.id: e for e in before.checklist}
-    for entry in after.checklist:
-        was = old.get(entry.id)
-        was_hit = bool(was and was.hit)
-        if entry.hit and not was_hit:
-            result.gained.append(entry)
-        elif was_hit and not entry.hit:
-            result.lost.append(entry)
-        elif entry.hit:
-            result.kept.append(entry)
-        else:
-            result.still_missing.append(entry)
-
-    target = after.target_seconds or before.target_seconds
-
-    def lower_is_better(a: float, b: float) -> bool:
-        return b < a
-
-    def higher_is_better(a: float, b: float) -> bool:
-        return b > a
-
-    def pace_better(a: float, b: float) -> bool:
-        return _distance_to_band(b, *COMFORTABLE_WPM) < _distance_to_band(a, *COMFORTABLE_WPM)
-
-    def length_better(a: float, b: float) -> bool:
-        if not target:
-            return False
-        return _distance_to_band(b, 0.7 * target, 1.2 * target) < _distance_to_band(
-            a, 0.7 * target, 1.2 * target
-        )
-
-    specs: list[
-        tuple[str, str, float | None, float | None, Callable[[float, float], bool], Callable[[float], str]]
-    ]
-    specs = [
-        (
-            "coverage",
-            "Coverage",
-            before.coverage,
-            after.coverage,
-            higher_is_better,
-            lambda v: f"{v:.0%}",
-        ),
-        (
-            "duration_s",
-            "Length",
-            before.duration_s,
-            after.duration_s,
-            length_better,
-            fmt_clock,
-        ),
-        ("wpm", "Pace (wpm)", before.wpm, after.wpm, pace_better, lambda v: f"{v:.0f}"),
-        (
-            "fillers_per_min",
-            "Fillers / min",
-            before.fillers_per_min,
-            after.fillers_per_min,
-            lower_is_better,
-            lambda v: f"{v:.1f}",
-        ),
-        (
-            "long_pauses",
-            "Long pauses",
-            len(before.long_pauses),
-            len(after.long_pauses),
-            lower_is_better,
-            lambda v: f"{v:.0f}",
-        ),
-        (
-            "time_to_first_word_s",
-            "First word after",
-            before.time_to_first_word_s,
-            after.time_to_first_word_s,
-            lower_is_better,
-            lambda v: f"{v:.1f} s",
-        ),
-        (
-            "figures",
-            "Figures mentioned",
-            len(before.figures_mentioned),
-            len(after.figures_mentioned),
-            higher_is_better,
-            lambda v: f"{v:.0f}",
-        ),
-    ]
-    for key, label, a, b, better, fmt in specs:
-        verdict: bool | None = None
-        if a is not None and b is not None and abs(b - a) > 1e-9:
-            verdict = better(a, b)
-            if not verdict and not better(b, a):
-                verdict = None  # different but neither better (e.g. both inside the comfortable band)
-        result.metrics.append(MetricDelta(key, label, a, b, verdict, fmt))
-    result.diff = word_diff(before.transcript, after.transcript)
-    return result
+#: Marks an item covered only after a follow-up (the review's checklist uses the same arrow).
+RECOVERED_MARK = "↳"
 
 
 class CompareView(QWidget):
@@ -280,9 +128,15 @@ class CompareView(QWidget):
         after: rd.Report,
         before_label: str = "Before",
         after_label: str = "After",
+        *,
+        before_follow_ups: FollowUpResult | None = None,
+        after_follow_ups: FollowUpResult | None = None,
     ) -> Comparison:
-        self._args = (question, before, after, before_label, after_label)
-        comparison = compare_reports(before, after)
+        """Compare two main answers; ``*_follow_ups``: an answer merged with its follow-ups, if any."""
+        self._args = (question, before, after, before_label, after_label, before_follow_ups, after_follow_ups)
+        comparison = compare_reports(
+            before, after, before_follow_ups=before_follow_ups, after_follow_ups=after_follow_ups
+        )
         self.comparison = comparison
         colours = ReviewColours.from_palette(self.palette())
         read = rd.as_report(after)
@@ -290,35 +144,11 @@ class CompareView(QWidget):
         self.title.setText(f"Q{number} · {question.text if question else read.question_id}")
         self.subtitle.setText(f"Before: {before_label}   →   After: {after_label}")
 
-        def items(entries: list[ChecklistResult], mark: str, colour: str) -> str:
-            if not entries:
-                return f'<span style="color:{colours.muted.name()};">none</span>'
-            return "<br>".join(
-                f'<span style="color:{colour};"><b>{mark}</b></span> {html.escape(e.label)}' for e in entries
-            )
-
-        self.changes.setText(
-            f"<b>Gained ({len(comparison.gained)})</b><br>"
-            f"{items(comparison.gained, '+', colours.good.name())}"
-            f"<br><br><b>Lost ({len(comparison.lost)})</b><br>"
-            f"{items(comparison.lost, '−', colours.bad.name())}"
-            f"<br><br><b>Still missing ({len(comparison.still_missing)})</b><br>"
-            f"{items(comparison.still_missing, '·', colours.muted.name())}"
-            f'<br><br><span style="color:{colours.muted.name()};">Kept: {len(comparison.kept)} item(s)</span>'
-        )
+        self.changes.setText(_changes_html(comparison, colours))
 
         self.metrics_table.setRowCount(len(comparison.metrics))
         for row, m in enumerate(comparison.metrics):
-            change = m.change
-            if change is None:
-                change_text = "–"
-            elif abs(change) < 1e-9:
-                change_text = "same"
-            else:
-                sign = "+" if change > 0 else "−"
-                change_text = f"{sign}{m.fmt(abs(change))}"
-                if m.better is not None:
-                    change_text += "  better" if m.better else "  worse"
+            change_text, change_spoken = m.change_text()
             cells = [
                 m.label,
                 m.fmt(m.before) if m.before is not None else "–",
@@ -327,6 +157,8 @@ class CompareView(QWidget):
             ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                if col == 3:
+                    item.setData(Qt.ItemDataRole.AccessibleTextRole, change_spoken)
                 if col == 3 and m.better is not None:
                     item.setForeground(QBrush(colours.good if m.better else colours.bad))
                 self.metrics_table.setItem(row, col, item)
@@ -351,4 +183,50 @@ class CompareView(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self._args is not None:
-            self.compare(*self._args)
+            *args, before_follow_ups, after_follow_ups = self._args
+            self.compare(*args, before_follow_ups=before_follow_ups, after_follow_ups=after_follow_ups)
+
+
+def _changes_html(comparison: Comparison, colours: ReviewColours) -> str:
+    """The checklist changes between the main answers; an item an answer recovered after a follow-up is
+    marked "↳ after a follow-up (earlier/later answer)", and each answer's recovered items are listed."""
+    muted = colours.muted.name()
+
+    def note(item_id: str) -> str:
+        earlier, later = comparison.recovered(item_id)
+        which = "both answers" if earlier and later else "earlier answer" if earlier else "later answer"
+        if not (earlier or later):
+            return ""
+        style = f"color:{colours.figure.name()};"
+        return f' <span style="{style}">{RECOVERED_MARK} after a follow-up ({which})</span>'
+
+    def items(entries: list[ChecklistResult], mark: str, colour: str) -> str:
+        if not entries:
+            return f'<span style="color:{muted};">none</span>'
+        return "<br>".join(
+            f'<span style="color:{colour};"><b>{mark}</b></span> {html.escape(e.label)}{note(e.id)}'
+            for e in entries
+        )
+
+    def recovered(entries: list[ChecklistItem]) -> str:
+        if not entries:
+            return f'<span style="color:{muted};">none</span>'
+        mark = f'<span style="color:{colours.figure.name()};"><b>{RECOVERED_MARK}</b></span>'
+        return "<br>".join(f"{mark} {html.escape(e.label)}" for e in entries)
+
+    text = (
+        f"<b>Gained ({len(comparison.gained)})</b><br>"
+        f"{items(comparison.gained, '+', colours.good.name())}"
+        f"<br><br><b>Lost ({len(comparison.lost)})</b><br>"
+        f"{items(comparison.lost, '−', colours.bad.name())}"
+        f"<br><br><b>Still missing ({len(comparison.still_missing)})</b><br>"
+        f"{items(comparison.still_missing, '·', muted)}"
+    )
+    if comparison.recovered_before or comparison.recovered_after:
+        text += (
+            f"<br><br><b>Recovered after a follow-up: earlier answer ({len(comparison.recovered_before)})"
+            f"</b><br>{recovered(comparison.recovered_before)}"
+            f"<br><br><b>Recovered after a follow-up: later answer ({len(comparison.recovered_after)})"
+            f"</b><br>{recovered(comparison.recovered_after)}"
+        )
+    return text + f'<br><br><span style="color:{muted};">Kept: {len(comparison.kept)} item(s)</span>'

@@ -1,4 +1,5 @@
-"""Export a session, or all attempts of a question, as Markdown, PDF or CSV (optionally with the audio).
+"""Export a session, or all attempts of a question, as Markdown, PDF or CSV (optionally with the audio),
+follow-up answers included under their main answer.
 
 The export runs on a worker thread (records are read with their JSON, audio copied, the file written);
 the dialog asks before replacing an existing file or audio folder and shows the saved path when done.
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.core.bank import QuestionBank
+from opsprep_voice.practice.follow_ups import question_finder, recovered_labels
 from opsprep_voice.storage.export import export_attempts, write_markdown
 from opsprep_voice.storage.export_files import ExportError, audio_folder_for
 from opsprep_voice.storage.repository import HistoryRepository
@@ -60,18 +62,28 @@ def run_export(
     with_audio: bool = False,
     overwrite: bool = False,
 ) -> Path:
-    """Write one export (no Qt widgets: safe on a worker thread). Raises :class:`ExportError`."""
+    """Write one export (no Qt widgets: safe on a worker thread). Raises :class:`ExportError`.
+
+    Follow-up answers go with their main answer; the items each recovered are worked out here (practice
+    layer) for the Markdown and PDF.
+    """
+    find = question_finder(bank)
     if session_id is not None:
         session = repository.get_session(session_id)
         if not session.attempts:
             raise ExportError(f"session {session_id} has no answers to export")
+        recovered = recovered_labels(session.attempts, find)
         if fmt == "pdf":
-            return export_pdf(session, path, bank=bank, overwrite=overwrite, with_audio=with_audio)
+            return export_pdf(
+                session, path, bank=bank, overwrite=overwrite, with_audio=with_audio, recovered=recovered
+            )
         if fmt == "csv":
             return export_attempts(
                 session.attempts, path, fmt="csv", overwrite=overwrite, with_audio=with_audio
             )
-        return write_markdown(session, path, bank=bank, overwrite=overwrite, with_audio=with_audio)
+        return write_markdown(
+            session, path, bank=bank, overwrite=overwrite, with_audio=with_audio, recovered=recovered
+        )
     if question_id is None:
         raise ExportError("nothing chosen to export")
     attempts = list(reversed(repository.list_attempts(question_id=question_id)))
@@ -84,9 +96,16 @@ def run_export(
             title = f"Q{question.number}. {question.text}"
         except KeyError:
             title = None
+    recovered = recovered_labels(attempts, find)
     if fmt == "pdf":
         return export_attempts_pdf(
-            attempts, path, bank=bank, title=title, overwrite=overwrite, with_audio=with_audio
+            attempts,
+            path,
+            bank=bank,
+            title=title,
+            overwrite=overwrite,
+            with_audio=with_audio,
+            recovered=recovered,
         )
     return export_attempts(
         attempts,
@@ -96,6 +115,7 @@ def run_export(
         title=title,
         overwrite=overwrite,
         with_audio=with_audio,
+        recovered=recovered,
     )
 
 

@@ -1,45 +1,56 @@
-"""Item model of the history: sessions with their attempts (a two-level tree), or a flat list of attempts.
+"""Item model of the history: sessions with their answers (a tree), or a flat list of answers; a main answer
+that had interviewer follow-ups has them as child rows, in the order they were asked.
 
 Built for large histories (10,000 attempts): one light ``AttemptRecord`` per row (no JSON), no widget per row,
 and sorting done here on the Python lists (:meth:`HistoryModel.sort`, called by the view's header) instead of
-a ``QSortFilterProxyModel`` asking :meth:`HistoryModel.data` for every row. A row's cell texts are formatted
-once, when the view first asks for that row, and kept until the next :meth:`HistoryModel.set_data`.
+a ``QSortFilterProxyModel`` asking :meth:`HistoryModel.data` for every row. A row's cell texts (see
+:mod:`.history_rows`) are formatted once, when the view first asks for that row, and kept until the next
+:meth:`HistoryModel.set_data`. Sorting orders sessions and main answers; follow-ups stay in asked order.
 
-The module reads better whole: the columns, their sort keys, the cached cell texts and the Qt model
-methods all follow one column layout (``COL_*``) and change together.
+An index's internal pointer says which level it is on: ``_ROOT`` for a top-level row (a session, or a main
+answer in the flat list), the :class:`SessionNode` for a main answer in a session, the
+:class:`FollowUpGroup` for a follow-up answer.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
 from opsprep_voice.storage.records import AttemptRecord, SessionRecord
-from opsprep_voice.ui.review.style import fmt_clock
+from opsprep_voice.ui.history.history_rows import (
+    COL_COVERAGE,
+    COL_QUESTION,
+    COL_STATUS,
+    COL_WHEN,
+    COLUMNS,
+    NUMERIC_COLUMNS,
+    STATUS_TEXT,
+    FollowUpGroup,
+    SessionNode,
+    accessible_coverage,
+    attempt_sort_key,
+    attempt_texts,
+    coverage_tooltip,
+    follow_up_texts,
+    local_time,
+    session_sort_key,
+    session_texts,
+    sorted_rows,
+)
+
+__all__ = ["COLUMNS", "COL_COVERAGE", "COL_QUESTION", "COL_WHEN", "STATUS_TEXT", "HistoryModel", "local_time"]
 
 log = logging.getLogger(__name__)
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
-KIND_ROLE = Qt.ItemDataRole.UserRole + 3  # "session" | "attempt"
-
-COLUMNS = ("When", "Question", "Coverage", "Length", "Pace", "Fillers", "Status", "Category")
-COL_WHEN, COL_QUESTION, COL_COVERAGE, COL_LENGTH, COL_PACE, COL_FILLERS, COL_STATUS, COL_CATEGORY = range(8)
-NUMERIC_COLUMNS = (COL_COVERAGE, COL_LENGTH, COL_PACE, COL_FILLERS)
-
-STATUS_TEXT = {
-    "recording": "recording…",
-    "recorded": "not scored yet",
-    "scored": "",
-    "failed": "failed",
-    "interrupted": "interrupted",
-}
+KIND_ROLE = Qt.ItemDataRole.UserRole + 3  # "session" | "attempt" | "follow-up"
 
 Index: TypeAlias = QModelIndex | QPersistentModelIndex
 
@@ -57,81 +68,22 @@ _ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable  # built o
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 _COLUMN_COUNT = len(COLUMNS)
 
-
-def local_time(value: datetime) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-@dataclass(slots=True, eq=False)
-class _SessionNode:
-    session: SessionRecord | None
-    session_id: int
-    started_at: datetime
-    attempts: list[AttemptRecord] = field(default_factory=list)  # shown order
-    answered: list[AttemptRecord] = field(default_factory=list)  # answered order (before sorting)
-    row: int = 0
-    texts: tuple[str, ...] | None = None  # display texts per column, made on first use
-
-    def average(self) -> float | None:
-        scored = [a.coverage for a in self.attempts if a.coverage is not None]
-        return sum(scored) / len(scored) if scored else None
-
-
 _ROOT = object()  # internal pointer of top-level indexes
-_T = TypeVar("_T")
-
-
-def _attempt_sort_key(column: int) -> Callable[[AttemptRecord], Any]:
-    missing = -1.0
-    if column == COL_WHEN:
-        return lambda a: a.started_at
-    if column == COL_QUESTION:
-        return lambda a: a.question_number
-    if column == COL_CATEGORY:
-        return lambda a: a.category
-    if column == COL_COVERAGE:
-        return lambda a: missing if a.coverage is None else a.coverage
-    if column == COL_LENGTH:
-        return lambda a: missing if a.duration_s is None else a.duration_s
-    if column == COL_PACE:
-        return lambda a: missing if a.wpm is None else a.wpm
-    if column == COL_FILLERS:
-        return lambda a: missing if a.fillers_per_min is None else a.fillers_per_min
-    if column == COL_STATUS:
-        return lambda a: a.status
-    return lambda a: 0
-
-
-def _sorted(items: list[_T], key: Callable[[_T], Any], descending: bool) -> list[_T]:
-    """Top-level rows: stable ascending sort, reversed if descending (ties reversed too, as
-    QSortFilterProxyModel orders top-level rows), so descending is the ascending list read backwards."""
-    out = sorted(items, key=key)
-    if descending:
-        out.reverse()
-    return out
-
-
-def _session_sort_key(column: int) -> Callable[[_SessionNode], Any]:
-    if column == COL_WHEN:
-        return lambda n: n.started_at
-    if column == COL_COVERAGE:
-        return lambda n: -1.0 if (avg := n.average()) is None else avg
-    if column == COL_QUESTION:
-        return lambda n: len(n.attempts)
-    return lambda n: 0  # no order: stays newest first
+_Parent: TypeAlias = "SessionNode | FollowUpGroup | None"  # where a row lives (None: top level)
 
 
 class HistoryModel(QAbstractItemModel):
-    """``set_data(attempts, sessions, best_ids, question_titles, grouped)``; ``sort(column, order)``."""
+    """``set_data(attempts, sessions, best_ids, titles, grouped=, follow_ups=)``; ``sort(column, order)``."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._grouped = True
-        self._nodes: list[_SessionNode] = []  # shown order
-        self._base_nodes: list[_SessionNode] = []  # newest first (before sorting)
+        self._nodes: list[SessionNode] = []  # shown order
+        self._base_nodes: list[SessionNode] = []  # newest first (before sorting)
         self._flat: list[AttemptRecord] = []  # shown order
         self._base_flat: list[AttemptRecord] = []  # newest first, as given
-        self._where: dict[int, tuple[_SessionNode | None, int]] = {}  # attempt id -> (node, row)
+        self._groups: dict[int, FollowUpGroup] = {}  # main attempt id -> its follow-up rows
+        self._where: dict[int, tuple[_Parent, int]] = {}  # attempt id -> (parent, row)
         self._texts: dict[int, tuple[str, ...]] = {}  # attempt id -> display texts per column
         self._best: set[int] = set()
         self._titles: dict[str, str] = {}
@@ -149,21 +101,35 @@ class HistoryModel(QAbstractItemModel):
         question_titles: Mapping[str, str],
         *,
         grouped: bool = True,
+        follow_ups: Mapping[int, Sequence[AttemptRecord]] | None = None,
     ) -> None:
-        """Attempts newest first (as the repository lists them), grouped under their sessions if asked."""
+        """Main answers newest first (as the repository lists them), grouped under their sessions if asked,
+        each with its ``follow_ups`` (main id -> follow-ups in asked order). Follow-ups found in
+        ``attempts`` are moved under their main answer too; one whose main answer is not listed is left out.
+        """
         self.beginResetModel()
         self._grouped = grouped
         self._best = set(best_ids)
         self._titles = dict(question_titles)
         self._texts = {}
-        self._base_flat = list(attempts)
-        nodes: dict[int, _SessionNode] = {}
+        self._base_flat = [a for a in attempts if a.follow_up_of is None]
+        listed = {a.id for a in self._base_flat}
+        children: dict[int, list[AttemptRecord]] = {k: list(v) for k, v in (follow_ups or {}).items()}
+        known = {f.id for given in children.values() for f in given}
+        for a in attempts:
+            if a.follow_up_of is not None and a.id not in known:
+                children.setdefault(a.follow_up_of, []).append(a)
+        for given in children.values():
+            given.sort(key=lambda f: (f.started_at, f.id))  # the order they were asked
+        mains = {a.id: a for a in self._base_flat}
+        self._groups = {i: FollowUpGroup(mains[i], f) for i, f in children.items() if i in listed and f}
+        nodes: dict[int, SessionNode] = {}
         for attempt in self._base_flat:
             node = nodes.get(attempt.session_id)
             if node is None:
                 session = sessions.get(attempt.session_id)
                 started = session.started_at if session else attempt.started_at
-                node = _SessionNode(session, attempt.session_id, started)
+                node = SessionNode(session, attempt.session_id, started)
                 nodes[attempt.session_id] = node
             node.answered.append(attempt)
         for node in nodes.values():
@@ -190,27 +156,39 @@ class HistoryModel(QAbstractItemModel):
         return self._grouped
 
     def attempt_count(self) -> int:
+        """Main answers listed (their follow-ups: :meth:`follow_up_count`)."""
         return len(self._flat)
+
+    def follow_up_count(self) -> int:
+        return sum(len(g.follow_ups) for g in self._groups.values())
 
     def session_count(self) -> int:
         return len(self._nodes)
 
     def attempts_in_order(self) -> list[AttemptRecord]:
-        """All attempts as listed (sessions in their order, each with its attempts)."""
+        """All main answers as listed (sessions in their order, each with its answers)."""
         if not self._grouped:
             return list(self._flat)
         return [a for node in self._nodes for a in node.attempts]
 
+    def follow_ups_of(self, attempt_id: int) -> list[AttemptRecord]:
+        """The follow-up rows under a main answer (none for other ids)."""
+        group = self._groups.get(attempt_id)
+        return list(group.follow_ups) if group is not None else []
+
     # ------------------------------------------------------------------------------------------ lookups
     def attempt_at(self, index: Index) -> AttemptRecord | None:
+        """The main answer or follow-up answer at ``index`` (None for a session row)."""
         if not index.isValid():
             return None
         row = index.row()
+        pointer = index.internalPointer()
+        if isinstance(pointer, SessionNode):
+            return pointer.attempts[row] if 0 <= row < len(pointer.attempts) else None
+        if isinstance(pointer, FollowUpGroup):
+            return pointer.follow_ups[row] if 0 <= row < len(pointer.follow_ups) else None
         if not self._grouped:
             return self._flat[row] if 0 <= row < len(self._flat) else None
-        pointer = index.internalPointer()
-        if isinstance(pointer, _SessionNode):
-            return pointer.attempts[row] if 0 <= row < len(pointer.attempts) else None
         return None
 
     def session_at(self, index: Index) -> int | None:
@@ -222,12 +200,16 @@ class HistoryModel(QAbstractItemModel):
     def session_attempt_count(self, session_id: int) -> int:
         return next((len(n.attempts) for n in self._nodes if n.session_id == session_id), 0)
 
+    def session_follow_up_count(self, session_id: int) -> int:
+        node = next((n for n in self._nodes if n.session_id == session_id), None)
+        return 0 if node is None else sum(len(self.follow_ups_of(a.id)) for a in node.attempts)
+
     def index_of_attempt(self, attempt_id: int) -> QModelIndex:
         where = self._where.get(attempt_id)
         if where is None:
             return QModelIndex()
-        node, row = where
-        return self.createIndex(row, 0, _ROOT if node is None else node)
+        parent, row = where
+        return self.createIndex(row, 0, _ROOT if parent is None else parent)
 
     def index_of_session(self, session_id: int) -> QModelIndex:
         if self._grouped:
@@ -238,36 +220,60 @@ class HistoryModel(QAbstractItemModel):
 
     # ------------------------------------------------------------------------------------------ Qt model API
     # These run once per row whenever the view lays out (expandAll over 12,000 rows): kept minimal.
+    def _group_under(self, parent: Index) -> FollowUpGroup | None:
+        """The follow-ups under ``parent`` if it is a main answer's first cell."""
+        if parent.column() != 0:
+            return None
+        pointer = parent.internalPointer()
+        if isinstance(pointer, SessionNode):
+            attempts = pointer.attempts
+        elif pointer is _ROOT and not self._grouped:
+            attempts = self._flat
+        else:
+            return None
+        row = parent.row()
+        return self._groups.get(attempts[row].id) if 0 <= row < len(attempts) else None
+
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
         if row < 0 or not 0 <= column < _COLUMN_COUNT:
             return QModelIndex()
         if not parent.isValid():
             count = len(self._nodes) if self._grouped else len(self._flat)
             return self.createIndex(row, column, _ROOT) if row < count else QModelIndex()
-        if self._grouped and parent.internalPointer() is _ROOT and parent.column() == 0:
+        if self._grouped and parent.internalPointer() is _ROOT:
+            if parent.column() != 0:
+                return QModelIndex()
             node = self._nodes[parent.row()]
             return self.createIndex(row, column, node) if row < len(node.attempts) else QModelIndex()
+        group = self._group_under(parent)
+        if group is not None and row < len(group.follow_ups):
+            return self.createIndex(row, column, group)
         return QModelIndex()
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override,unused-ignore]  # noqa: B008
         if not index.isValid():
             return QModelIndex()
         pointer = index.internalPointer()
-        if isinstance(pointer, _SessionNode):
+        if isinstance(pointer, SessionNode):
             return self.createIndex(pointer.row, 0, _ROOT)
+        if isinstance(pointer, FollowUpGroup):
+            return self.createIndex(pointer.row, 0, _ROOT if pointer.node is None else pointer.node)
         return QModelIndex()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         if not parent.isValid():
             return len(self._nodes) if self._grouped else len(self._flat)
-        if self._grouped and parent.internalPointer() is _ROOT and parent.column() == 0:
-            return len(self._nodes[parent.row()].attempts)
-        return 0
+        if self._grouped and parent.internalPointer() is _ROOT:
+            return len(self._nodes[parent.row()].attempts) if parent.column() == 0 else 0
+        group = self._group_under(parent)
+        return len(group.follow_ups) if group is not None else 0
 
     def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         if not parent.isValid():
             return bool(self._nodes if self._grouped else self._flat)
-        return self._grouped and parent.column() == 0 and parent.internalPointer() is _ROOT
+        if self._grouped and parent.internalPointer() is _ROOT:
+            return parent.column() == 0
+        return self._group_under(parent) is not None
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return _COLUMN_COUNT
@@ -294,10 +300,10 @@ class HistoryModel(QAbstractItemModel):
         return None
 
     # ------------------------------------------------------------------------------------------ cells
-    def _session_data(self, node: _SessionNode, column: int, role: int) -> Any:
+    def _session_data(self, node: SessionNode, column: int, role: int) -> Any:
         if role in (_DISPLAY, _ACCESSIBLE):
             if node.texts is None:
-                node.texts = self._session_texts(node)
+                node.texts = session_texts(node)
             return node.texts[column]
         if role == _FONT:
             return self._bold
@@ -308,7 +314,7 @@ class HistoryModel(QAbstractItemModel):
         if role == _SORT:
             if column not in (COL_WHEN, COL_COVERAGE, COL_QUESTION):
                 return ""
-            value = _session_sort_key(column)(node)
+            value = session_sort_key(column)(node)
             return value.timestamp() if isinstance(value, datetime) else value
         if role == _TOOLTIP:
             return f"Session {node.session_id}, started {local_time(node.started_at)}"
@@ -321,6 +327,8 @@ class HistoryModel(QAbstractItemModel):
                 texts = self._texts[a.id] = self._attempt_texts(a)
             if role == _ACCESSIBLE and column == COL_QUESTION and a.id in self._best:
                 return texts[column].replace("★", "Best attempt:")
+            if role == _ACCESSIBLE and column == COL_COVERAGE:
+                return accessible_coverage(a)
             return texts[column]
         if role == _ALIGN:
             return _RIGHT if column in NUMERIC_COLUMNS else None
@@ -329,55 +337,42 @@ class HistoryModel(QAbstractItemModel):
         if role == _ID:
             return a.id
         if role == _KIND:
-            return "attempt"
+            return "follow-up" if a.follow_up_of is not None else "attempt"
         if role == _SORT:
-            value = _attempt_sort_key(column)(a)
+            value = attempt_sort_key(column)(a)
             return value.timestamp() if isinstance(value, datetime) else value
         if role == _TOOLTIP:
-            if column == COL_QUESTION:
-                title = self._titles.get(a.question_id) or a.question_text
-                return (f"★ Best attempt at this question\n{title}" if a.id in self._best else title) or None
-            if column == COL_STATUS and a.error:
-                return a.error
-            if column == COL_STATUS and a.status == "interrupted":
-                return "The app closed while recording; the audio was kept. Select it to transcribe it now."
+            return self._tooltip(a, column)
         return None
 
-    @staticmethod
-    def _session_texts(node: _SessionNode) -> tuple[str, ...]:
-        session = node.session
-        title = session.title if session and session.title else "Session"
-        mode = f" · {session.mode}" if session and session.mode else ""
-        count = len(node.attempts)
-        average = node.average()
-        texts = [""] * len(COLUMNS)
-        texts[COL_WHEN] = local_time(node.started_at)
-        texts[COL_QUESTION] = f"{title}{mode} · {count} answer{'s' if count != 1 else ''}"
-        texts[COL_COVERAGE] = f"avg {average:.0%}" if average is not None else ""
-        return tuple(texts)
+    def _tooltip(self, a: AttemptRecord, column: int) -> str | None:
+        if column == COL_QUESTION:
+            if a.follow_up_of is not None:
+                return f"Follow-up the interviewer asked: {a.probe_prompt or 'no question stored'}"
+            title = self._titles.get(a.question_id) or a.question_text
+            return (f"★ Best attempt at this question\n{title}" if a.id in self._best else title) or None
+        if column == COL_COVERAGE:
+            return coverage_tooltip(a)
+        if column == COL_STATUS and a.error:
+            return a.error
+        if column == COL_STATUS and a.status == "interrupted":
+            return "The app closed while recording; the audio was kept. Select it to transcribe it now."
+        return None
 
     def _attempt_texts(self, a: AttemptRecord) -> tuple[str, ...]:
-        best = a.id in self._best
+        if a.follow_up_of is not None:
+            return follow_up_texts(a)
         title = self._titles.get(a.question_id) or a.question_text or a.question_id
-        texts = [""] * len(COLUMNS)
-        texts[COL_WHEN] = local_time(a.started_at)
-        texts[COL_QUESTION] = f"{'★ ' if best else ''}Q{a.question_number} · {title}"
-        texts[COL_CATEGORY] = a.category.replace("-", " ")
-        texts[COL_COVERAGE] = f"{a.coverage:.0%}" if a.coverage is not None else "–"
-        texts[COL_LENGTH] = fmt_clock(a.duration_s) if a.duration_s is not None else "–"
-        texts[COL_PACE] = f"{a.wpm:.0f} wpm" if a.wpm is not None else "–"
-        texts[COL_FILLERS] = f"{a.fillers_per_min:.1f}/min" if a.fillers_per_min is not None else "–"
-        texts[COL_STATUS] = STATUS_TEXT.get(a.status, a.status)
-        return tuple(texts)
+        return attempt_texts(a, title, a.id in self._best)
 
     # ------------------------------------------------------------------------------------------ sorting
     def _apply_sort(self) -> None:
         column = self._sort_column
         descending = self._sort_order == Qt.SortOrder.DescendingOrder
         if 0 <= column < len(COLUMNS):
-            attempt_key = _attempt_sort_key(column)
-            self._flat = _sorted(self._base_flat, attempt_key, descending)
-            self._nodes = _sorted(self._base_nodes, _session_sort_key(column), descending)
+            attempt_key = attempt_sort_key(column)
+            self._flat = sorted_rows(self._base_flat, attempt_key, descending)
+            self._nodes = sorted_rows(self._base_nodes, session_sort_key(column), descending)
             for node in self._nodes:
                 node.attempts = sorted(
                     node.answered, key=attempt_key, reverse=descending
@@ -387,18 +382,25 @@ class HistoryModel(QAbstractItemModel):
             self._nodes = list(self._base_nodes)
             for node in self._nodes:
                 node.attempts = node.answered
-        where: dict[int, tuple[_SessionNode | None, int]] = {}
+        where: dict[int, tuple[_Parent, int]] = {}
+        placed: list[tuple[SessionNode | None, list[AttemptRecord]]]
         if self._grouped:
             for row, node in enumerate(self._nodes):
                 node.row = row
-                for child, attempt in enumerate(node.attempts):
-                    where[attempt.id] = (node, child)
+            placed = [(n, n.attempts) for n in self._nodes]
         else:
-            for row, attempt in enumerate(self._flat):
-                where[attempt.id] = (None, row)
+            placed = [(None, self._flat)]
+        for parent, attempts in placed:
+            for row, attempt in enumerate(attempts):
+                where[attempt.id] = (parent, row)
+                group = self._groups.get(attempt.id)
+                if group is not None:
+                    group.node, group.row = parent, row
+                    for child, follow_up in enumerate(group.follow_ups):
+                        where[follow_up.id] = (group, child)
         self._where = where
 
-    def _item_at(self, index: Index) -> AttemptRecord | _SessionNode | None:
+    def _item_at(self, index: Index) -> AttemptRecord | SessionNode | None:
         attempt = self.attempt_at(index)
         if attempt is not None:
             return attempt
@@ -406,10 +408,10 @@ class HistoryModel(QAbstractItemModel):
             return self._nodes[index.row()]
         return None
 
-    def _index_of_item(self, item: AttemptRecord | _SessionNode | None, column: int) -> QModelIndex:
-        if isinstance(item, _SessionNode):
+    def _index_of_item(self, item: AttemptRecord | SessionNode | None, column: int) -> QModelIndex:
+        if isinstance(item, SessionNode):
             return self.createIndex(item.row, column, _ROOT)
         if item is None or item.id not in self._where:
             return QModelIndex()
-        node, row = self._where[item.id]
-        return self.createIndex(row, column, _ROOT if node is None else node)
+        parent, row = self._where[item.id]
+        return self.createIndex(row, column, _ROOT if parent is None else parent)

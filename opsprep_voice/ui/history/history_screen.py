@@ -6,8 +6,10 @@ Top to bottom the Answers tab is a :class:`~opsprep_voice.ui.history.filter_bar.
 :class:`~opsprep_voice.ui.history.history_model.HistoryModel`, fast with 10,000 answers) with its action
 buttons, beside the detail: the review of the selected answer, an
 :class:`~opsprep_voice.ui.history.attempt_status.AttemptStatusPanel` for an answer without a score, or a
-session summary. Filters query the repository (SQL, light rows without the JSON), with the free text
-debounced; one answer's JSON is read when it is opened. The Progress tab fills its charts only when shown.
+session summary. An interviewer's follow-up answers are child rows of the answer they follow (Delete,
+Compare and the merged coverage: :mod:`.history_actions`). Filters query the repository (SQL, light rows
+without the JSON; the follow-ups of all listed answers in one more query), with the free text debounced;
+one answer's JSON is read when it is opened. The Progress tab fills its charts only when shown.
 An interrupted answer (the app closed mid-answer; its audio was kept) offers "Transcribe now", which emits
 :attr:`HistoryScreen.transcribeRequested`; the shell transcribes it and calls :meth:`HistoryScreen.refresh`.
 
@@ -35,12 +37,14 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.core.bank import Question, QuestionBank
+from opsprep_voice.practice.follow_ups import update_merged_coverage
 from opsprep_voice.storage.records import TRANSCRIBABLE, AttemptRecord, SessionRecord
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.history.attempt_status import AttemptStatusPanel
 from opsprep_voice.ui.history.compare_view import CompareView
 from opsprep_voice.ui.history.export_dialog import ExportDialog
 from opsprep_voice.ui.history.filter_bar import FilterBar, HistoryFilter
+from opsprep_voice.ui.history.history_actions import deletion_text, main_answers, merged, to_delete
 from opsprep_voice.ui.history.history_model import HistoryModel, local_time
 from opsprep_voice.ui.history.history_tree import HistoryTree
 from opsprep_voice.ui.history.progress_charts import ProgressCharts
@@ -216,23 +220,14 @@ class HistoryScreen(QWidget):
     def delete_selected(self) -> bool:
         """Delete the selected sessions and answers (and their recordings) after a confirmation."""
         attempts, sessions = self.selected()
-        attempts = [a for a in attempts if a.session_id not in sessions]
+        attempts = to_delete(attempts, sessions)
         if not attempts and not sessions:
             return False
-        parts = []
-        if sessions:
-            answers = sum(self.model.session_attempt_count(s) for s in sessions)
-            parts.append(f"{len(sessions)} session(s) with {answers} answer(s)")
-        if attempts:
-            if len(attempts) == 1:
-                a = attempts[0]
-                parts.append(f"the answer to Q{a.question_number} from {local_time(a.started_at)}")
-            else:
-                parts.append(f"{len(attempts)} answer(s)")
         answer = QMessageBox.question(
             self,
             "Delete from history?",
-            f"Delete {' and '.join(parts)}? Their recordings are deleted too. This cannot be undone.",
+            f"Delete {deletion_text(self.model, attempts, sessions)}? Their recordings are deleted too. "
+            "This cannot be undone.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -244,13 +239,16 @@ class HistoryScreen(QWidget):
             self._repository.delete_session(session_id)
         for attempt in attempts:
             self._repository.delete_attempt(attempt.id)
+            question = self._questions.get(attempt.question_id)
+            if attempt.follow_up_of is not None and question is not None:
+                update_merged_coverage(self._repository, question, attempt.follow_up_of)
         log.info("deleted %d session(s) and %d answer(s)", len(sessions), len(attempts))
         self.refresh()
         return True
 
     def compare_selected(self) -> bool:
         attempts, _sessions = self.selected()
-        scored = [a for a in attempts if a.status == "scored"]
+        scored = [a for a in main_answers(self.model, attempts) if a.status == "scored"]
         pair: list[AttemptRecord]
         if len(scored) == 2 and scored[0].question_id == scored[1].question_id:
             pair = sorted(scored, key=lambda a: (a.started_at, a.id))
@@ -273,12 +271,15 @@ class HistoryScreen(QWidget):
     def compare_attempts(self, before_id: int, after_id: int) -> None:
         before = self._repository.get_attempt(before_id)
         after = self._repository.get_attempt(after_id)
+        question = self._questions.get(after.question_id)
         self.compare_view.compare(
-            self._questions.get(after.question_id),
+            question,
             before.report or {},
             after.report or {},
             local_time(before.started_at),
             local_time(after.started_at),
+            before_follow_ups=merged(self._repository, question, before),
+            after_follow_ups=merged(self._repository, question, after),
         )
         self.tabs.setCurrentWidget(self.compare_view)
 
@@ -310,6 +311,7 @@ class HistoryScreen(QWidget):
     ) -> None:
         """Show ``unfiltered`` (all answers, already read) or the answers the filter bar lets through."""
         shown = self.filter_bar.value()
+        follow_ups: dict[int, list[AttemptRecord]] | None = None  # unfiltered: among the attempts
         if unfiltered is not None:
             attempts = unfiltered
         else:
@@ -320,15 +322,25 @@ class HistoryScreen(QWidget):
                 until=shown.until,
                 text=shown.text or None,
                 with_json=False,
+                follow_ups=False,
             )
+            # One query for the follow-ups of every listed answer, not one per answer.
+            follow_ups = self._repository.follow_ups_of([a.id for a in attempts]) if attempts else {}
         best = set(self._repository.best_attempt_ids().values())
         titles = {q.id: q.text for q in self._questions.values()}
-        self.model.set_data(attempts, self._sessions, best, titles, grouped=shown.grouped)
+        self.model.set_data(
+            attempts, self._sessions, best, titles, grouped=shown.grouped, follow_ups=follow_ups
+        )
         if self.model.grouped:
             self.tree.expandAll()
-        sessions = self.model.session_count()
+        sessions, answers, extra = (
+            self.model.session_count(),
+            self.model.attempt_count(),
+            self.model.follow_up_count(),
+        )
         self.count_label.setText(
-            f"{len(attempts)} answer{'s' if len(attempts) != 1 else ''}"
+            f"{answers} answer{'s' if answers != 1 else ''}"
+            + (f" and {extra} follow-up{'s' if extra != 1 else ''}" if extra else "")
             + (f" in {sessions} session{'s' if sessions != 1 else ''}" if self.model.grouped else "")
         )
         if select_attempt_id is not None and self.select_attempt(select_attempt_id):

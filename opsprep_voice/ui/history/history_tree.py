@@ -12,7 +12,8 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
-from opsprep_voice.ui.history.history_model import (
+from opsprep_voice.ui.history.history_model import HistoryModel
+from opsprep_voice.ui.history.history_rows import (
     COL_CATEGORY,
     COL_COVERAGE,
     COL_FILLERS,
@@ -23,12 +24,13 @@ from opsprep_voice.ui.history.history_model import (
     COL_WHEN,
     COLUMNS,
     STATUS_TEXT,
-    HistoryModel,
+    WIDEST_COVERAGE,
 )
 
 
 class HistoryTree(QTreeView):
-    """Sessions and their answers, newest first, several rows selectable."""
+    """Sessions and their answers (follow-up answers under their main answer), newest first, several rows
+    selectable."""
 
     def __init__(self, model: HistoryModel, categories: Sequence[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,7 +68,7 @@ class HistoryTree(QTreeView):
         """Column widths from font metrics of the longest texts a column can hold (no pass over the rows)."""
         samples: dict[int, list[str]] = {
             COL_WHEN: ["8888-88-88 88:88"],
-            COL_COVERAGE: ["avg 100%", "100%"],
+            COL_COVERAGE: ["avg 100%", WIDEST_COVERAGE],
             COL_LENGTH: ["88:88", "–"],
             COL_PACE: ["888 wpm"],
             COL_FILLERS: ["88.8/min"],
@@ -80,7 +82,7 @@ class HistoryTree(QTreeView):
         padding = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 16
         for column, texts in samples.items():
             width = max(metrics.horizontalAdvance(t) for t in texts) + padding
-            if column == COL_WHEN:  # tree indentation and the expand arrow
-                width += 2 * self.indentation()
+            if column == COL_WHEN:  # tree indentation (session, answer, follow-up) and the expand arrow
+                width += 3 * self.indentation()
             header_width = metrics.horizontalAdvance(COLUMNS[column]) + padding + 16  # + sort arrow
             header.resizeSection(column, max(width, header_width, header.sectionSizeHint(column)))

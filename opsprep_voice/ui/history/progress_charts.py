@@ -1,6 +1,10 @@
 """Progress over time: coverage, pace, fillers per minute and length of scored answers, for one question or
 all of them, as four QtCharts line charts fed by ``repository.progress(question_id | None)``.
 
+The coverage chart has a second series, the coverage with interviewer follow-ups
+(:attr:`ProgressPoint.coverage_with_follow_ups`), with points only for the answers that had follow-ups, and a
+legend telling the two apart; the main answer's coverage stays the line the progress is read from.
+
 The charts are filled lazily: :meth:`ProgressCharts.refresh` only marks them stale while the widget is hidden
 (a tab not shown), the next show reads the repository, and a series is refilled (one ``replace`` call with all
 its points) only when the points differ from those shown.
@@ -51,6 +55,14 @@ SPECS: tuple[ChartSpec, ...] = (
     ChartSpec("fillers_per_min", "Fillers per minute", lambda p: p.fillers_per_min, "%.1f"),
     ChartSpec("duration_s", "Length (seconds)", lambda p: p.duration_s, "%.0f"),
 )
+
+
+#: The series key (in :attr:`ProgressCharts.series`) of the coverage with follow-ups, on the coverage chart.
+FOLLOW_UPS = "coverage_with_follow_ups"
+
+
+def _follow_up_value(p: ProgressPoint) -> float | None:
+    return None if p.coverage_with_follow_ups is None else p.coverage_with_follow_ups * 100
 
 
 class ProgressCharts(QWidget):
@@ -108,6 +120,7 @@ class ProgressCharts(QWidget):
             grid.addWidget(view, i // 2, i % 2)
             self.views[spec.key] = view
             self.series[spec.key] = series
+        self._add_follow_up_series()
 
         self.empty = QLabel(
             "No scored answers yet for this choice. Rehearse a question to see progress here.", self
@@ -139,7 +152,8 @@ class ProgressCharts(QWidget):
         return str(data) if data else None
 
     def point_count(self, key: str) -> int:
-        """Points of one chart (reads the repository first if the charts are stale, even while hidden)."""
+        """Points of one series (a chart's key, or :data:`FOLLOW_UPS`); reads the repository first if the
+        charts are stale, even while hidden."""
         self.ensure_loaded()
         return int(self.series[key].count())
 
@@ -176,15 +190,38 @@ class ProgressCharts(QWidget):
         super().showEvent(event)
         self.ensure_loaded()
 
+    def _add_follow_up_series(self) -> None:
+        main = self.series["coverage"]
+        chart = main.chart()
+        main.setName("Main answer")
+        extra = QLineSeries()
+        extra.setName("With follow-ups")
+        extra.setPointsVisible(True)
+        chart.addSeries(extra)
+        for axis in chart.axes():
+            extra.attachAxis(axis)
+        chart.legend().show()
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.series[FOLLOW_UPS] = extra
+
+    def _points_of(self, value: Callable[[ProgressPoint], float | None]) -> list[tuple[float, float]]:
+        out: list[tuple[float, float]] = []
+        for p in self._points:
+            v = value(p)
+            if v is not None:
+                out.append((p.started_at.timestamp() * 1000.0, float(v)))
+        return out
+
     def _fill(self, spec: ChartSpec) -> None:
         series = self.series[spec.key]
         chart = series.chart()
-        values: list[tuple[float, float]] = []
-        for p in self._points:
-            v = spec.value(p)
-            if v is not None:
-                values.append((p.started_at.timestamp() * 1000.0, float(v)))
+        values = self._points_of(spec.value)
         series.replace([QPointF(x, y) for x, y in values])  # one call, not one append per point
+        tooltip = f"{spec.title}: {len(values)} point(s)"
+        if spec.key == "coverage":
+            extra = self._points_of(_follow_up_value)
+            self.series[FOLLOW_UPS].replace([QPointF(x, y) for x, y in extra])
+            tooltip += f"; with follow-ups: {len(extra)} point(s)"
         x_axis, y_axis = chart.axes(Qt.Orientation.Horizontal)[0], chart.axes(Qt.Orientation.Vertical)[0]
         if values:
             xs = [x for x, _ in values]
@@ -201,7 +238,7 @@ class ProgressCharts(QWidget):
             y_axis.setRange(y_lo, y_hi)
             if isinstance(y_axis, QValueAxis) and spec.maximum is None:
                 y_axis.applyNiceNumbers()
-        self.views[spec.key].setToolTip(f"{spec.title}: {len(values)} point(s)")
+        self.views[spec.key].setToolTip(tooltip)
 
     def _apply_theme(self) -> None:
         colours = ReviewColours.from_palette(self.palette())
@@ -218,6 +255,12 @@ class ProgressCharts(QWidget):
             pen = QPen(colours.figure)
             pen.setWidthF(2.0)
             self.series[spec.key].setPen(pen)
+            chart.legend().setLabelColor(colours.text)
+        # Told apart from the main line by colour and dashes (not colour alone).
+        pen = QPen(colours.good)
+        pen.setWidthF(2.0)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        self.series[FOLLOW_UPS].setPen(pen)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
