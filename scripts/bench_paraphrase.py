@@ -10,7 +10,8 @@ and concept rules. **Held out** = round 4 (``paraphrases/round4/``): written and
 people, never read while tuning. Each earlier round was held out once and measured before it became tuning
 data: ``--held-out-round 3`` (rounds 1-2 tune) and ``--held-out-round 2`` (round 1 tunes) reproduce those
 splits, later rounds left out, and ``--round1-split`` the first one (round 1 alone, odd questions tune,
-even held out). ``--details`` prints misses and false hits for the tune set only, unless ``--details-held-out``.
+even held out). ``--details`` prints misses and false hits for the tune set only, unless
+``--details-held-out``.
 
     .venv/bin/python scripts/bench_paraphrase.py                    # text, tune and held out
     .venv/bin/python scripts/bench_paraphrase.py --audio            # also spoken, through faster-whisper
