@@ -131,6 +131,12 @@ class QuestionResult:
     """The follow-ups the last scored answer got, answered and scored, in order."""
 
     @property
+    def covered_ids(self) -> frozenset[str]:
+        """The items the last answer and its follow-ups covered so far."""
+        reports = [self.report, *(a.report for a in self.follow_ups)] if self.report is not None else []
+        return frozenset(item.id for r in reports for item in r.checklist if item.hit)
+
+    @property
     def follow_up_result(self) -> FollowUpResult | None:
         """The last answer merged with its follow-ups (None without a scored follow-up)."""
         if self.report is None:
