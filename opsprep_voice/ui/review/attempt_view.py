@@ -5,7 +5,7 @@ Playback highlights the current word; clicking a word, or a checklist item's tim
 
 An answer that got interviewer follow-ups (``follow_ups``) shows both coverages ("54% · with follow-up 72%"),
 marks the items only a follow-up answer covered as "after follow-up" in the checklist, and lists each
-follow-up (question, answer, delivery) under the checklist.
+follow-up (question, answer, delivery) under the answer's own delivery.
 
 :meth:`AttemptView.show_attempt` fills the view over a few event-loop turns so the GUI never stalls: the
 header, coverage, transcript, delivery metrics and player at once, then the checklist rows (a few per turn)
@@ -130,6 +130,7 @@ class AttemptView(QWidget):
         # ---- transcript, player and delivery metrics
         self.metrics = MetricsPanel(self, columns=2)
         self.transcript = TranscriptView(self)
+        self.follow_up_panel = FollowUpPanel(self)
         self.player = AudioPlayer(self)
         left = QWidget(self)
         left_box = QVBoxLayout(left)
@@ -144,6 +145,7 @@ class AttemptView(QWidget):
         metrics_line.setFrameShadow(QFrame.Shadow.Sunken)
         left_box.addWidget(metrics_line)
         left_box.addWidget(self.metrics)
+        left_box.addWidget(self.follow_up_panel)  # after the answer it follows up, with its own delivery
 
         # ---- example answer (collapsible)
         self.example_panel = ExampleAnswerPanel(self)
@@ -151,12 +153,10 @@ class AttemptView(QWidget):
 
         # ---- checklist
         self.checklist = ChecklistView(self)
-        self.follow_up_panel = FollowUpPanel(self)
         feedback = QWidget()
         fb_box = QVBoxLayout(feedback)
         fb_box.setContentsMargins(4, 0, 8, 0)
         fb_box.addWidget(self.checklist)
-        fb_box.addWidget(self.follow_up_panel)
         fb_box.addStretch(1)
         self.feedback_scroll = QScrollArea(self)
         self.feedback_scroll.setWidget(feedback)

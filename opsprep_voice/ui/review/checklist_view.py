@@ -175,6 +175,7 @@ class ChecklistView(QWidget):
         self._recovered = dict(recovered or {})
         for row in self._rows:
             self._rows_box.removeWidget(row)
+            row.hide()  # at once: deleteLater waits for the event loop, and a grab or paint may come first
             row.deleteLater()
         self._rows = []
         entries = list(rd.as_report(report).checklist) if report is not None else []

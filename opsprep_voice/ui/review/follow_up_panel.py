@@ -11,7 +11,7 @@ import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from opsprep_voice.practice.follow_ups import FollowUpTurn
 from opsprep_voice.ui.review.metrics_panel import MetricsPanel
@@ -60,13 +60,18 @@ class FollowUpBlock(QFrame):
         self.metrics.setAccessibleName(f"Delivery of follow-up {number}")
         self.metrics.set_report(report)
         self.metrics.setVisible(report is not None)
-        box = QVBoxLayout(self)
+        texts = QVBoxLayout()
+        texts.setSpacing(4)
+        texts.addWidget(self.title)
+        texts.addWidget(self.prompt)
+        texts.addWidget(self.answer)
+        texts.addStretch(1)
+        # Side by side: the block sits under the main answer's transcript, which keeps the height.
+        box = QHBoxLayout(self)
         box.setContentsMargins(8, 6, 8, 8)
-        box.setSpacing(4)
-        box.addWidget(self.title)
-        box.addWidget(self.prompt)
-        box.addWidget(self.answer)
-        box.addWidget(self.metrics)
+        box.setSpacing(16)
+        box.addLayout(texts, 3)
+        box.addWidget(self.metrics, 2, Qt.AlignmentFlag.AlignTop)
 
 
 class FollowUpPanel(QWidget):
@@ -77,13 +82,14 @@ class FollowUpPanel(QWidget):
         self.setAccessibleName("Follow-up questions")
         self._blocks: list[FollowUpBlock] = []
         self._box = QVBoxLayout(self)
-        self._box.setContentsMargins(0, 8, 0, 0)
+        self._box.setContentsMargins(0, 4, 0, 0)
         self._box.setSpacing(8)
         self.setVisible(False)
 
     def set_turns(self, turns: Sequence[FollowUpTurn]) -> None:
         for block in self._blocks:
             self._box.removeWidget(block)
+            block.hide()  # at once: deleteLater waits for the event loop
             block.deleteLater()
         self._blocks = [FollowUpBlock(turn, number, self) for number, turn in enumerate(turns, 1)]
         for block in self._blocks:
