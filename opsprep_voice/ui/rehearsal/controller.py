@@ -7,9 +7,8 @@ page, the follow-up being asked, the review). Everything slow happens in service
 work as a task); this class only reacts to their signals.
 
 A main answer and a follow-up answer are recorded, transcribed and kept the same way; what differs per turn
-(the session's transitions, the attempt's link to its main answer, the time limit, the scoring call) is
-chosen by the session's phase. Asking the follow-up (speaking it, or saying why it is only shown) is in
-:mod:`opsprep_voice.ui.rehearsal.follow_up`.
+(transitions, the attempt's link to its main answer, the time limit, scoring, asking the follow-up) is in
+:mod:`opsprep_voice.ui.rehearsal.follow_up`, chosen by the session's phase.
 """
 
 from __future__ import annotations
@@ -129,7 +128,7 @@ class RehearsalController(QObject):
             return
         res = session.result
         self.view.set_phase(session.phase, is_last=session.is_last)
-        self.view.set_follow_up(session.probe, res.covered_ids, follow_up.time_limit_s(self.settings))
+        self.view.set_follow_up(session.probe, res.covered_ids, follow_up.follow_up_limit_s(self.settings))
         if session.phase is Phase.REVIEW and res.report is not None:
             self.view.show_review(res.question, res.report, res.audio_path, follow_up.turns(res))
 
@@ -188,10 +187,9 @@ class RehearsalController(QObject):
 
     def _start_recording(self) -> None:
         s = self._require_session()
-        in_follow_up = s.in_follow_up
         self._think_timer.stop()
         self.speaker.stop()
-        path = self.follow_ups.reserve(s) if in_follow_up else self.attempts.reserve(s.question)
+        path = self.follow_ups.reserve(s)
         self._live = None
         sinks: tuple[Any, ...] = ()
         if self.settings.live_transcription:
@@ -200,17 +198,13 @@ class RehearsalController(QObject):
                 self._live.updated.connect(self._live_update)
                 self._live.failed.connect(self._live_failed)
                 sinks = (self._live.sink,)
-        if in_follow_up:
-            s.start_follow_up()
-        else:
-            s.start_recording()
+        limit_s = follow_up.time_limit_s(self.settings, s)  # before the phase moves on
+        follow_up.start_answer(s)
         self.view.show_message("")
         ok = self.recorder.start(
             path,
             device=self.settings.input_device,
-            time_limit_s=follow_up.time_limit_s(self.settings)
-            if in_follow_up
-            else self.settings.time_limit_s,
+            time_limit_s=limit_s,
             silence_stop_s=self.settings.silence_stop_s if self.settings.silence_stop else None,
             sinks=sinks,
         )

@@ -4,8 +4,8 @@ not spoken), keeping its answer as an attempt linked to the main answer, and sco
 
 The session decides when a follow-up is asked (:mod:`opsprep_voice.core.session`); the wording comes from
 :mod:`opsprep_voice.core.followup`. Recording, transcription and failures go through the controller's one
-recording path, like a main answer; the functions :func:`stop_answer`, :func:`back_to_waiting` and
-:func:`answer_failed` pick the session transition of the answer being given.
+recording path, like a main answer; the functions :func:`start_answer`, :func:`stop_answer`,
+:func:`back_to_waiting` and :func:`answer_failed` pick the session transition of the answer being given.
 """
 
 from __future__ import annotations
@@ -54,9 +54,22 @@ def answer_failed(s: RehearsalSession) -> None:
         s.transcription_failed()
 
 
-def time_limit_s(settings: Settings) -> int:
+def start_answer(s: RehearsalSession) -> None:
+    """Start recording the answer the session waits for (the question's or the follow-up's)."""
+    if s.in_follow_up:
+        s.start_follow_up()
+    else:
+        s.start_recording()
+
+
+def follow_up_limit_s(settings: Settings) -> int:
     """A follow-up stops at its own limit, or at the main answer's limit when that is shorter."""
     return min(FOLLOW_UP_TIME_LIMIT_S, settings.time_limit_s)
+
+
+def time_limit_s(settings: Settings, s: RehearsalSession) -> int:
+    """The time limit of the answer the session waits for."""
+    return follow_up_limit_s(settings) if s.in_follow_up else settings.time_limit_s
 
 
 def turns(result: QuestionResult) -> list[FollowUpTurn]:
@@ -99,7 +112,10 @@ class FollowUpQuestions:
         self.view.show_message(f"{message} {SHOWN_NOT_SPOKEN}", "warning")
 
     def reserve(self, session: RehearsalSession) -> Path:
-        """The follow-up answer's attempt, linked to the main answer and the probe, and its audio path."""
+        """The attempt of the answer the session waits for, and its audio path: a follow-up answer's is
+        linked to the main answer and the probe."""
+        if not session.in_follow_up:
+            return self.attempts.reserve(session.question)
         return self.attempts.reserve(
             session.question, follow_up_of=session.result.attempt_id, probe=session.probe
         )
