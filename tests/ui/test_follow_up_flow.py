@@ -310,3 +310,28 @@ def test_a_failed_follow_up_transcription_keeps_the_audio_and_says_so(
     qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=WAIT_MS)
     assert [a.probe.item_id for a in s.result.follow_ups] == [PROBE_ITEM]
     ctx.shutdown()
+
+
+def test_a_device_error_during_the_follow_up_keeps_its_audio_and_scores_it(
+    qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray
+) -> None:
+    """The microphone stops mid-answer (both times): each answer keeps what was recorded and is scored."""
+    sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800, die_after=40)
+    transcriber = ScriptedTranscriber(THIN)
+    ctx = make_app(qtbot, tmp_path, sd, transcriber, settings=INTERVIEW)
+    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=WAIT_MS)
+    start_single(ctx, qtbot)
+    press(ctx, "Space")
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.FOLLOW_UP_READY, timeout=WAIT_MS)
+    transcriber.script = BURN_RATE
+    press(ctx, "Space")
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=WAIT_MS)
+    screen = ctx.window.rehearsal_screen
+    assert "stopped" in screen.message.text() and "kept" in screen.message.text()
+    s = ctx.controller.session
+    assert s is not None and ctx.history is not None and s.result.attempt_id is not None
+    [answer] = s.result.follow_ups
+    assert answer.audio_path is not None and len(read_wav(answer.audio_path)) == 40 * 800
+    [stored] = ctx.history.follow_ups(s.result.attempt_id)
+    assert stored.status == "scored"
+    ctx.shutdown()
