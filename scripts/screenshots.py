@@ -5,7 +5,8 @@
 The real app is built by ``build_app`` with a replaying fake microphone, a silent fake voice and a
 transcriber that returns the demo answer (opsprep_voice/ui/review/demo.py), over a history filled
 with scored attempts. Screens: start, study mode, recording with the live checklist, review (light,
-dark, 1920x1080), summary, history, compare, progress, settings.
+dark, 1920x1080), summary, history, compare, progress, settings; then an interview answer that gets the
+interviewer's follow-up: the follow-up being recorded and the review with the follow-up.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from opsprep_voice.core.bank import load_bank  # noqa: E402
 from opsprep_voice.core.paths import AppPaths  # noqa: E402
 from opsprep_voice.core.scoring import score_answer  # noqa: E402
 from opsprep_voice.core.session import Phase  # noqa: E402
-from opsprep_voice.core.transcript import Transcript  # noqa: E402
+from opsprep_voice.core.transcript import Transcript, Word  # noqa: E402
 from opsprep_voice.storage.repository import HistoryRepository  # noqa: E402
 from opsprep_voice.ui.application import AppContext, build_app  # noqa: E402
 from opsprep_voice.ui.review.demo import DEMO_QUESTION_ID, demo_words  # noqa: E402
@@ -42,16 +43,43 @@ from tests.support import history_ui_data  # noqa: E402
 from tests.support.app_fakes import FakeSynthesizer  # noqa: E402
 from tests.support.fake_sounddevice import FakeSoundDevice  # noqa: E402
 
+# The follow-up screens: a thin interview answer to the SLI/SLO question that leaves out alerting, and the
+# answer to the interviewer's follow-up about it.
+FOLLOW_UP_QUESTION = "slis-slos-observability"
+THIN_ANSWER = (
+    "So I start with the critical user journeys, like checkout and search, and define SLIs for them: "
+    "availability, latency at p95 and the error rate. Um, the metrics go into Prometheus and we look at "
+    "them on Grafana dashboards."
+)
+FOLLOW_UP_ANSWER = (
+    "We alert on the burn rate of the error budget. If the budget burns fast, say two percent in an hour, "
+    "we page the on-call engineer; a slow burn opens a ticket instead. So nobody gets woken up by noisy "
+    "symptoms that users never notice."
+)
+
+
+def spoken(text: str) -> tuple[list[Word], float]:
+    """Words of ``text`` with plausible timings (the pace of the demo answer), and the duration."""
+    words: list[Word] = []
+    t = 1.2
+    for token in text.split():
+        length = 0.11 + 0.052 * len(token.strip(",.;:"))
+        words.append(Word(token, round(t, 3), round(t + length, 3), 0.93))
+        t += length + (0.32 if token.endswith(".") else 0.07)
+    return words, round(t + 1.0, 3)
+
 
 class DemoTranscriber:
-    """Returns the demo answer with its word timings, whatever audio it is given."""
+    """Returns the demo answer with its word timings (or :attr:`answer`, when set), whatever audio it is
+    given."""
 
     engine = "faster-whisper"
     model = "base"
     uses_prompt = False
+    answer: str | None = None
 
     def transcribe(self, audio: Any, options: TranscribeOptions | None = None, **_: Any) -> Transcript:
-        words, duration = demo_words()
+        words, duration = demo_words() if DemoTranscriber.answer is None else spoken(DemoTranscriber.answer)
         return Transcript.from_words(words, duration)
 
 
@@ -202,9 +230,45 @@ def main() -> int:
     dialog.show()
     shot(app, dialog, out / "settings.png")
     dialog.close()
+    follow_up_screens(app, ctx, out)
     ctx.shutdown()
     w.close()
     return 0
+
+
+def follow_up_screens(app: QApplication, ctx: AppContext, out: Path) -> None:
+    """Interview mode: a thin answer gets the interviewer's follow-up; its recording, then the review."""
+    w, screen = ctx.window, ctx.window.rehearsal_screen
+    w.show_start()
+    start = w.start_screen
+    start.single.setCurrentIndex(start.single.findData(FOLLOW_UP_QUESTION))
+    start.rb_interview.setChecked(True)
+    start.start_button.click()
+    DemoTranscriber.answer = THIN_ANSWER
+    screen.shortcuts["Space"].activated.emit()
+    wait(app, lambda: ctx.recorder.session is not None and ctx.recorder.session.seconds_recorded > 1.0)
+    screen.shortcuts["Space"].activated.emit()
+    session = ctx.controller.session
+    assert session is not None
+    wait(app, lambda: session.phase is Phase.FOLLOW_UP_READY)
+    DemoTranscriber.answer = FOLLOW_UP_ANSWER
+    screen.shortcuts["Space"].activated.emit()
+    wait(app, lambda: ctx.recorder.session is not None and ctx.recorder.session.seconds_recorded > 1.0)
+    ctx.recorder._timer.stop()  # freeze the meter and clock at a representative moment
+    question = ctx.bank.find(FOLLOW_UP_QUESTION)
+    words, _ = spoken(FOLLOW_UP_ANSWER)
+    partial = Transcript.from_words(words[:24], words[23].end)
+    live = score_answer(question, partial)
+    screen.set_elapsed(partial.duration_s)
+    screen.set_level(-19.0)
+    screen.set_live(partial.text, {i.id for i in live.checklist if i.hit}, live.wpm, partial.duration_s)
+    shot(app, w, out / "follow-up.png")
+    ctx.recorder._timer.start()
+    screen.shortcuts["Space"].activated.emit()
+    wait(app, lambda: session.phase is Phase.REVIEW)
+    wait(app, screen.review.is_filled)
+    shot(app, w, out / "review-follow-up.png")
+    DemoTranscriber.answer = None
 
 
 if __name__ == "__main__":

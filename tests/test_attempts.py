@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from opsprep_voice.core.bank import load_bank
+from opsprep_voice.core.follow_up_turn import FOLLOW_UP_TARGET_S
 from opsprep_voice.core.scoring import REPORT_VERSION, ScoreReport, score_answer
 from opsprep_voice.core.transcript import Transcript, Word
 from opsprep_voice.practice.answer_files import (
@@ -217,6 +218,7 @@ def test_a_follow_up_is_saved_linked_to_its_main_attempt_with_the_merged_coverag
     )
 
     assert scored.save_error is None and scored.attempt_id is not None
+    assert scored.report.target_seconds == FOLLOW_UP_TARGET_S  # a follow-up is held to its own length
     assert probe.item_id in {i.id for i in scored.result.recovered}
     assert scored.result.coverage == pytest.approx(main.report.coverage)
     assert scored.result.coverage_with_follow_ups > scored.result.coverage
@@ -226,6 +228,7 @@ def test_a_follow_up_is_saved_linked_to_its_main_attempt_with_the_merged_coverag
         probe.item_id,
         probe.prompt,
     )
+    assert follow.report is not None and follow.report["target_seconds"] == FOLLOW_UP_TARGET_S
     record = repo.get_attempt(main.attempt_id)
     assert record.coverage_with_follow_ups == pytest.approx(scored.result.coverage_with_follow_ups, abs=1e-3)
     assert record.coverage == pytest.approx(main.report.coverage, abs=1e-3)  # the main score is unchanged

@@ -36,7 +36,8 @@ def test_selections_pick_the_right_questions() -> None:
 
 def test_full_question_cycle_and_summary() -> None:
     seen: list[Phase] = []
-    s = RehearsalSession(BANK.questions[:2], "interview")
+    # Follow-ups off: these reports are not of the question (the follow-up turn: test_session_follow_up).
+    s = RehearsalSession(BANK.questions[:2], "interview", follow_up_setting="off")
     s.subscribe(lambda sess: seen.append(sess.phase))
     assert not s.answer_visible
     s.begin_speaking()
@@ -60,6 +61,7 @@ def test_full_question_cycle_and_summary() -> None:
     ]
     rows = s.summary()
     assert rows[0]["coverage"] == 0.8 and rows[0]["attempts"] == 1 and not rows[0]["skipped"]
+    assert rows[0]["coverage_with_follow_ups"] is None and rows[0]["follow_ups"] == 0
     assert rows[1]["skipped"] and rows[1]["coverage"] is None
     assert s.average_coverage() == pytest.approx(0.8)
 
@@ -104,7 +106,7 @@ def test_a_question_that_cannot_be_spoken_goes_back_to_ready() -> None:
 
 
 def test_finish_early_marks_the_rest_skipped() -> None:
-    s = RehearsalSession(BANK.questions[:3])
+    s = RehearsalSession(BANK.questions[:3], follow_up_setting="off")
     s.start_recording()
     s.stop_recording()
     s.transcription_done(report(0.5))

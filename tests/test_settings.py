@@ -40,3 +40,28 @@ def test_broken_file_is_kept_aside_and_defaults_used(tmp_path: Path, content: st
     assert (tmp_path / "settings.json.broken").read_text() == content
     store.save()
     assert json.loads(path.read_text())["tts_rate"] == Settings().tts_rate
+
+
+def test_follow_ups_default_to_one_and_an_old_file_without_them_loads(tmp_path: Path) -> None:
+    from opsprep_voice.core.followup import DEFAULT_FOLLOW_UPS, FOLLOW_UP_SETTINGS
+
+    assert Settings().follow_ups == DEFAULT_FOLLOW_UPS == "one"
+    path = tmp_path / "settings.json"
+    old = Settings().model_dump(mode="json")
+    del old["follow_ups"]  # written by a release before follow-ups
+    old["think_time_s"] = 7
+    path.write_text(json.dumps(old))
+    store = SettingsStore(path)
+    assert store.problem is None
+    assert store.settings.follow_ups == "one" and store.settings.think_time_s == 7
+    for value in FOLLOW_UP_SETTINGS:
+        store.update(follow_ups=value)
+        assert SettingsStore(path).settings.follow_ups == value
+
+
+def test_an_unknown_follow_up_setting_is_rejected(tmp_path: Path) -> None:
+    store = SettingsStore(tmp_path / "settings.json")
+    store.update(follow_ups="two")
+    with pytest.raises(ValidationError):
+        store.update(follow_ups="three")
+    assert SettingsStore(tmp_path / "settings.json").settings.follow_ups == "two"

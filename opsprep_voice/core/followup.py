@@ -31,17 +31,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import get_args
 
 from opsprep_voice.core.bank import ChecklistItem, Question
 from opsprep_voice.core.scoring import ScoreReport
-from opsprep_voice.core.settings import Mode
-
-FollowUpSetting = Literal["off", "one", "two"]
-"""How many follow-ups an interview asks per question at most."""
+from opsprep_voice.core.settings import FollowUpSetting, Mode
 
 FOLLOW_UP_SETTINGS: tuple[FollowUpSetting, ...] = get_args(FollowUpSetting)
-DEFAULT_FOLLOW_UPS: FollowUpSetting = "one"
+DEFAULT_FOLLOW_UPS: FollowUpSetting = "one"  # the default of ``Settings.follow_ups`` too
 FOLLOW_UP_LIMITS: dict[FollowUpSetting, int] = {"off": 0, "one": 1, "two": 2}
 
 MIN_PROBE_WEIGHT = 1.0

@@ -10,8 +10,21 @@ Per question::
       ^         \\____________\\__________^  (speech and think time are optional)
       |___________________ re-record (from RECORDING, TRANSCRIBING or REVIEW) __|
 
-``next_question()`` moves on from any phase (answering or skipping); after the last one the session
-is FINISHED.
+In interview mode a thin answer gets a follow-up before its review: when the main answer is scored,
+:func:`~opsprep_voice.core.followup.choose_probe` (with the session's follow-up setting) picks the missed
+item to ask about, and the question goes through the follow-up turn::
+
+    TRANSCRIBING -> FOLLOW_UP_READY -> PROBING -> FOLLOW_UP_RECORDING -> FOLLOW_UP_TRANSCRIBING -> REVIEW
+                        ^   \\__________\\___________^                              |
+                        |__ speech failed, cancel, re-record, transcription failed __|
+
+The probe is spoken in PROBING; when it cannot be, FOLLOW_UP_READY shows it and the candidate starts when
+ready. ``skip_follow_up()`` goes from FOLLOW_UP_READY or PROBING to the review (not to the next question).
+A scored follow-up goes to the review, or back to FOLLOW_UP_READY with a second probe when the setting
+allows two and the answer is still thin. Study mode never probes.
+
+``next_question()`` moves on from any phase outside an answer being recorded or followed up (answering or
+skipping); after the last one the session is FINISHED.
 """
 
 from __future__ import annotations
@@ -25,8 +38,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from opsprep_voice.core.bank import Question, QuestionBank
+from opsprep_voice.core.follow_up_turn import FollowUpAnswer, merge
+from opsprep_voice.core.settings import FollowUpSetting
 
 if TYPE_CHECKING:
+    from opsprep_voice.core.followup import FollowUpResult, Probe
     from opsprep_voice.core.scoring import ScoreReport
 
 SelectionKind = Literal["all", "random", "category", "single"]
@@ -45,6 +61,16 @@ class Phase(Enum):
     TRANSCRIBING = "transcribing"
     REVIEW = "review"
     FINISHED = "finished"
+    # The follow-up turn (interview mode, after a thin answer).
+    FOLLOW_UP_READY = "waiting for the follow-up answer"
+    PROBING = "asking a follow-up"
+    FOLLOW_UP_RECORDING = "recording the follow-up answer"
+    FOLLOW_UP_TRANSCRIBING = "transcribing the follow-up answer"
+
+
+FOLLOW_UP_PHASES = frozenset(
+    {Phase.FOLLOW_UP_READY, Phase.PROBING, Phase.FOLLOW_UP_RECORDING, Phase.FOLLOW_UP_TRANSCRIBING}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +117,7 @@ def plan_questions(bank: QuestionBank, selection: Selection) -> list[Question]:
 
 @dataclass(slots=True)
 class QuestionResult:
-    """What happened to one question: its last scored answer, or skipped."""
+    """What happened to one question: its last scored answer and that answer's follow-ups, or skipped."""
 
     question: Question
     report: ScoreReport | None = None
@@ -99,9 +125,27 @@ class QuestionResult:
     attempt_id: int | None = None
     attempts: int = 0
     skipped: bool = False
+    probe: Probe | None = None
+    """The follow-up being asked (None outside the follow-up turn)."""
+    follow_ups: list[FollowUpAnswer] = field(default_factory=list)
+    """The follow-ups the last scored answer got, answered and scored, in order."""
+
+    @property
+    def covered_ids(self) -> frozenset[str]:
+        """The items the last answer and its follow-ups covered so far."""
+        reports = [self.report, *(a.report for a in self.follow_ups)] if self.report is not None else []
+        return frozenset(item.id for r in reports for item in r.checklist if item.hit)
+
+    @property
+    def follow_up_result(self) -> FollowUpResult | None:
+        """The last answer merged with its follow-ups (None without a scored follow-up)."""
+        if self.report is None:
+            return None
+        return merge(self.question, self.report, self.follow_ups)
 
     def summary_row(self) -> dict[str, Any]:
         r = self.report
+        merged = self.follow_up_result
         return {
             "number": self.question.number,
             "question_id": self.question.id,
@@ -109,6 +153,8 @@ class QuestionResult:
             "skipped": self.skipped and self.report is None,
             "attempts": self.attempts,
             "coverage": None if r is None else r.coverage,
+            "coverage_with_follow_ups": None if merged is None else merged.coverage_with_follow_ups,
+            "follow_ups": len(self.follow_ups),
             "duration_s": None if r is None else r.duration_s,
             "target_seconds": self.question.target_seconds,
             "wpm": None if r is None else r.wpm,
@@ -123,6 +169,7 @@ Listener = Callable[["RehearsalSession"], None]
 class RehearsalSession:
     questions: Sequence[Question]
     mode: Mode = "interview"
+    follow_up_setting: FollowUpSetting = "one"
     started_at: datetime = field(default_factory=datetime.now)
     index: int = 0
     phase: Phase = Phase.READY
@@ -161,6 +208,20 @@ class RehearsalSession:
         return self.index >= len(self.questions) - 1
 
     @property
+    def in_follow_up(self) -> bool:
+        return self.phase in FOLLOW_UP_PHASES
+
+    @property
+    def recording(self) -> bool:
+        """An answer (main or follow-up) is being recorded."""
+        return self.phase in (Phase.RECORDING, Phase.FOLLOW_UP_RECORDING)
+
+    @property
+    def transcribing(self) -> bool:
+        """An answer (main or follow-up) is being transcribed."""
+        return self.phase in (Phase.TRANSCRIBING, Phase.FOLLOW_UP_TRANSCRIBING)
+
+    @property
     def answer_visible(self) -> bool:
         """Study mode shows guidance and the example answer up front; interview mode only in review."""
         return self.mode == "study" or self.phase in (Phase.REVIEW, Phase.FINISHED)
@@ -191,10 +252,12 @@ class RehearsalSession:
     def transcription_done(
         self, report: ScoreReport, audio_path: Path | None = None, attempt_id: int | None = None
     ) -> None:
+        """The main answer is scored: a follow-up when it is thin (interview mode), else the review."""
         self._require(Phase.TRANSCRIBING, action="show a review")
         res = self.result
         res.report, res.audio_path, res.attempt_id, res.skipped = report, audio_path, attempt_id, False
-        self._set(Phase.REVIEW)
+        res.follow_ups = []  # a new answer: the earlier answer's follow-ups stay with that attempt
+        self._ask_next_probe()
 
     def transcription_failed(self) -> None:
         """Transcription failed or was cancelled: the audio is kept; the candidate may re-record or go on."""
@@ -204,6 +267,83 @@ class RehearsalSession:
     def rerecord(self) -> None:
         self._require(Phase.RECORDING, Phase.TRANSCRIBING, Phase.REVIEW, Phase.READY, action="re-record")
         self._set(Phase.READY)
+
+    # -- the follow-up turn --------------------------------------------------------------------
+    def _ask_next_probe(self) -> None:
+        """FOLLOW_UP_READY with the next probe when the answer so far calls for one, else REVIEW."""
+        res = self.result
+        res.probe = None
+        if self.mode == "interview" and res.report is not None:
+            from opsprep_voice.core.followup import choose_probe  # needs the scorer: see follow_up_turn
+
+            res.probe = choose_probe(
+                res.question,
+                res.report,
+                asked=[a.probe.item_id for a in res.follow_ups],
+                follow_ups=[a.report for a in res.follow_ups],
+                setting=self.follow_up_setting,
+                mode=self.mode,
+            )
+        self._set(Phase.FOLLOW_UP_READY if res.probe is not None else Phase.REVIEW)
+
+    @property
+    def probe(self) -> Probe | None:
+        """The follow-up being asked (None outside the follow-up turn)."""
+        return self.result.probe
+
+    def begin_probing(self) -> None:
+        """Speak the follow-up (again)."""
+        self._require(Phase.FOLLOW_UP_READY, Phase.PROBING, action="ask the follow-up")
+        self._set(Phase.PROBING)
+
+    def probe_speech_failed(self) -> None:
+        """The follow-up could not be spoken: it is shown, and the candidate starts when ready."""
+        self._require(Phase.PROBING, action="give up speaking the follow-up")
+        self._set(Phase.FOLLOW_UP_READY)
+
+    def start_follow_up(self) -> None:
+        self._require(Phase.FOLLOW_UP_READY, Phase.PROBING, action="record the follow-up answer")
+        self._set(Phase.FOLLOW_UP_RECORDING)
+
+    def stop_follow_up(self) -> None:
+        self._require(Phase.FOLLOW_UP_RECORDING, action="stop the follow-up recording")
+        self._set(Phase.FOLLOW_UP_TRANSCRIBING)
+
+    def follow_up_done(
+        self, report: ScoreReport, audio_path: Path | None = None, attempt_id: int | None = None
+    ) -> None:
+        """The follow-up answer is scored: the review, or a second follow-up when the setting allows it."""
+        self._require(Phase.FOLLOW_UP_TRANSCRIBING, action="score the follow-up answer")
+        res = self.result
+        assert res.probe is not None  # FOLLOW_UP_* phases always hold their probe
+        res.follow_ups.append(FollowUpAnswer(res.probe, report, audio_path, attempt_id))
+        self._ask_next_probe()
+
+    def follow_up_failed(self) -> None:
+        """Transcribing the follow-up failed or was cancelled: the audio is kept, the probe stays asked."""
+        self._require(Phase.FOLLOW_UP_TRANSCRIBING, action="abandon the follow-up transcription")
+        self._set(Phase.FOLLOW_UP_READY)
+
+    def rerecord_follow_up(self) -> None:
+        """Discard the follow-up take (its audio is kept) and answer the same follow-up again."""
+        self._require(
+            Phase.FOLLOW_UP_RECORDING,
+            Phase.FOLLOW_UP_TRANSCRIBING,
+            Phase.FOLLOW_UP_READY,
+            action="re-record the follow-up answer",
+        )
+        self._set(Phase.FOLLOW_UP_READY)
+
+    def cancel_follow_up(self) -> None:
+        """Stop speaking or recording the follow-up; it stays on screen to answer or skip."""
+        self._require(Phase.PROBING, Phase.FOLLOW_UP_RECORDING, action="cancel the follow-up")
+        self._set(Phase.FOLLOW_UP_READY)
+
+    def skip_follow_up(self) -> None:
+        """No follow-up answer: straight to the review of the main answer (the question is not skipped)."""
+        self._require(Phase.FOLLOW_UP_READY, Phase.PROBING, action="skip the follow-up")
+        self.result.probe = None
+        self._set(Phase.REVIEW)
 
     def next_question(self) -> None:
         """Go on (skipping the question if it has no scored answer); FINISHED after the last one."""
@@ -220,6 +360,7 @@ class RehearsalSession:
 
     def finish(self) -> None:
         """End early (e.g. the window closes); unanswered questions count as skipped."""
+        self.result.probe = None
         for res in self.results[self.index :]:
             if res.report is None:
                 res.skipped = True
@@ -232,3 +373,12 @@ class RehearsalSession:
     def average_coverage(self) -> float | None:
         scored = [r.report.coverage for r in self.results if r.report is not None]
         return sum(scored) / len(scored) if scored else None
+
+    def average_coverage_with_follow_ups(self) -> float | None:
+        """Average coverage counting what follow-ups recovered; None unless some question had one."""
+        rows = [r for r in self.summary() if r["coverage"] is not None]
+        with_follow_ups = [r["coverage_with_follow_ups"] for r in rows]
+        if all(c is None for c in with_follow_ups):
+            return None
+        merged = [r["coverage"] if c is None else c for r, c in zip(rows, with_follow_ups, strict=True)]
+        return sum(merged) / len(merged)

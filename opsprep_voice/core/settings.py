@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 Mode = Literal["study", "interview"]
 
+FollowUpSetting = Literal["off", "one", "two"]
+"""How many follow-ups an interview asks per question at most (``core.followup`` applies it)."""
+
 
 class Settings(BaseModel):
     model_config = ConfigDict(extra="ignore", validate_assignment=True)
@@ -36,6 +39,8 @@ class Settings(BaseModel):
     silence_stop_s: int = Field(default=6, ge=2, le=60)
     live_transcription: bool = True
     mode: Mode = "interview"
+    # A settings file written before follow-ups existed has no such key and gets the default.
+    follow_ups: FollowUpSetting = "one"
     speak_questions: bool = True
     questions_file: str | None = None
     # The practice plan (core.plan): new questions introduced per day, and the interview it works towards.

@@ -191,10 +191,14 @@ class Attempts:
     ) -> ScoredFollowUp:
         """Score the follow-up answer recorded at ``path``, store it with its attempt, and store the main
         attempt's coverage with the follow-ups (``earlier``: the reports of this question's earlier
-        follow-ups)."""
+        follow-ups). Its length is measured against the follow-up's own target
+        (:data:`~opsprep_voice.core.follow_up_turn.FOLLOW_UP_TARGET_S`), not the question's."""
+        from opsprep_voice.core.follow_up_turn import as_follow_up
         from opsprep_voice.core.followup import score_follow_up
 
-        saved = self.score_and_save(path, question, transcript, transcriber)
+        attempt_id = self._attempt_of.pop(path, None)
+        report = as_follow_up(score(question, transcript, transcriber))
+        saved = self._save(attempt_id, report, transcript)
         result = score_follow_up(question, main_report, (*earlier, saved.report))
         error = saved.save_error
         if self.history is not None and main_attempt_id is not None:

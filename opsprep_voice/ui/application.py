@@ -294,7 +294,11 @@ def _wire(ctx: AppContext) -> None:
 
     def start_rehearsal(selection: Selection, mode: str, bank: QuestionBank) -> None:
         questions = plan_questions(bank, selection)
-        session = RehearsalSession(questions, mode)  # type: ignore[arg-type]
+        session = RehearsalSession(
+            questions,
+            mode,  # type: ignore[arg-type]
+            follow_up_setting=c.settings.follow_ups,
+        )
         w.show_rehearsal()
         c.start(session, title=selection.describe(), bank=str(bank.title))
 

@@ -1,5 +1,6 @@
 """Settings: microphone (with a live level test), question voice and rate, speech engine and model,
-timing (think time, time limit, silence auto-stop) and mode. Saved in the user's config folder."""
+timing (think time, time limit, silence auto-stop), mode and interview follow-ups. Saved in the user's config
+folder."""
 
 from __future__ import annotations
 
@@ -149,11 +150,21 @@ class SettingsDialog(QDialog):
         self.mode.addItem("Interview (answer hidden until after)", "interview")
         self.mode.addItem("Study (guidance and example visible)", "study")
         self._select(self.mode, settings.mode)
+        self.follow_ups = QComboBox()
+        self.follow_ups.setAccessibleName("Follow-up questions")
+        self.follow_ups.addItem("Off", "off")
+        self.follow_ups.addItem("One per question", "one")
+        self.follow_ups.addItem("Up to two per question", "two")
+        self._select(self.follow_ups, settings.follow_ups)
 
         for w, tip in (
             (self.think, "Seconds to think after the question is read, before recording starts"),
             (self.limit, "Recording stops automatically at this length"),
             (self.live, "Shows your words and ticks checklist items while you speak"),
+            (
+                self.follow_ups,
+                "Interview mode: after an answer that missed a key point, the interviewer asks about it",
+            ),
         ):
             w.setToolTip(tip)
         for w in (self.speak, self.live, self.silence):
@@ -195,6 +206,7 @@ class SettingsDialog(QDialog):
                     ("Time limit", self.limit),
                     ("Auto-stop", silence_row),
                     ("Mode", self.mode),
+                    ("Follow-ups", self.follow_ups),
                 ],
             )
         )
@@ -259,4 +271,5 @@ class SettingsDialog(QDialog):
             "silence_stop": self.silence.isChecked(),
             "silence_stop_s": self.silence_s.value(),
             "mode": self.mode.currentData(),
+            "follow_ups": self.follow_ups.currentData(),
         }

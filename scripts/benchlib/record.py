@@ -61,6 +61,9 @@ def record_child(wav: Path, live: bool, profile: bool) -> dict[str, Any]:
     has_freeze = "freeze_gc" in inspect.signature(build_app).parameters
     extra: dict[str, Any] = {"freeze_gc": True} if has_freeze else {}
     ctx = build_app(paths=AppPaths.default(), sd=sd, synthesizer=None, **extra)
+    # Stop-to-review of the answer itself: no interviewer follow-up before the review (a checkout without
+    # follow-ups ignores the extra setting).
+    ctx.controller.settings = ctx.controller.settings.model_copy(update={"follow_ups": "off"})
     ctx.window.resize(1280, 800)
     ctx.window.show()
     build_s = time.perf_counter() - t_build

@@ -4,6 +4,8 @@ recording, the embedded Whisper model, live transcription, scoring and the histo
 
 The question must really be heard on the speaker's monitor; an espeak-ng answer is played into the
 virtual microphone while the app records; the review must show the expected checklist hits and metrics.
+In interview mode a thin answer gets a spoken follow-up, and the item its answer covers shows in the review
+as covered after the follow-up.
 """
 
 from __future__ import annotations
@@ -41,7 +43,10 @@ def test_rehearse_one_question_through_real_audio(
     answer_s = duration_s(answer)
     paths = AppPaths.default()  # OPSPREP_VOICE_HOME of the test run: shares the model cache
     (paths.config_dir() / "settings.json").write_text(
-        json.dumps({"speak_questions": True, "think_time_s": 0, "live_transcription": True})
+        # Follow-ups off: this answer is scored as it is (a follow-up: the test below).
+        json.dumps(
+            {"speak_questions": True, "think_time_s": 0, "live_transcription": True, "follow_ups": "off"}
+        )
     )
     monitor = tmp_path / "speaker.raw"
     with monitor.open("wb") as out:
@@ -112,4 +117,87 @@ def test_rehearse_one_question_through_real_audio(
     finally:
         if capture.poll() is None:
             capture.terminate()
+        ctx.shutdown()
+
+
+# A thin answer to Q: the user journeys, the SLIs and the dashboards, but no alerting (a core item), so the
+# interviewer follows up on the burn-rate alerts; the follow-up answer covers them.
+THIN = (
+    "I start with the critical user journeys and define SLIs like availability, latency at p95 and error "
+    "rate. I store the metrics in Prometheus and show them on Grafana dashboards."
+)
+BURN_RATE = (
+    "We alert on the burn rate of the error budget. We page someone when the budget burns fast, "
+    "not on noisy symptoms."
+)
+
+
+def test_a_spoken_follow_up_recovers_a_missed_item_through_real_audio(
+    qtbot: Any, pulse_audio: dict[str, str], speech_dir: Path
+) -> None:
+    from opsprep_voice.ui.review.checklist_view import AFTER_FOLLOW_UP
+
+    thin = synthesize(THIN, speech_dir / "e2e-thin.wav", voice="en-us")
+    follow = synthesize(BURN_RATE, speech_dir / "e2e-follow-up.wav", voice="en-us")
+    paths = AppPaths.default()
+    (paths.config_dir() / "settings.json").write_text(
+        json.dumps(
+            {"speak_questions": True, "think_time_s": 0, "live_transcription": True, "follow_ups": "one"}
+        )
+    )
+    ctx = build_app(paths=paths)
+    qtbot.addWidget(ctx.window)
+    ctx.window.show()
+
+    def phase() -> Phase | None:
+        return ctx.controller.session.phase if ctx.controller.session is not None else None
+
+    def answer(path: Path) -> None:
+        """Play ``path`` into the virtual microphone once the recording hears it, then press Space."""
+        qtbot.waitUntil(lambda: ctx.recorder.session is not None, timeout=60_000)
+        session = ctx.recorder.session
+        assert session is not None
+        assert session.first_block.wait(30), "the virtual microphone delivered no audio"
+        seconds = duration_s(path)
+        player = subprocess.Popen(["paplay", "--device=micfeed", str(path)])
+        qtbot.waitUntil(lambda: player.poll() is not None, timeout=int(seconds * 1000) + 60_000)
+        assert player.returncode == 0
+        qtbot.waitUntil(lambda: session.seconds_recorded >= seconds + 0.5, timeout=60_000)
+        ctx.window.rehearsal_screen.shortcuts["Space"].activated.emit()
+
+    try:
+        assert ctx.speaker.available, ctx.speaker.unavailable_reason
+        qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=180_000)
+        start = ctx.window.start_screen
+        start.single.setCurrentIndex(start.single.findData(Q.id))
+        start.rb_interview.setChecked(True)
+        start.start_button.click()
+        # The question is spoken, then the app records by itself.
+        qtbot.waitUntil(lambda: phase() is Phase.RECORDING, timeout=120_000)
+        answer(thin)
+        # The follow-up is spoken (real voice), then its answer is recorded.
+        qtbot.waitUntil(lambda: phase() in (Phase.FOLLOW_UP_RECORDING, Phase.REVIEW), timeout=180_000)
+        s = ctx.controller.session
+        assert s is not None and s.result.report is not None
+        main = s.result.report
+        assert phase() is Phase.FOLLOW_UP_RECORDING, ("no follow-up", main.transcript, main.coverage)
+        assert s.probe is not None and s.probe.item_id == "burn-rate-alerts", (s.probe, main.transcript)
+        assert not next(i for i in main.checklist if i.id == "burn-rate-alerts").hit
+        assert ctx.window.rehearsal_screen.follow_up.prompt.text() == s.probe.prompt
+        answer(follow)
+        qtbot.waitUntil(lambda: phase() is Phase.REVIEW, timeout=120_000)
+
+        [turn] = s.result.follow_ups
+        assert "burn" in turn.report.transcript.lower(), turn.report.transcript
+        merged = s.result.follow_up_result
+        assert merged is not None and "burn-rate-alerts" in {i.id for i in merged.recovered}
+        assert merged.coverage_with_follow_ups > merged.coverage
+        review = ctx.window.rehearsal_screen.review
+        qtbot.waitUntil(review.is_filled, timeout=60_000)
+        assert review.checklist.row("burn-rate-alerts").status == AFTER_FOLLOW_UP
+        assert "with follow-up" in review.coverage_detail.text()
+        assert ctx.history is not None and s.result.attempt_id is not None
+        [stored] = ctx.history.follow_ups(s.result.attempt_id)
+        assert stored.status == "scored" and stored.probe_item_id == "burn-rate-alerts"
+    finally:
         ctx.shutdown()

@@ -51,15 +51,19 @@ def make_app(
     *,
     settings: dict[str, Any] | None = None,
     engines: list[tuple[str | None, str | None]] | None = None,
+    synthesizer: Any = "fake",
 ) -> AppContext:
+    """The real app over ``tmp_path`` (``synthesizer``: a :class:`FakeSynthesizer` unless given; None: no
+    voice)."""
     paths = AppPaths(data=tmp_path / "data", cache=tmp_path / "cache", config=tmp_path / "config")
     paths.config_dir()
-    base = {"speak_questions": False, "live_transcription": False}
+    # Follow-ups off: these tests are about the main answer (the follow-up turn: test_follow_up_flow.py).
+    base = {"speak_questions": False, "live_transcription": False, "follow_ups": "off"}
     (paths.config / "settings.json").write_text(json.dumps({**base, **(settings or {})}))
     ctx = build_app(
         paths=paths,
         sd=sd,
-        synthesizer=FakeSynthesizer(tmp_path),
+        synthesizer=FakeSynthesizer(tmp_path) if synthesizer == "fake" else synthesizer,
         transcriber_factory=factory_for(transcriber, engines),
     )
     qtbot.addWidget(ctx.window)

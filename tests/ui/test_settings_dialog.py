@@ -47,6 +47,7 @@ def test_shows_stored_values_and_returns_changes(qtbot: Any) -> None:
         silence_stop_s=8,
         mode="study",
         tts_rate=150,
+        follow_ups="two",
     )
     d = dialog(qtbot, stored)
     assert d.device.currentText() == "Laptop mic"
@@ -64,13 +65,16 @@ def test_shows_stored_values_and_returns_changes(qtbot: Any) -> None:
         "silence_stop": True,
         "silence_stop_s": 8,
         "mode": "study",
+        "follow_ups": "two",
     }
     d.device.setCurrentIndex(d.device.findData("USB mic"))
     d.voice.setCurrentIndex(d.voice.findData("gmw/en-us"))
     d.engine.setCurrentIndex(d.engine.findData("faster-whisper"))
     d.model.setCurrentIndex(d.model.findData(None))
     d.think.setValue(0)
+    d.follow_ups.setCurrentIndex(d.follow_ups.findData("off"))
     values = d.values()
+    assert values["follow_ups"] == "off"
     assert values["input_device"] == "USB mic" and values["tts_voice"] == "gmw/en-us"
     assert values["engine"] == "faster-whisper" and values["model"] is None and values["think_time_s"] == 0
     Settings.model_validate(values)  # what the dialog returns is always storable

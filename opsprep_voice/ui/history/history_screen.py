@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.core.bank import Question, QuestionBank
-from opsprep_voice.practice.follow_ups import update_merged_coverage
+from opsprep_voice.practice.follow_ups import FollowUpTurn, load_follow_ups, update_merged_coverage
 from opsprep_voice.storage.records import TRANSCRIBABLE, AttemptRecord, SessionRecord
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.history.attempt_status import AttemptStatusPanel
@@ -379,12 +379,23 @@ class HistoryScreen(QWidget):
         self._current_session = None
         if record.status == "scored" and record.report:
             question = self._questions.get(record.question_id)
-            self.attempt_view.show_attempt(question, record.report, record.audio_path)
+            follow_ups = self._follow_ups_of(record)
+            self.attempt_view.show_attempt(question, record.report, record.audio_path, follow_ups)
             self.detail.setCurrentWidget(self.attempt_view)
         else:
             self.attempt_view.clear()
             self.status_panel.show_attempt(record)
             self.detail.setCurrentWidget(self.status_panel)
+
+    def _follow_ups_of(self, record: AttemptRecord) -> list[FollowUpTurn]:
+        """A main answer's follow-ups for its review (none for a follow-up itself, or when unreadable)."""
+        if record.follow_up_of is not None:
+            return []
+        try:
+            return load_follow_ups(self._repository, record.id)
+        except Exception:
+            log.exception("could not read the follow-ups of attempt %d", record.id)
+            return []
 
     def _show_session(self, session_id: int) -> None:
         self._current_attempt = None

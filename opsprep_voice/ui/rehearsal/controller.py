@@ -2,8 +2,13 @@
 report back, and hands each transcript to the practice service (:class:`~opsprep_voice.practice.attempts.
 Attempts`), which scores it and owns the attempt in the history.
 
-The view follows the session: :meth:`RehearsalSession.subscribe` renders every phase change. Everything slow
-happens in services off the GUI thread (warm-up work as a task); this class only reacts to their signals.
+The view follows the session: :meth:`RehearsalSession.subscribe` renders every phase change (the answer
+page, the follow-up being asked, the review). Everything slow happens in services off the GUI thread (warm-up
+work as a task); this class only reacts to their signals.
+
+A main answer and a follow-up answer are recorded, transcribed and kept the same way; what differs per turn
+(transitions, the attempt's link to its main answer, the time limit, scoring, asking the follow-up) is in
+:mod:`opsprep_voice.ui.rehearsal.follow_up`, chosen by the session's phase.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from opsprep_voice.core.session import Phase, RehearsalSession
 from opsprep_voice.core.settings import Settings
 from opsprep_voice.core.transcript import Transcript
 from opsprep_voice.practice.attempts import Attempts, live_feedback, warm_up
-from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
+from opsprep_voice.ui.rehearsal import follow_up
+from opsprep_voice.ui.rehearsal.rehearsal_screen import WAITING_PHASES, RehearsalScreen
 from opsprep_voice.ui.services.recording import AnswerRecorder
 from opsprep_voice.ui.services.speaker import QuestionSpeaker
 from opsprep_voice.ui.services.transcription import LiveTranscription, TranscriptionService
@@ -54,6 +60,7 @@ class RehearsalController(QObject):
         self.attempts = attempts
         self.runner = runner
         self.settings = settings
+        self.follow_ups = follow_up.FollowUpQuestions(view, speaker, attempts)
         self.session: RehearsalSession | None = None
         self._task: Task | None = None
         self._live: LiveTranscription | None = None
@@ -105,8 +112,9 @@ class RehearsalController(QObject):
 
     @property
     def busy(self) -> bool:
-        """An answer is being recorded or transcribed."""
-        return self.session is not None and self.session.phase in (Phase.RECORDING, Phase.TRANSCRIBING)
+        """An answer (or a follow-up answer) is being recorded or transcribed."""
+        s = self.session
+        return s is not None and (s.recording or s.transcribing)
 
     def _require_session(self) -> RehearsalSession:
         if self.session is None:
@@ -114,14 +122,24 @@ class RehearsalController(QObject):
         return self.session
 
     def _render(self, session: RehearsalSession) -> None:
-        """The view follows the session's phase (subscribed in :meth:`start`)."""
-        if session is self.session:
-            self.view.set_phase(session.phase, is_last=session.is_last)
+        """The view follows the session (subscribed in :meth:`start`): its phase, the follow-up being asked
+        and, on entering the review, the answer with its follow-ups."""
+        if session is not self.session:
+            return
+        res = session.result
+        self.view.set_phase(session.phase, is_last=session.is_last)
+        self.view.set_follow_up(session.probe, res.covered_ids, follow_up.follow_up_limit_s(self.settings))
+        if session.phase is Phase.REVIEW and res.report is not None:
+            self.view.show_review(res.question, res.report, res.audio_path, follow_up.turns(res))
 
     # -- speaking and thinking -------------------------------------------------------------------
     def replay(self) -> None:
         s = self._require_session()
-        if s.phase in (Phase.READY, Phase.SPEAKING, Phase.THINKING, Phase.REVIEW):
+        probe = s.probe
+        if s.phase in (Phase.FOLLOW_UP_READY, Phase.PROBING) and probe is not None:
+            s.begin_probing()
+            self.speaker.speak(probe.prompt)
+        elif s.phase in (Phase.READY, Phase.SPEAKING, Phase.THINKING, Phase.REVIEW):
             self._think_timer.stop()
             if s.phase != Phase.REVIEW:
                 s.begin_speaking()
@@ -129,6 +147,9 @@ class RehearsalController(QObject):
 
     def _speech_done(self) -> None:
         s = self.session
+        if s is not None and s.phase is Phase.PROBING:
+            self._start_recording()  # asked: the answer starts, as after the question with no think time
+            return
         if s is None or s.phase != Phase.SPEAKING:
             return
         if self.settings.think_time_s > 0:
@@ -140,8 +161,11 @@ class RehearsalController(QObject):
             self._start_recording()
 
     def _speech_failed(self, message: str) -> None:
-        self.view.show_message(message, "warning")
         s = self.session
+        if s is not None and s.phase is Phase.PROBING:
+            self.follow_ups.speech_failed(s, message)
+            return
+        self.view.show_message(message, "warning")
         if s is not None and s.phase == Phase.SPEAKING:
             s.speech_failed()  # back to READY: the candidate reads the question and presses Space
 
@@ -156,16 +180,16 @@ class RehearsalController(QObject):
     # -- recording ---------------------------------------------------------------------------------
     def toggle_recording(self) -> None:
         s = self._require_session()
-        if s.phase == Phase.RECORDING:
+        if s.recording:
             self.stop_recording()
-        elif s.phase in (Phase.READY, Phase.SPEAKING, Phase.THINKING):
+        elif s.phase in WAITING_PHASES:
             self._start_recording()
 
     def _start_recording(self) -> None:
         s = self._require_session()
         self._think_timer.stop()
         self.speaker.stop()
-        path = self.attempts.reserve(s.question)
+        path = self.follow_ups.reserve(s)
         self._live = None
         sinks: tuple[Any, ...] = ()
         if self.settings.live_transcription:
@@ -174,12 +198,13 @@ class RehearsalController(QObject):
                 self._live.updated.connect(self._live_update)
                 self._live.failed.connect(self._live_failed)
                 sinks = (self._live.sink,)
-        s.start_recording()
+        limit_s = follow_up.time_limit_s(self.settings, s)  # before the phase moves on
+        follow_up.start_answer(s)
         self.view.show_message("")
         ok = self.recorder.start(
             path,
             device=self.settings.input_device,
-            time_limit_s=self.settings.time_limit_s,
+            time_limit_s=limit_s,
             silence_stop_s=self.settings.silence_stop_s if self.settings.silence_stop else None,
             sinks=sinks,
         )
@@ -188,7 +213,7 @@ class RehearsalController(QObject):
                 self._live.abandon()
                 self._live = None
             self.attempts.failed(path, "the microphone could not be opened")
-            s.rerecord()
+            follow_up.back_to_waiting(s)
 
     def _recording_failed(self, message: str) -> None:
         self.view.show_message(
@@ -200,10 +225,10 @@ class RehearsalController(QObject):
 
     def stop_recording(self) -> None:
         s = self._require_session()
-        if s.phase != Phase.RECORDING:
+        if not s.recording:
             return
         self._stop_pressed_at = time.monotonic()
-        s.stop_recording()
+        follow_up.stop_answer(s)
         self.view.set_progress(0.0, "Finishing the recording")
         self.recorder.stop()
 
@@ -214,11 +239,11 @@ class RehearsalController(QObject):
             self.view.show_message(f"{result.error} ({result.duration:.1f} s kept)", "error")
         if s is None:
             return
-        if s.phase == Phase.RECORDING:
+        if s.recording:
             # Ended by the device, the silence detector or the time limit.
             self._stop_pressed_at = time.monotonic()
-            s.stop_recording()
-        if s.phase != Phase.TRANSCRIBING:
+            follow_up.stop_answer(s)
+        if not s.transcribing:
             if self._live is not None:  # cancelled or re-recorded: keep the audio, drop the live text
                 self._live.abandon()
                 self._live = None
@@ -227,7 +252,7 @@ class RehearsalController(QObject):
             self.view.show_message(
                 "Nothing was recorded. Check the microphone level and try again.", "warning"
             )
-            s.transcription_failed()
+            follow_up.answer_failed(s)
             return
         self._transcribe(result.path, s.question)
 
@@ -245,7 +270,7 @@ class RehearsalController(QObject):
 
     def _live_update(self, words: list[Any]) -> None:
         s = self.session
-        if s is None or s.phase != Phase.RECORDING:
+        if s is None or not s.recording:
             return
         live = live_feedback(s.question, words)
         if live is not None:
@@ -259,14 +284,19 @@ class RehearsalController(QObject):
     def _transcribed(self, question: Question, path: Path, transcript: Transcript) -> None:
         s = self.session
         self._task = None
-        if s is None or s.phase != Phase.TRANSCRIBING:
+        if s is None or not s.transcribing:
             return
-        scored = self.attempts.score_and_save(path, question, transcript, self.transcription.transcriber)
-        if scored.save_error is not None:
-            message = f"The review could not be saved in History: {scored.save_error}"
-            self.view.show_message(message, "warning")
-        s.transcription_done(scored.report, path, scored.attempt_id)
-        self.view.show_review(question, scored.report, path)
+        transcriber = self.transcription.transcriber
+        if s.phase is Phase.FOLLOW_UP_TRANSCRIBING:
+            save_error = self.follow_ups.score(s, path, transcript, transcriber)
+        else:
+            scored = self.attempts.score_and_save(path, question, transcript, transcriber)
+            save_error = scored.save_error
+            s.transcription_done(scored.report, path, scored.attempt_id)  # the review, or a follow-up
+        if save_error is not None:
+            self.view.show_message(f"The review could not be saved in History: {save_error}", "warning")
+        if s.phase is Phase.FOLLOW_UP_READY:
+            self.follow_ups.ask(s, self.settings)
         if self._stop_pressed_at is not None:
             self.last_stop_to_review_s = time.monotonic() - self._stop_pressed_at
             log.info("Stop-to-review: %.2f s", self.last_stop_to_review_s)
@@ -274,54 +304,55 @@ class RehearsalController(QObject):
     def _transcription_failed(self, path: Path, was_live: bool, message: str) -> None:
         s = self.session
         self._task = None
-        if s is None or s.phase != Phase.TRANSCRIBING:
+        if s is None or not s.transcribing:
             return
         if was_live:
             log.warning("Live finish failed (%s); transcribing the file instead", message)
             self._transcribe(path, s.question)
             return
         self.attempts.failed(path, message)
+        again = " Space answers the follow-up again; N skips it." if s.in_follow_up else ""
         self.view.show_message(
-            f"Transcription failed: {message} Your recording is kept ({path.name}).", "error"
+            f"Transcription failed: {message} Your recording is kept ({path.name}).{again}", "error"
         )
-        s.transcription_failed()
+        follow_up.answer_failed(s)
 
     def _transcription_cancelled(self) -> None:
         s = self.session
         self._task = None
-        if s is not None and s.phase == Phase.TRANSCRIBING:
+        if s is not None and s.transcribing:
             self.view.show_message("Transcription cancelled. Your recording is kept in History.", "info")
-            s.transcription_failed()
+            follow_up.answer_failed(s)
 
     # -- navigation ------------------------------------------------------------------------------
     def cancel(self) -> None:
         s = self.session
         if s is None:
             return
-        if s.phase == Phase.TRANSCRIBING and self._task is not None:
+        if s.transcribing and self._task is not None:
             self._task.cancel()
-        elif s.phase == Phase.RECORDING:
-            s.rerecord()  # back to READY; the audio so far is kept, not transcribed
+        elif s.recording:
+            follow_up.back_to_waiting(s)  # the audio so far is kept, not transcribed
             self.recorder.stop()
             self.view.show_message("Recording cancelled. The audio so far is kept in History.", "info")
         elif s.phase == Phase.THINKING:
             self._think_timer.stop()
             s.rerecord()
-        elif s.phase == Phase.SPEAKING:
+        elif s.phase in (Phase.SPEAKING, Phase.PROBING):
             self.speaker.stop()
-            s.rerecord()
+            follow_up.back_to_waiting(s)
 
     def rerecord(self) -> None:
         s = self.session
         if s is None:
             return
-        if s.phase == Phase.RECORDING:
-            s.rerecord()
+        if s.recording:
+            follow_up.back_to_waiting(s)
             self.recorder.stop()
-        elif s.phase == Phase.TRANSCRIBING:
+        elif s.transcribing:
             if self._task is not None:
                 self._task.cancel()
-            s.rerecord()
+            follow_up.back_to_waiting(s)
         elif s.phase == Phase.REVIEW:
             s.rerecord()
         else:
@@ -335,15 +366,18 @@ class RehearsalController(QObject):
     def _start_after_stop(self, _result: object) -> None:
         self.recorder.finished.disconnect(self._start_after_stop)
         s = self.session
-        if s is not None and s.phase == Phase.READY:
+        if s is not None and s.phase in (Phase.READY, Phase.FOLLOW_UP_READY):
             self._start_recording()
 
     def next_question(self) -> None:
         s = self.session
-        if s is None or s.phase in (Phase.RECORDING, Phase.TRANSCRIBING, Phase.FINISHED):
+        if s is None or s.recording or s.transcribing or s.phase is Phase.FINISHED:
             return
         self._think_timer.stop()
         self.speaker.stop()
+        if s.in_follow_up:
+            s.skip_follow_up()  # N in a follow-up: to the review, not past the question
+            return
         s.next_question()
         if s.phase == Phase.FINISHED:
             self._finish()

@@ -1,15 +1,17 @@
-"""The rehearsal screen: the question, the answer being recorded, then its review.
+"""The rehearsal screen: the question, the answer being recorded, the interviewer's follow-up, then the
+review.
 
 A view only: it shows what the :class:`~opsprep_voice.ui.rehearsal.controller.RehearsalController`
 tells it and emits signals for the user's actions. Keyboard: Space start/stop, R re-record,
-N next, P replay the question, Esc cancel.
+N next (in a follow-up: skip it, to the review), P replay the question (or the follow-up), Esc cancel.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -30,10 +32,22 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.core.bank import Question
-from opsprep_voice.core.session import Phase
-from opsprep_voice.ui.rehearsal.widgets import OK_COLOR, ElapsedClock, LevelMeter, format_clock
+from opsprep_voice.core.follow_up_turn import FOLLOW_UP_TARGET_S
+from opsprep_voice.core.session import FOLLOW_UP_PHASES, Phase
+from opsprep_voice.practice.follow_ups import FollowUpTurn
+from opsprep_voice.ui.rehearsal.widgets import (
+    FOLLOW_UP_COLOR,
+    OK_COLOR,
+    ElapsedClock,
+    FollowUpBanner,
+    LevelMeter,
+    format_clock,
+)
 from opsprep_voice.ui.review.attempt_view import AttemptView
 from opsprep_voice.ui.review.report_data import Report
+
+if TYPE_CHECKING:
+    from opsprep_voice.core.followup import Probe
 
 PHASE_HINTS = {
     Phase.READY: "Press Space (or Record) when you are ready to answer.",
@@ -43,7 +57,16 @@ PHASE_HINTS = {
     Phase.TRANSCRIBING: "Transcribing your answer on this computer…  (Esc to cancel)",
     Phase.REVIEW: "Your review. R to answer again, N for the next question.",
     Phase.FINISHED: "Rehearsal finished.",
+    Phase.PROBING: "The interviewer asks a follow-up…  (Space to answer now, N to skip it)",
+    Phase.FOLLOW_UP_READY: "Press Space to answer the follow-up, or N to skip it and see your review.",
+    Phase.FOLLOW_UP_RECORDING: "Recording the follow-up. Press Space to stop (R re-record, Esc cancel).",
+    Phase.FOLLOW_UP_TRANSCRIBING: "Transcribing your follow-up answer…  (Esc to cancel)",
 }
+RECORDING_PHASES = (Phase.RECORDING, Phase.FOLLOW_UP_RECORDING)
+TRANSCRIBING_PHASES = (Phase.TRANSCRIBING, Phase.FOLLOW_UP_TRANSCRIBING)
+#: Where the candidate may start an answer (Space), or skip on with N.
+WAITING_PHASES = (Phase.READY, Phase.SPEAKING, Phase.THINKING, Phase.FOLLOW_UP_READY, Phase.PROBING)
+_LABEL = Qt.ItemDataRole.UserRole + 1  # a live checklist row's item label (its text has a mark in front)
 
 
 def _button(text: str, name: str, tip: str) -> QPushButton:
@@ -77,6 +100,11 @@ class RehearsalScreen(QWidget):
         qfont.setBold(True)
         self.question_text.setFont(qfont)
         self.question_text.setAccessibleName("Question")
+        self.follow_up = FollowUpBanner()
+        self.follow_up.hide()
+        self._question: Question | None = None
+        self._probe: Probe | None = None  # the follow-up shown, if any
+        self._earlier: frozenset[str] = frozenset()  # items covered before this follow-up
         self.replay_button = _button(
             "▶ Replay question (P)", "Replay question", "Hear the question again (P)"
         )
@@ -194,6 +222,7 @@ class RehearsalScreen(QWidget):
         root.setContentsMargins(20, 14, 20, 14)
         root.addWidget(self.position)
         root.addWidget(self.question_text)
+        root.addWidget(self.follow_up)
         root.addLayout(top_buttons)
         root.addWidget(line)
         root.addWidget(body, 1)
@@ -224,6 +253,8 @@ class RehearsalScreen(QWidget):
 
     # -- content ---------------------------------------------------------------------------------
     def show_question(self, question: Question, index: int, total: int, *, study: bool) -> None:
+        self._question, self._probe, self._earlier = question, None, frozenset()
+        self.follow_up.hide()
         self.position.setText(
             f"Question {index + 1} of {total}  ·  {question.category}  ·  "
             f"target {format_clock(question.target_seconds)}"
@@ -240,6 +271,7 @@ class RehearsalScreen(QWidget):
         for item in question.checklist:
             li = QListWidgetItem(f"○  {item.label}")
             li.setData(Qt.ItemDataRole.UserRole, item.id)
+            li.setData(_LABEL, item.label)
             self.live_checklist.addItem(li)
         self.study_text.setHtml(self._study_html(question))
         self.set_study_visible(study)
@@ -262,17 +294,23 @@ class RehearsalScreen(QWidget):
     def set_phase(self, phase: Phase, *, is_last: bool = False, answered: bool = False) -> None:
         self._phase = phase
         self.hint.setText(PHASE_HINTS.get(phase, ""))
-        recording = phase == Phase.RECORDING
+        recording = phase in RECORDING_PHASES
+        in_follow_up = phase in FOLLOW_UP_PHASES
         self.record_button.setText("■ Stop (Space)" if recording else "● Record (Space)")
-        self.record_button.setEnabled(phase in (Phase.READY, Phase.SPEAKING, Phase.THINKING, Phase.RECORDING))
-        self.rerecord_button.setEnabled(phase in (Phase.RECORDING, Phase.TRANSCRIBING))
-        self.cancel_button.setEnabled(phase in (Phase.RECORDING, Phase.TRANSCRIBING, Phase.THINKING))
-        self.next_button.setEnabled(phase in (Phase.READY, Phase.SPEAKING, Phase.THINKING))
-        self.next_button.setText("Finish (N)" if is_last else "Skip (N)")
+        self.record_button.setEnabled(phase in WAITING_PHASES or recording)
+        self.rerecord_button.setEnabled(phase in RECORDING_PHASES + TRANSCRIBING_PHASES)
+        self.cancel_button.setEnabled(
+            phase in (*RECORDING_PHASES, *TRANSCRIBING_PHASES, Phase.THINKING, Phase.PROBING)
+        )
+        self.next_button.setEnabled(phase in WAITING_PHASES)
+        self.next_button.setText(
+            "Skip follow-up (N)" if in_follow_up else "Finish (N)" if is_last else "Skip (N)"
+        )
         self.review_next.setText("Finish and see summary (N) →" if is_last else "Next question (N) →")
-        self.stop_speaking_button.setEnabled(phase == Phase.SPEAKING)
-        self.progress.setVisible(phase == Phase.TRANSCRIBING)
-        if phase == Phase.TRANSCRIBING:
+        self.replay_button.setText("▶ Replay follow-up (P)" if in_follow_up else "▶ Replay question (P)")
+        self.stop_speaking_button.setEnabled(phase in (Phase.SPEAKING, Phase.PROBING))
+        self.progress.setVisible(phase in TRANSCRIBING_PHASES)
+        if phase in TRANSCRIBING_PHASES:
             self.progress.setValue(0)
         self.pages.setCurrentIndex(1 if phase == Phase.REVIEW else 0)
         self.question_text.setVisible(phase != Phase.REVIEW)  # the review repeats the question
@@ -299,17 +337,51 @@ class RehearsalScreen(QWidget):
         icon = {"info": "ℹ", "warning": "⚠", "error": "⚠"}.get(kind, "")
         self.message.setText(f"{icon} {text}" if text else "")
 
+    def set_follow_up(self, probe: Probe | None, earlier: Collection[str], limit_s: float) -> None:
+        """Show ``probe`` (None: no follow-up) to be answered; ``earlier``: items the answer so far covered.
+
+        Follows the session: called on every phase change, it resets the answer area only when the
+        follow-up shown changes (a new probe, or back to the question)."""
+        if probe == self._probe:
+            return
+        self._probe, self._earlier = probe, frozenset(earlier) if probe is not None else frozenset()
+        question = self._question
+        target = FOLLOW_UP_TARGET_S if probe is not None else question.target_seconds if question else 0
+        if probe is not None:
+            self.follow_up.show_probe(probe.prompt, probe.number, FOLLOW_UP_TARGET_S, limit_s)
+        self.follow_up.setVisible(probe is not None)
+        self.clock.set_target(target)
+        self.clock.set_elapsed(0)
+        self.target_bar.setRange(0, target * 10)
+        self.target_bar.setValue(0)
+        self.level.reset()
+        self.live_text.clear()
+        self.live_stats.setText("")
+        self._mark_checklist(set())
+
+    def _mark_checklist(self, hit_ids: set[str]) -> None:
+        """✔ what this answer covered so far; during a follow-up, ✔ (muted) what the answer before it did."""
+        plain = self.live_checklist.palette().text().color()
+        earlier = self.live_checklist.palette().placeholderText().color()
+        for row in range(self.live_checklist.count()):
+            li = self.live_checklist.item(row)
+            item_id, label = li.data(Qt.ItemDataRole.UserRole), li.data(_LABEL)
+            if item_id in hit_ids:
+                li.setText(f"✔  {label}")
+                li.setForeground(FOLLOW_UP_COLOR if self._probe is not None else OK_COLOR)
+            elif item_id in self._earlier:
+                li.setText(f"✔  {label}  (in your answer)")
+                li.setForeground(earlier)
+            else:
+                li.setText(f"○  {label}")
+                li.setForeground(plain)
+
     def set_live(self, text: str, hit_ids: set[str], wpm: float | None, elapsed_s: float) -> None:
         self.live_text.setPlainText(text)
         sb = self.live_text.verticalScrollBar()
         sb.setValue(sb.maximum())
-        for row in range(self.live_checklist.count()):
-            li = self.live_checklist.item(row)
-            hit = li.data(Qt.ItemDataRole.UserRole) in hit_ids
-            label = li.text()[3:]
-            li.setText(("✔  " if hit else "○  ") + label)
-            li.setForeground(OK_COLOR if hit else self.live_checklist.palette().text().color())
-        done = len(hit_ids)
+        self._mark_checklist(hit_ids)
+        done = len(hit_ids | self._earlier)
         rate = f"{wpm:.0f} wpm" if wpm else "– wpm"
         self.live_stats.setText(
             f"{done} of {self.live_checklist.count()} items · {rate} · {format_clock(elapsed_s)}"
@@ -324,7 +396,13 @@ class RehearsalScreen(QWidget):
         self.ensurePolished()
         self.review.prewarm(question, report, then)
 
-    def show_review(self, question: Question, report: Report, audio_path: Path | None) -> None:
-        self.review.show_attempt(question, report, audio_path)
+    def show_review(
+        self,
+        question: Question,
+        report: Report,
+        audio_path: Path | None,
+        follow_ups: Sequence[FollowUpTurn] = (),
+    ) -> None:
+        self.review.show_attempt(question, report, audio_path, follow_ups)
         self.set_study_visible(False)
         self.pages.setCurrentIndex(1)

@@ -1,4 +1,5 @@
-"""End of a rehearsal: per question coverage, length against target and pace."""
+"""End of a rehearsal: per question coverage (and the coverage with its follow-ups, when the interviewer
+asked any), length against target and pace."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 from opsprep_voice.core.session import RehearsalSession
 from opsprep_voice.ui.rehearsal.widgets import OK_COLOR, OVER_COLOR, WARN_COLOR, format_clock
 
-COLUMNS = ("#", "Question", "Coverage", "Length / target", "Pace", "Fillers/min", "Takes")
+COLUMNS = ("#", "Question", "Coverage", "With follow-ups", "Length / target", "Pace", "Fillers/min", "Takes")
 
 
 class SummaryScreen(QWidget):
@@ -44,7 +45,7 @@ class SummaryScreen(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col in (0, 2, 3, 4, 5, 6):
+        for col in (0, 2, 3, 4, 5, 6, 7):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.history_button = QPushButton("Open History")
         self.history_button.setAccessibleName("Open history")
@@ -69,12 +70,14 @@ class SummaryScreen(QWidget):
         answered = [r for r in rows if r["coverage"] is not None]
         self.heading.setText("Rehearsal summary")
         avg = session.average_coverage()
+        with_follow_ups = session.average_coverage_with_follow_ups()
         if answered and avg is not None:
             total = sum(r["duration_s"] or 0 for r in answered)
+            after = f" ({with_follow_ups * 100:.0f}% with follow-ups)" if with_follow_ups is not None else ""
             self.overview.setText(
                 f"You answered {len(answered)} of {len(rows)} questions in {format_clock(total)} "
                 "of speaking; "
-                f"average coverage {avg * 100:.0f}%. Every take is kept in History."
+                f"average coverage {avg * 100:.0f}%{after}. Every take is kept in History."
             )
         else:
             self.overview.setText("No question was answered in this rehearsal.")
@@ -93,27 +96,34 @@ class SummaryScreen(QWidget):
 
         put(0, str(r["number"]), align_right=True)
         put(1, r["text"])
+
+        def colour(cov: float) -> Any:
+            return OK_COLOR if cov >= 0.7 else WARN_COLOR if cov >= 0.4 else OVER_COLOR
+
         if r["coverage"] is None:
             put(2, "skipped")
-            for col in (3, 4, 5):
+            for col in (4, 5, 6):
                 put(col, "–")
         else:
             cov = r["coverage"]
-            put(
-                2,
-                f"{cov * 100:.0f}%",
-                OK_COLOR if cov >= 0.7 else WARN_COLOR if cov >= 0.4 else OVER_COLOR,
-                True,
-            )
+            put(2, f"{cov * 100:.0f}%", colour(cov), True)
             dur, target = r["duration_s"] or 0.0, r["target_seconds"]
             put(
-                3,
+                4,
                 f"{format_clock(dur)} / {format_clock(target)}",
                 OVER_COLOR if dur > target * 1.25 else None,
                 True,
             )
             wpm = r["wpm"]
-            put(4, f"{wpm:.0f} wpm" if wpm else "–", None if wpm and 130 <= wpm <= 160 else WARN_COLOR, True)
+            put(5, f"{wpm:.0f} wpm" if wpm else "–", None if wpm and 130 <= wpm <= 160 else WARN_COLOR, True)
             fpm = r["fillers_per_min"]
-            put(5, f"{fpm:.1f}" if fpm is not None else "–", align_right=True)
-        put(6, str(r["attempts"]), align_right=True)
+            put(6, f"{fpm:.1f}" if fpm is not None else "–", align_right=True)
+        merged = r["coverage_with_follow_ups"]
+        # Empty without a follow-up: the coverage beside it says it all.
+        put(
+            3,
+            "" if merged is None else f"{merged * 100:.0f}%",
+            None if merged is None else colour(merged),
+            True,
+        )
+        put(7, str(r["attempts"]), align_right=True)

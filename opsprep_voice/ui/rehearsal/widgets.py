@@ -1,15 +1,17 @@
-"""Small widgets of the rehearsal screen: the level meter and the elapsed-time display."""
+"""Small widgets of the rehearsal screen: the level meter, the elapsed-time display and the follow-up
+question banner."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 FLOOR_DB = -60.0
 
 # Shared by every highlight of state; chosen to read on both light and dark palettes.
 OK_COLOR = QColor("#2e9d5b")
+FOLLOW_UP_COLOR = QColor("#3b78c4")  # the follow-up's accent, as "after follow-up" in the review
 WARN_COLOR = QColor("#d68a00")
 OVER_COLOR = QColor("#d64545")
 
@@ -104,3 +106,49 @@ class ElapsedClock(QLabel):
             color = {"near": WARN_COLOR, "over": OVER_COLOR}.get(state)
             self.setStyleSheet(f"color: {color.name()};" if color else "")
         self.setAccessibleDescription(f"{text}, {state}")
+
+
+class FollowUpBanner(QFrame):
+    """The interviewer's follow-up question, shown large under the main question while it is answered.
+
+    It is always on screen during the follow-up, so a probe that cannot be spoken is still asked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Follow-up question")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet(
+            f"FollowUpBanner {{ border: 2px solid {FOLLOW_UP_COLOR.name()}; border-radius: 6px; }}"
+        )
+        self.label = QLabel("↪ Follow-up", self)
+        self.label.setAccessibleName("Follow-up label")
+        font = QFont(self.label.font())
+        font.setBold(True)
+        self.label.setFont(font)
+        self.label.setStyleSheet(f"color: {FOLLOW_UP_COLOR.name()};")
+        self.prompt = QLabel("", self)
+        self.prompt.setAccessibleName("Follow-up")
+        self.prompt.setWordWrap(True)
+        self.prompt.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        prompt_font = QFont(self.prompt.font())
+        prompt_font.setPointSizeF(prompt_font.pointSizeF() * 1.45)
+        prompt_font.setBold(True)
+        self.prompt.setFont(prompt_font)
+        self.note = QLabel("", self)
+        self.note.setAccessibleName("About the follow-up")
+        self.note.setWordWrap(True)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(12, 8, 12, 10)
+        box.setSpacing(4)
+        box.addWidget(self.label)
+        box.addWidget(self.prompt)
+        box.addWidget(self.note)
+
+    def show_probe(self, prompt: str, number: int, target_s: float, limit_s: float) -> None:
+        """Show the question's follow-up ``number`` (1 or 2)."""
+        self.label.setText("↪ Follow-up" if number <= 1 else f"↪ Follow-up {number}")
+        self.prompt.setText(prompt)
+        self.note.setText(
+            "The interviewer asks about a point your answer left out. "
+            f"Aim for about {format_clock(target_s)}; recording stops at {format_clock(limit_s)}."
+        )

@@ -3,6 +3,10 @@ and (collapsible) the question's example answer beside the transcript.
 
 Playback highlights the current word; clicking a word, or a checklist item's time, plays from there.
 
+An answer that got interviewer follow-ups (``follow_ups``) shows both coverages ("54% · with follow-up 72%"),
+marks the items only a follow-up answer covered as "after follow-up" in the checklist, and lists each
+follow-up (question, answer, delivery) under the answer's own delivery.
+
 :meth:`AttemptView.show_attempt` fills the view over a few event-loop turns so the GUI never stalls: the
 header, coverage, transcript, delivery metrics and player at once, then the checklist rows (a few per turn)
 and the example answer. :attr:`AttemptView.filled` is emitted when everything is in.
@@ -11,7 +15,7 @@ and the example answer. :attr:`AttemptView.filled` is emitted when everything is
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,16 +35,19 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.core.bank import Question
+from opsprep_voice.practice.follow_ups import FollowUpTurn, merged_result
 from opsprep_voice.ui.review import report_data as rd
 from opsprep_voice.ui.review.audio_player import AudioPlayer
 from opsprep_voice.ui.review.checklist_view import ChecklistView
 from opsprep_voice.ui.review.example_answer import ExampleAnswerPanel
+from opsprep_voice.ui.review.follow_up_panel import FollowUpPanel
 from opsprep_voice.ui.review.metrics_panel import MetricsPanel
 from opsprep_voice.ui.review.style import ReviewColours, bold_font
 from opsprep_voice.ui.review.transcript_view import TranscriptView
 
 if TYPE_CHECKING:
-    from opsprep_voice.core.scoring import ScoreReport
+    from opsprep_voice.core.followup import FollowUpResult
+    from opsprep_voice.core.scoring import ChecklistResult, ScoreReport
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +69,7 @@ class AttemptView(QWidget):
         self._question: Question | None = None
         self._report: rd.Report | None = None  # as given
         self._read: ScoreReport | None = None  # as read
+        self._merged: FollowUpResult | None = None  # with its follow-ups, when it has any scored
         # The rest of show_attempt's work, one step per event-loop turn (a zero-interval timer owned by the
         # view, so a new show_attempt or clear() simply stops it and no step outlives the widget).
         self._fill_timer = QTimer(self)
@@ -91,6 +99,10 @@ class AttemptView(QWidget):
         self.coverage_label = QLabel(self)
         self.coverage_label.setAccessibleName("Coverage")
         bold_font(self.coverage_label, 1.6)
+        self.follow_up_coverage = QLabel(self)
+        self.follow_up_coverage.setAccessibleName("Coverage with follow-ups")
+        bold_font(self.follow_up_coverage, 1.25)
+        self.follow_up_coverage.hide()
         self.coverage_bar = QProgressBar(self)
         self.coverage_bar.setRange(0, 100)
         self.coverage_bar.setTextVisible(False)
@@ -108,6 +120,7 @@ class AttemptView(QWidget):
         header.addWidget(self.question_label)
         cov = QHBoxLayout()
         cov.addWidget(self.coverage_label)
+        cov.addWidget(self.follow_up_coverage)
         cov_right = QVBoxLayout()
         cov_right.addWidget(self.coverage_detail)
         cov_right.addWidget(self.coverage_bar)
@@ -117,6 +130,7 @@ class AttemptView(QWidget):
         # ---- transcript, player and delivery metrics
         self.metrics = MetricsPanel(self, columns=2)
         self.transcript = TranscriptView(self)
+        self.follow_up_panel = FollowUpPanel(self)
         self.player = AudioPlayer(self)
         left = QWidget(self)
         left_box = QVBoxLayout(left)
@@ -131,6 +145,7 @@ class AttemptView(QWidget):
         metrics_line.setFrameShadow(QFrame.Shadow.Sunken)
         left_box.addWidget(metrics_line)
         left_box.addWidget(self.metrics)
+        left_box.addWidget(self.follow_up_panel)  # after the answer it follows up, with its own delivery
 
         # ---- example answer (collapsible)
         self.example_panel = ExampleAnswerPanel(self)
@@ -186,8 +201,15 @@ class AttemptView(QWidget):
         self.checklist.seekRequested.connect(self._play_from)
 
     # ----------------------------------------------------------------------------------------- public API
-    def show_attempt(self, question: Question | None, report: rd.Report, audio_path: Path | None) -> None:
-        """Show ``report`` (a ``ScoreReport.to_dict()``) for ``question`` with its recording, if any.
+    def show_attempt(
+        self,
+        question: Question | None,
+        report: rd.Report,
+        audio_path: Path | None,
+        follow_ups: Sequence[FollowUpTurn] = (),
+    ) -> None:
+        """Show ``report`` (a ``ScoreReport.to_dict()``) for ``question`` with its recording, if any, and the
+        interviewer's ``follow_ups`` of this answer (merged with it only when ``question`` is known).
 
         The header, coverage, transcript, metrics and player are in place when this returns; the checklist
         rows and the example answer follow in the next event-loop turns (:attr:`filled`, :meth:`is_filled`,
@@ -197,6 +219,7 @@ class AttemptView(QWidget):
         self._question = question
         self._report = report
         self._read = read = rd.as_report(report)
+        self._merged = merged_result(question, read, follow_ups) if question is not None else None
         number = read.question_number or (question.number if question else "?")
         if question is not None:
             kind = " · behavioural" if question.behavioural else ""
@@ -206,10 +229,11 @@ class AttemptView(QWidget):
             self.question_meta.setText(f"Question {number}")
             self.question_label.setText(read.question_id or "Unknown question")
         self._show_coverage(read)
+        self.follow_up_panel.set_turns(follow_ups)
         self.transcript.set_report(read)
         # The metrics share the transcript's column: filled now, so its text is laid out only once.
         self.metrics.set_report(read)
-        self.checklist.start_report(read)
+        self.checklist.start_report(read, self._recovered_results(follow_ups))
         self._example_pending = True  # hidden by default: filled last, or when shown
         if self.is_example_visible():
             self._example_pending = False
@@ -248,6 +272,8 @@ class AttemptView(QWidget):
         self._question = None
         self._report = None
         self._read = None
+        self._merged = None
+        self.follow_up_panel.clear()
         self.player.clear()
         self.transcript.clear()
         self.checklist.clear()
@@ -309,6 +335,18 @@ class AttemptView(QWidget):
         else:
             self.clear()  # calls the prewarm's ``then``
 
+    def _recovered_results(self, follow_ups: Sequence[FollowUpTurn]) -> dict[str, ChecklistResult]:
+        """Each item only a follow-up covered, with its result in the first follow-up answer that did."""
+        if self._merged is None:
+            return {}
+        recovered = {item.id for item in self._merged.recovered}
+        found: dict[str, ChecklistResult] = {}
+        for turn in follow_ups:
+            for entry in turn.report.checklist if turn.report is not None else ():
+                if entry.hit and entry.id in recovered:
+                    found.setdefault(entry.id, entry)
+        return found
+
     def _play_from(self, seconds: float) -> None:
         if not self.player.available:
             return
@@ -324,7 +362,9 @@ class AttemptView(QWidget):
         self.coverage_label.setText(f"{value:.0%}")
         self.coverage_label.setStyleSheet(f"color: {colour.name()};")
         self.coverage_bar.setValue(round(value * 100))
-        missed = len(entries) - hits
+        merged = self._merged
+        later = len(merged.recovered) if merged is not None else 0
+        missed = len(entries) - hits - later
         verdict = (
             "Strong coverage."
             if value >= 0.7
@@ -332,9 +372,21 @@ class AttemptView(QWidget):
             if value >= 0.4
             else "Most key points are missing."
         )
+        if merged is None:
+            headline = "<b>Coverage</b>"
+            covered = f"{hits} of {len(entries)} checklist points covered"
+            self.follow_up_coverage.hide()
+        else:
+            with_follow_ups = merged.coverage_with_follow_ups
+            headline = f"<b>Coverage {value:.0%} · with follow-up {with_follow_ups:.0%}</b>"
+            covered = f"{hits} of {len(entries)} points covered in your answer, {later} after the follow-up"
+            self.follow_up_coverage.setText(f"→ {with_follow_ups:.0%} with follow-up")
+            self.follow_up_coverage.setStyleSheet(f"color: {colours.figure.name()};")
+            self.follow_up_coverage.setAccessibleDescription(
+                f"Coverage with follow-ups {with_follow_ups:.0%}"
+            )
+            self.follow_up_coverage.show()
         self.coverage_detail.setText(
-            f"<b>Coverage</b> — {hits} of {len(entries)} checklist points covered"
-            + (f", {missed} missed" if missed else "")
-            + f". {verdict}"
+            f"{headline} — {covered}" + (f", {missed} missed" if missed else "") + f". {verdict}"
         )
         self.coverage_label.setAccessibleDescription(f"Coverage {value:.0%}")

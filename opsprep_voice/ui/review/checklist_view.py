@@ -1,15 +1,18 @@
-"""The checklist of one answer: each item covered (with what was said and when) or missed (with the example
-answer's wording for it).
+"""The checklist of one answer: each item covered (with what was said and when), covered only after a
+follow-up question (with what the follow-up answer said), or missed (with the example answer's wording).
 
 A covered item whose evidence has a time shows a small "▶ 0:42" button; clicking it emits
-:attr:`ChecklistView.seekRequested` with that time.
+:attr:`ChecklistView.seekRequested` with that time. An item covered after a follow-up has its own mark (↪),
+colour and words ("after follow-up"), so it never depends on colour alone; its evidence is in the follow-up's
+recording, so it has no time button on the main answer's player.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Literal
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
@@ -22,33 +25,54 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+Status = Literal["covered", "after follow-up", "missed"]
+AFTER_FOLLOW_UP: Status = "after follow-up"
+_MARKS: dict[Status, str] = {"covered": "✓", AFTER_FOLLOW_UP: "↪", "missed": "✗"}
+
 
 class ChecklistRow(QFrame):
-    """One checklist item."""
+    """One checklist item. ``recovered_by``: the item's result in the follow-up answer that covered it,
+    when the main answer missed it."""
 
-    def __init__(self, entry: ChecklistResult, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        entry: ChecklistResult,
+        parent: QWidget | None = None,
+        *,
+        recovered_by: ChecklistResult | None = None,
+    ) -> None:
         super().__init__(parent)
         self.entry = entry
+        self.recovered_by = recovered_by
         self.time_button: QToolButton | None = None
         colours = ReviewColours.from_palette(self.palette())
-        status = "Covered" if entry.hit else "Missed"
+        self.status: Status = "covered" if entry.hit else AFTER_FOLLOW_UP if recovered_by else "missed"
+        status = {"covered": "Covered", AFTER_FOLLOW_UP: "Covered after a follow-up", "missed": "Missed"}[
+            self.status
+        ]
         self.setAccessibleName(f"{status}: {entry.label}")
 
-        self.mark = QLabel("✓" if entry.hit else "✗", self)
+        self.mark = QLabel(_MARKS[self.status], self)
         self.mark.setAccessibleName(status)
         self.mark.setToolTip(status)
         mark_font = self.mark.font()
         mark_font.setBold(True)
         mark_font.setPointSizeF(mark_font.pointSizeF() * 1.2)
         self.mark.setFont(mark_font)
-        colour = colours.good if entry.hit else colours.bad
+        colour = {"covered": colours.good, AFTER_FOLLOW_UP: colours.figure, "missed": colours.bad}[
+            self.status
+        ]
         self.mark.setStyleSheet(f"color: {colour.name()};")
         self.mark.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
         self.mark.setFixedWidth(self.mark.fontMetrics().horizontalAdvance("✓✓"))
 
         self._detail_html = self.detail_html(entry, colours)
         self._detail_text = self.detail_plain(entry)
-        weight = "font-weight:600;" if entry.hit else ""
+        if recovered_by is not None:
+            tag = f'<span style="color:{colours.figure.name()}; font-weight:600;">After follow-up: </span>'
+            self._detail_html = tag + html.escape(recovered_by.why, quote=False)
+            self._detail_text = f"After follow-up: {recovered_by.why}"
+        weight = "font-weight:600;" if entry.hit or recovered_by is not None else ""
         self.text = QLabel(
             f'<div style="{weight}">{html.escape(entry.label)}</div>'
             f'<div style="margin-top:2px;">{self._detail_html}</div>',
@@ -114,6 +138,7 @@ class ChecklistView(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Checklist")
         self._report: rd.Report | None = None
+        self._recovered: Mapping[str, ChecklistResult] = {}
         self._rows: list[ChecklistRow] = []
         self._pending: list[ChecklistResult] = []
         self.heading = QLabel("Checklist", self)
@@ -133,22 +158,33 @@ class ChecklistView(QWidget):
         layout.addLayout(self._rows_box)
         layout.addWidget(self.empty)
 
-    def set_report(self, report: rd.Report | None) -> None:
+    def set_report(
+        self, report: rd.Report | None, recovered: Mapping[str, ChecklistResult] | None = None
+    ) -> None:
         """Show every item of ``report`` (None clears) at once."""
-        self.start_report(report)
+        self.start_report(report, recovered)
         self.add_rows()
 
-    def start_report(self, report: rd.Report | None) -> None:
+    def start_report(
+        self, report: rd.Report | None, recovered: Mapping[str, ChecklistResult] | None = None
+    ) -> None:
         """Replace the shown report by ``report``: heading now, rows by :meth:`add_rows` (in pieces, so a long
-        checklist never holds the event loop)."""
+        checklist never holds the event loop). ``recovered`` maps the items a follow-up answer covered (and
+        the main answer missed) to their result in that follow-up."""
         self._report = report
+        self._recovered = dict(recovered or {})
         for row in self._rows:
             self._rows_box.removeWidget(row)
+            row.hide()  # at once: deleteLater waits for the event loop, and a grab or paint may come first
             row.deleteLater()
         self._rows = []
         entries = list(rd.as_report(report).checklist) if report is not None else []
         hits = sum(1 for e in entries if e.hit)
-        self.heading.setText(f"Checklist — {hits} of {len(entries)} covered" if entries else "Checklist")
+        later = sum(1 for e in entries if not e.hit and e.id in self._recovered)
+        after = f", {later} after follow-up" if later else ""
+        self.heading.setText(
+            f"Checklist — {hits} of {len(entries)} covered{after}" if entries else "Checklist"
+        )
         self.empty.setVisible(not entries)
         self._pending = entries
 
@@ -157,7 +193,8 @@ class ChecklistView(QWidget):
         count = len(self._pending) if limit is None else max(0, limit)
         batch, self._pending = self._pending[:count], self._pending[count:]
         for entry in batch:
-            row = ChecklistRow(entry, self)
+            recovered = None if entry.hit else self._recovered.get(entry.id)
+            row = ChecklistRow(entry, self, recovered_by=recovered)
             if row.time_button is not None:
                 seconds = float(row.time_button.property("seconds"))
                 row.time_button.clicked.connect(lambda _=False, s=seconds: self.seekRequested.emit(s))
@@ -184,4 +221,4 @@ class ChecklistView(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self._report is not None:
-            self.set_report(self._report)
+            self.set_report(self._report, self._recovered)

@@ -37,11 +37,20 @@ ROWS: tuple[tuple[str, str, str], ...] = (
 class MetricsPanel(QWidget):
     """``set_report(report)``; :meth:`value_text` gives a row's text (for tests and screen readers)."""
 
-    def __init__(self, parent: QWidget | None = None, *, columns: int = 1) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        columns: int = 1,
+        keys: tuple[str, ...] | None = None,
+        heading: str = "Delivery",
+    ) -> None:
+        """``keys``: the rows to show (default all of :data:`ROWS`), e.g. length, pace and fillers only."""
         super().__init__(parent)
         self.setAccessibleName("Delivery metrics")
         self._report: rd.Report | None = None
-        self.heading = QLabel("Delivery", self)
+        self._rows = tuple(row for row in ROWS if keys is None or row[0] in keys)
+        self.heading = QLabel(heading, self)
         font = self.heading.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
@@ -58,11 +67,11 @@ class MetricsPanel(QWidget):
             form.setVerticalSpacing(4)
             forms_row.addLayout(form, 1)
             self._forms.append(form)
-        per_column = -(-len(ROWS) // len(self._forms))
+        per_column = -(-len(self._rows) // len(self._forms))
         self._labels: dict[str, QLabel] = {}
         self._values: dict[str, QLabel] = {}
         self._form_of: dict[str, QFormLayout] = {}
-        for index, (key, title, tip) in enumerate(ROWS):
+        for index, (key, title, tip) in enumerate(self._rows):
             label = QLabel(title + ":", self)
             label.setToolTip(tip)
             value = QLabel(self)
@@ -87,7 +96,7 @@ class MetricsPanel(QWidget):
         return QTextDocumentFragment.fromHtml(self._values[key].text()).toPlainText()
 
     def is_row_visible(self, key: str) -> bool:
-        return not self._values[key].isHidden()
+        return key in self._values and not self._values[key].isHidden()
 
     def clear(self) -> None:
         self.set_report(None)
@@ -100,7 +109,7 @@ class MetricsPanel(QWidget):
     def set_report(self, report: rd.Report | None) -> None:
         self._report = report
         values = self._compute(rd.as_report(report)) if report is not None else {}
-        for key, _title, _tip in ROWS:
+        for key, _title, _tip in self._rows:
             text = values.get(key)
             self._values[key].setText(text or "")
             self._values[key].setAccessibleDescription(
