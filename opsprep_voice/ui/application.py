@@ -26,6 +26,7 @@ from opsprep_voice.core.settings import SettingsStore
 from opsprep_voice.practice.attempts import Attempts
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.main_window import MainWindow
+from opsprep_voice.ui.qt_logging import quiet_multimedia_logs
 from opsprep_voice.ui.rehearsal.controller import RehearsalController
 from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
 from opsprep_voice.ui.rehearsal.start_screen import StartScreen
@@ -379,6 +380,7 @@ def transcribe_attempt(ctx: AppContext, attempt_id: int) -> None:
 
 def run(questions: str | None = None, engine: str | None = None, model: str | None = None) -> int:
     started = time.perf_counter()
+    quiet_multimedia_logs(debug=logging.getLogger().isEnabledFor(logging.DEBUG))
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("OpsPrep Voice")
