@@ -274,7 +274,7 @@ _CURRENCY = frozenset({"$", "€", "£"})
 
 
 def find_figures(text: str, tokens: Sequence[Token] | None = None) -> tuple[Figure, ...]:
-    """Numbers that carry information: digits, percentages, durations, "p95", "10x", money.
+    """Numbers that carry information: digits, percentages, durations, "p95", "10x", money, "24/7".
 
     A number written with digits always counts (with its unit or currency sign included in the span).
     A number spoken in words counts when a unit follows ("five minutes", "sixty percent") or it is 10 or
@@ -294,15 +294,20 @@ def find_figures(text: str, tokens: Sequence[Token] | None = None) -> tuple[Figu
         if t.kind != "number":
             i += 1
             continue
-        has_unit = i + 1 < n and toks[i + 1].norm in _FIGURE_UNITS
+        j = i + 1  # the token after the figure
+        if j < n and toks[j].kind == "number" and text[end : toks[j].start] == "/":
+            end = toks[j].end  # "24/7", "50/50": one figure, not two
+            j += 1
+        has_unit = j < n and toks[j].norm in _FIGURE_UNITS
         if has_unit:
-            end = toks[i + 1].end
+            end = toks[j].end
+            j += 1
         if i > 0 and toks[i - 1].norm in _CURRENCY and toks[i - 1].end == t.start:
             start = toks[i - 1].start
             has_unit = True
         if not t.spoken or has_unit or "." in t.norm or float(t.norm) >= 10:
             out.append(Figure(text[start:end], start, end))
-        i += 2 if end > t.end else 1
+        i = j
     return tuple(out)
 
 
