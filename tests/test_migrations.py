@@ -79,7 +79,7 @@ def test_v1_database_is_migrated_with_data_kept_and_columns_back_filled(tmp_path
 
     with HistoryRepository(path) as repo:
         conn = sqlite3.connect(path)
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.CURRENT_VERSION == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.CURRENT_VERSION == 4
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
@@ -197,7 +197,7 @@ def test_database_from_the_release_before_follow_ups_upgrades_in_place(tmp_path:
 
     with HistoryRepository(path) as repo:
         with sqlite3.connect(path) as conn:
-            assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.CURRENT_VERSION
             assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         # Nothing the old release wrote changed, and the old rows are main answers without follow-ups.
         assert _dump(path) == before
@@ -221,7 +221,81 @@ def test_database_from_the_release_before_follow_ups_upgrades_in_place(tmp_path:
         assert follow.id not in [a.id for a in repo.list_attempts(follow_ups=False)]
         assert repo.best_attempt_ids()[q3.id] == 1
         assert [(p.attempt_id, p.coverage_with_follow_ups) for p in repo.progress(q3.id)] == [(1, 0.6)]
+
+        # v4: the old release's take left "recording" by its crash can still be recovered, and a take
+        # can now be cancelled; a cancelled take scored later is kept out of the best take and progress.
+        assert repo.get_attempt(4).status == "recording"
+        repo.mark_cancelled(3, None, "You stopped this take before the end.")
+        cancelled = repo.save_score(3, {**main.report, "coverage": 0.99}, None)
+        assert (cancelled.status, cancelled.coverage, cancelled.error) == (
+            "cancelled",
+            None,
+            "You stopped this take before the end.",
+        )
+        assert cancelled.report is not None and cancelled.report["coverage"] == 0.99
+        assert repo.best_attempt_ids()[q3.id] == 1
+        assert 3 not in [p.attempt_id for p in repo.progress()]
     backup = tmp_path / "history.sqlite3.pre-v3.bak"
     assert _dump(backup) == before
     with sqlite3.connect(backup) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def _build_v3(path: Path) -> None:
+    """A v3 history (the release with follow-ups) written through the v3 code path: a session with a scored
+    main answer, its follow-up, a failed and an interrupted answer."""
+    conn = db.connect(path, migrate=False)
+    migrations.migrate(conn, target=3)
+    conn.execute(
+        "INSERT INTO sessions (id, started_at, mode, title) VALUES (1, '2025-01-10T10:00:00.000000Z', "
+        "'interview', 'January mock')"
+    )
+    report = make_report(Q1, "We tagged everything", coverage=0.5, wpm=130.0)
+    rows = [
+        (1, "scored", None, 0.5, json.dumps(report), None, 0.75),
+        (2, "scored", 1, 0.25, json.dumps(report), "tagging", None),
+        (3, "failed", None, None, None, None, None),
+        (4, "interrupted", None, None, None, None, None),
+    ]
+    for aid, status, follows, coverage, report_json, probe, with_follow_ups in rows:
+        conn.execute(
+            "INSERT INTO attempts (id, session_id, question_id, question_number, category, question_text, "
+            "started_at, status, audio_path, coverage, report_json, follow_up_of, probe_item_id, "
+            "coverage_with_follow_ups, duration_s) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 42.0)",
+            (aid, Q1.id, Q1.number, Q1.category, Q1.text, f"2025-01-10T10:0{aid}:00.000000Z", status,
+             f"audio/attempt-00000{aid}.wav", coverage, report_json, follows, probe, with_follow_ups),
+        )  # fmt: skip
+    conn.close()
+
+
+def _everything(path: Path) -> list[dict[str, object]]:
+    with sqlite3.connect(path) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute("SELECT * FROM attempts ORDER BY id")]
+
+
+def test_v3_database_gains_the_cancelled_status_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    _build_v3(path)
+    before = _everything(path)
+    with sqlite3.connect(path) as conn, pytest.raises(sqlite3.IntegrityError):  # v3 has no 'cancelled'
+        conn.execute("UPDATE attempts SET status = 'cancelled' WHERE id = 3")
+
+    with HistoryRepository(path) as repo:
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+            indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+            assert {"attempts_follow_up_of", "attempts_status", "attempts_session"} <= indexes
+            assert "attempts_v4" not in _schema(path)
+        assert _everything(path) == before  # every column of every row, only reordered
+        assert repo.follow_ups(1)[0].id == 2 and repo.get_attempt(1).coverage_with_follow_ups == 0.75
+
+        repo.mark_cancelled(3, 12.5, "You stopped this take before the end.")
+        assert (repo.get_attempt(3).status, repo.get_attempt(3).duration_s) == ("cancelled", 12.5)
+        # The follow-up link still cascades after the rebuild.
+        assert repo.delete_attempt(1)
+        assert [a.id for a in repo.list_attempts()] == [4, 3]
+    backup = tmp_path / "history.sqlite3.pre-v4.bak"
+    assert _everything(backup) == before

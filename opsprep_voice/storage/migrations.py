@@ -5,7 +5,9 @@ Version 2 adds what the history views and charts filter on (denormalised metric 
 stored report JSON, the plain transcript text), the ``interrupted`` status for answers recovered after a
 crash, which process was recording (so a second app instance leaves a live recording alone), and the
 indexes. SQLite cannot alter a CHECK constraint, so version 2 rebuilds the attempts table (the documented
-create-copy-drop-rename procedure).
+create-copy-drop-rename procedure). Version 3 links follow-up answers to their main answer. Version 4 adds the
+``cancelled`` status (a take the candidate dropped: Esc, re-record, or the rehearsal or app closed before it
+was scored; kept, never counted) the same way as version 2, and moves version 3's columns before the JSON.
 
 Rules: a migration is never edited once released; a new change is a new entry at the end of
 :data:`MIGRATIONS`. Each migration runs inside one transaction together with its ``user_version`` bump, so a
@@ -121,6 +123,63 @@ CREATE INDEX attempts_follow_up_of ON attempts(follow_up_of);
 """
 
 
+# A take the candidate dropped is "cancelled", not "recorded" (which the next start takes for a crash while
+# transcribing). Same rebuild as version 2; the rows are copied unchanged.
+_V4_CANCELLED = """
+CREATE TABLE attempts_v4 (
+    id               INTEGER PRIMARY KEY,
+    session_id       INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    question_id      TEXT NOT NULL,
+    question_number  INTEGER NOT NULL,
+    category         TEXT NOT NULL,
+    question_text    TEXT NOT NULL DEFAULT '',
+    started_at       TEXT NOT NULL,
+    ended_at         TEXT,
+    status           TEXT NOT NULL CHECK (
+                         status IN ('recording', 'recorded', 'scored', 'failed', 'interrupted', 'cancelled')
+                     ),
+    audio_path       TEXT,
+    error            TEXT,
+    coverage         REAL,
+    duration_s       REAL,
+    wpm              REAL,
+    fillers_per_min  REAL,
+    word_count       INTEGER,
+    engine           TEXT,
+    model            TEXT,
+    recorder         TEXT,
+    transcript_text  TEXT NOT NULL DEFAULT '',
+    follow_up_of     INTEGER REFERENCES attempts(id) ON DELETE CASCADE,
+    probe_item_id    TEXT,
+    probe_prompt     TEXT,
+    coverage_with_follow_ups REAL,
+    -- The big JSON last: filters and lists read the columns above without walking overflow pages.
+    transcript_json  TEXT,
+    report_json      TEXT
+);
+INSERT INTO attempts_v4 (
+    id, session_id, question_id, question_number, category, question_text, started_at, ended_at, status,
+    audio_path, error, coverage, duration_s, wpm, fillers_per_min, word_count, engine, model, recorder,
+    transcript_text, follow_up_of, probe_item_id, probe_prompt, coverage_with_follow_ups,
+    transcript_json, report_json
+)
+SELECT
+    id, session_id, question_id, question_number, category, question_text, started_at, ended_at, status,
+    audio_path, error, coverage, duration_s, wpm, fillers_per_min, word_count, engine, model, recorder,
+    transcript_text, follow_up_of, probe_item_id, probe_prompt, coverage_with_follow_ups,
+    transcript_json, report_json
+FROM attempts;
+DROP TABLE attempts;
+ALTER TABLE attempts_v4 RENAME TO attempts;
+CREATE INDEX attempts_session ON attempts(session_id);
+CREATE INDEX attempts_started ON attempts(started_at);
+CREATE INDEX attempts_question_started ON attempts(question_id, started_at);
+CREATE INDEX attempts_category_started ON attempts(category, started_at);
+CREATE INDEX attempts_status ON attempts(status);
+CREATE INDEX attempts_follow_up_of ON attempts(follow_up_of);
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
@@ -165,6 +224,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         3,
         "follow-up answers linked to their main attempt, the probe asked, coverage with follow-ups",
         _run_script(_V3_FOLLOW_UPS),
+    ),
+    Migration(
+        4,
+        "'cancelled' status for a take the candidate dropped (kept, never counted)",
+        _run_script(_V4_CANCELLED),
+        rebuilds_tables=True,
     ),
 )
 
