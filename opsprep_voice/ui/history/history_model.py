@@ -39,6 +39,7 @@ STATUS_TEXT = {
     "scored": "",
     "failed": "failed",
     "interrupted": "interrupted",
+    "cancelled": "cancelled",
 }
 
 Index: TypeAlias = QModelIndex | QPersistentModelIndex
