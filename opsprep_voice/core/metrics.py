@@ -5,7 +5,8 @@ filler; a text-only transcript still gives the word count, fillers, figures and 
 
 Pace (``wpm``) is words per *spoken* minute: the denominator is the time from the start of the first word
 to the end of the last word (leading and trailing silence excluded, pauses inside the answer included).
-Without word timings it falls back to ``duration_s`` (the audio length), and is None if that is 0.
+Without word timings it falls back to ``duration_s`` (the audio length), and is None if that is 0 or no
+word was heard.
 Fillers per minute use the same denominator. Whisper tends to drop "um"/"uh", so filler counts from
 Whisper transcripts are a lower bound.
 
@@ -394,7 +395,8 @@ def delivery_metrics(transcript: Transcript, tokens: Sequence[Token] | None = No
         speaking_s = max(0.0, transcript.words[-1].end - first)
     elif transcript.duration_s > 0:
         speaking_s = transcript.duration_s
-    minutes = speaking_s / 60 if speaking_s else None
+    # No words, no pace: an answer with no speech in it is "no speech heard", not "0 words/min, slow".
+    minutes = speaking_s / 60 if speaking_s and word_count else None
     wpm = round(word_count / minutes, 1) if minutes else None
     fillers = find_fillers(transcript)
     return DeliveryMetrics(
