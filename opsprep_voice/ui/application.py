@@ -94,8 +94,10 @@ def _open_history(paths: AppPaths, problems: list[str]) -> HistoryRepository | N
         from opsprep_voice.audio.wavfile import repair_wav
         from opsprep_voice.storage.recovery import find_interrupted
 
+        # Announce only what this start recovered (one recovered earlier is still listed in History).
+        earlier = {a.id for a in repo.list_attempts(status="interrupted", with_json=False)}
         recovered = find_interrupted(repo, repair_wav)
-        usable = [a for a in recovered if a.status == "interrupted"]
+        usable = [a for a in recovered if a.status == "interrupted" and a.id not in earlier]
         if usable:
             problems.append(
                 f"{len(usable)} answer(s) recorded before the app stopped unexpectedly were recovered; "
@@ -377,11 +379,8 @@ def transcribe_attempt(ctx: AppContext, attempt_id: int) -> None:
         if scored.save_error is not None:
             ctx.window.notify(f"Transcribed, but the score could not be saved: {scored.save_error}", 10_000)
             return
-        ctx.window.notify(
-            "Transcribed. A cancelled take is not counted in your averages or progress."
-            if cancelled
-            else "Transcribed and scored."
-        )
+        uncounted = "Transcribed. A cancelled take is not counted in your averages or progress."
+        ctx.window.notify(uncounted if cancelled else "Transcribed and scored.")
         if ctx.window.history_screen is not None:
             ctx.window.history_screen.refresh(select_attempt_id=attempt_id)
 

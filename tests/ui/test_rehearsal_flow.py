@@ -393,3 +393,30 @@ def test_a_take_cancelled_with_esc_survives_a_clean_quit_as_cancelled_not_recove
     assert (record.status, record.coverage) == ("cancelled", None)
     assert again.history.best_attempt_ids() == {} and again.history.progress() == []
     again.shutdown()
+
+
+def test_only_answers_recovered_at_this_start_are_announced(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsprep_voice.storage import recovery
+    from opsprep_voice.storage.repository import HistoryRepository
+    from tests.support.history_data import wav_bytes
+
+    with HistoryRepository(tmp_path / "data" / "history.sqlite3") as repo:
+        session = repo.create_session("interview")
+        earlier = repo.start_attempt(session.id, Q)  # recovered at an earlier start, not transcribed yet
+        repo.mark_interrupted(earlier.id, 30.0)
+        crashed = repo.start_attempt(session.id, Q)  # left recording by a crash since
+        assert crashed.audio_path is not None
+        crashed.audio_path.write_bytes(wav_bytes(2.0))
+    monkeypatch.setattr(recovery, "RUN_ID", "the-next-start")  # this run's recordings belong to a dead run
+
+    first = make_app(qtbot, tmp_path, FakeSoundDevice(np.zeros(1600, np.int16), 16000), FakeTranscriber("x"))
+    announced = [p for p in first.problems if "recovered" in p]
+    assert len(announced) == 1 and announced[0].startswith("1 answer(s) recorded before the app stopped")
+    first.shutdown()
+    again = make_app(qtbot, tmp_path, FakeSoundDevice(np.zeros(1600, np.int16), 16000), FakeTranscriber("x"))
+    assert not any("recovered" in p for p in again.problems), again.problems
+    assert again.history is not None
+    assert {a.id for a in again.history.list_attempts(status="interrupted")} == {earlier.id, crashed.id}
+    again.shutdown()
