@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,7 @@ from opsprep_voice.practice.answer_files import (
     score_and_save_file,
     score_with_follow_up,
 )
-from opsprep_voice.practice.attempts import Attempts, live_feedback
+from opsprep_voice.practice.attempts import APP_CLOSED, DROPPED, Attempts, live_feedback
 from opsprep_voice.storage.db import StorageError
 from opsprep_voice.storage.repository import HistoryRepository
 from tests.support.history_data import QUESTIONS, make_report, make_transcript, wav_bytes
@@ -36,6 +39,14 @@ class Engine:
 def repo(tmp_path: Path) -> Iterator[HistoryRepository]:
     with HistoryRepository(tmp_path / "data" / "history.sqlite3") as r:
         yield r
+
+
+@pytest.fixture(scope="module")
+def dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
 
 
 def _fail(*_args: Any, **_kwargs: Any) -> None:
@@ -109,6 +120,80 @@ def test_a_failed_transcription_marks_the_attempt(repo: HistoryRepository) -> No
     attempts.failed(path, "the microphone could not be opened")
     record = repo.get_attempt(attempt_id)
     assert (record.status, record.error) == ("failed", "the microphone could not be opened")
+
+
+def _pretend_next_start(repo: HistoryRepository, dead_pid: int) -> list[int]:
+    """What recovery at the next start reports: every attempt is from a process that has exited."""
+    from opsprep_voice.audio.wavfile import repair_wav
+    from opsprep_voice.storage.recovery import find_interrupted
+
+    with sqlite3.connect(repo.path) as conn:
+        conn.execute("UPDATE attempts SET recorder = ?", (f"{dead_pid}:earlier-run",))
+    return [a.id for a in find_interrupted(repo, repair_wav)]
+
+
+def test_dropped_and_unscored_takes_are_cancelled_and_nothing_is_recovered_after_a_clean_end(
+    repo: HistoryRepository, dead_pid: int
+) -> None:
+    attempts = Attempts(repo)
+    attempts.start_session("interview")
+    # Esc while recording: the recording is finalised first, then the take is dropped.
+    esc = attempts.reserve(QUESTION)
+    esc_id = attempts.attempt_for(esc)
+    esc.write_bytes(wav_bytes(2.0))
+    attempts.recorded(esc, 2.0)
+    attempts.cancelled(esc)
+    # End while recording: the session closes before the recorder reports the file done.
+    ended = attempts.reserve(QUESTION)
+    # Recorded, never scored (transcription cancelled, or the app quit while transcribing).
+    unscored = attempts.reserve(QUESTION)
+    unscored.write_bytes(wav_bytes(1.0))
+    attempts.recorded(unscored, 1.0)
+    ids = {esc: esc_id, ended: attempts.attempt_for(ended), unscored: attempts.attempt_for(unscored)}
+    assert None not in ids.values()
+
+    assert repo.get_attempt(ids[esc] or -1).status == "cancelled"
+    attempts.end_session(APP_CLOSED)
+    assert repo.get_attempt(ids[unscored] or -1).status == "cancelled"
+    # Until its file is finalised the ended take stays "recording": a crash now is still repaired.
+    assert repo.get_attempt(ids[ended] or -1).status == "recording"
+    ended.write_bytes(wav_bytes(3.0))
+    attempts.recorded(ended, 3.0)
+
+    records = {p: repo.get_attempt(i or -1) for p, i in ids.items()}
+    assert [(r.status, r.duration_s, r.error) for r in records.values()] == [
+        ("cancelled", 2.0, DROPPED),
+        ("cancelled", 3.0, APP_CLOSED),
+        ("cancelled", 1.0, APP_CLOSED),
+    ]
+    assert all(r.audio_path is not None and r.audio_path.exists() for r in records.values())
+    assert _pretend_next_start(repo, dead_pid) == []
+
+
+def test_a_cancelled_take_scored_later_stays_cancelled_and_never_counts(repo: HistoryRepository) -> None:
+    attempts = Attempts(repo)
+    attempts.start_session("interview")
+    counted = attempts.reserve(QUESTION)
+    attempts.recorded(counted, 60.0)
+    weak = Transcript.from_text("We would check the logs.", duration_s=60.0)
+    kept = attempts.score_and_save(counted, QUESTION, weak).attempt_id
+    dropped = attempts.reserve(QUESTION)
+    attempts.recorded(dropped, 60.0)
+    dropped_id = attempts.attempt_for(dropped)
+    attempts.cancelled(dropped)
+    attempts.end_session()
+
+    scored = attempts.rescore(dropped_id or -1, QUESTION, ANSWER)  # "Transcribe now" in History
+    record = repo.get_attempt(dropped_id or -1)
+    assert scored.save_error is None and scored.report.coverage > 0.5
+    assert (record.status, record.error) == ("cancelled", DROPPED)
+    assert record.report is not None and record.report["coverage"] == pytest.approx(scored.report.coverage)
+    assert record.transcript_text == ANSWER.text  # still found by the History search
+    assert (record.coverage, record.wpm, record.fillers_per_min) == (None, None, None)  # out of averages
+    assert repo.best_attempt_ids() == {QUESTION.id: kept}
+    assert [p.attempt_id for p in repo.progress()] == [kept]
+    assert repo.previous_scored_attempt(dropped_id or -1) is not None
+    assert [a.id for a in repo.list_attempts(status="cancelled")] == [dropped_id]
 
 
 def test_rescore_saves_a_recovered_attempt(repo: HistoryRepository) -> None:

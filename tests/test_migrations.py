@@ -202,7 +202,7 @@ def test_database_from_the_release_before_follow_ups_upgrades_in_place(tmp_path:
 
     with HistoryRepository(path) as repo:
         with sqlite3.connect(path) as conn:
-            assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.CURRENT_VERSION
             assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         # Nothing the old release wrote changed, and the old rows are main answers without follow-ups.
         assert _dump(path) == before
@@ -226,6 +226,23 @@ def test_database_from_the_release_before_follow_ups_upgrades_in_place(tmp_path:
         assert follow.id not in [a.id for a in repo.list_attempts(follow_ups=False)]
         assert repo.best_attempt_ids()[q3.id] == 1
         assert [(p.attempt_id, p.coverage_with_follow_ups) for p in repo.progress(q3.id)] == [(1, 0.6)]
+
+        # The old release's take left "recording" by its crash can still be recovered, and a take
+        # can now be cancelled; a cancelled take scored later is kept out of the best take and progress.
+        assert repo.get_attempt(4).status == "recording"
+        repo.mark_cancelled(3, None, "You stopped this take before the end.")
+        cancelled = repo.save_score(3, {**main.report, "coverage": 0.99}, None)
+        assert (cancelled.status, cancelled.coverage, cancelled.error) == (
+            "cancelled",
+            None,
+            "You stopped this take before the end.",
+        )
+        assert cancelled.report is not None and cancelled.report["coverage"] == 0.99
+        assert repo.best_attempt_ids()[q3.id] == 1
+        assert 3 not in [p.attempt_id for p in repo.progress()]
+        # The follow-up link cascades in the rebuilt table.
+        assert repo.delete_attempt(1)
+        assert follow.id not in [a.id for a in repo.list_attempts()]
     backup = tmp_path / "history.sqlite3.pre-v3.bak"
     assert _dump(backup) == before
     with sqlite3.connect(backup) as conn:

@@ -29,7 +29,7 @@ import numpy as np
 
 from opsprep_voice.asr.base import SAMPLE_RATE, Audio
 from opsprep_voice.asr.vad import EnergyVad
-from opsprep_voice.core.transcript import Word
+from opsprep_voice.core.transcript import Word, join_words
 
 __all__ = ["Chunk", "ChunkPlanner", "Ending", "StreamingConfig"]
 
@@ -154,7 +154,7 @@ class ChunkPlanner:
         ``context_words`` is 0 or nothing is committed yet."""
         if self.config.context_words <= 0 or not self.committed:
             return None
-        return " ".join(w.text for w in self.committed[-self.config.context_words :])
+        return join_words(self.committed[-self.config.context_words :])
 
     # ------------------------------------------------------------------------------------ while live
 

@@ -402,8 +402,8 @@ def _segment_words(seg: Any, samples: Audio) -> list[Word]:
                   seg.start, seg.end, seg.text, seg.no_speech_prob, seg.avg_logprob)  # fmt: skip
         return []
     if seg.words:
-        return [Word(w.word, float(w.start), float(w.end), float(w.probability)) for w in seg.words]
-    return [Word(seg.text, float(seg.start), float(seg.end), 1.0)]
+        return [Word.from_asr(w.word, float(w.start), float(w.end), float(w.probability)) for w in seg.words]
+    return [Word.from_asr(seg.text, float(seg.start), float(seg.end), 1.0)]
 
 
 def _uncovered_speech(regions: list[tuple[float, float]], words: list[Word], slack: float = 1.0) -> float:

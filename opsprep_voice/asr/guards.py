@@ -5,6 +5,7 @@ inside the audio."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -94,6 +95,6 @@ def clamp_words(words: list[Word], duration: float) -> list[Word]:
     for w in words:
         start = min(max(w.start, last), duration)
         end = min(max(w.end, start), duration)
-        out.append(Word(w.text, start, end, w.probability))
+        out.append(replace(w, start=start, end=end))  # keeps the text and whether it joins the last word
         last = start
     return out

@@ -301,11 +301,13 @@ class OpenAIWhisperTranscriber:
                 log.debug("dropped segment %.1f-%.1f %r", seg["start"], seg["end"], seg["text"])
             elif seg.get("words"):
                 words.extend(
-                    Word(w["word"], float(w["start"]), float(w["end"]), float(w.get("probability", 1.0)))
+                    Word.from_asr(
+                        w["word"], float(w["start"]), float(w["end"]), float(w.get("probability", 1.0))
+                    )
                     for w in seg["words"]
                 )
             else:
-                words.append(Word(seg["text"], float(seg["start"]), float(seg["end"]), 1.0))
+                words.append(Word.from_asr(seg["text"], float(seg["start"]), float(seg["end"]), 1.0))
         if progress:
             progress(1.0, "Transcribed")
         return Transcript.from_words(clamp_words(words, duration), duration)

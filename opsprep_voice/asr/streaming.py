@@ -53,7 +53,7 @@ from opsprep_voice.asr.base import (
     TranscriptionCancelled,
 )
 from opsprep_voice.asr.chunking import Chunk, ChunkPlanner, Ending, StreamingConfig
-from opsprep_voice.core.transcript import Transcript, Word
+from opsprep_voice.core.transcript import Transcript, Word, join_words
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class StreamUpdate:
 
     @property
     def text(self) -> str:
-        return " ".join(w.text for w in (*self.committed, *self.tentative))
+        return join_words((*self.committed, *self.tentative))
 
     def transcript(self) -> Transcript:
         """Committed plus tentative words as a transcript (for live scoring)."""

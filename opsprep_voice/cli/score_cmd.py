@@ -292,7 +292,7 @@ def _stream(transcriber: Any, options: Any, audio: Any, question: Any, *, to_std
 
     def on_update(update: Any) -> None:
         words = list(update.committed) + list(update.tentative)
-        text = " ".join(w.text for w in words)
+        text = update.text
         if text == shown["text"]:
             return
         shown["text"] = text

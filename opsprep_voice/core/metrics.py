@@ -5,7 +5,8 @@ filler; a text-only transcript still gives the word count, fillers, figures and 
 
 Pace (``wpm``) is words per *spoken* minute: the denominator is the time from the start of the first word
 to the end of the last word (leading and trailing silence excluded, pauses inside the answer included).
-Without word timings it falls back to ``duration_s`` (the audio length), and is None if that is 0.
+Without word timings it falls back to ``duration_s`` (the audio length), and is None if that is 0 or no
+word was heard.
 Fillers per minute use the same denominator. Whisper tends to drop "um"/"uh", so filler counts from
 Whisper transcripts are a lower bound.
 
@@ -274,7 +275,7 @@ _CURRENCY = frozenset({"$", "€", "£"})
 
 
 def find_figures(text: str, tokens: Sequence[Token] | None = None) -> tuple[Figure, ...]:
-    """Numbers that carry information: digits, percentages, durations, "p95", "10x", money.
+    """Numbers that carry information: digits, percentages, durations, "p95", "10x", money, "24/7".
 
     A number written with digits always counts (with its unit or currency sign included in the span).
     A number spoken in words counts when a unit follows ("five minutes", "sixty percent") or it is 10 or
@@ -294,15 +295,20 @@ def find_figures(text: str, tokens: Sequence[Token] | None = None) -> tuple[Figu
         if t.kind != "number":
             i += 1
             continue
-        has_unit = i + 1 < n and toks[i + 1].norm in _FIGURE_UNITS
+        j = i + 1  # the token after the figure
+        if j < n and toks[j].kind == "number" and text[end : toks[j].start] == "/":
+            end = toks[j].end  # "24/7", "50/50": one figure, not two
+            j += 1
+        has_unit = j < n and toks[j].norm in _FIGURE_UNITS
         if has_unit:
-            end = toks[i + 1].end
+            end = toks[j].end
+            j += 1
         if i > 0 and toks[i - 1].norm in _CURRENCY and toks[i - 1].end == t.start:
             start = toks[i - 1].start
             has_unit = True
         if not t.spoken or has_unit or "." in t.norm or float(t.norm) >= 10:
             out.append(Figure(text[start:end], start, end))
-        i += 2 if end > t.end else 1
+        i = j
     return tuple(out)
 
 
@@ -389,7 +395,8 @@ def delivery_metrics(transcript: Transcript, tokens: Sequence[Token] | None = No
         speaking_s = max(0.0, transcript.words[-1].end - first)
     elif transcript.duration_s > 0:
         speaking_s = transcript.duration_s
-    minutes = speaking_s / 60 if speaking_s else None
+    # No words, no pace: an answer with no speech in it is "no speech heard", not "0 words/min, slow".
+    minutes = speaking_s / 60 if speaking_s and word_count else None
     wpm = round(word_count / minutes, 1) if minutes else None
     fillers = find_fillers(transcript)
     return DeliveryMetrics(

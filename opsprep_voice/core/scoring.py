@@ -227,7 +227,13 @@ def _word(data: dict[str, Any]) -> Word | None:
         return None
     end = _float(data.get("end"))
     probability = _float(data.get("probability"))
-    return Word(text, start, start if end is None else end, 1.0 if probability is None else probability)
+    return Word(
+        text,
+        start,
+        start if end is None else end,
+        1.0 if probability is None else probability,
+        data.get("joined") is True,
+    )
 
 
 def _spanned(read: Callable[[dict[str, Any]], _T], data: dict[str, Any]) -> _T | None:

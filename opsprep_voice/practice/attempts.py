@@ -2,9 +2,12 @@
 a rehearsal, are stored by :mod:`.answer_files` with the same :func:`score`).
 
 :class:`Attempts` keeps one rehearsal's attempts in the history: it opens the history session, reserves an
-attempt (and its audio path) before recording, marks it recorded or failed, and scores and saves it. Saving
-never loses a score: a store failure is logged and returned in :attr:`ScoredAttempt.save_error` next to the
-report. No Qt: the UI runs the slow parts in tasks.
+attempt (and its audio path) before recording, marks it recorded, failed or cancelled, and scores and saves
+it. A take that ends without a score or a failure (cancelled, re-recorded, or still unscored when the
+rehearsal or the app closes) is marked ``cancelled``: left ``recorded``, the next start would take it for a
+crash while transcribing and report it recovered. The CLI's
+``score --save`` uses :func:`score_and_save_file`. Saving never loses a score: a store failure is logged and
+returned in :attr:`ScoredAttempt.save_error` next to the report. No Qt: the UI runs the slow parts in tasks.
 """
 
 from __future__ import annotations
@@ -90,6 +93,13 @@ def live_feedback(question: Question, words: Sequence[Word]) -> LiveFeedback | N
     return LiveFeedback(partial.text, hits, report.wpm or None, partial.duration_s)
 
 
+#: Why a take was cancelled (shown in History). The rehearsal tells :meth:`Attempts.cancelled` when a take
+#: is dropped while recording; the others are takes recorded but never scored when the session closes.
+DROPPED = "You stopped this take before the end (cancel, re-record or end of the rehearsal)."
+SESSION_ENDED = "The rehearsal ended before this take was transcribed."
+APP_CLOSED = "The app was closed before this take was transcribed."
+
+
 class Attempts:
     """One rehearsal's attempts in the history (or none: ``history`` None keeps answers in temp files).
 
@@ -99,13 +109,17 @@ class Attempts:
     def __init__(self, history: HistoryRepository | None) -> None:
         self.history = history
         self._session_id: int | None = None
-        self._attempt_of: dict[Path, int] = {}  # recording path -> its attempt, until scored or failed
+        self._attempt_of: dict[Path, int] = {}  # recording path -> its attempt, until scored/failed/cancelled
+        self._length_of: dict[Path, float] = {}  # a pending attempt's length, once its recording is on disk
+        # Cancelled while its recording was still being finalised: marked when the recorder reports the
+        # file done. Until then it stays "recording", so a crash in between is still repaired at next start.
+        self._cancel_when_recorded: dict[Path, tuple[int, str]] = {}
 
     # -- session -----------------------------------------------------------------------------------
     def start_session(self, mode: str, title: str = "", bank: str = "") -> str | None:
         """Open a history session; returns a message for the candidate if answers will not be saved."""
+        self._close_pending(SESSION_ENDED)
         self._session_id = None
-        self._attempt_of.clear()
         if self.history is None:
             return None
         try:
@@ -115,14 +129,19 @@ class Attempts:
             return f"Answers will not be saved in History: {exc}"
         return None
 
-    def end_session(self) -> None:
+    def end_session(self, reason: str = SESSION_ENDED) -> None:
+        """Close the history session; a take still waiting for its score is cancelled for ``reason``."""
+        self._close_pending(reason)
         if self.history is not None and self._session_id is not None:
             try:
                 self.history.end_session(self._session_id)
             except Exception:
                 log.exception("Could not end the history session")
         self._session_id = None
-        self._attempt_of.clear()
+
+    def _close_pending(self, reason: str) -> None:
+        for path in list(self._attempt_of):
+            self.cancelled(path, reason)
 
     # -- one attempt -------------------------------------------------------------------------------
     def reserve(
@@ -154,16 +173,41 @@ class Attempts:
 
     def recorded(self, path: Path, duration_s: float) -> None:
         """The recording at ``path`` is finalised on disk."""
+        late = self._cancel_when_recorded.pop(path, None)
+        if late is not None:
+            self._mark_cancelled(late[0], duration_s, late[1])
+            return
         attempt_id = self._attempt_of.get(path)
         if self.history is not None and attempt_id is not None:
+            self._length_of[path] = duration_s
             try:
                 self.history.mark_recorded(attempt_id, duration_s)
             except Exception:
                 log.exception("Could not mark the attempt recorded")
 
+    def cancelled(self, path: Path, reason: str = DROPPED) -> None:
+        """The take recorded at ``path`` was dropped before it was scored: it is kept, marked
+        ``cancelled`` (now, or once its recording is finalised) and never counted."""
+        attempt_id = self._attempt_of.pop(path, None)
+        if self.history is None or attempt_id is None:
+            return
+        if path in self._length_of:
+            self._mark_cancelled(attempt_id, self._length_of.pop(path), reason)
+        else:
+            self._cancel_when_recorded[path] = (attempt_id, reason)
+
+    def _mark_cancelled(self, attempt_id: int, duration_s: float, reason: str) -> None:
+        if self.history is None:
+            return
+        try:
+            self.history.mark_cancelled(attempt_id, duration_s, reason)
+        except Exception:
+            log.exception("Could not mark attempt %d cancelled", attempt_id)
+
     def failed(self, path: Path, message: str) -> None:
         """The attempt recorded at ``path`` ends without a score (its audio is kept)."""
         attempt_id = self._attempt_of.pop(path, None)
+        self._length_of.pop(path, None)
         if self.history is not None and attempt_id is not None:
             try:
                 self.history.mark_failed(attempt_id, message)
@@ -175,6 +219,7 @@ class Attempts:
     ) -> ScoredAttempt:
         """Score the answer recorded at ``path`` and store it with its attempt (if it has one)."""
         attempt_id = self._attempt_of.pop(path, None)
+        self._length_of.pop(path, None)
         report = score(question, transcript, transcriber)
         return self._save(attempt_id, report, transcript)
 
@@ -216,7 +261,8 @@ class Attempts:
         transcript: Transcript,
         transcriber: Transcriber | None = None,
     ) -> ScoredAttempt:
-        """Score an attempt recorded earlier (e.g. recovered after a crash) and store the score."""
+        """Score an attempt recorded earlier (recovered after a crash, or cancelled: it stays cancelled)
+        and store the score."""
         return self._save(attempt_id, score(question, transcript, transcriber), transcript)
 
     def _save(self, attempt_id: int | None, report: ScoreReport, transcript: Transcript) -> ScoredAttempt:

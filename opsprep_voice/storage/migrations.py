@@ -5,7 +5,9 @@ Version 2 adds what the history views and charts filter on (denormalised metric 
 stored report JSON, the plain transcript text), the ``interrupted`` status for answers recovered after a
 crash, which process was recording (so a second app instance leaves a live recording alone), and the
 indexes. SQLite cannot alter a CHECK constraint, so version 2 rebuilds the attempts table (the documented
-create-copy-drop-rename procedure).
+create-copy-drop-rename procedure). Version 3 rebuilds it again: follow-up answers linked to their main
+answer, the checklist items an answer missed (for the practice plan), and the ``cancelled`` status (a take the
+candidate dropped: Esc, re-record, or the rehearsal or app closed before it was scored; kept, never counted).
 
 Rules: a migration is never edited once released; a new change is a new entry at the end of
 :data:`MIGRATIONS`. Each migration runs inside one transaction together with its ``user_version`` bump, so a
@@ -113,8 +115,10 @@ CREATE INDEX sessions_started ON sessions(started_at);
 # follow; deleting the main answer deletes them. The main answer keeps its coverage with the follow-ups
 # merged in, so History and the progress charts read it without rescoring. The ids of the checklist items
 # an answer missed get their own small column (space-separated slugs) so the practice plan never reads
-# the reports; existing scores are back-filled from their report. The table is rebuilt rather than
-# altered so the new columns sit before the big JSON: lists and the plan then never walk overflow pages.
+# the reports; existing scores are back-filled from their report. A take the candidate dropped is
+# "cancelled", not "recorded" (which the next start takes for a crash while transcribing). The table is
+# rebuilt (the CHECK changes) with the new columns before the big JSON: lists and the plan then never walk
+# overflow pages.
 _V3_FOLLOW_UPS = """
 CREATE TABLE attempts_v3 (
     id               INTEGER PRIMARY KEY,
@@ -125,8 +129,9 @@ CREATE TABLE attempts_v3 (
     question_text    TEXT NOT NULL DEFAULT '',
     started_at       TEXT NOT NULL,
     ended_at         TEXT,
-    status           TEXT NOT NULL
-                     CHECK (status IN ('recording', 'recorded', 'scored', 'failed', 'interrupted')),
+    status           TEXT NOT NULL CHECK (
+                         status IN ('recording', 'recorded', 'scored', 'failed', 'interrupted', 'cancelled')
+                     ),
     audio_path       TEXT,
     error            TEXT,
     coverage         REAL,
@@ -173,6 +178,7 @@ CREATE INDEX attempts_follow_up_of ON attempts(follow_up_of);
 """
 
 
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
@@ -216,7 +222,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         3,
         "follow-up answers linked to their main attempt, the probe asked, coverage with follow-ups, "
-        "missed items",
+        "missed items, 'cancelled' status for a take the candidate dropped",
         _run_script(_V3_FOLLOW_UPS),
         rebuilds_tables=True,
     ),

@@ -19,10 +19,12 @@ from typing import Any, Literal, Protocol
 
 from opsprep_voice.storage import db
 
-Status = Literal["recording", "recorded", "scored", "failed", "interrupted"]
-STATUSES: tuple[Status, ...] = ("recording", "recorded", "scored", "failed", "interrupted")
-#: Statuses of an answer whose recording is complete but has no score: it can be (re)transcribed.
-TRANSCRIBABLE: tuple[Status, ...] = ("recorded", "failed", "interrupted")
+Status = Literal["recording", "recorded", "scored", "failed", "interrupted", "cancelled"]
+STATUSES: tuple[Status, ...] = ("recording", "recorded", "scored", "failed", "interrupted", "cancelled")
+#: Statuses of an answer whose recording is complete but has no score: it can be (re)transcribed. A
+#: ``cancelled`` take stays cancelled when transcribed: its review is kept, but it never counts (averages,
+#: progress, best take), so a take the candidate dropped never drags their numbers down.
+TRANSCRIBABLE: tuple[Status, ...] = ("recorded", "failed", "interrupted", "cancelled")
 
 
 class NotFoundError(db.StorageError, KeyError):

@@ -3,7 +3,9 @@
 An attempt's life: :meth:`HistoryRepository.start_attempt` commits a ``recording`` row with its audio file
 name reserved *before* recording starts, so a crash mid-answer leaves a trace that
 :mod:`opsprep_voice.storage.recovery` finds at the next start. Then :meth:`~HistoryRepository.mark_recorded`,
-then :meth:`~HistoryRepository.save_score` (or :meth:`~HistoryRepository.mark_failed`).
+then :meth:`~HistoryRepository.save_score` (or :meth:`~HistoryRepository.mark_failed`, or
+:meth:`~HistoryRepository.mark_cancelled` for a take the candidate dropped: scoring it later keeps it
+``cancelled``, with its coverage, pace and fillers in the report only, so it never counts).
 
 Score reports and transcripts are stored as the JSON dicts their ``to_dict()`` gives (this module does not
 import the scoring code); coverage, duration, words per minute, fillers per minute, engine and model are
@@ -51,6 +53,7 @@ from opsprep_voice.storage.rows import (
     progress_from_row,
     score_values,
     session_from_row,
+    uncounted,
 )
 
 log = logging.getLogger(__name__)
@@ -285,21 +288,32 @@ class HistoryRepository:
         """Recovered after a crash: audio repaired and kept, not transcribed yet."""
         self._set_recorded(attempt_id, duration_s, "interrupted", None)
 
+    def mark_cancelled(self, attempt_id: int, duration_s: float | None, reason: str) -> None:
+        """The candidate dropped this take (``reason`` says how); its audio is kept. ``duration_s`` None
+        keeps the stored length."""
+        self._set_recorded(attempt_id, duration_s, "cancelled", None, reason)
+
     def _set_recorded(
-        self, attempt_id: int, duration_s: float, status: Status, ended_at: datetime | None
+        self,
+        attempt_id: int,
+        duration_s: float | None,
+        status: Status,
+        ended_at: datetime | None,
+        note: str | None = None,
     ) -> None:
         with self.transaction():
             current = self._status(attempt_id)
             if current == "scored":
                 raise db.StorageError(f"attempt {attempt_id} is already scored; not marking it {status}")
             self._conn.execute(
-                "UPDATE attempts SET status = ?, duration_s = ?, "
-                "ended_at = COALESCE(?, ended_at, ?), error = NULL WHERE id = ?",
+                "UPDATE attempts SET status = ?, duration_s = COALESCE(?, duration_s), "
+                "ended_at = COALESCE(?, ended_at, ?), error = ? WHERE id = ?",
                 (
                     status,
                     finite(duration_s),
                     to_db_time(ended_at) if ended_at else None,
                     to_db_time(utc_now()),
+                    note,
                     attempt_id,
                 ),
             )
@@ -312,12 +326,16 @@ class HistoryRepository:
     def save_score(
         self, attempt_id: int, report: Mapping[str, Any], transcript: Mapping[str, Any] | None = None
     ) -> AttemptRecord:
-        """Store the score report and transcript dicts (re-scoring replaces them); status becomes "scored"."""
+        """Store the score report and transcript dicts (re-scoring replaces them); status becomes "scored",
+        except that a cancelled take stays cancelled, its coverage, pace and fillers kept out of the columns
+        that averages, progress and the best take read."""
         values = score_values(report, transcript)
         with self.transaction():
-            self._status(attempt_id)
+            if self._status(attempt_id) == "cancelled":
+                values = uncounted(values)
             self._conn.execute(
-                "UPDATE attempts SET status = 'scored', error = NULL, report_json = ?, "
+                "UPDATE attempts SET status = CASE status WHEN 'cancelled' THEN status ELSE 'scored' END, "
+                "error = CASE status WHEN 'cancelled' THEN error END, report_json = ?, "
                 "transcript_json = COALESCE(?, transcript_json), transcript_text = ?, coverage = ?, "
                 "duration_s = COALESCE(?, duration_s), wpm = ?, fillers_per_min = ?, word_count = ?, "
                 "engine = ?, model = ?, missed_items = ?, ended_at = COALESCE(ended_at, ?) WHERE id = ?",

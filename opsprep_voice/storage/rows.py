@@ -130,6 +130,13 @@ def missed_items(report: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def uncounted(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """:func:`score_values` of a cancelled take: coverage, wpm and fillers per minute left null (they are in
+    the report), so nothing that averages or charts the columns counts the take."""
+    report, transcript, text, _coverage, duration, _wpm, _fillers, *rest = values
+    return (report, transcript, text, None, duration, None, None, *rest)
+
+
 def attempt_filter(
     *,
     question_id: str | None,

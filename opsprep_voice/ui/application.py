@@ -23,9 +23,10 @@ from opsprep_voice.core.bank import BankError, Question, QuestionBank, load_bank
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.session import RehearsalSession, Selection, plan_questions
 from opsprep_voice.core.settings import SettingsStore
-from opsprep_voice.practice.attempts import Attempts
+from opsprep_voice.practice.attempts import APP_CLOSED, Attempts
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.main_window import MainWindow
+from opsprep_voice.ui.qt_logging import quiet_multimedia_logs
 from opsprep_voice.ui.rehearsal.controller import RehearsalController
 from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
 from opsprep_voice.ui.rehearsal.start_screen import StartScreen
@@ -67,6 +68,8 @@ class AppContext:
         self.recorder.stop_now()  # the WAV is finalised and the attempt marked before the store closes
         self.runner.cancel_all()
         self.runner.wait(10_000)
+        # A clean quit leaves nothing "recorded": the next start would take such a take for a crash.
+        self.attempts.end_session(APP_CLOSED)
         if self.history is not None:
             self.history.close()
 
@@ -91,8 +94,10 @@ def _open_history(paths: AppPaths, problems: list[str]) -> HistoryRepository | N
         from opsprep_voice.audio.wavfile import repair_wav
         from opsprep_voice.storage.recovery import find_interrupted
 
+        # Announce only what this start recovered (one recovered earlier is still listed in History).
+        earlier = {a.id for a in repo.list_attempts(status="interrupted", with_json=False)}
         recovered = find_interrupted(repo, repair_wav)
-        usable = [a for a in recovered if a.status == "interrupted"]
+        usable = [a for a in recovered if a.status == "interrupted" and a.id not in earlier]
         if usable:
             problems.append(
                 f"{len(usable)} answer(s) recorded before the app stopped unexpectedly were recovered; "
@@ -352,7 +357,8 @@ def apply_settings(ctx: AppContext, values: dict[str, Any]) -> None:
 
 
 def transcribe_attempt(ctx: AppContext, attempt_id: int) -> None:
-    """Transcribe an attempt recorded earlier (e.g. recovered after a crash) and store its score."""
+    """Transcribe an attempt recorded earlier (recovered after a crash, or cancelled) and store its score;
+    the History screen then shows its review."""
     history = ctx.history
     if history is None:
         return
@@ -367,14 +373,18 @@ def transcribe_attempt(ctx: AppContext, attempt_id: int) -> None:
         ctx.window.notify("The recording of this attempt is missing.")
         return
     task = ctx.transcription.transcribe_file(path, question)
-    ctx.window.notify("Transcribing the recovered answer…")
+    cancelled = attempt.status == "cancelled"
+    ctx.window.notify(
+        "Transcribing the cancelled take…" if cancelled else "Transcribing the recovered answer…"
+    )
 
     def done(transcript: Any) -> None:
         scored = ctx.attempts.rescore(attempt_id, question, transcript, ctx.transcription.transcriber)
         if scored.save_error is not None:
             ctx.window.notify(f"Transcribed, but the score could not be saved: {scored.save_error}", 10_000)
             return
-        ctx.window.notify("Transcribed and scored.")
+        uncounted = "Transcribed. A cancelled take is not counted in your averages or progress."
+        ctx.window.notify(uncounted if cancelled else "Transcribed and scored.")
         if ctx.window.history_screen is not None:
             ctx.window.history_screen.refresh(select_attempt_id=attempt_id)
 
@@ -383,6 +393,7 @@ def transcribe_attempt(ctx: AppContext, attempt_id: int) -> None:
 
 def run(questions: str | None = None, engine: str | None = None, model: str | None = None) -> int:
     started = time.perf_counter()
+    quiet_multimedia_logs(debug=logging.getLogger().isEnabledFor(logging.DEBUG))
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("OpsPrep Voice")

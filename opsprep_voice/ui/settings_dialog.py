@@ -4,7 +4,6 @@ folder."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import tempfile
 from collections.abc import Callable, Sequence
@@ -51,6 +50,9 @@ class SettingsDialog(QDialog):
         self.setAccessibleName("Settings")
         self._recorder = level_recorder
         self._test_file: Path | None = None
+        # Only what the level test connected is disconnected: PySide6 warns on a disconnect of a slot
+        # that was never connected (closing the dialog without a test did that).
+        self._test_connected = False
 
         # -- microphone --------------------------------------------------------------------------
         self.device = QComboBox()
@@ -231,6 +233,7 @@ class SettingsDialog(QDialog):
             self._test_file = Path(tempfile.mkstemp(prefix="opsprep-level-", suffix=".wav")[1])
             self._recorder.level.connect(self.level.set_level)
             self._recorder.failed.connect(self._test_failed)
+            self._test_connected = True
             if not self._recorder.start(self._test_file, device=self.device.currentData(), time_limit_s=60):
                 self.test_button.setChecked(False)
         else:
@@ -244,12 +247,10 @@ class SettingsDialog(QDialog):
             return
         if self._recorder.recording:
             self._recorder.stop()
-        for sig, slot in (
-            (self._recorder.level, self.level.set_level),
-            (self._recorder.failed, self._test_failed),
-        ):
-            with contextlib.suppress(RuntimeError, TypeError):
-                sig.disconnect(slot)
+        if self._test_connected:
+            self._test_connected = False
+            self._recorder.level.disconnect(self.level.set_level)
+            self._recorder.failed.disconnect(self._test_failed)
         if self._test_file is not None:
             self._recorder.finished.connect(lambda _r, f=self._test_file: f.unlink(missing_ok=True))
             self._test_file = None

@@ -8,9 +8,12 @@
 - ``audio_check``: WAV reading and alignment for the crash and PulseAudio tests.
 - ``record_child``, ``app_child``: programs the crash tests run in a child process (:data:`RECORD_CHILD`,
   :data:`APP_CHILD`); they import only ``opsprep_voice``.
+- ``exit_child``: the app answering one question with live transcription and quitting normally
+  (:data:`EXIT_CHILD`, for the clean-exit test; it also uses the fakes above).
 """
 
 from pathlib import Path
 
 RECORD_CHILD = Path(__file__).with_name("record_child.py")
 APP_CHILD = Path(__file__).with_name("app_child.py")
+EXIT_CHILD = Path(__file__).with_name("exit_child.py")

@@ -21,7 +21,7 @@ from opsprep_voice.core.session import Phase
 from opsprep_voice.ui.application import AppContext, apply_settings, build_app
 from tests.support.app_fakes import FakeSynthesizer, FakeTranscriber, factory_for
 from tests.support.fake_sounddevice import FakeSoundDevice
-from tests.support.page_objects import MainWindowPage, RehearsalPage, ReviewPage
+from tests.support.page_objects import HistoryPage, MainWindowPage, RehearsalPage, ReviewPage
 from tests.support.speech import synthesize
 
 BANK = load_bank()
@@ -284,7 +284,8 @@ def test_rerecord_starts_a_new_take_and_keeps_the_old_audio(
     assert ctx.controller.session is not None and ctx.controller.session.result.attempts == 2
     assert ctx.history is not None
     first = min(ctx.history.list_attempts(question_id=Q.id), key=lambda a: a.id)
-    assert first.status == "recorded" and first.duration_s and first.duration_s > 0
+    # The dropped take is kept, marked cancelled (never counted, never taken for a crash).
+    assert first.status == "cancelled" and first.duration_s and first.duration_s > 0
     press(ctx, "Esc")
     qtbot.waitUntil(lambda: not ctx.recorder.recording, timeout=WAIT_MS)
     ctx.shutdown()
@@ -347,3 +348,79 @@ def test_enter_on_the_start_screen_starts_the_rehearsal(qtbot: Any, tmp_path: Pa
     start.shortcuts["Return"].activated.emit()
     qtbot.waitUntil(lambda: MainWindowPage(ctx.window).current == "rehearsal", timeout=WAIT_MS)
     assert ctx.controller.session is not None and ctx.controller.session.question.id == Q.id
+
+
+def test_a_take_cancelled_with_esc_survives_a_clean_quit_as_cancelled_not_recovered(
+    qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsprep_voice.storage import recovery
+    from opsprep_voice.ui.history.history_model import COL_STATUS
+
+    sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800, pace=0.005)
+    ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber(Q.example_answer))
+    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=WAIT_MS)
+    start_single(ctx, qtbot)
+    press(ctx, "Space")
+    qtbot.waitUntil(lambda: sd.blocks_sent > 5, timeout=WAIT_MS)
+    press(ctx, "Esc")
+    qtbot.waitUntil(lambda: not ctx.recorder.recording, timeout=WAIT_MS)
+    assert ctx.history is not None
+    (attempt,) = ctx.history.list_attempts(question_id=Q.id)
+    assert attempt.status == "cancelled" and attempt.duration_s and attempt.duration_s > 0
+    ctx.window.close()  # Ctrl+Q: a clean quit
+    qtbot.waitUntil(lambda: ctx.history is not None and not ctx.window.isVisible(), timeout=WAIT_MS)
+
+    # The next start, as a new process would see it: this run's recordings belong to a dead run.
+    monkeypatch.setattr(recovery, "RUN_ID", "the-next-start")
+    again = make_app(qtbot, tmp_path, FakeSoundDevice(answer_pcm, 16000), FakeTranscriber(Q.example_answer))
+    assert not any("recovered" in p for p in again.problems), again.problems
+    assert again.history is not None
+    assert again.history.get_attempt(attempt.id).status == "cancelled"
+    qtbot.waitUntil(lambda: again.transcription.ready, timeout=WAIT_MS)
+
+    again.window.show_history()
+    screen = again.window.history_screen
+    assert screen is not None
+    assert screen.select_attempt(attempt.id)
+    assert screen.detail.currentWidget() is screen.status_panel
+    assert "cancelled" in screen.status_panel.message.text()
+    assert "closed while you were answering" not in screen.status_panel.message.text()
+    assert HistoryPage(screen).cell(attempt.id, COL_STATUS) == "cancelled"
+
+    # "Transcribe now" shows the real result in place, and the take still does not count.
+    screen.status_panel.transcribe_button.click()
+    qtbot.waitUntil(lambda: screen.detail.currentWidget() is screen.attempt_view, timeout=WAIT_MS)
+    qtbot.waitUntil(screen.attempt_view.is_filled, timeout=WAIT_MS)
+    shown = screen.attempt_view.report
+    assert shown is not None and shown["transcript"] == Q.example_answer and shown["coverage"] > 0.5
+    record = again.history.get_attempt(attempt.id)
+    assert (record.status, record.coverage) == ("cancelled", None)
+    assert again.history.best_attempt_ids() == {} and again.history.progress() == []
+    again.shutdown()
+
+
+def test_only_answers_recovered_at_this_start_are_announced(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsprep_voice.storage import recovery
+    from opsprep_voice.storage.repository import HistoryRepository
+    from tests.support.history_data import wav_bytes
+
+    with HistoryRepository(tmp_path / "data" / "history.sqlite3") as repo:
+        session = repo.create_session("interview")
+        earlier = repo.start_attempt(session.id, Q)  # recovered at an earlier start, not transcribed yet
+        repo.mark_interrupted(earlier.id, 30.0)
+        crashed = repo.start_attempt(session.id, Q)  # left recording by a crash since
+        assert crashed.audio_path is not None
+        crashed.audio_path.write_bytes(wav_bytes(2.0))
+    monkeypatch.setattr(recovery, "RUN_ID", "the-next-start")  # this run's recordings belong to a dead run
+
+    first = make_app(qtbot, tmp_path, FakeSoundDevice(np.zeros(1600, np.int16), 16000), FakeTranscriber("x"))
+    announced = [p for p in first.problems if "recovered" in p]
+    assert len(announced) == 1 and announced[0].startswith("1 answer(s) recorded before the app stopped")
+    first.shutdown()
+    again = make_app(qtbot, tmp_path, FakeSoundDevice(np.zeros(1600, np.int16), 16000), FakeTranscriber("x"))
+    assert not any("recovered" in p for p in again.problems), again.problems
+    assert again.history is not None
+    assert {a.id for a in again.history.list_attempts(status="interrupted")} == {earlier.id, crashed.id}
+    again.shutdown()

@@ -276,6 +276,25 @@ def test_metrics_panel_values(qtbot: QtBot, report: dict[str, Any]) -> None:
     assert not panel.is_row_visible("star")
 
 
+def test_an_answer_with_no_speech_says_so_instead_of_a_slow_pace(
+    qtbot: QtBot, demo: tuple[Question, dict[str, Any]]
+) -> None:
+    from opsprep_voice.core.scoring import score_answer
+    from opsprep_voice.core.transcript import Transcript
+    from opsprep_voice.ui.review.attempt_view import AttemptView
+
+    silent = score_answer(demo[0], Transcript.from_words([], duration_s=14.0)).to_dict()
+    assert (silent["wpm"], silent["wpm_band"]) == (None, None)
+    view = AttemptView()
+    qtbot.addWidget(view)
+    view.show_attempt(demo[0], silent, None)
+    assert view.metrics.value_text("pace") == "no speech heard"
+    assert "words/min" not in view.metrics.value_text("pace")
+    assert view.transcript.edit.placeholderText() == "No speech was heard in this recording."
+    view.show_attempt(demo[0], demo[1], None)
+    assert "words/min" in view.metrics.value_text("pace")
+
+
 # ------------------------------------------------------------------------------------------ attempt view
 
 

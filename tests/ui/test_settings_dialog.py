@@ -3,6 +3,7 @@ live, and returns what the user chose; the app applies it without a restart."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,18 @@ def test_live_level_test_moves_the_meter_and_cleans_up(qtbot: Any, tmp_path: Pat
     assert recorder.recording and test_file is not None
     d.test_button.setChecked(False)
     qtbot.waitUntil(lambda: not recorder.recording and not test_file.exists(), timeout=5_000)
+
+
+def test_cancelling_without_a_level_test_disconnects_nothing_and_warns_nothing(qtbot: Any) -> None:
+    # PySide6 reports a disconnect of a slot that was never connected as a RuntimeWarning, not an
+    # exception: closing the dialog must only undo the connections the level test made.
+    recorder = AnswerRecorder(sd=FakeSoundDevice(np.zeros(1600, np.int16), 16000))
+    d = dialog(qtbot, Settings(), recorder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d.reject()
+        d.test_button.setChecked(True)
+        qtbot.waitUntil(lambda: recorder.recording, timeout=5_000)
+        d.reject()  # stops the test and disconnects once ...
+        d.reject()  # ... and a second close has nothing left to undo
+    qtbot.waitUntil(lambda: not recorder.recording, timeout=5_000)

@@ -16,6 +16,10 @@ STATUS_MESSAGES: dict[Status, str] = {
     "recorded": "This answer was recorded but not transcribed yet.",
     "recording": "This answer is being recorded (or the app closed before it was saved).",
     "failed": "Transcribing this answer failed.",
+    "cancelled": (
+        "This take was cancelled. The recording was kept: transcribe it to review it. A cancelled take "
+        "never counts in your averages, progress or best take."
+    ),
 }
 
 
@@ -50,8 +54,8 @@ class AttemptStatusPanel(QWidget):
     def show_attempt(self, attempt: AttemptRecord) -> None:
         self.message.setText(STATUS_MESSAGES.get(attempt.status, f"Status: {attempt.status}"))
         details = [f"Question {attempt.question_number}: {attempt.question_text or attempt.question_id}"]
-        if attempt.error:
-            details.append(f"Error: {attempt.error}")
+        if attempt.error:  # a cancelled take's "error" says how it was dropped: not an error
+            details.append(attempt.error if attempt.status == "cancelled" else f"Error: {attempt.error}")
         audio_ok = attempt.audio_path is not None and attempt.audio_path.is_file()
         if not audio_ok:
             details.append("The recording file is missing, so it cannot be transcribed.")

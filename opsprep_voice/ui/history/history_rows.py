@@ -27,6 +27,7 @@ STATUS_TEXT = {
     "scored": "",
     "failed": "failed",
     "interrupted": "interrupted",
+    "cancelled": "cancelled",
 }
 
 FOLLOW_UP_MARK = "↳"

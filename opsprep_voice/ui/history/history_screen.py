@@ -162,6 +162,10 @@ class HistoryScreen(QWidget):
     def refresh(self, select_attempt_id: int | None = None) -> None:
         """Re-read sessions and answers (after a rehearsal, a transcription or a deletion)."""
         keep = select_attempt_id or (self._current_attempt.id if self._current_attempt else None)
+        # Re-read the kept answer too: resetting the model drops the selection without a signal, so the
+        # re-selection would otherwise see the same id and keep showing its old detail (a status panel
+        # after "Transcribe now").
+        self._current_attempt = None
         # The repository has no light "sessions only" query: list_sessions brings every session's (light)
         # attempts, so without filters those are the list (one read of the attempts, not two).
         sessions = self._repository.list_sessions(with_json=False)
@@ -377,7 +381,7 @@ class HistoryScreen(QWidget):
             return
         self._current_attempt = record
         self._current_session = None
-        if record.status == "scored" and record.report:
+        if record.status in ("scored", "cancelled") and record.report:  # a cancelled take transcribed later
             question = self._questions.get(record.question_id)
             follow_ups = self._follow_ups_of(record)
             self.attempt_view.show_attempt(question, record.report, record.audio_path, follow_ups)
@@ -417,7 +421,9 @@ class HistoryScreen(QWidget):
         self.delete_button.setEnabled(bool(attempts or sessions))
         self.export_button.setEnabled(bool(attempts or sessions))
         self.compare_button.setEnabled(any(a.status == "scored" for a in attempts))
-        self.transcribe_button.setVisible(current is not None and current.status in TRANSCRIBABLE)
+        self.transcribe_button.setVisible(
+            current is not None and current.status in TRANSCRIBABLE and not current.report
+        )
 
     def _request_transcription(self) -> None:
         if self._current_attempt is not None:

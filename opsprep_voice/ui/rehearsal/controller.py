@@ -244,6 +244,7 @@ class RehearsalController(QObject):
             self._stop_pressed_at = time.monotonic()
             follow_up.stop_answer(s)
         if not s.transcribing:
+            self.attempts.cancelled(result.path)  # kept, but never counted nor taken for a crash
             if self._live is not None:  # cancelled or re-recorded: keep the audio, drop the live text
                 self._live.abandon()
                 self._live = None

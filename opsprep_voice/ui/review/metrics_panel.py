@@ -147,6 +147,8 @@ class MetricsPanel(QWidget):
                 + (f" · {shown}" if shown else "")
                 + muted(f" (comfortable is {COMFORTABLE_WPM})")
             )
+        elif report.word_count == 0:
+            out["pace"] = warn("no speech heard")
 
         items = report.fillers
         text = f"{report.filler_count or len(items)}"

@@ -187,6 +187,10 @@ class TranscriptView(QWidget):
         """Show ``report``'s transcript (None clears)."""
         self._report = None if report is None else rd.as_report(report)
         self._current = None
+        heard_nothing = self._report is not None and not self._report.transcript.strip()
+        self.edit.setPlaceholderText(
+            "No speech was heard in this recording." if heard_nothing else "No transcript yet."
+        )
         self._render()
 
     def clear(self) -> None:

@@ -214,10 +214,11 @@ class LiveTranscription(QObject):
     def sink(self, block: np.ndarray, rate: int) -> None:
         from opsprep_voice.audio.io import Resampler
 
-        if self._resampler is None:
+        resampler = self._resampler
+        if resampler is None:
             channels = block.shape[1] if block.ndim == 2 else 1
-            self._resampler = Resampler(rate, channels)
-        self._processor.feed(self._resampler.process(block))
+            resampler = self._resampler = Resampler(rate, channels)
+        self._processor.feed(resampler.process(block))
 
     def _loop(self) -> None:
         lower_thread_priority()
@@ -242,8 +243,9 @@ class LiveTranscription(QObject):
         self._processor.stop()  # no new pass is started
 
         def work(_progress: Callable[[float, str], None], _cancel: threading.Event) -> Transcript:
-            if self._resampler is not None:
-                self._processor.feed(self._resampler.flush())
+            resampler, self._resampler = self._resampler, None  # released with the stream: see abandon()
+            if resampler is not None:
+                self._processor.feed(resampler.flush())
             return self._processor.finish()
 
         return self._runner.start(work, "finish live transcription")
@@ -251,3 +253,7 @@ class LiveTranscription(QObject):
     def abandon(self) -> None:
         self._stop.set()
         self._processor.cancel()
+        # The recording has ended, so nothing feeds the resampler again. Drop its soxr stream now: this
+        # object stays a child of the service, the app freezes its start-up heap (gc.freeze), and every
+        # soxr stream still referenced at exit is reported by nanobind as "leaked".
+        self._resampler = None
