@@ -26,6 +26,7 @@ from opsprep_voice.core.settings import SettingsStore
 from opsprep_voice.practice.attempts import Attempts
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.main_window import MainWindow
+from opsprep_voice.ui.plan.plan_service import PlanService
 from opsprep_voice.ui.rehearsal.controller import RehearsalController
 from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
 from opsprep_voice.ui.rehearsal.start_screen import StartScreen
@@ -166,7 +167,8 @@ def build_app(
         else TranscriptionService(runner)
     )
 
-    start = StartScreen(bank, settings.mode)
+    plans = PlanService(history, store, runner)
+    start = StartScreen(bank, settings.mode, plans=plans)
     rehearsal = RehearsalScreen()
     summary = SummaryScreen()
 
