@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +15,13 @@ from pytestqt.qtbot import QtBot
 
 from opsprep_voice.core.plan import PlanAttempt
 from opsprep_voice.core.settings import SettingsStore
-from opsprep_voice.ui.plan.calendar_heatmap import WEEKS, CalendarHeatmap, describe_day, level
+from opsprep_voice.ui.plan.calendar_heatmap import (
+    WEEKS,
+    CalendarHeatmap,
+    describe_day,
+    level,
+    month_labels,
+)
 from opsprep_voice.ui.plan.plan_screen import PlanScreen, current_streak
 from opsprep_voice.ui.plan.strength_table import (
     COL_BEST,
@@ -185,6 +191,14 @@ def test_heatmap_levels_and_streaks() -> None:
     assert current_streak(days, TODAY) == 3  # nothing yet today: the streak up to yesterday still counts
     assert current_streak({**days, TODAY: 2}, TODAY) == 4
     assert current_streak({TODAY - timedelta(days=2): 1}, TODAY) == 0
+
+
+def test_months_are_named_above_the_week_of_their_first_day() -> None:
+    labels = month_labels(date(2025, 9, 15))  # a Monday; 26 weeks end on Sun 15 Mar 2026
+    assert labels[0] == (2, date(2025, 10, 1))  # September's column 0 is too close to October's to name
+    assert [f"{m:%b}" for _, m in labels] == ["Oct", "Nov", "Dec", "Jan", "Feb", "Mar"]
+    assert month_labels(date(2025, 9, 1))[0] == (0, date(2025, 9, 1))
+    assert month_labels(date(2025, 9, 8))[:2] == [(0, date(2025, 9, 1)), (3, date(2025, 10, 1))]
 
 
 def test_due_list_and_rehearse_button_follow_the_plan_order(qtbot: QtBot, tmp_path: Path) -> None:

@@ -41,6 +41,19 @@ def describe_day(day: date, count: int) -> str:
     return f"{count} answer{'s' if count != 1 else ''} on {when}"
 
 
+def month_labels(first_day: date) -> list[tuple[int, date]]:
+    """(column, month) for each month whose 1st falls in a column, and the first column's month when the
+    next label is far enough away not to collide with it."""
+    labels = []
+    for week in range(WEEKS):
+        sunday = first_day + timedelta(weeks=week, days=6)
+        if sunday.day <= 7:  # the week holds the 1st
+            labels.append((week, sunday.replace(day=1)))
+    if not labels or labels[0][0] >= 3:
+        labels.insert(0, (0, first_day.replace(day=1)))
+    return labels
+
+
 class CalendarHeatmap(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,9 +99,9 @@ class CalendarHeatmap(QWidget):
         return self._top() + 7 * STEP + 6
 
     def sizeHint(self) -> QSize:
-        return QSize(
-            self._left() + WEEKS * STEP, self._legend_top() + max(CELL, self.fontMetrics().height()) + 2
-        )
+        # Room on the right for this month's name, which starts above the last columns.
+        width = self._left() + WEEKS * STEP + self.fontMetrics().horizontalAdvance("Mmm") - CELL
+        return QSize(width, self._legend_top() + max(CELL, self.fontMetrics().height()) + 2)
 
     def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
@@ -117,8 +130,13 @@ class CalendarHeatmap(QWidget):
 
     # -- painting ------------------------------------------------------------------------------
     def _colors(self) -> tuple[QColor, ...]:
-        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
-        return tuple(QColor(c) for c in (DARK if dark else LIGHT))
+        window = self.palette().color(QPalette.ColorRole.Window)
+        dark = window.lightness() < 128
+        shades = [QColor(c) for c in (DARK if dark else LIGHT)]
+        # An empty day must stand out from the window's own grey (GitHub's assumes white), or the
+        # calendar's shape disappears in a quiet month.
+        shades[0] = window.lighter(140) if dark else window.darker(112)
+        return tuple(shades)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -134,20 +152,8 @@ class CalendarHeatmap(QWidget):
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                 name,
             )
-        last_month_x = -100
-        for week in range(WEEKS):
-            monday = self.first_day + timedelta(weeks=week)
-            # A month is named above the first column that holds its first day, if there is room.
-            first_of_month = next(
-                (monday + timedelta(days=i) for i in range(7) if (monday + timedelta(days=i)).day == 1), None
-            )
-            x = self._left() + week * STEP
-            if (first_of_month is not None or week == 0) and x - last_month_x >= metrics.horizontalAdvance(
-                "MMM "
-            ):
-                label = (first_of_month or monday).strftime("%b")
-                painter.drawText(QPoint(x, metrics.ascent()), label)
-                last_month_x = x
+        for week, month in month_labels(self.first_day):
+            painter.drawText(QPoint(self._left() + week * STEP, metrics.ascent()), f"{month:%b}")
         painter.setPen(Qt.PenStyle.NoPen)
         day = self.first_day
         while day <= self._today:
@@ -166,7 +172,7 @@ class CalendarHeatmap(QWidget):
     def _paint_legend(self, painter: QPainter, colors: tuple[QColor, ...], text: QColor) -> None:
         metrics = self.fontMetrics()
         more = metrics.horizontalAdvance("More")
-        x = self.width() - more
+        x = self._left() + WEEKS * STEP - GAP - more  # flush with the calendar's right edge
         y = self._legend_top()
         baseline = y + (CELL + metrics.ascent() - metrics.descent()) // 2
         painter.setPen(text)

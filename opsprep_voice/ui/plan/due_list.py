@@ -27,7 +27,7 @@ class DueList(QTreeWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(0, 250)
+        header.resizeSection(0, 300)
 
     def set_plan(self, plan: Plan) -> None:
         self.clear()

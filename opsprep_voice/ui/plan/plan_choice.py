@@ -18,7 +18,7 @@ from opsprep_voice.core.bank import Question
 from opsprep_voice.core.plan import Plan
 from opsprep_voice.ui.plan.plan_options import PlanOptions
 from opsprep_voice.ui.plan.plan_service import PlanFeed, PlanService
-from opsprep_voice.ui.plan.plan_text import due_summary, interview_summary, short_title
+from opsprep_voice.ui.plan.plan_text import brief_reason, due_summary, interview_summary, short_title
 
 #: Due questions whose reasons the choice lists; the Plan screen lists them all.
 REASONS_SHOWN = 3
@@ -132,7 +132,7 @@ class PlanChoice(QWidget):
         self.summary.setText(f"{summary} · {interview}" if interview else summary)
         due = plan.due_today
         lines = [
-            f"<b>Q{q.number}</b> {html.escape(short_title(q))}: {html.escape(q.reason)}"
+            f"<b>Q{q.number}</b> {html.escape(short_title(q))}: {html.escape(brief_reason(q))}"
             for q in due[:REASONS_SHOWN]
         ]
         if len(due) > REASONS_SHOWN:

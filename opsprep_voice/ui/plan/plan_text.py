@@ -73,6 +73,15 @@ def interview_summary(plan: Plan) -> str:
     return f"Interview {when} ({day_label(plan.interview_date, plan.today)})"
 
 
+def brief_reason(entry: QuestionPlan) -> str:
+    """The reason without its date ("missed “Regular restore tests” twice (overdue)"), for the start screen,
+    where every question listed is due today anyway."""
+    what, _, _when = entry.reason.rpartition("; ")
+    if not what:
+        return entry.reason
+    return f"{what} (overdue)" if entry.status == "overdue" else what
+
+
 def weak_points_text(entry: QuestionPlan) -> str:
     return "; ".join(f"{p.label} ({p.missed}/{p.of})" for p in entry.weak_points)
 

@@ -168,6 +168,8 @@ class StrengthTable(QTableView):
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.verticalHeader().setVisible(False)
+        # Compact rows: the whole bank should fit in view on a laptop screen, or nearly.
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_QUESTION, QHeaderView.ResizeMode.Interactive)
