@@ -5,8 +5,9 @@
 The real app is built by ``build_app`` with a replaying fake microphone, a silent fake voice and a
 transcriber that returns the demo answer (opsprep_voice/ui/review/demo.py), over a history filled
 with scored attempts. Screens: start, study mode, recording with the live checklist, review (light,
-dark, 1920x1080), summary, history, compare, progress, settings; then an interview answer that gets the
-interviewer's follow-up: the follow-up being recorded and the review with the follow-up.
+dark, 1920x1080), summary, history, compare, progress, settings; then (over a longer, backdated history)
+the practice plan and the start screen's plan choice; then an interview answer that gets the interviewer's
+follow-up: the follow-up being recorded and the review with the follow-up.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import sys
 import tempfile
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,7 @@ from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from opsprep_voice.asr.base import TranscribeOptions  # noqa: E402
-from opsprep_voice.core.bank import load_bank  # noqa: E402
+from opsprep_voice.core.bank import QuestionBank, load_bank  # noqa: E402
 from opsprep_voice.core.paths import AppPaths  # noqa: E402
 from opsprep_voice.core.scoring import score_answer  # noqa: E402
 from opsprep_voice.core.session import Phase  # noqa: E402
@@ -129,6 +131,28 @@ def dark_palette() -> QPalette:
     return p
 
 
+def add_practice_months(repo: HistoryRepository, bank: QuestionBank, days: int = 150) -> None:
+    """Answers on about half of the last ``days`` days to the first two thirds of the bank, getting better
+    with practice, so the plan's calendar and strength table read like months of real use (the last
+    third stays new)."""
+    rng = random.Random(16)
+    history = history_ui_data.History(repo, bank)
+    practised = list(bank)[: 2 * len(bank) // 3]
+    today = datetime.now(UTC).replace(hour=8, minute=30)
+    for back in range(days, 0, -1):
+        if rng.random() > 0.45:
+            continue
+        when = today - timedelta(days=back)
+        session = repo.create_session("practice", started_at=when)
+        for _ in range(rng.choice((1, 1, 2, 3, 4))):
+            question = rng.choice(practised)
+            skill = 0.35 + 0.5 * (1 - back / days)  # better with practice
+            keep = min(1.0, max(0.15, rng.gauss(skill, 0.2)))
+            history_ui_data.add_answer(history, session.id, question, keep, when, filler="")
+            when += timedelta(minutes=4)
+        repo.end_session(session.id, ended_at=when)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -159,6 +183,7 @@ def main() -> int:
     w.resize(1280, 800)
     w.show()
     wait(app, lambda: ctx.transcription.ready)
+    wait(app, lambda: w.start_screen.plan_choice.plan is not None)  # today's plan is built in the background
     shot(app, w, out / "start.png")
 
     # Study mode on the demo question, then recording with the live transcript and checklist.
@@ -230,6 +255,22 @@ def main() -> int:
     dialog.show()
     shot(app, dialog, out / "settings.png")
     dialog.close()
+
+    # The practice plan reads the whole History: five months of practice make its calendar meaningful.
+    if ctx.history is not None:
+        add_practice_months(ctx.history, bank)
+    ctx.settings_store.update(interview_date=date.today() + timedelta(days=24))
+    w.show_plan()
+    plan = w.plan_screen
+    assert plan is not None
+    wait(app, lambda: plan.plan is not None and not plan.feed.loading)
+    shot(app, w, out / "plan.png")
+    w.show_start()
+    start.rb_interview.setChecked(True)
+    start.rb_plan.setChecked(True)
+    wait(app, lambda: start.plan_choice.plan is not None and start.start_button.isEnabled())
+    shot(app, w, out / "start-plan.png")
+
     follow_up_screens(app, ctx, out)
     ctx.shutdown()
     w.close()

@@ -136,6 +136,23 @@ def test_answers_dated_in_the_future_by_a_clock_change_do_not_break_the_plan() -
     assert entry(plan.questions, 1).reps == 2
 
 
+def test_answers_and_clocks_in_any_time_zone_are_planned() -> None:
+    """fsrs accepts only UTC times: an answer stored with an offset, or one capped at a local ``now``
+    (a clock set back), used to raise ValueError (found by tests/test_plan_properties.py)."""
+    local = timezone(timedelta(hours=-5))
+    history = [
+        PlanAttempt(QUESTIONS[0].id, (NOW - timedelta(days=2)).astimezone(local), 0.8),
+        PlanAttempt(QUESTIONS[1].id, NOW + timedelta(days=1), 0.8),  # in the future: capped at now
+    ]
+    plan = build_plan(QUESTIONS, history, now=NOW.astimezone(local), tz=local)
+    assert entry(plan.questions, 1).reps == 1 and entry(plan.questions, 2).reps == 1
+
+
+def test_questions_first_answered_today_do_not_push_new_ones_past_an_interview_tomorrow() -> None:
+    plan = build_plan(QUESTIONS, [answer(1, 0.1, 0.9)], now=NOW, interview_date=TODAY + timedelta(days=1))
+    assert {q.due for q in plan.questions} == {TODAY}
+
+
 def test_attempts_of_questions_not_in_the_bank_are_ignored_and_bad_arguments_refused() -> None:
     plan = build_plan(QUESTIONS, [PlanAttempt("gone", NOW, 0.5)], now=NOW)
     assert len(plan.questions) == len(QUESTIONS)

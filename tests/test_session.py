@@ -34,6 +34,17 @@ def test_selections_pick_the_right_questions() -> None:
         plan_questions(BANK, Selection("single", question_id="no-such-question"))
 
 
+def test_the_plan_selection_rehearses_its_questions_in_the_plans_order() -> None:
+    ids = (BANK.questions[8].id, BANK.questions[1].id, BANK.questions[20].id)
+    selection = Selection("plan", question_ids=ids)
+    assert tuple(q.id for q in plan_questions(BANK, selection)) == ids  # not bank order
+    assert selection.describe() == "Today's plan"
+    with pytest.raises(ValueError, match="nothing is due"):
+        plan_questions(BANK, Selection("plan"))
+    with pytest.raises(KeyError):  # a plan made for another bank
+        plan_questions(BANK, Selection("plan", question_ids=("no-such-question",)))
+
+
 def test_full_question_cycle_and_summary() -> None:
     seen: list[Phase] = []
     # Follow-ups off: these reports are not of the question (the follow-up turn: test_session_follow_up).

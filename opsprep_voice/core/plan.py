@@ -201,8 +201,10 @@ def build_plan(
 
 
 def _aware(when: datetime, now: datetime) -> datetime:
+    """``when`` (naive = UTC) capped at ``now``, in UTC: fsrs refuses any other zone, and ``now`` (the cap
+    for a clock set back) is usually local."""
     aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-    return min(aware, now)
+    return min(aware, now).astimezone(UTC)
 
 
 def _last_review_day(today: date, interview_date: date | None) -> date | None:
@@ -328,9 +330,10 @@ def _introduce(
     """Due dates for never-answered questions, ``new_per_day`` a day (faster before an interview)."""
     per_day = new_per_day
     if interview_date is not None and new:
-        # Leave the day before the interview free for every question's second rehearsal.
+        # Leave the day before the interview free for every question's second rehearsal. Questions first
+        # answered today use up today's quota, so they count against the days' capacity too.
         days = max(1, (interview_date - today).days - 1)
-        per_day = max(per_day, math.ceil(len(new) / days))
+        per_day = max(per_day, math.ceil((len(new) + first_answered_today) / days))
     left_today = max(0, per_day - first_answered_today)
     out = []
     for position, question in enumerate(new):

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from opsprep_voice.core.followup import FollowUpResult, Probe
     from opsprep_voice.core.scoring import ScoreReport
 
-SelectionKind = Literal["all", "random", "category", "single"]
+SelectionKind = Literal["all", "random", "category", "single", "plan"]
 Mode = Literal["study", "interview"]
 
 
@@ -75,13 +75,15 @@ FOLLOW_UP_PHASES = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """What to rehearse: all questions in order, N random ones, one category, or a single question."""
+    """What to rehearse: all questions in order, N random ones, one category, a single question, or the
+    practice plan's due questions (``question_ids``, in the plan's order; see ``core.plan``)."""
 
     kind: SelectionKind = "all"
     count: int = 5
     category: str | None = None
     question_id: str | None = None
     seed: int | None = None
+    question_ids: tuple[str, ...] = ()
 
     def describe(self) -> str:
         match self.kind:
@@ -93,6 +95,8 @@ class Selection:
                 return f"Category: {self.category}"
             case "single":
                 return f"Question {self.question_id}"
+            case "plan":
+                return "Today's plan"
         return self.kind
 
 
@@ -110,6 +114,10 @@ def plan_questions(bank: QuestionBank, selection: Selection) -> list[Question]:
         chosen = [q for q in questions if q.category == selection.category]
         if not chosen:
             raise ValueError(f"no questions in category {selection.category!r}")
+    elif selection.kind == "plan":
+        if not selection.question_ids:
+            raise ValueError("nothing is due today in the practice plan")
+        chosen = [bank.find(question_id) for question_id in selection.question_ids]
     else:
         chosen = [bank.find(selection.question_id or "")]
     return chosen

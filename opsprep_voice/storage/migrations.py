@@ -178,7 +178,6 @@ CREATE INDEX attempts_follow_up_of ON attempts(follow_up_of);
 """
 
 
-
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int

@@ -26,6 +26,7 @@ from opsprep_voice.core.settings import SettingsStore
 from opsprep_voice.practice.attempts import APP_CLOSED, Attempts
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.main_window import MainWindow
+from opsprep_voice.ui.plan.plan_service import PlanService
 from opsprep_voice.ui.qt_logging import quiet_multimedia_logs
 from opsprep_voice.ui.rehearsal.controller import RehearsalController
 from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
@@ -38,6 +39,7 @@ from opsprep_voice.ui.workers import TaskRunner
 
 if TYPE_CHECKING:
     from opsprep_voice.ui.history.history_screen import HistoryScreen
+    from opsprep_voice.ui.plan.plan_screen import PlanScreen
 
 log = logging.getLogger(__name__)
 _UNSET: Any = object()
@@ -171,7 +173,8 @@ def build_app(
         else TranscriptionService(runner)
     )
 
-    start = StartScreen(bank, settings.mode)
+    plans = PlanService(history, store, runner)
+    start = StartScreen(bank, settings.mode, plans=plans)
     rehearsal = RehearsalScreen()
     summary = SummaryScreen()
 
@@ -180,6 +183,11 @@ def build_app(
 
         assert history is not None
         return HistoryScreen(history, bank)
+
+    def make_plan_screen() -> PlanScreen:  # wired in _wire (planScreenBuilt)
+        from opsprep_voice.ui.plan.plan_screen import PlanScreen
+
+        return PlanScreen(plans, bank)
 
     controller = RehearsalController(
         rehearsal,
@@ -196,6 +204,7 @@ def build_app(
         summary,
         make_history_screen if history is not None else None,
         is_busy=lambda: controller.busy,
+        plan_factory=make_plan_screen,
     )
     ctx = AppContext(
         window,
@@ -311,7 +320,16 @@ def _wire(ctx: AppContext) -> None:
         w.summary_screen.show_session(session)
         w.show_summary()
 
+    def start_plan(question_ids: tuple[str, ...]) -> None:
+        if w.rehearsing:  # one rehearsal at a time: back to the one under way
+            w.show_rehearsal()
+            w.notify("Finish or end the current rehearsal before starting the plan.", 10_000)
+            return
+        start_rehearsal(Selection("plan", question_ids=question_ids), w.start_screen.mode, ctx.bank)
+
     w.start_screen.startRequested.connect(start_rehearsal)
+    w.start_screen.plan_choice.openPlanRequested.connect(w.show_plan)
+    w.planScreenBuilt.connect(lambda screen: screen.rehearseRequested.connect(start_plan))
     c.finished.connect(finished)
     w.summary_screen.newRehearsalRequested.connect(w.show_start)
     w.summary_screen.historyRequested.connect(w.show_history)

@@ -1,4 +1,4 @@
-"""The main window: start, rehearsal, summary and history screens in one stack, a toolbar to move
+"""The main window: start, rehearsal, summary, history and plan screens in one stack, a toolbar to move
 between them, and a status bar that always says whether the microphone and the model are ready."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from opsprep_voice.ui.rehearsal.summary_screen import SummaryScreen
 
 if TYPE_CHECKING:  # built on first use by the factory; importing it (QtCharts, export, compare) costs ~0.1 s
     from opsprep_voice.ui.history.history_screen import HistoryScreen
+    from opsprep_voice.ui.plan.plan_screen import PlanScreen
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ class MainWindow(QMainWindow):
     settingsRequested = Signal()
     closing = Signal()
     historyScreenBuilt = Signal(object)  # the HistoryScreen, once, when first shown
+    planScreenBuilt = Signal(object)  # the PlanScreen, once, when first shown
 
     def __init__(
         self,
@@ -34,6 +36,7 @@ class MainWindow(QMainWindow):
         history_factory: Callable[[], HistoryScreen] | None,
         *,
         is_busy: Callable[[], bool] = lambda: False,
+        plan_factory: Callable[[], PlanScreen] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -45,6 +48,8 @@ class MainWindow(QMainWindow):
         # Built on first use: a long history should not slow the start-up.
         self.history_screen: HistoryScreen | None = None
         self._history_factory = history_factory
+        self.plan_screen: PlanScreen | None = None  # built on first use too: it reads all of History
+        self._plan_factory = plan_factory
         self.stack = QStackedWidget()
         for w in (start, rehearsal, summary):
             self.stack.addWidget(w)
@@ -62,6 +67,9 @@ class MainWindow(QMainWindow):
         self.history_action = QAction("History", self)
         self.history_action.setShortcut(QKeySequence("Ctrl+2"))
         self.history_action.setEnabled(history_factory is not None)
+        self.plan_action = QAction("Plan", self)
+        self.plan_action.setShortcut(QKeySequence("Ctrl+3"))
+        self.plan_action.setEnabled(plan_factory is not None)
         self.settings_action = QAction("Settings…", self)
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         quit_action = QAction("Quit", self)
@@ -71,12 +79,14 @@ class MainWindow(QMainWindow):
         for a, tip in (
             (self.rehearse_action, "Rehearse (Ctrl+1)"),
             (self.history_action, "History (Ctrl+2)"),
+            (self.plan_action, "Practice plan: what to rehearse today and why (Ctrl+3)"),
             (self.settings_action, "Settings (Ctrl+,)"),
         ):
             a.setToolTip(tip)
             toolbar.addAction(a)
         self.rehearse_action.triggered.connect(self.show_rehearse)
         self.history_action.triggered.connect(self.show_history)
+        self.plan_action.triggered.connect(self.show_plan)
         self.settings_action.triggered.connect(self.settingsRequested)
 
         self.notice = QLabel("")
@@ -119,6 +129,17 @@ class MainWindow(QMainWindow):
         else:
             self.history_screen.refresh()
         self.stack.setCurrentWidget(self.history_screen)
+
+    def show_plan(self) -> None:
+        if self.plan_screen is None:
+            if self._plan_factory is None:
+                return
+            self.plan_screen = self._plan_factory()
+            self.stack.addWidget(self.plan_screen)
+            self.planScreenBuilt.emit(self.plan_screen)
+        else:
+            self.plan_screen.refresh()
+        self.stack.setCurrentWidget(self.plan_screen)
 
     def notify(self, text: str, timeout_ms: int = 15_000) -> None:
         """A one-line notice in the status bar (startup problems, background results)."""

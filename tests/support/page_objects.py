@@ -109,13 +109,14 @@ class MainWindowPage:
 
     @property
     def current(self) -> str:
-        """``"start"``, ``"rehearsal"``, ``"summary"``, ``"history"`` or ``"other"``."""
+        """``"start"``, ``"rehearsal"``, ``"summary"``, ``"history"``, ``"plan"`` or ``"other"``."""
         shown = self.window.stack.currentWidget()
         names = {
             "start": self.window.start_screen,
             "rehearsal": self.window.rehearsal_screen,
             "summary": self.window.summary_screen,
             "history": self.window.history_screen,
+            "plan": self.window.plan_screen,
         }
         return next(
             (name for name, screen in names.items() if screen is not None and shown is screen), "other"

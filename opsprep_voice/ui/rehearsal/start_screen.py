@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 
 from opsprep_voice.core.bank import BankError, QuestionBank, load_bank
 from opsprep_voice.core.session import Mode, Selection, plan_questions
+from opsprep_voice.ui.plan.plan_choice import PlanChoice
+from opsprep_voice.ui.plan.plan_service import PlanService
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +63,18 @@ class StatusRow(QWidget):
 class StartScreen(QWidget):
     startRequested = Signal(object, str, object)  # Selection, mode, QuestionBank
 
-    def __init__(self, bank: QuestionBank, mode: Mode = "interview", parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        bank: QuestionBank,
+        mode: Mode = "interview",
+        parent: QWidget | None = None,
+        *,
+        plans: PlanService | None = None,
+    ) -> None:
         super().__init__(parent)
         self._bundled = bank
         self._custom: QuestionBank | None = None
+        self._kind_chosen = False  # until the candidate picks a kind, a plan with History becomes the default
 
         heading = QLabel("Rehearse your Senior Operations Engineer interview")
         heading.setObjectName("heading")
@@ -80,7 +90,13 @@ class StartScreen(QWidget):
 
         # -- what to rehearse ------------------------------------------------------------------
         what = QGroupBox("What to rehearse")
-        grid = QGridLayout(what)
+        self.plan_choice = PlanChoice(plans)
+        self.rb_plan = self.plan_choice.radio
+        what_lay = QVBoxLayout(what)
+        what_lay.addWidget(self.plan_choice)
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        what_lay.addLayout(grid)
         self.kind_group = QButtonGroup(self)
         self.rb_all = QRadioButton("All questions in order")
         self.rb_random = QRadioButton("Random questions:")
@@ -92,6 +108,7 @@ class StartScreen(QWidget):
         ):
             self.kind_group.addButton(rb, i)
             rb.setAccessibleName(rb.text().rstrip(":"))
+        self.kind_group.addButton(self.rb_plan, 5)
         self.rb_all.setChecked(True)
         self.random_count = QSpinBox()
         self.random_count.setRange(1, 50)
@@ -180,7 +197,8 @@ class StartScreen(QWidget):
         root.addLayout(bottom)
 
         self._fill_from(bank)
-        self.kind_group.idToggled.connect(lambda *_: self._refresh())
+        self.kind_group.idToggled.connect(self._kind_toggled)
+        self.plan_choice.planChanged.connect(self._plan_changed)
         self.random_count.valueChanged.connect(lambda *_: self._refresh())
         self.category.currentIndexChanged.connect(lambda *_: self._select(self.rb_category))
         self.single.currentIndexChanged.connect(lambda *_: self._select(self.rb_single))
@@ -214,6 +232,7 @@ class StartScreen(QWidget):
         self.category.blockSignals(False)
         self.single.blockSignals(False)
         self.rb_all.setText(f"All {len(bank)} questions in order")
+        self.plan_choice.set_questions(list(bank))
 
     def _select(self, rb: QRadioButton) -> None:
         rb.setChecked(True)
@@ -256,6 +275,8 @@ class StartScreen(QWidget):
         return "study" if self.rb_study.isChecked() else "interview"
 
     def selection(self) -> Selection:
+        if self.rb_plan.isChecked():
+            return Selection("plan", question_ids=self.plan_choice.due_ids())
         if self.rb_random.isChecked():
             return Selection("random", count=self.random_count.value())
         if self.rb_category.isChecked():
@@ -264,7 +285,24 @@ class StartScreen(QWidget):
             return Selection("single", question_id=self.single.currentData())
         return Selection("all")
 
+    def _kind_toggled(self, _id: int, checked: bool) -> None:
+        if checked:
+            self._kind_chosen = True
+        self._refresh()
+
+    def _plan_changed(self) -> None:
+        if not self._kind_chosen and not self.plan_choice.loading:
+            # Chosen for the candidate, who has not chosen yet: the plan once there is History to plan from.
+            use_plan = self.plan_choice.has_history and bool(self.plan_choice.due_ids())
+            (self.rb_plan if use_plan else self.rb_all).setChecked(True)
+            self._kind_chosen = False
+        self._refresh()
+
     def _refresh(self) -> None:
+        if self.rb_plan.isChecked() and (self.plan_choice.loading or self.plan_choice.problem):
+            self.summary.setText(self.plan_choice.problem or "Working out today's plan…")
+            self.start_button.setEnabled(False)
+            return
         if self.rb_custom.isChecked() and self._custom is None:
             self.summary.setText("Choose a valid question bank file first.")
             self.start_button.setEnabled(False)
