@@ -217,7 +217,7 @@ def test_r_rerecords_the_follow_up_and_keeps_the_first_take(
     qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=WAIT_MS)
     assert ctx.history is not None and s.result.attempt_id is not None
     takes = ctx.history.follow_ups(s.result.attempt_id)
-    assert [t.status for t in takes] == ["recorded", "scored"]  # the first take's audio is kept
+    assert [t.status for t in takes] == ["cancelled", "scored"]  # the first take is kept, never counted
     assert takes[0].duration_s and takes[0].duration_s > 0
     assert [a.attempt_id for a in s.result.follow_ups] == [takes[1].id]
     ctx.shutdown()
@@ -240,7 +240,7 @@ def test_escape_cancels_the_follow_up_recording_and_keeps_its_audio(
     history = ctx.history
     assert s is not None and history is not None and s.result.attempt_id is not None
     main_id = s.result.attempt_id
-    qtbot.waitUntil(lambda: history.follow_ups(main_id)[0].status == "recorded", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: history.follow_ups(main_id)[0].status == "cancelled", timeout=WAIT_MS)
     press(ctx, "N")
     assert phase(ctx) is Phase.REVIEW
     ctx.shutdown()
