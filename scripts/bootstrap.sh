@@ -24,8 +24,9 @@ runtime_pkgs=(
   libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xfixes0
   libxcb-sync1 libxcb-xkb1 libxcb-glx0 libxcb-shm0 libxcb-util1
 )
-# Real-audio tests (a PulseAudio server with a virtual speaker and microphone) and test speech (sox).
-test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox)
+# Real-audio tests (a PulseAudio server with a virtual speaker and microphone) and test speech (sox);
+# the validators the desktop-entry and metainfo tests run (desktop-file-validate, appstreamcli).
+test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox desktop-file-utils appstream)
 
 install_system_packages() {
   local wanted=("$@") missing=()

@@ -25,6 +25,7 @@ from opsprep_voice.core.session import RehearsalSession, Selection, plan_questio
 from opsprep_voice.core.settings import SettingsStore
 from opsprep_voice.practice.attempts import Attempts
 from opsprep_voice.storage.repository import HistoryRepository
+from opsprep_voice.ui.app_identity import app_icon, apply_identity
 from opsprep_voice.ui.main_window import MainWindow
 from opsprep_voice.ui.rehearsal.controller import RehearsalController
 from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
@@ -192,6 +193,7 @@ def build_app(
         make_history_screen if history is not None else None,
         is_busy=lambda: controller.busy,
     )
+    window.setWindowIcon(app_icon())
     ctx = AppContext(
         window,
         controller,
@@ -381,8 +383,7 @@ def run(questions: str | None = None, engine: str | None = None, model: str | No
     started = time.perf_counter()
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
-    app.setApplicationName("OpsPrep Voice")
-    app.setOrganizationName("OpsPrep")
+    apply_identity(app)
     ctx = build_app(questions=questions, engine=engine, model=model, freeze_gc=True)
     ctx.window.resize(1280, 800)
     ctx.window.show()
