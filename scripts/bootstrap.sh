@@ -25,8 +25,9 @@ runtime_pkgs=(
   libxcb-sync1 libxcb-xkb1 libxcb-glx0 libxcb-shm0 libxcb-util1
 )
 # Real-audio tests (a PulseAudio server with a virtual speaker and microphone) and test speech (sox);
-# the validators the desktop-entry and metainfo tests run (desktop-file-validate, appstreamcli).
-test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox desktop-file-utils appstream)
+# the desktop-entry tools the desktop-install tests run (desktop-file-validate, update-desktop-database,
+# gtk-update-icon-cache) and the metainfo validator (appstreamcli).
+test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox desktop-file-utils gtk-update-icon-cache appstream)
 
 install_system_packages() {
   local wanted=("$@") missing=()
