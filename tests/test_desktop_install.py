@@ -169,6 +169,17 @@ def test_cli_installs_and_uninstalls(home: Path, capsys: pytest.CaptureFixture[s
     assert "Nothing to remove" in capsys.readouterr().out
 
 
+def test_a_missing_data_home_is_created_and_removed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    share = tmp_path / "fresh" / "share"
+    monkeypatch.setenv("XDG_DATA_HOME", str(share))
+    install()
+    assert (share / ENTRY).is_file()
+    uninstall()
+    assert not share.exists() and (tmp_path / "fresh").is_dir()  # only the folder it created
+
+
 def test_relative_xdg_data_home_is_ignored() -> None:
     assert desktop_install.data_home({"XDG_DATA_HOME": "rel/share"}) == Path.home() / ".local" / "share"
     assert desktop_install.data_home({"XDG_DATA_HOME": "/x/share"}) == Path("/x/share")

@@ -148,8 +148,11 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _make_parents(home: Path, rel: Path, created: list[str]) -> None:
-    """Create ``rel``'s parent folders under ``home``, noting each one this call created."""
-    missing = [p for p in reversed(rel.parents) if str(p) != "." and not (home / p).exists()]
+    """Create ``rel``'s parent folders under ``home`` (and ``home``, noted as ``.``; not its parents),
+    noting each one this call created."""
+    missing = [p for p in reversed(rel.parents) if not (home / p).exists()]
+    if missing and str(missing[0]) == ".":
+        home.parent.mkdir(parents=True, exist_ok=True)
     for folder in missing:
         (home / folder).mkdir()
         if str(folder) not in created:
