@@ -5,10 +5,9 @@
 #                                    audio stack), then run linters, type checks, import contracts and pytest
 # Both are idempotent: system packages are installed only when missing, the venv only when the
 # dependency files changed since the last successful install.
+# scripts/build_bundle.sh sources this file for the package list and install_system_packages only.
 set -euo pipefail
 
-mode="${1:-run}"
-shift || true
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 venv="$here/.venv"
@@ -73,6 +72,9 @@ setup_venv() {
   echo "$want" > "$stamp"
 }
 
+[[ "${BASH_SOURCE[0]}" == "$0" ]] || return 0  # sourced: definitions only
+mode="${1:-run}"
+shift || true
 case "$mode" in
   run)
     install_system_packages "${runtime_pkgs[@]}"
