@@ -5,10 +5,9 @@
 #                                    audio stack), then run linters, type checks, import contracts and pytest
 # Both are idempotent: system packages are installed only when missing, the venv only when the
 # dependency files changed since the last successful install.
+# scripts/build_bundle.sh sources this file for the package list and install_system_packages only.
 set -euo pipefail
 
-mode="${1:-run}"
-shift || true
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 venv="$here/.venv"
@@ -24,8 +23,10 @@ runtime_pkgs=(
   libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xfixes0
   libxcb-sync1 libxcb-xkb1 libxcb-glx0 libxcb-shm0 libxcb-util1
 )
-# Real-audio tests (a PulseAudio server with a virtual speaker and microphone) and test speech (sox).
-test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox)
+# Real-audio tests (a PulseAudio server with a virtual speaker and microphone) and test speech (sox);
+# the desktop-entry tools the desktop-install tests run (desktop-file-validate, update-desktop-database,
+# gtk-update-icon-cache) and the metainfo validator (appstreamcli).
+test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox desktop-file-utils gtk-update-icon-cache appstream)
 
 install_system_packages() {
   local wanted=("$@") missing=()
@@ -71,6 +72,9 @@ setup_venv() {
   echo "$want" > "$stamp"
 }
 
+[[ "${BASH_SOURCE[0]}" == "$0" ]] || return 0  # sourced: definitions only
+mode="${1:-run}"
+shift || true
 case "$mode" in
   run)
     install_system_packages "${runtime_pkgs[@]}"

@@ -7,11 +7,19 @@ with a fresh engine in a short child process (~0.5 s), one job at a time on a de
 the child waits for the callback, the parent then waits for a complete, readable WAV. Output goes to a
 temporary name and is renamed into the cache, so an interrupted job never leaves a half file. Results are
 cached per (text, voice, rate), so repeated questions are instant. Voices are listed in-process.
+
+Other systems, all handled here: pyttsx3 drives SAPI5 on Windows (``save_to_file`` writes WAV) and
+NSSpeechSynthesizer on macOS, which writes AIFF whatever the file is called; :func:`_output_duration`
+turns an AIFF into the PCM WAV the cache and the player expect (decoded with PyAV, already installed
+for faster-whisper; the stdlib ``aifc`` is gone from Python 3.13). In the PyInstaller bundle
+``sys.executable`` is the app, not a Python: its launcher (``packaging/launcher.py``) runs the child's
+``-c CODE ARGS`` as Python would, so the same command works frozen.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
 import os
@@ -24,11 +32,14 @@ import wave
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT = "install espeak-ng: sudo apt install espeak-ng"
+INSTALL_HINT = {
+    "win32": "Windows' own voices are missing: add one under Settings > Time & language > Speech",
+    "darwin": "macOS's speech synthesiser is not available to this app",
+}.get(sys.platform, "install espeak-ng: sudo apt install espeak-ng")
 _CACHE_VERSION = "1"
 
 
@@ -62,10 +73,68 @@ def _wav_complete(path: Path) -> float | None:
     return frames / rate
 
 
-class _EspeakWorker:
-    """One worker thread: synthesis jobs run strictly one after another; owns the voice-listing engine."""
+def _register_driver(driver: str | None) -> str | None:
+    """pyttsx3 loads drivers only from ``pyttsx3.drivers``: make a dotted module path loadable there and
+    return the name to pass to ``pyttsx3.init`` (the child process does the same in ``_CHILD_CODE``)."""
+    if not driver or "." not in driver:
+        return driver
+    name = driver.rpartition(".")[2]
+    sys.modules[f"pyttsx3.drivers.{name}"] = importlib.import_module(driver)
+    return name
 
-    _instance: _EspeakWorker | None = None
+
+def _aiff_to_wav(path: Path) -> bool:
+    """Rewrite a complete AIFF/AIFF-C file at ``path`` as 16-bit PCM WAV at its own rate; False if the
+    file is not (yet) a complete AIFF."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+        size = path.stat().st_size
+    except OSError:
+        return False
+    if head[:4] != b"FORM" or head[8:12] not in (b"AIFF", b"AIFC"):
+        return False
+    if size < 8 + int.from_bytes(head[4:8], "big"):
+        return False  # still being written: the FORM chunk says how long it will be
+    import av  # local import: only macOS's driver writes AIFF
+
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.audio[0]
+            rate = int(stream.codec_context.sample_rate)
+            channels = int(stream.codec_context.channels or 1)
+            to_s16 = av.AudioResampler(format="s16", layout=stream.codec_context.layout, rate=rate)
+            blocks = [
+                out.to_ndarray().tobytes()
+                for frame in container.decode(stream)
+                for out in to_s16.resample(frame)
+            ]
+            blocks += [out.to_ndarray().tobytes() for out in to_s16.resample(None)]
+    except (av.error.FFmpegError, IndexError, ValueError) as exc:
+        raise TTSError(f"The speech synthesiser wrote an AIFF file that cannot be read: {exc}") from exc
+    tmp = path.with_name(path.name + ".wav.tmp")
+    with wave.open(str(tmp), "wb") as wav:
+        wav.setnchannels(channels)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(b"".join(blocks))
+    os.replace(tmp, path)
+    return True
+
+
+def _output_duration(path: Path) -> float | None:
+    """Duration of the complete file a driver wrote at ``path`` (made a WAV if it was AIFF), else None."""
+    duration = _wav_complete(path)
+    if duration is None and _aiff_to_wav(path):
+        duration = _wav_complete(path)
+    return duration
+
+
+class _EspeakWorker:
+    """One worker thread per driver: its synthesis jobs run strictly one after another; owns the
+    voice-listing engine."""
+
+    _instances: ClassVar[dict[str | None, _EspeakWorker]] = {}
     _instance_lock = threading.Lock()
 
     def __init__(self, driver: str | None) -> None:
@@ -77,9 +146,9 @@ class _EspeakWorker:
     @classmethod
     def shared(cls, driver: str | None = None) -> _EspeakWorker:
         with cls._instance_lock:
-            if cls._instance is None:
-                cls._instance = cls(driver)
-            return cls._instance
+            if driver not in cls._instances:
+                cls._instances[driver] = cls(driver)
+            return cls._instances[driver]
 
     def submit(self, fn: Any, *args: Any) -> Future[Any]:
         return self._executor.submit(fn, *args)
@@ -90,7 +159,7 @@ class _EspeakWorker:
             try:
                 import pyttsx3
 
-                engine = pyttsx3.init(self._driver)
+                engine = pyttsx3.init(_register_driver(self._driver))
             except Exception as exc:  # ImportError, OSError (libespeak missing), RuntimeError
                 log.error("pyttsx3 init failed: %s", exc)
                 raise TTSUnavailableError(f"Speech synthesis is unavailable ({exc}); {INSTALL_HINT}") from exc
@@ -114,7 +183,9 @@ class _EspeakWorker:
             self._voices = voices
         return self._voices
 
-    def synthesize(self, text: str, target: Path, voice_id: str | None, rate: int | None) -> float:
+    def synthesize(
+        self, text: str, target: Path, voice_id: str | None, rate: int | None, driver: str | None = None
+    ) -> float:
         """Write ``text`` to ``target`` (a temporary name) in a fresh child process; return its duration.
 
         One engine per job in its own process: espeak keeps voice/rate and callback state process-wide,
@@ -122,7 +193,9 @@ class _EspeakWorker:
         reported completion before writing. A child process also keeps espeak's prints off our stdout.
         """
         timeout = 30.0 + len(text) / 20.0
-        args = json.dumps({"text": text, "path": str(target), "voice": voice_id, "rate": rate})
+        args = json.dumps(
+            {"text": text, "path": str(target), "voice": voice_id, "rate": rate, "driver": driver}
+        )
         try:
             proc = subprocess.run(
                 [sys.executable, "-c", _CHILD_CODE, args],
@@ -141,11 +214,11 @@ class _EspeakWorker:
             raise TTSError(f"Speech synthesis failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
         deadline = time.monotonic() + 5.0
         while True:  # the child waited for the callback, but never trust a bare signal
-            duration = _wav_complete(target)
+            duration = _output_duration(target)
             if duration is not None:
                 return duration
             if time.monotonic() > deadline:
-                raise TTSError(f"Speech synthesis produced no readable WAV at {target}")
+                raise TTSError(f"Speech synthesis produced no readable audio file at {target}")
             time.sleep(0.02)
 
 
@@ -155,7 +228,13 @@ import json, sys, threading
 job = json.loads(sys.argv[1])
 try:
     import pyttsx3
-    engine = pyttsx3.init()
+    driver_name = job["driver"]
+    if driver_name and "." in driver_name:  # a driver module outside pyttsx3 (the tests' fake drivers)
+        import importlib
+        module = importlib.import_module(driver_name)
+        driver_name = driver_name.rpartition(".")[2]
+        sys.modules[f"pyttsx3.drivers.{driver_name}"] = module
+    engine = pyttsx3.init(driver_name)
 except Exception as exc:
     print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
     sys.exit(3)
@@ -205,6 +284,9 @@ class SpeechSynthesizer:
     """Text to a cached WAV file. Thread-safe; every call may come from any thread (e.g. a Qt worker)."""
 
     def __init__(self, cache_dir: str | Path, *, driver: str | None = None) -> None:
+        """``driver``: pyttsx3's driver name (default: the platform's), or the dotted path of a module
+        implementing pyttsx3's driver interface (``buildDriver``; the tests' fake drivers)."""
+        self._driver = driver
         self.cache_dir = Path(cache_dir)
         self.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._worker = _EspeakWorker.shared(driver)
@@ -237,7 +319,7 @@ class SpeechSynthesizer:
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.wav")
         started = time.monotonic()
         try:
-            duration = self._worker.synthesize(text, tmp, voice_id, rate)
+            duration = self._worker.synthesize(text, tmp, voice_id, rate, self._driver)
             os.chmod(tmp, 0o600)
             os.replace(tmp, path)
         finally:

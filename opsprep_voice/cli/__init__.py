@@ -18,7 +18,7 @@ from opsprep_voice import __version__
 from opsprep_voice.logging_setup import configure_logging
 
 #: Sub-command modules, each with ``register(subparsers)``; the first also starts the app by default.
-SUBCOMMANDS = ("app_cmd", "questions_cmd", "score_cmd", "history_cmd", "plan_cmd")
+SUBCOMMANDS = ("app_cmd", "questions_cmd", "score_cmd", "history_cmd", "plan_cmd", "desktop_cmd")
 
 
 class CliError(Exception):

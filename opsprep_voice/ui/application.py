@@ -25,6 +25,7 @@ from opsprep_voice.core.session import RehearsalSession, Selection, plan_questio
 from opsprep_voice.core.settings import SettingsStore
 from opsprep_voice.practice.attempts import APP_CLOSED, Attempts
 from opsprep_voice.storage.repository import HistoryRepository
+from opsprep_voice.ui.app_identity import app_icon, apply_identity
 from opsprep_voice.ui.main_window import MainWindow
 from opsprep_voice.ui.plan.plan_service import PlanService
 from opsprep_voice.ui.qt_logging import quiet_multimedia_logs
@@ -206,6 +207,7 @@ def build_app(
         is_busy=lambda: controller.busy,
         plan_factory=make_plan_screen,
     )
+    window.setWindowIcon(app_icon())
     ctx = AppContext(
         window,
         controller,
@@ -414,8 +416,7 @@ def run(questions: str | None = None, engine: str | None = None, model: str | No
     quiet_multimedia_logs(debug=logging.getLogger().isEnabledFor(logging.DEBUG))
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
-    app.setApplicationName("OpsPrep Voice")
-    app.setOrganizationName("OpsPrep")
+    apply_identity(app)
     ctx = build_app(questions=questions, engine=engine, model=model, freeze_gc=True)
     ctx.window.resize(1280, 800)
     ctx.window.show()
