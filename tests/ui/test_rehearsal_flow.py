@@ -18,6 +18,7 @@ from opsprep_voice.asr.base import ModelUnavailableError
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.session import Phase
+from opsprep_voice.core.transcript import Word
 from opsprep_voice.ui.application import AppContext, apply_settings, build_app
 from tests.support.app_fakes import FakeSynthesizer, FakeTranscriber, factory_for
 from tests.support.fake_sounddevice import FakeSoundDevice
@@ -286,6 +287,24 @@ def test_rerecord_starts_a_new_take_and_keeps_the_old_audio(
     first = min(ctx.history.list_attempts(question_id=Q.id), key=lambda a: a.id)
     # The dropped take is kept, marked cancelled (never counted, never taken for a crash).
     assert first.status == "cancelled" and first.duration_s and first.duration_s > 0
+    press(ctx, "Esc")
+    qtbot.waitUntil(lambda: not ctx.recorder.recording, timeout=WAIT_MS)
+    ctx.shutdown()
+
+
+def test_a_dropped_takes_late_live_words_never_reach_the_next_take(
+    qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray
+) -> None:
+    """Live passes run on their own thread: one that ends after R must not show its words in the new take."""
+    sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800, pace=0.005)
+    ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber(Q.example_answer))
+    start_single(ctx, qtbot)
+    press(ctx, "Space")
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.RECORDING, timeout=WAIT_MS)
+    screen = ctx.window.rehearsal_screen
+    dropped_take = object()  # not the take being recorded
+    ctx.controller._live_update(dropped_take, [Word("error", 0.0, 0.4), Word("budget", 0.4, 0.9)])
+    assert screen.live_text.toPlainText() == "" and screen.live_stats.text() == ""
     press(ctx, "Esc")
     qtbot.waitUntil(lambda: not ctx.recorder.recording, timeout=WAIT_MS)
     ctx.shutdown()

@@ -195,7 +195,8 @@ class RehearsalController(QObject):
         if self.settings.live_transcription:
             self._live = self.transcription.start_live(s.question)
             if self._live is not None:
-                self._live.updated.connect(self._live_update)
+                # Bound to this take: an abandoned take's last pass may still arrive after the next began.
+                self._live.updated.connect(partial(self._live_update, self._live))
                 self._live.failed.connect(self._live_failed)
                 sinks = (self._live.sink,)
         limit_s = follow_up.time_limit_s(self.settings, s)  # before the phase moves on
@@ -269,9 +270,9 @@ class RehearsalController(QObject):
             progress=self.view.set_progress,
         )
 
-    def _live_update(self, words: list[Any]) -> None:
+    def _live_update(self, source: LiveTranscription, words: list[Any]) -> None:
         s = self.session
-        if s is None or not s.recording:
+        if s is None or not s.recording or source is not self._live:
             return
         live = live_feedback(s.question, words)
         if live is not None:

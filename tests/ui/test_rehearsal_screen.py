@@ -1,0 +1,69 @@
+"""The rehearsal screen as a view: what it shows in each phase of the session (no app, no audio)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsprep_voice.core.bank import load_bank
+from opsprep_voice.core.session import Phase
+from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
+
+Q = load_bank().find("3")
+
+
+def screen(qtbot: Any) -> RehearsalScreen:
+    view = RehearsalScreen()
+    qtbot.addWidget(view)
+    view.show_question(Q, 0, 1, study=False)
+    view.set_phase(Phase.READY)
+    return view
+
+
+def ticked(view: RehearsalScreen) -> list[str]:
+    rows = (view.live_checklist.item(r).text() for r in range(view.live_checklist.count()))
+    return [text for text in rows if text.startswith("✔")]
+
+
+def spoke_a_take(view: RehearsalScreen) -> None:
+    view.set_phase(Phase.RECORDING)
+    view.set_elapsed(49.0)
+    view.set_live("We define SLIs from user journeys", {Q.checklist[0].id}, 148.0, 49.0)
+    assert view.live_text.toPlainText() and ticked(view) and "148 wpm" in view.live_stats.text()
+
+
+def assert_empty_take(view: RehearsalScreen) -> None:
+    assert view.live_text.toPlainText() == ""
+    assert ticked(view) == []
+    assert view.live_stats.text() == ""
+    assert view.clock.text().startswith("0:00")
+    assert view.target_bar.value() == 0
+
+
+def test_a_rerecorded_take_starts_empty_not_with_the_last_takes_words(qtbot: Any) -> None:
+    view = screen(qtbot)
+    spoke_a_take(view)
+    view.set_phase(Phase.READY)  # R: the session goes back to READY, then records again
+    view.set_phase(Phase.RECORDING)
+    assert_empty_take(view)
+
+
+def test_answering_again_from_the_review_starts_empty(qtbot: Any) -> None:
+    view = screen(qtbot)
+    spoke_a_take(view)
+    for phase in (Phase.TRANSCRIBING, Phase.REVIEW, Phase.READY, Phase.RECORDING):
+        view.set_phase(phase)
+    assert_empty_take(view)
+
+
+def test_a_cancelled_take_leaves_nothing_behind(qtbot: Any) -> None:
+    view = screen(qtbot)
+    spoke_a_take(view)
+    view.set_phase(Phase.READY)  # Esc
+    assert_empty_take(view)
+
+
+def test_stopping_keeps_the_take_on_screen_while_it_is_transcribed(qtbot: Any) -> None:
+    view = screen(qtbot)
+    spoke_a_take(view)
+    view.set_phase(Phase.TRANSCRIBING)
+    assert view.live_text.toPlainText() and ticked(view)
