@@ -67,3 +67,28 @@ def test_stopping_keeps_the_take_on_screen_while_it_is_transcribed(qtbot: Any) -
     spoke_a_take(view)
     view.set_phase(Phase.TRANSCRIBING)
     assert view.live_text.toPlainText() and ticked(view)
+
+
+def test_the_summary_shows_the_best_take_labelled_and_averages_what_it_shows(qtbot: Any) -> None:
+    from opsprep_voice.core.scoring import ScoreReport
+    from opsprep_voice.core.session import RehearsalSession
+    from opsprep_voice.ui.rehearsal.summary_screen import SummaryScreen
+    from opsprep_voice.ui.review.style import fmt_clock
+
+    s = RehearsalSession([Q], "interview", follow_up_setting="off")
+    for coverage, length in ((0.74, 22.6), (0.0, 49.0)):
+        if s.phase is Phase.REVIEW:
+            s.rerecord()
+        s.start_recording()
+        s.stop_recording()
+        s.transcription_done(
+            ScoreReport.from_dict({"coverage": coverage, "duration_s": length, "wpm": 140.0})
+        )
+    summary = SummaryScreen()
+    qtbot.addWidget(summary)
+    summary.show_session(s)
+    assert summary.table.item(0, 2).text() == "74%  (best of 2 takes)"
+    # Rounded as the review rounds it (fmt_clock): 22.6 s is 0:23 in both, not 0:22 here.
+    assert summary.table.item(0, 4).text().startswith("0:23 /") and fmt_clock(22.6) == "0:23"
+    assert "average coverage 74%, best take of each question" in summary.overview.text()
+    assert "1 of 1 question " in summary.overview.text()
