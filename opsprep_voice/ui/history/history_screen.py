@@ -90,6 +90,11 @@ class HistoryScreen(QWidget):
         self.transcribe_button = QPushButton("Transcribe now", self)
         self.transcribe_button.setAccessibleName("Transcribe the interrupted answer")
         self.transcribe_button.setToolTip("Transcribe and score an answer the app did not finish")
+        # Its room is kept while hidden: the buttons beside it don't jump, and the window's minimum width
+        # doesn't change with the selection.
+        policy = self.transcribe_button.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.transcribe_button.setSizePolicy(policy)
         self.compare_button = QPushButton("Compare", self)
         self.compare_button.setAccessibleName("Compare two attempts")
         self.compare_button.setToolTip(
@@ -110,14 +115,17 @@ class HistoryScreen(QWidget):
         return label
 
     def _lay_out(self) -> None:
+        # The count has a line of its own: beside the buttons, its width plus "Transcribe now" (shown for an
+        # unscored answer) made the list's minimum, and so the window's, wider than a 1280 px screen.
         actions = QHBoxLayout()
-        actions.addWidget(self.count_label, 1)
+        actions.addStretch(1)
         for button in (self.transcribe_button, self.compare_button, self.export_button, self.delete_button):
             actions.addWidget(button)
         list_panel = QWidget(self)
         list_box = QVBoxLayout(list_panel)
         list_box.setContentsMargins(0, 0, 0, 0)
         list_box.addWidget(self.tree, 1)
+        list_box.addWidget(self.count_label)
         list_box.addLayout(actions)
 
         self.detail = QStackedWidget(self)  # the review, the status of an unscored answer, or a session
