@@ -162,3 +162,20 @@ def test_finish_early_marks_the_rest_skipped() -> None:
 def test_empty_session_is_rejected() -> None:
     with pytest.raises(ValueError):
         RehearsalSession([])
+
+
+def test_sessions_get_human_titles_and_old_titles_read_the_same() -> None:
+    from opsprep_voice.core.titles import readable_title, session_title, short_text
+
+    q3 = BANK.find(3)
+    title = session_title([q3], "interview")
+    assert title.startswith("Q3 · What is your process for defining SLIs") and title.endswith("…")
+    assert q3.id not in title and len(title) < 60
+    assert session_title(BANK.questions[:5], "interview") == "Interview · 5 questions"
+    assert session_title(BANK.questions[:1], "study").startswith("Q1 · ")
+    # Stored the old way ("Question <id>"): read as the new title; unknown ids and other titles unchanged.
+    assert readable_title(f"Question {q3.id}", BANK.find) == title
+    assert readable_title("Question no-such-id", BANK.find) == "Question no-such-id"
+    assert readable_title("5 random questions", BANK.find) == "5 random questions"
+    assert readable_title(None) == "Rehearsal session"
+    assert short_text("short") == "short" and not short_text("word " * 30).endswith(" …")

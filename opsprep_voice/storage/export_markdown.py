@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from opsprep_voice.core.scoring import ScoreReport
+from opsprep_voice.core.titles import readable_title
+from opsprep_voice.core.wording import plural
 from opsprep_voice.storage.records import AttemptRecord, SessionRecord
 
 #: Follow-up attempt id -> the labels of the checklist items it recovered.
@@ -199,7 +201,7 @@ def _summary_table(groups: Sequence[tuple[AttemptRecord, list[AttemptRecord]]]) 
 
 def _counts(groups: Sequence[tuple[AttemptRecord, list[AttemptRecord]]], noun: str = "answer") -> str:
     follow_ups = sum(len(f) for _, f in groups)
-    return f"{len(groups)} {noun}(s)" + (f" and {follow_ups} follow-up(s)" if follow_ups else "")
+    return plural(len(groups), noun) + (f" and {plural(follow_ups, 'follow-up')}" if follow_ups else "")
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -220,7 +222,7 @@ def export_markdown(
     """
     items = list(session.attempts if attempts is None else attempts)
     groups = linked(items)
-    title = session.title or "Rehearsal session"
+    title = readable_title(session.title, bank.find if bank is not None else None)
     scored = [a.coverage for a, _ in groups if a.coverage is not None]
     head = [
         f"# {md_escape(title)}",

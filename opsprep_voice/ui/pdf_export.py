@@ -18,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, QMarginsF
 from PySide6.QtGui import QFont, QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QApplication
 
+from opsprep_voice.core.titles import readable_title
 from opsprep_voice.storage.export import BankLike, Recovered, export_markdown, question_markdown
 from opsprep_voice.storage.export_files import (
     ExportError,
@@ -100,7 +101,8 @@ def export_pdf(
     target = check_target(path, overwrite=overwrite, with_audio=with_audio)
     links = _copy(items, target) if with_audio else {}
     markdown = export_markdown(session, items, bank, audio_links=links, recovered=recovered)
-    return render_pdf(markdown, target, title=session.title or f"Session {session.id}", overwrite=True)
+    title = readable_title(session.title, bank.find if bank is not None else None)
+    return render_pdf(markdown, target, title=title, overwrite=True)
 
 
 def export_attempts_pdf(

@@ -152,7 +152,7 @@ def test_deleting_a_main_answer_says_its_follow_ups_go_too(
     screen.select_attempt(main.id)
     asked = answer(monkeypatch, QMessageBox.StandardButton.Yes)
     assert screen.delete_selected()
-    assert "with 1 follow-up answer(s)" in asked[0]
+    assert "with 1 follow-up answer" in asked[0] and "(s)" not in asked[0]
     assert history.repo.list_attempts(follow_ups=True, question_id=main.question_id)
     for gone in (main, follow):
         with pytest.raises(KeyError):
@@ -254,4 +254,4 @@ def test_deleting_a_session_names_its_follow_ups(
     assert screen.select_session(main.session_id)
     asked = answer(monkeypatch, QMessageBox.StandardButton.No)
     assert not screen.delete_selected()
-    assert "answer(s) and 1 follow-up answer(s)" in asked[0]
+    assert "answers and 1 follow-up answer" in asked[0] and "(s)" not in asked[0]

@@ -5,17 +5,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication
 
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.application import AppContext, build_app
+from opsprep_voice.ui.history.history_rows import (
+    COL_COVERAGE,
+    COL_LENGTH,
+    COL_PACE,
+    COL_QUESTION,
+    WIDEST_COVERAGE,
+)
 from tests.support import history_ui_data
 from tests.support.app_fakes import FakeSynthesizer, FakeTranscriber, factory_for
 from tests.support.fake_sounddevice import FakeSoundDevice
@@ -69,3 +78,43 @@ def test_selecting_an_unscored_answer_keeps_the_window_within_a_1280_screen(
     after = min_width(ctx)
     assert after <= SCREEN_WIDTH and ctx.window.width() <= SCREEN_WIDTH
     assert after == before  # the selection never moves the window's minimum
+
+
+def test_the_list_gets_half_the_room_and_its_columns_fit_without_a_scrollbar(
+    qtbot: Any, app: tuple[AppContext, history_ui_data.History]
+) -> None:
+    ctx, _history = app
+    screen = ctx.window.history_screen
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.tree.model().rowCount() > 0)
+    min_width(ctx)
+    list_width, detail_width = screen.splitter.sizes()
+    assert list_width >= 0.45 * (list_width + detail_width)
+    tree = screen.tree
+    header = tree.header()
+    shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+    assert not tree.horizontalScrollBar().isVisible()
+    assert sum(header.sectionSize(c) for c in shown) <= tree.viewport().width()
+    # The numbers are whole; the question text is what gets elided.
+    metrics = QFontMetrics(tree.font())
+    for column, widest in ((COL_COVERAGE, WIDEST_COVERAGE), (COL_LENGTH, "88:88"), (COL_PACE, "888 wpm")):
+        assert header.sectionSize(column) > metrics.horizontalAdvance(widest)
+    assert header.sectionSize(COL_QUESTION) >= 120
+
+
+def test_sessions_are_titled_by_question_not_by_internal_id(
+    qtbot: Any, app: tuple[AppContext, history_ui_data.History]
+) -> None:
+    ctx, history = app
+    screen = ctx.window.history_screen
+    assert screen is not None and ctx.history is not None
+    q3 = history.bank.find(3)
+    old = ctx.history.create_session("interview", title=f"Question {q3.id}")  # as stored before
+    live = history_ui_data.History(ctx.history, history.bank)
+    history_ui_data.add_answer(live, old.id, q3, 0.5, history_ui_data.START + timedelta(days=9))
+    screen.refresh()
+    assert screen.select_session(old.id)
+    row = screen.tree.selected_rows()[0]
+    text = row.siblingAtColumn(COL_QUESTION).data()
+    assert text.startswith("Q3 · What is your process for defining SLIs") and q3.id not in text
+    assert text.endswith("· interview · 1 answer")

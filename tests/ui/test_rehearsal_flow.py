@@ -436,7 +436,8 @@ def test_only_answers_recovered_at_this_start_are_announced(
 
     first = make_app(qtbot, tmp_path, FakeSoundDevice(np.zeros(1600, np.int16), 16000), FakeTranscriber("x"))
     announced = [p for p in first.problems if "recovered" in p]
-    assert len(announced) == 1 and announced[0].startswith("1 answer(s) recorded before the app stopped")
+    assert len(announced) == 1
+    assert announced[0].startswith("1 answer recorded before the app stopped unexpectedly was recovered")
     first.shutdown()
     again = make_app(qtbot, tmp_path, FakeSoundDevice(np.zeros(1600, np.int16), 16000), FakeTranscriber("x"))
     assert not any("recovered" in p for p in again.problems), again.problems

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.core.bank import QuestionBank
+from opsprep_voice.core.wording import plural
 from opsprep_voice.storage.records import ProgressPoint
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.review.style import ReviewColours, is_dark
@@ -217,11 +218,11 @@ class ProgressCharts(QWidget):
         chart = series.chart()
         values = self._points_of(spec.value)
         series.replace([QPointF(x, y) for x, y in values])  # one call, not one append per point
-        tooltip = f"{spec.title}: {len(values)} point(s)"
+        tooltip = f"{spec.title}: {plural(len(values), 'point')}"
         if spec.key == "coverage":
             extra = self._points_of(_follow_up_value)
             self.series[FOLLOW_UPS].replace([QPointF(x, y) for x, y in extra])
-            tooltip += f"; with follow-ups: {len(extra)} point(s)"
+            tooltip += f"; with follow-ups: {plural(len(extra), 'point')}"
         x_axis, y_axis = chart.axes(Qt.Orientation.Horizontal)[0], chart.axes(Qt.Orientation.Vertical)[0]
         if values:
             xs = [x for x, _ in values]

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from opsprep_voice.core.bank import BankError, QuestionBank, load_bank
 from opsprep_voice.core.session import Mode, Selection, plan_questions
+from opsprep_voice.core.wording import plural
 from opsprep_voice.ui.plan.plan_choice import PlanChoice
 from opsprep_voice.ui.plan.plan_service import PlanService
 
@@ -314,7 +315,7 @@ class StartScreen(QWidget):
             self.start_button.setEnabled(False)
             return
         minutes = sum(q.target_seconds for q in planned) / 60
-        self.summary.setText(f"{len(planned)} question(s), about {minutes:.0f} min of speaking.")
+        self.summary.setText(f"{plural(len(planned), 'question')}, about {minutes:.0f} min of speaking.")
         self.start_button.setEnabled(True)
 
     def _start(self) -> None:

@@ -173,9 +173,10 @@ class AttemptView(QWidget):
         self.splitter.setStretchFactor(0, 6)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 4)
-        left.setMinimumWidth(420)
+        # Minimums that leave History's list half of a 1280 px window beside the review.
+        left.setMinimumWidth(360)
         self.example_panel.setMinimumWidth(220)
-        self.feedback_scroll.setMinimumWidth(300)
+        self.feedback_scroll.setMinimumWidth(250)
 
         content = QWidget(self)
         content_box = QVBoxLayout(content)
