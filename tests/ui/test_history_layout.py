@@ -118,3 +118,11 @@ def test_sessions_are_titled_by_question_not_by_internal_id(
     text = row.siblingAtColumn(COL_QUESTION).data()
     assert text.startswith("Q3 · What is your process for defining SLIs") and q3.id not in text
     assert text.endswith("· interview · 1 answer")
+
+
+def test_the_status_bar_notice_is_not_flush_with_the_window_edge(
+    app: tuple[AppContext, history_ui_data.History],
+) -> None:
+    ctx, _history = app
+    ctx.window.notify("Saved.")
+    assert ctx.window.notice.contentsMargins().left() >= 6

@@ -416,6 +416,18 @@ def test_export_session_writes_file(qtbot: QtBot, history: History, tmp_path: Pa
     assert str(path) in dialog.status.text()
 
 
+def test_switching_format_after_an_export_clears_its_saved_message(
+    qtbot: QtBot, history: History, tmp_path: Path
+) -> None:
+    dialog = ExportDialog(history.repo, history.bank, session_id=history.sessions[2], default_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    path = _export(qtbot, dialog)
+    assert str(path) in dialog.status.text()
+    dialog.set_format("pdf")
+    assert dialog.status.text() == "" and dialog.open_folder_button.isHidden()
+    assert dialog.path_edit.text().endswith(".pdf")
+
+
 def test_export_question_with_audio(
     qtbot: QtBot, history: History, bank: QuestionBank, tmp_path: Path
 ) -> None:

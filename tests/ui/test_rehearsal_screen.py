@@ -92,3 +92,59 @@ def test_the_summary_shows_the_best_take_labelled_and_averages_what_it_shows(qtb
     assert summary.table.item(0, 4).text().startswith("0:23 /") and fmt_clock(22.6) == "0:23"
     assert "average coverage 74%, best take of each question" in summary.overview.text()
     assert "1 of 1 question " in summary.overview.text()
+
+
+def test_stop_voice_and_the_reading_line_follow_the_voice_in_any_phase(qtbot: Any) -> None:
+    view = screen(qtbot)
+    assert not view.stop_speaking_button.isEnabled() and view.speaking.isHidden()
+    view.set_phase(Phase.REVIEW)
+    view.set_speaking(True)  # P replays the question from the review
+    assert view.stop_speaking_button.isEnabled() and not view.speaking.isHidden()
+    assert view.speaking.label.text() == "Reading the question…"
+    view.set_speaking(False)
+    assert not view.stop_speaking_button.isEnabled() and view.speaking.isHidden()
+    view.set_phase(Phase.PROBING)
+    assert view.speaking.label.text() == "Reading the follow-up…"
+
+
+def test_the_speaker_says_when_it_starts_and_stops_reading(
+    qtbot: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    import opsprep_voice.ui.services.speaker as speaker_module
+    from opsprep_voice.ui.services.speaker import QuestionSpeaker
+    from opsprep_voice.ui.workers import TaskRunner
+    from tests.support.app_fakes import FakeSynthesizer
+
+    class Devices:
+        @staticmethod
+        def audioOutputs() -> list[str]:
+            return ["speakers"]
+
+    monkeypatch.setattr(speaker_module, "QMediaDevices", Devices)
+    runner = TaskRunner()
+    speaker = QuestionSpeaker(FakeSynthesizer(tmp_path), runner)
+    seen: list[bool] = []
+    speaker.speakingChanged.connect(seen.append)
+    with qtbot.waitSignal(speaker.speakingChanged, timeout=10_000):
+        speaker.speak("What is an SLO?")
+    assert seen == [True]
+    speaker.stop()
+    assert seen == [True, False]
+
+
+def test_the_review_transcript_shows_no_caret_unless_reached_with_the_keyboard(qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    from opsprep_voice.ui.review.transcript_view import TranscriptView
+
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.show()
+    edit = view.edit
+    assert edit.isReadOnly() and edit.cursorWidth() == 0
+    edit.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(edit.hasFocus)
+    assert edit.cursorWidth() == 0
+    edit.clearFocus()
+    edit.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: edit.cursorWidth() == 1)

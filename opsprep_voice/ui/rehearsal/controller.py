@@ -80,6 +80,7 @@ class RehearsalController(QObject):
         view.endRequested.connect(self.end)
         speaker.finished.connect(self._speech_done)
         speaker.failed.connect(self._speech_failed)
+        speaker.speakingChanged.connect(view.set_speaking)
         recorder.level.connect(view.set_level)
         recorder.elapsed.connect(self._elapsed)
         recorder.finished.connect(self._recording_finished)
@@ -184,6 +185,8 @@ class RehearsalController(QObject):
             self.stop_recording()
         elif s.phase in WAITING_PHASES:
             self._start_recording()
+        elif s.phase is Phase.REVIEW:
+            self.next_question()  # Space in the review goes on, as N (the button says so)
 
     def _start_recording(self) -> None:
         s = self._require_session()

@@ -3,7 +3,8 @@ review.
 
 A view only: it shows what the :class:`~opsprep_voice.ui.rehearsal.controller.RehearsalController`
 tells it and emits signals for the user's actions. Keyboard: Space start/stop, R re-record,
-N next (in a follow-up: skip it, to the review), P replay the question (or the follow-up), Esc cancel.
+N next (in a follow-up: skip it, to the review; Space too in the review), P replay the question (or the
+follow-up), Esc cancel.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from opsprep_voice.ui.rehearsal.widgets import (
     ElapsedClock,
     FollowUpBanner,
     LevelMeter,
+    SpeakingIndicator,
     format_clock,
 )
 from opsprep_voice.ui.review.attempt_view import AttemptView
@@ -52,7 +54,7 @@ PHASE_HINTS = {
     Phase.THINKING: "Think time. Recording starts when the countdown ends (Space to start now).",
     Phase.RECORDING: "Recording. Speak your answer; press Space to stop.",
     Phase.TRANSCRIBING: "Transcribing your answer on this computer…  (Esc to cancel)",
-    Phase.REVIEW: "Your review. R to answer again, N for the next question.",
+    Phase.REVIEW: "Your review. R to answer again, N (or Space) for the next question.",
     Phase.FINISHED: "Rehearsal finished.",
     Phase.PROBING: "The interviewer asks a follow-up…  (Space to answer now, N to skip it)",
     Phase.FOLLOW_UP_READY: "Press Space to answer the follow-up, or N to skip it and see your review.",
@@ -105,9 +107,11 @@ class RehearsalScreen(QWidget):
         )
         self.stop_speaking_button = _button("■ Stop voice", "Stop speaking", "Stop reading the question")
         self.end_button = _button("End rehearsal", "End rehearsal", "Finish now and see the summary")
+        self.speaking = SpeakingIndicator()
         top_buttons = QHBoxLayout()
         top_buttons.addWidget(self.replay_button)
         top_buttons.addWidget(self.stop_speaking_button)
+        top_buttons.addWidget(self.speaking)
         top_buttons.addStretch(1)
         top_buttons.addWidget(self.end_button)
 
@@ -169,7 +173,9 @@ class RehearsalScreen(QWidget):
         # -- review page -----------------------------------------------------------------------
         self.review = AttemptView()
         self.review_rerecord = _button("↺ Answer again (R)", "Answer again", "Record a new take (R)")
-        self.review_next = _button("Next question (N) →", "Next question", "Go to the next question (N)")
+        self.review_next = _button(
+            "Next question (N) →", "Next question", "Go to the next question (N or Space)"
+        )
         rb = QHBoxLayout()
         rb.addWidget(self.review_rerecord)
         rb.addStretch(1)
@@ -225,6 +231,7 @@ class RehearsalScreen(QWidget):
             sc.activated.connect(signal)
             self.shortcuts[key] = sc
         self._phase = Phase.READY
+        self.set_speaking(False)
 
     # -- content ---------------------------------------------------------------------------------
     def show_question(self, question: Question, index: int, total: int, *, study: bool) -> None:
@@ -280,14 +287,22 @@ class RehearsalScreen(QWidget):
         self.next_button.setText(
             "Skip follow-up (N)" if in_follow_up else "Finish (N)" if is_last else "Skip (N)"
         )
-        self.review_next.setText("Finish and see summary (N) →" if is_last else "Next question (N) →")
+        self.review_next.setText(
+            "Finish and see summary (N or Space) →" if is_last else "Next question (N or Space) →"
+        )
+        self.speaking.set_follow_up(in_follow_up)
         self.replay_button.setText("▶ Replay follow-up (P)" if in_follow_up else "▶ Replay question (P)")
-        self.stop_speaking_button.setEnabled(phase in (Phase.SPEAKING, Phase.PROBING))
         self.progress.setVisible(phase in TRANSCRIBING_PHASES)
         if phase in TRANSCRIBING_PHASES:
             self.progress.setValue(0)
         self.pages.setCurrentIndex(1 if phase == Phase.REVIEW else 0)
         self.question_text.setVisible(phase != Phase.REVIEW)  # the review repeats the question
+
+    def set_speaking(self, speaking: bool) -> None:
+        """The voice is reading (or about to read) the question or a follow-up, in any phase (P replays it
+        in the review too): Stop voice works and a busy line says so."""
+        self.stop_speaking_button.setEnabled(speaking)
+        self.speaking.setVisible(speaking)
 
     def set_elapsed(self, seconds: float) -> None:
         self.clock.set_elapsed(seconds)
