@@ -179,6 +179,7 @@ def build_app(
 
     plans = PlanService(history, store, runner)
     start = StartScreen(bank, settings.mode, plans=plans)
+    start.restore(settings.last_selection, settings.last_question_id, settings.last_category)
     rehearsal = RehearsalScreen()
     summary = SummaryScreen()
 
@@ -313,6 +314,14 @@ def _wire(ctx: AppContext) -> None:
 
     def start_rehearsal(selection: Selection, mode: str, bank: QuestionBank) -> None:
         questions = plan_questions(bank, selection)
+        try:  # offered again at the next start; a settings file that can't be written stops nothing
+            ctx.settings_store.update(
+                last_selection=selection.kind,
+                last_question_id=selection.question_id,
+                last_category=selection.category,
+            )
+        except OSError as exc:
+            log.warning("Could not remember the selection in the settings: %s", exc)
         session = RehearsalSession(
             questions,
             mode,  # type: ignore[arg-type]

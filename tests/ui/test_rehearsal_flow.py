@@ -359,6 +359,32 @@ def test_every_control_has_an_accessible_name(qtbot: Any, tmp_path: Path) -> Non
     ctx.shutdown()
 
 
+def test_the_start_screen_offers_the_last_chosen_question_again_after_a_restart(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    sd = FakeSoundDevice(np.zeros(1600, np.int16), 16000)
+    first = make_app(qtbot, tmp_path, sd, FakeTranscriber("x"))
+    start_single(first, qtbot, BANK.find("5").id)
+    first.controller.end()
+    first.shutdown()
+    saved = json.loads((tmp_path / "config" / "settings.json").read_text())
+    assert saved["last_selection"] == "single" and saved["last_question_id"] == BANK.find("5").id
+    remembered = {key: saved[key] for key in ("last_selection", "last_question_id", "last_category")}
+    again = make_app(
+        qtbot,
+        tmp_path,
+        FakeSoundDevice(np.zeros(1600, np.int16), 16000),
+        FakeTranscriber("x"),
+        settings=remembered,
+    )
+    start = again.window.start_screen
+    assert start.rb_single.isChecked() and start.single.currentData() == BANK.find("5").id
+    assert start.single.toolTip() == start.single.currentText()
+    # The list shows each question whole: as wide as its longest, wider than the closed box.
+    assert start.single.view().minimumWidth() >= start.single.view().sizeHintForColumn(0)
+    again.shutdown()
+
+
 def test_enter_on_the_start_screen_starts_the_rehearsal(qtbot: Any, tmp_path: Path) -> None:
     """The start button says "(Enter)": a default button only answers Enter in a dialog, so this is a
     shortcut of the screen (found in a real session under Xvfb)."""
