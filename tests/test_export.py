@@ -64,7 +64,7 @@ def test_markdown_has_summary_questions_transcripts_and_checklist(session: Sessi
     assert "- [x] Idea 0 for cost-reduction — “evidence 0”" in md
     assert "- [ ] Idea 3 for cost-reduction — e.g. “Example wording 3”" in md
     assert "**Problem:** transcription failed: model missing" in md
-    assert "| 2 | incident-story |" in md  # summary table row
+    assert f"| 2 | {Q2.text} |" in md  # summary table row
 
 
 def test_csv_round_trips_through_dictreader(session: SessionRecord, out: Path) -> None:
@@ -193,3 +193,18 @@ def test_a_session_stored_with_an_internal_id_is_exported_under_its_question(rep
     md = export_markdown(repo.get_session(s.id), bank=bank)
     heading = md.splitlines()[0]
     assert heading.startswith("# Q3 · What is your process for defining SLIs") and q3.id not in heading
+
+
+def test_pdf_table_headers_stay_whole_words(repo: HistoryRepository, out: Path) -> None:
+    """Qt broke the summary table's headers mid-word ("Questio n", "WP M") to fit long question text."""
+    from opsprep_voice.ui.pdf_export import export_pdf
+
+    s = repo.create_session("interview", "Headers", started_at=at(3, 9))
+    long_answer = "we rolled back the canary and paged the database team " * 4
+    for hour, question in zip((9, 10, 11), QUESTIONS, strict=True):
+        add_scored(repo, s.id, question, long_answer, coverage=0.5, started_at=at(3, hour))
+    _pages, text = _pdf_text(export_pdf(repo.get_session(s.id), out / "headers.pdf"))
+    for header in ("Question", "When", "Status", "Coverage", "Follow-ups", "Duration", "WPM", "Fillers/min"):
+        assert header in text, header
+    # The question column shows the question, not its internal id.
+    assert Q1.text[:30] in text and "cost-reduction |" not in text
