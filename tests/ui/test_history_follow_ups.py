@@ -216,7 +216,9 @@ def test_coverage_chart_has_a_follow_up_series_with_only_its_points(
 ) -> None:
     charts = ProgressCharts(history.repo, bank)
     qtbot.addWidget(charts)
-    assert charts.point_count("coverage") == len(history.attempts)  # main answers only
+    charts.set_question(followed[0].question_id)  # one point per answer
+    mains = [a for a in history.attempts if a.question_id == followed[0].question_id]
+    assert charts.point_count("coverage") == len(mains)  # main answers only
     assert charts.point_count(FOLLOW_UPS) == 1
     point = charts.series[FOLLOW_UPS].at(0)
     stored = history.repo.get_attempt(followed[0].id).coverage_with_follow_ups
