@@ -80,7 +80,7 @@ def test_selecting_an_unscored_answer_keeps_the_window_within_a_1280_screen(
     assert after == before  # the selection never moves the window's minimum
 
 
-def test_the_list_gets_half_the_room_and_its_columns_fit_without_a_scrollbar(
+def test_the_list_gets_nearly_half_the_room_and_its_columns_fit_without_a_scrollbar(
     qtbot: Any, app: tuple[AppContext, history_ui_data.History]
 ) -> None:
     ctx, _history = app
@@ -89,7 +89,7 @@ def test_the_list_gets_half_the_room_and_its_columns_fit_without_a_scrollbar(
     qtbot.waitUntil(lambda: screen.tree.model().rowCount() > 0)
     min_width(ctx)
     list_width, detail_width = screen.splitter.sizes()
-    assert list_width >= 0.45 * (list_width + detail_width)
+    assert list_width >= 0.45 * (list_width + detail_width)  # was 0.4, with columns cut
     tree = screen.tree
     header = tree.header()
     shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]

@@ -40,6 +40,7 @@ class LiveAnswerPanel(QSplitter):
         self.stats.setAccessibleName("Live statistics")
         right = QWidget()
         rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)  # level with the transcript beside it
         rl.addWidget(QLabel("<b>Checklist</b>"))
         rl.addWidget(self.checklist, 1)
         rl.addWidget(self.stats)
