@@ -80,7 +80,7 @@ class HistoryScreen(QWidget):
         self.count_label = QLabel(self)
         self.count_label.setAccessibleName("Number of answers shown")
         self._make_action_buttons()
-        self.attempt_view = AttemptView(self)
+        self.attempt_view = AttemptView(self, metrics_columns=1)
         self.status_panel = AttemptStatusPanel(self)
         self.session_summary = self._make_session_summary()
         self.compare_view = CompareView(self)

@@ -104,7 +104,8 @@ class HistoryTree(QTreeView):
         padding = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 16
         for column, texts in samples.items():
             width = max(metrics.horizontalAdvance(t) for t in texts) + padding
-            if column == COL_WHEN:  # an answer's indentation and the expand arrow (a follow-up's text is short)
+            # When: an answer's indentation and the expand arrow (a follow-up's text is short).
+            if column == COL_WHEN:
                 width += 2 * self.indentation()
             header_width = metrics.horizontalAdvance(COLUMNS[column]) + padding
             header.resizeSection(column, max(width, header_width, header.sectionSizeHint(column)))
