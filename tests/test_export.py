@@ -54,7 +54,7 @@ def out(tmp_path: Path) -> Path:
 def test_markdown_has_summary_questions_transcripts_and_checklist(session: SessionRecord) -> None:
     md = export_markdown(session)
     assert md.startswith("# March mock interview\n")
-    assert "3 answer(s) · average coverage 50 %" in md
+    assert "3 answers · average coverage 50 %" in md
     assert f"## Q1. {Q1.text}" in md
     assert f"## Q2. {Q2.text}" in md
     # Markdown syntax in what was said is escaped, so it shows as spoken.
@@ -64,7 +64,7 @@ def test_markdown_has_summary_questions_transcripts_and_checklist(session: Sessi
     assert "- [x] Idea 0 for cost-reduction — “evidence 0”" in md
     assert "- [ ] Idea 3 for cost-reduction — e.g. “Example wording 3”" in md
     assert "**Problem:** transcription failed: model missing" in md
-    assert "| 2 | incident-story |" in md  # summary table row
+    assert f"| 2 | {Q2.text} |" in md  # summary table row
 
 
 def test_csv_round_trips_through_dictreader(session: SessionRecord, out: Path) -> None:
@@ -137,7 +137,7 @@ def test_all_attempts_of_a_question(repo: HistoryRepository, out: Path) -> None:
     md_path = export_attempts(attempts, out / "q1.md")
     md = md_path.read_text(encoding="utf-8")
     assert md.startswith(f"# Q1. {Q1.text}")
-    assert "2 attempt(s) · best coverage 60 % · latest 60 %" in md
+    assert "2 attempts · best coverage 60 % · latest 60 %" in md
     assert md.index("first try") < md.index("second try")  # oldest first: progress reads downwards
     csv_path = export_attempts(attempts, out / "q1.csv", fmt="csv")
     with csv_path.open(newline="", encoding="utf-8") as fh:
@@ -181,3 +181,30 @@ def test_pdf_contains_question_and_transcript(
     assert (round(width), round(height)) == (595, 842)  # A4 in points
     last_page = " ".join((reader.pages[-1].extract_text() or "").split())
     assert last_page.endswith(str(len(reader.pages)))  # Qt prints the page number at the foot
+
+
+def test_a_session_stored_with_an_internal_id_is_exported_under_its_question(repo: HistoryRepository) -> None:
+    from opsprep_voice.core.bank import load_bank
+
+    bank = load_bank()
+    q3 = bank.find(3)
+    s = repo.create_session("interview", f"Question {q3.id}", "bundled", started_at=at(3, 9))
+    add_scored(repo, s.id, Q1, TRANSCRIPT_1, coverage=0.75, started_at=at(3, 9))
+    md = export_markdown(repo.get_session(s.id), bank=bank)
+    heading = md.splitlines()[0]
+    assert heading.startswith("# Q3 · What is your process for defining SLIs") and q3.id not in heading
+
+
+def test_pdf_table_headers_stay_whole_words(repo: HistoryRepository, out: Path) -> None:
+    """Qt broke the summary table's headers mid-word ("Questio n", "WP M") to fit long question text."""
+    from opsprep_voice.ui.pdf_export import export_pdf
+
+    s = repo.create_session("interview", "Headers", started_at=at(3, 9))
+    long_answer = "we rolled back the canary and paged the database team " * 4
+    for hour, question in zip((9, 10, 11), QUESTIONS, strict=True):
+        add_scored(repo, s.id, question, long_answer, coverage=0.5, started_at=at(3, hour))
+    _pages, text = _pdf_text(export_pdf(repo.get_session(s.id), out / "headers.pdf"))
+    for header in ("Question", "When", "Status", "Coverage", "Follow-ups", "Duration", "WPM", "Fillers/min"):
+        assert header in text, header
+    # The question column shows the question, not its internal id.
+    assert Q1.text[:30] in text and "cost-reduction |" not in text

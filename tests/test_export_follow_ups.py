@@ -52,7 +52,7 @@ def _follow_up(session: SessionRecord) -> AttemptRecord:
 def test_markdown_shows_the_follow_up_under_its_main_answer(session: SessionRecord) -> None:
     follow = _follow_up(session)
     md = export_markdown(session, recovered={follow.id: ["Idea 2 for cost-reduction"]})
-    assert "2 answer(s) and 1 follow-up(s) · average coverage 38 %" in md  # main answers only
+    assert "2 answers and 1 follow-up · average coverage 38 %" in md  # main answers only
     assert md.count("## Q") == 2  # the follow-up is no answer of its own
     assert "Coverage: **50 %** (with follow-ups: **75 %**)" in md
     assert "| 50 % → 75 % | 1 |" in md  # summary row: coverage with follow-ups, follow-up count
@@ -83,7 +83,7 @@ def test_question_export_puts_follow_ups_under_their_answer(repo: HistoryReposit
     add_scored(repo, s.id, Q1, "second", coverage=0.75, started_at=at(2), hits=3)
     path = export_attempts(repo.list_attempts(question_id=Q1.id), tmp_path / "q1.md")
     md = path.read_text(encoding="utf-8")
-    assert "2 attempt(s) and 1 follow-up(s) · best coverage 75 % · latest 75 %" in md
+    assert "2 attempts and 1 follow-up · best coverage 75 % · latest 75 %" in md
     assert md.index("## Q1.") < md.index("### Follow-up 1") < md.rindex("## Q1.")
 
 

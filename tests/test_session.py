@@ -93,6 +93,39 @@ def test_rerecord_keeps_counting_attempts_and_last_score_wins() -> None:
     assert s.result.report is not None and s.result.report.coverage == 0.9
 
 
+def answer(s: RehearsalSession, coverage: float, duration_s: float = 70.0) -> None:
+    if s.phase is Phase.REVIEW:
+        s.rerecord()
+    s.start_recording()
+    s.stop_recording()
+    s.transcription_done(
+        ScoreReport.from_dict({"coverage": coverage, "duration_s": duration_s, "wpm": 140.0})
+    )
+
+
+def test_every_scored_take_is_kept_and_the_summary_shows_the_best_one() -> None:
+    s = RehearsalSession(BANK.questions[:2], "interview", follow_up_setting="off")
+    answer(s, 0.74, duration_s=49.0)
+    answer(s, 0.0, duration_s=22.6)  # a weak last take must not hide the good one
+    assert [t.report.coverage for t in s.result.takes] == [0.74, 0.0]
+    assert s.result.report is not None and s.result.report.coverage == 0.0  # the review: the last take
+    s.next_question()
+    answer(s, 0.5)
+    row, second = s.summary()
+    assert row["coverage"] == 0.74 and row["duration_s"] == 49.0
+    assert row["scored_takes"] == 2 and row["best_take"] == 1 and row["attempts"] == 2
+    assert second["scored_takes"] == 1 and second["best_take"] == 1
+    # The average is of what the summary shows, not of the last takes (0.0 and 0.5).
+    assert s.average_coverage() == pytest.approx((0.74 + 0.5) / 2)
+
+
+def test_a_tie_shows_the_later_take() -> None:
+    s = RehearsalSession(BANK.questions[:1], "interview", follow_up_setting="off")
+    answer(s, 0.6, duration_s=80.0)
+    answer(s, 0.6, duration_s=60.0)
+    assert s.summary()[0]["best_take"] == 2 and s.summary()[0]["duration_s"] == 60.0
+
+
 def test_impossible_transitions_are_refused() -> None:
     s = RehearsalSession(BANK.questions[:1])
     with pytest.raises(SessionStateError, match="cannot stop recording while ready"):
@@ -129,3 +162,20 @@ def test_finish_early_marks_the_rest_skipped() -> None:
 def test_empty_session_is_rejected() -> None:
     with pytest.raises(ValueError):
         RehearsalSession([])
+
+
+def test_sessions_get_human_titles_and_old_titles_read_the_same() -> None:
+    from opsprep_voice.core.titles import readable_title, session_title, short_text
+
+    q3 = BANK.find(3)
+    title = session_title([q3], "interview")
+    assert title.startswith("Q3 · What is your process for defining SLIs") and title.endswith("…")
+    assert q3.id not in title and len(title) < 60
+    assert session_title(BANK.questions[:5], "interview") == "Interview · 5 questions"
+    assert session_title(BANK.questions[:1], "study").startswith("Q1 · ")
+    # Stored the old way ("Question <id>"): read as the new title; unknown ids and other titles unchanged.
+    assert readable_title(f"Question {q3.id}", BANK.find) == title
+    assert readable_title("Question no-such-id", BANK.find) == "Question no-such-id"
+    assert readable_title("5 random questions", BANK.find) == "5 random questions"
+    assert readable_title(None) == "Rehearsal session"
+    assert short_text("short") == "short" and not short_text("word " * 30).endswith(" …")

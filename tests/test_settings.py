@@ -65,3 +65,16 @@ def test_an_unknown_follow_up_setting_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValidationError):
         store.update(follow_ups="three")
     assert SettingsStore(tmp_path / "settings.json").settings.follow_ups == "two"
+
+
+def test_the_last_selection_is_remembered_and_an_unreadable_one_forgotten(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    store = SettingsStore(path)
+    store.update(last_selection="single", last_question_id="slis-slos-observability")
+    again = SettingsStore(path).settings
+    assert (again.last_selection, again.last_question_id) == ("single", "slis-slos-observability")
+    # Written by hand or by another version: the remembered choice goes, the rest of the file stays.
+    path.write_text(json.dumps({"tts_rate": 200, "last_selection": 7, "last_question_id": ["x"]}))
+    tolerant = SettingsStore(path)
+    assert tolerant.problem is None and tolerant.settings.tts_rate == 200
+    assert tolerant.settings.last_selection is None and tolerant.settings.last_question_id is None

@@ -38,11 +38,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from opsprep_voice.core.bank import Question, QuestionBank
-from opsprep_voice.core.follow_up_turn import FollowUpAnswer, merge
+from opsprep_voice.core.follow_up_turn import FollowUpAnswer
+from opsprep_voice.core.question_result import QuestionResult
 from opsprep_voice.core.settings import FollowUpSetting
 
 if TYPE_CHECKING:
-    from opsprep_voice.core.followup import FollowUpResult, Probe
+    from opsprep_voice.core.followup import Probe
     from opsprep_voice.core.scoring import ScoreReport
 
 SelectionKind = Literal["all", "random", "category", "single", "plan"]
@@ -121,53 +122,6 @@ def plan_questions(bank: QuestionBank, selection: Selection) -> list[Question]:
     else:
         chosen = [bank.find(selection.question_id or "")]
     return chosen
-
-
-@dataclass(slots=True)
-class QuestionResult:
-    """What happened to one question: its last scored answer and that answer's follow-ups, or skipped."""
-
-    question: Question
-    report: ScoreReport | None = None
-    audio_path: Path | None = None
-    attempt_id: int | None = None
-    attempts: int = 0
-    skipped: bool = False
-    probe: Probe | None = None
-    """The follow-up being asked (None outside the follow-up turn)."""
-    follow_ups: list[FollowUpAnswer] = field(default_factory=list)
-    """The follow-ups the last scored answer got, answered and scored, in order."""
-
-    @property
-    def covered_ids(self) -> frozenset[str]:
-        """The items the last answer and its follow-ups covered so far."""
-        reports = [self.report, *(a.report for a in self.follow_ups)] if self.report is not None else []
-        return frozenset(item.id for r in reports for item in r.checklist if item.hit)
-
-    @property
-    def follow_up_result(self) -> FollowUpResult | None:
-        """The last answer merged with its follow-ups (None without a scored follow-up)."""
-        if self.report is None:
-            return None
-        return merge(self.question, self.report, self.follow_ups)
-
-    def summary_row(self) -> dict[str, Any]:
-        r = self.report
-        merged = self.follow_up_result
-        return {
-            "number": self.question.number,
-            "question_id": self.question.id,
-            "text": self.question.text,
-            "skipped": self.skipped and self.report is None,
-            "attempts": self.attempts,
-            "coverage": None if r is None else r.coverage,
-            "coverage_with_follow_ups": None if merged is None else merged.coverage_with_follow_ups,
-            "follow_ups": len(self.follow_ups),
-            "duration_s": None if r is None else r.duration_s,
-            "target_seconds": self.question.target_seconds,
-            "wpm": None if r is None else r.wpm,
-            "fillers_per_min": None if r is None else r.fillers_per_min,
-        }
 
 
 Listener = Callable[["RehearsalSession"], None]
@@ -262,9 +216,7 @@ class RehearsalSession:
     ) -> None:
         """The main answer is scored: a follow-up when it is thin (interview mode), else the review."""
         self._require(Phase.TRANSCRIBING, action="show a review")
-        res = self.result
-        res.report, res.audio_path, res.attempt_id, res.skipped = report, audio_path, attempt_id, False
-        res.follow_ups = []  # a new answer: the earlier answer's follow-ups stay with that attempt
+        self.result.add_take(report, audio_path, attempt_id)
         self._ask_next_probe()
 
     def transcription_failed(self) -> None:
@@ -376,10 +328,12 @@ class RehearsalSession:
 
     # -- summary -------------------------------------------------------------------------------
     def summary(self) -> list[dict[str, Any]]:
+        """One row per question, showing its best take (see :meth:`QuestionResult.summary_row`)."""
         return [r.summary_row() for r in self.results]
 
     def average_coverage(self) -> float | None:
-        scored = [r.report.coverage for r in self.results if r.report is not None]
+        """The average over the answered questions of the coverage the summary shows (the best take's)."""
+        scored = [r["coverage"] for r in self.summary() if r["coverage"] is not None]
         return sum(scored) / len(scored) if scored else None
 
     def average_coverage_with_follow_ups(self) -> float | None:

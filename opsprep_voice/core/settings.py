@@ -15,7 +15,14 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,19 @@ class Settings(BaseModel):
     # The practice plan (core.plan): new questions introduced per day, and the interview it works towards.
     plan_new_per_day: int = Field(default=3, ge=1, le=24)
     interview_date: date | None = Field(default=None, description="YYYY-MM-DD; None = no date set")
+    # What the start screen had chosen at the last rehearsal, to offer it again after a restart.
+    last_selection: str | None = Field(default=None, description="all, random, category, single or plan")
+    last_question_id: str | None = None
+    last_category: str | None = None
+
+    @field_validator("last_selection", "last_question_id", "last_category", mode="wrap")
+    @classmethod
+    def _forget_what_is_unreadable(cls, value: object, handler: ValidatorFunctionWrapHandler) -> object:
+        """A remembered choice is a convenience: an unreadable one is forgotten, the file stays in use."""
+        try:
+            return handler(value)
+        except ValidationError:
+            return None
 
 
 class SettingsStore:

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from opsprep_voice.core.scoring import ScoreReport
+from opsprep_voice.core.titles import readable_title, short_text
+from opsprep_voice.core.wording import plural
 from opsprep_voice.storage.records import AttemptRecord, SessionRecord
 
 #: Follow-up attempt id -> the labels of the checklist items it recovered.
@@ -183,14 +185,18 @@ def _follow_up_markdown(
     return lines
 
 
-def _summary_table(groups: Sequence[tuple[AttemptRecord, list[AttemptRecord]]]) -> list[str]:
+def _summary_table(
+    groups: Sequence[tuple[AttemptRecord, list[AttemptRecord]]], bank: BankLike | None
+) -> list[str]:
+    """One row per answer; the question by its (short) text, as History lists it, not its internal id."""
     lines = [
         "| # | Question | When | Status | Coverage | Follow-ups | Duration | WPM | Fillers/min |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for a, follow_ups in groups:
         lines.append(
-            f"| {a.question_number} | {md_escape(a.question_id)} | {_local(a.started_at)} | {a.status} | "
+            f"| {a.question_number} | {md_escape(short_text(_question_text(a, bank)))} | "
+            f"{_local(a.started_at)} | {a.status} | "
             f"{_coverage(a)} | {len(follow_ups) or ''} | {_clock(a.duration_s)} | {_num(a.wpm)} | "
             f"{_num(a.fillers_per_min, 1)} |"
         )
@@ -199,7 +205,7 @@ def _summary_table(groups: Sequence[tuple[AttemptRecord, list[AttemptRecord]]]) 
 
 def _counts(groups: Sequence[tuple[AttemptRecord, list[AttemptRecord]]], noun: str = "answer") -> str:
     follow_ups = sum(len(f) for _, f in groups)
-    return f"{len(groups)} {noun}(s)" + (f" and {follow_ups} follow-up(s)" if follow_ups else "")
+    return plural(len(groups), noun) + (f" and {plural(follow_ups, 'follow-up')}" if follow_ups else "")
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -220,7 +226,7 @@ def export_markdown(
     """
     items = list(session.attempts if attempts is None else attempts)
     groups = linked(items)
-    title = session.title or "Rehearsal session"
+    title = readable_title(session.title, bank.find if bank is not None else None)
     scored = [a.coverage for a, _ in groups if a.coverage is not None]
     head = [
         f"# {md_escape(title)}",
@@ -269,7 +275,7 @@ def _document(
 ) -> str:
     lines = list(head)
     if groups:
-        lines += _summary_table(groups)
+        lines += _summary_table(groups, bank)
     for attempt, follow_ups in groups:
         lines += _attempt_markdown(attempt, follow_ups, bank, audio_links or {}, recovered or {})
     return "\n".join(lines).rstrip() + "\n"

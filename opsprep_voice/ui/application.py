@@ -23,6 +23,8 @@ from opsprep_voice.core.bank import BankError, Question, QuestionBank, load_bank
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.session import RehearsalSession, Selection, plan_questions
 from opsprep_voice.core.settings import SettingsStore
+from opsprep_voice.core.titles import session_title
+from opsprep_voice.core.wording import plural
 from opsprep_voice.practice.attempts import APP_CLOSED, Attempts
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.app_identity import app_icon, apply_identity
@@ -103,7 +105,8 @@ def _open_history(paths: AppPaths, problems: list[str]) -> HistoryRepository | N
         usable = [a for a in recovered if a.status == "interrupted" and a.id not in earlier]
         if usable:
             problems.append(
-                f"{len(usable)} answer(s) recorded before the app stopped unexpectedly were recovered; "
+                f"{plural(len(usable), 'answer')} recorded before the app stopped unexpectedly "
+                f"{'was' if len(usable) == 1 else 'were'} recovered; "
                 "open History to transcribe them."
             )
     except Exception:
@@ -176,6 +179,7 @@ def build_app(
 
     plans = PlanService(history, store, runner)
     start = StartScreen(bank, settings.mode, plans=plans)
+    start.restore(settings.last_selection, settings.last_question_id, settings.last_category)
     rehearsal = RehearsalScreen()
     summary = SummaryScreen()
 
@@ -310,13 +314,21 @@ def _wire(ctx: AppContext) -> None:
 
     def start_rehearsal(selection: Selection, mode: str, bank: QuestionBank) -> None:
         questions = plan_questions(bank, selection)
+        try:  # offered again at the next start; a settings file that can't be written stops nothing
+            ctx.settings_store.update(
+                last_selection=selection.kind,
+                last_question_id=selection.question_id,
+                last_category=selection.category,
+            )
+        except OSError as exc:
+            log.warning("Could not remember the selection in the settings: %s", exc)
         session = RehearsalSession(
             questions,
             mode,  # type: ignore[arg-type]
             follow_up_setting=c.settings.follow_ups,
         )
         w.show_rehearsal()
-        c.start(session, title=selection.describe(), bank=str(bank.title))
+        c.start(session, title=session_title(questions, mode), bank=str(bank.title))
 
     def finished(session: RehearsalSession) -> None:
         w.summary_screen.show_session(session)

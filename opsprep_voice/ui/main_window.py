@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.notice = QLabel("")
         self.notice.setAccessibleName("Notices")
         self.notice.setWordWrap(False)
+        self.notice.setContentsMargins(8, 0, 0, 0)  # not flush with the window's edge
         self._notice_timer = QTimer(self)
         self._notice_timer.setSingleShot(True)
         self._notice_timer.timeout.connect(lambda: self.notice.setText(""))

@@ -15,9 +15,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QMarginsF
-from PySide6.QtGui import QFont, QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtGui import (
+    QFont,
+    QFontMetricsF,
+    QGuiApplication,
+    QPageLayout,
+    QPageSize,
+    QPdfWriter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextLength,
+    QTextTable,
+)
 from PySide6.QtWidgets import QApplication
 
+from opsprep_voice.core.titles import readable_title
 from opsprep_voice.storage.export import BankLike, Recovered, export_markdown, question_markdown
 from opsprep_voice.storage.export_files import (
     ExportError,
@@ -51,6 +64,63 @@ def ensure_gui_application() -> QCoreApplication:
     return _app
 
 
+#: Table columns of free text and their share of the table's width, in percent. Qt sizes columns from their
+#: content, so long question text left the others too narrow for their headers ("Questio/n", "WP/M"); with
+#: these fixed shares and the table across the page, the short columns split the rest and keep whole words.
+TEXT_COLUMNS = {"Question": 22, "When": 10, "Item": 40, "Evidence": 40}
+TABLE_POINT_SIZE = 7.5  # nine columns side by side on A4 portrait
+TABLE_CELL_PADDING = 2.0
+
+
+def _fit_tables(document: QTextDocument) -> None:
+    """Give every table the page's width, its text columns their share and the others the rest in
+    proportion to their longest text, in a smaller font."""
+    frames = list(document.rootFrame().childFrames())
+    while frames:
+        frame = frames.pop()
+        frames.extend(frame.childFrames())
+        if isinstance(frame, QTextTable):
+            _fit_table(frame)
+
+
+def _fit_table(table: QTextTable) -> None:
+    small = QTextCharFormat()
+    small.setFontPointSize(TABLE_POINT_SIZE)
+    texts: list[list[str]] = []
+    for column in range(table.columns()):
+        texts.append([])
+        for row in range(table.rows()):
+            cell = table.cellAt(row, column)
+            cursor = cell.firstCursorPosition()
+            cursor.setPosition(cell.lastCursorPosition().position(), QTextCursor.MoveMode.KeepAnchor)
+            cursor.mergeCharFormat(small)
+            texts[-1].append(cursor.selectedText().strip())
+    headers = [column[0] if column else "" for column in texts]
+    fixed = sum(TEXT_COLUMNS.get(h, 0) for h in headers)
+    # A short column needs its longest text (a header is one word: it must not break), measured in bold.
+    font = QFont()
+    font.setPointSizeF(TABLE_POINT_SIZE)
+    font.setBold(True)
+    metrics = QFontMetricsF(font)
+    needs = {
+        c: max(metrics.horizontalAdvance(t) for t in texts[c]) + 4 * TABLE_CELL_PADDING
+        for c, h in enumerate(headers)
+        if h not in TEXT_COLUMNS
+    }
+    total = sum(needs.values()) or 1
+    shares = [
+        TEXT_COLUMNS[h] if h in TEXT_COLUMNS else (100 - fixed) * needs[c] / total
+        for c, h in enumerate(headers)
+    ]
+    table_format = table.format()
+    table_format.setWidth(QTextLength(QTextLength.Type.PercentageLength, 100))
+    table_format.setCellPadding(TABLE_CELL_PADDING)
+    table_format.setColumnWidthConstraints(
+        [QTextLength(QTextLength.Type.PercentageLength, share) for share in shares]
+    )
+    table.setFormat(table_format)
+
+
 def render_pdf(
     markdown: str, path: Path | str, *, title: str = "OpsPrep Voice", overwrite: bool = False
 ) -> Path:
@@ -62,6 +132,7 @@ def render_pdf(
     font.setPointSizeF(10.5)
     document.setDefaultFont(font)
     document.setMarkdown(markdown)
+    _fit_tables(document)
     document.setMetaInformation(QTextDocument.MetaInformation.DocumentTitle, title)
     with atomic_target(target) as tmp:
         writer = QPdfWriter(str(tmp))
@@ -100,7 +171,8 @@ def export_pdf(
     target = check_target(path, overwrite=overwrite, with_audio=with_audio)
     links = _copy(items, target) if with_audio else {}
     markdown = export_markdown(session, items, bank, audio_links=links, recovered=recovered)
-    return render_pdf(markdown, target, title=session.title or f"Session {session.id}", overwrite=True)
+    title = readable_title(session.title, bank.find if bank is not None else None)
+    return render_pdf(markdown, target, title=title, overwrite=True)
 
 
 def export_attempts_pdf(

@@ -30,7 +30,7 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     home = Path(sys.argv[1])
     paths = AppPaths(data=home / "data", cache=home / "cache", config=home / "config")
-    # Follow-ups off: the thin answer would otherwise get the interviewer's follow-up before its review.
+    # Follow-ups off: this answer is thin, and a follow-up would stand between it and the review.
     settings = {"speak_questions": False, "live_transcription": True, "follow_ups": "off"}
     (paths.config_dir() / "settings.json").write_text(json.dumps(settings))
     seconds = np.arange(48_000 * 3) / 48_000

@@ -313,7 +313,7 @@ def test_delete_session_removes_its_attempts_and_files(
     assert screen.select_session(session_id)
     asked = answer(monkeypatch, QMessageBox.StandardButton.Yes)
     assert screen.delete_selected()
-    assert "2 answer(s)" in asked[0]
+    assert "2 answers" in asked[0] and "(s)" not in asked[0]
     remaining = set(screen.visible_attempt_ids())
     for attempt in doomed:
         assert attempt.id not in remaining
@@ -376,10 +376,22 @@ def test_compare_reports_metric_verdicts() -> None:
 # ------------------------------------------------------------------------------------------ charts
 
 
-def test_charts_have_one_point_per_scored_attempt(qtbot: QtBot, history: History, bank: QuestionBank) -> None:
+def test_charts_have_a_point_per_day_for_all_and_per_answer_for_one_question(
+    qtbot: QtBot, history: History, bank: QuestionBank
+) -> None:
     charts = ProgressCharts(history.repo, bank)
     qtbot.addWidget(charts)
-    assert charts.point_count("coverage") == len(history.attempts)  # interrupted one has no score
+    days = {a.started_at.astimezone().date() for a in history.attempts}  # the interrupted one: no score
+    assert charts.point_count("coverage") == len(days) < len(history.attempts)
+    counts = [p.count for p in charts.plotted["coverage"]]
+    assert sum(counts) == len(history.attempts) and max(counts) == 2  # two answers on the first day
+    first_day = [a.coverage for a in history.attempts if a.started_at.astimezone().date() == min(days)]
+    assert charts.plotted["coverage"][0].y == pytest.approx(100 * sum(first_day) / len(first_day))
+    # Whole numbers on the value axis (not elided), days on the date axis.
+    chart = charts.series["coverage"].chart()
+    y_axis, x_axis = chart.axes(Qt.Orientation.Vertical)[0], chart.axes(Qt.Orientation.Horizontal)[0]
+    assert not y_axis.truncateLabels() and y_axis.labelFormat() == "%.0f"
+    assert x_axis.format() == "d MMM"
     q1 = bank.find(1).id
     charts.set_question(q1)
     n = len(history.by_question(q1))
@@ -414,6 +426,18 @@ def test_export_session_writes_file(qtbot: QtBot, history: History, tmp_path: Pa
     data = path.read_bytes()
     assert data.startswith(b"%PDF") if fmt == "pdf" else len(data) > 100
     assert str(path) in dialog.status.text()
+
+
+def test_switching_format_after_an_export_clears_its_saved_message(
+    qtbot: QtBot, history: History, tmp_path: Path
+) -> None:
+    dialog = ExportDialog(history.repo, history.bank, session_id=history.sessions[2], default_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    path = _export(qtbot, dialog)
+    assert str(path) in dialog.status.text()
+    dialog.set_format("pdf")
+    assert dialog.status.text() == "" and dialog.open_folder_button.isHidden()
+    assert dialog.path_edit.text().endswith(".pdf")
 
 
 def test_export_question_with_audio(

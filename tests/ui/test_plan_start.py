@@ -56,7 +56,7 @@ def test_shows_how_many_questions_are_due_and_why(qtbot: QtBot, tmp_path: Path) 
     assert "overdue since" in tooltip
     # With History, the plan is what the screen offers first.
     assert screen.rb_plan.isChecked()
-    assert screen.summary.text().startswith("5 question(s)")
+    assert screen.summary.text().startswith("5 questions,")
     assert screen.start_button.isEnabled()
 
 

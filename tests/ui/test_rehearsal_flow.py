@@ -18,6 +18,7 @@ from opsprep_voice.asr.base import ModelUnavailableError
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.session import Phase
+from opsprep_voice.core.transcript import Word
 from opsprep_voice.ui.application import AppContext, apply_settings, build_app
 from tests.support.app_fakes import FakeSynthesizer, FakeTranscriber, factory_for
 from tests.support.fake_sounddevice import FakeSoundDevice
@@ -122,8 +123,9 @@ def test_answer_is_recorded_transcribed_scored_saved_and_summarised(
     assert ctx.history is not None
     attempt = ctx.history.get_attempt(result.attempt_id or -1)
     assert attempt.status == "scored" and attempt.coverage == pytest.approx(result.report.coverage, abs=1e-3)
-    # N finishes the (single-question) rehearsal and shows the summary.
-    press(ctx, "N")
+    # Space in the review goes on as N does (the button says so): here, to the summary.
+    assert "Space" in screen.review_next.text()
+    press(ctx, "Space")
     window = MainWindowPage(ctx.window)
     assert window.current == "summary"
     rows = window.summary.rows()
@@ -291,6 +293,24 @@ def test_rerecord_starts_a_new_take_and_keeps_the_old_audio(
     ctx.shutdown()
 
 
+def test_a_dropped_takes_late_live_words_never_reach_the_next_take(
+    qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray
+) -> None:
+    """Live passes run on their own thread: one that ends after R must not show its words in the new take."""
+    sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800, pace=0.005)
+    ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber(Q.example_answer))
+    start_single(ctx, qtbot)
+    press(ctx, "Space")
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.RECORDING, timeout=WAIT_MS)
+    screen = ctx.window.rehearsal_screen
+    dropped_take = object()  # not the take being recorded
+    ctx.controller._live_update(dropped_take, [Word("error", 0.0, 0.4), Word("budget", 0.4, 0.9)])
+    assert screen.live_text.toPlainText() == "" and screen.live_stats.text() == ""
+    press(ctx, "Esc")
+    qtbot.waitUntil(lambda: not ctx.recorder.recording, timeout=WAIT_MS)
+    ctx.shutdown()
+
+
 def test_device_error_mid_answer_keeps_the_audio_so_far(
     qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray
 ) -> None:
@@ -337,6 +357,32 @@ def test_every_control_has_an_accessible_name(qtbot: Any, tmp_path: Path) -> Non
                 unnamed.append(f"{type(w).__name__} {w.objectName()!r} in {type(w.parent()).__name__}")
     assert not unnamed, unnamed
     ctx.shutdown()
+
+
+def test_the_start_screen_offers_the_last_chosen_question_again_after_a_restart(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    sd = FakeSoundDevice(np.zeros(1600, np.int16), 16000)
+    first = make_app(qtbot, tmp_path, sd, FakeTranscriber("x"))
+    start_single(first, qtbot, BANK.find("5").id)
+    first.controller.end()
+    first.shutdown()
+    saved = json.loads((tmp_path / "config" / "settings.json").read_text())
+    assert saved["last_selection"] == "single" and saved["last_question_id"] == BANK.find("5").id
+    remembered = {key: saved[key] for key in ("last_selection", "last_question_id", "last_category")}
+    again = make_app(
+        qtbot,
+        tmp_path,
+        FakeSoundDevice(np.zeros(1600, np.int16), 16000),
+        FakeTranscriber("x"),
+        settings=remembered,
+    )
+    start = again.window.start_screen
+    assert start.rb_single.isChecked() and start.single.currentData() == BANK.find("5").id
+    assert start.single.toolTip() == start.single.currentText()
+    # The list shows each question whole: as wide as its longest, wider than the closed box.
+    assert start.single.view().minimumWidth() >= start.single.view().sizeHintForColumn(0)
+    again.shutdown()
 
 
 def test_enter_on_the_start_screen_starts_the_rehearsal(qtbot: Any, tmp_path: Path) -> None:
@@ -417,7 +463,8 @@ def test_only_answers_recovered_at_this_start_are_announced(
 
     first = make_app(qtbot, tmp_path, FakeSoundDevice(np.zeros(1600, np.int16), 16000), FakeTranscriber("x"))
     announced = [p for p in first.problems if "recovered" in p]
-    assert len(announced) == 1 and announced[0].startswith("1 answer(s) recorded before the app stopped")
+    assert len(announced) == 1
+    assert announced[0].startswith("1 answer recorded before the app stopped unexpectedly was recovered")
     first.shutdown()
     again = make_app(qtbot, tmp_path, FakeSoundDevice(np.zeros(1600, np.int16), 16000), FakeTranscriber("x"))
     assert not any("recovered" in p for p in again.problems), again.problems

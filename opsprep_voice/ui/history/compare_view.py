@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.core.bank import Question
+from opsprep_voice.core.wording import plural
 from opsprep_voice.ui.history.comparison import Comparison, MetricDelta, compare_reports, word_diff
 from opsprep_voice.ui.review import report_data as rd
 from opsprep_voice.ui.review.style import ReviewColours
@@ -229,4 +230,4 @@ def _changes_html(comparison: Comparison, colours: ReviewColours) -> str:
             f"<br><br><b>Recovered after a follow-up: later answer ({len(comparison.recovered_after)})"
             f"</b><br>{recovered(comparison.recovered_after)}"
         )
-    return text + f'<br><br><span style="color:{muted};">Kept: {len(comparison.kept)} item(s)</span>'
+    return text + f'<br><br><span style="color:{muted};">Kept: {plural(len(comparison.kept), "item")}</span>'

@@ -345,6 +345,9 @@ class ExportDialog(QDialog):
         self.path_edit.setText(str(self._default_dir / f"{stem}.{self.fmt()}"))
 
     def _update_suffix(self) -> None:
+        if self._task is None:  # "Saved to ….md" would read as if the new format had been saved too
+            self.status.setText("")
+            self.open_folder_button.hide()
         text = self.path_edit.text().strip()
         if text:
             self.path_edit.setText(str(Path(text).with_suffix(f".{self.fmt()}")))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from opsprep_voice.core.wording import plural
 from opsprep_voice.practice.follow_ups import load_follow_ups, merged_result
 from opsprep_voice.storage.records import AttemptRecord
 from opsprep_voice.storage.repository import HistoryRepository
@@ -36,16 +37,16 @@ def deletion_text(model: HistoryModel, attempts: Sequence[AttemptRecord], sessio
     if sessions:
         answers = sum(model.session_attempt_count(s) for s in sessions)
         follow_ups = sum(model.session_follow_up_count(s) for s in sessions)
-        extra = f" and {follow_ups} follow-up answer(s)" if follow_ups else ""
-        parts.append(f"{len(sessions)} session(s) with {answers} answer(s){extra}")
+        extra = f" and {plural(follow_ups, 'follow-up answer')}" if follow_ups else ""
+        parts.append(f"{plural(len(sessions), 'session')} with {plural(answers, 'answer')}{extra}")
     follow_ups = sum(len(model.follow_ups_of(a.id)) for a in attempts if a.follow_up_of is None)
-    with_them = f" with {follow_ups} follow-up answer(s)" if follow_ups else ""
+    with_them = f" with {plural(follow_ups, 'follow-up answer')}" if follow_ups else ""
     if len(attempts) == 1:
         a = attempts[0]
         kind = "follow-up answer" if a.follow_up_of is not None else "answer"
         parts.append(f"the {kind} to Q{a.question_number} from {local_time(a.started_at)}{with_them}")
     elif attempts:
-        parts.append(f"{len(attempts)} answer(s){with_them}")
+        parts.append(f"{plural(len(attempts), 'answer')}{with_them}")
     return " and ".join(parts)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from opsprep_voice.core.wording import plural
 from opsprep_voice.storage.records import AttemptRecord, SessionRecord
 from opsprep_voice.ui.review.style import fmt_clock
 
@@ -115,12 +116,13 @@ def sorted_rows(items: list[_T], key: Callable[[_T], Any], descending: bool) -> 
 def session_texts(node: SessionNode) -> tuple[str, ...]:
     session = node.session
     title = session.title if session and session.title else "Session"
-    mode = f" · {session.mode}" if session and session.mode else ""
-    count = len(node.attempts)
+    # "Interview · 5 questions" names its mode already; "Q3 · …" does not.
+    named = session is None or not session.mode or title.lower().startswith(session.mode.lower())
+    mode = "" if named or session is None else f" · {session.mode}"
     average = node.average()
     texts = [""] * len(COLUMNS)
     texts[COL_WHEN] = local_time(node.started_at)
-    texts[COL_QUESTION] = f"{title}{mode} · {count} answer{'s' if count != 1 else ''}"
+    texts[COL_QUESTION] = f"{title}{mode} · {plural(len(node.attempts), 'answer')}"
     texts[COL_COVERAGE] = f"avg {average:.0%}" if average is not None else ""
     return tuple(texts)
 
@@ -152,6 +154,9 @@ def _metric_texts(a: AttemptRecord, texts: list[str]) -> None:
     texts[COL_PACE] = f"{a.wpm:.0f} wpm" if a.wpm is not None else "–"
     texts[COL_FILLERS] = f"{a.fillers_per_min:.1f}/min" if a.fillers_per_min is not None else "–"
     texts[COL_STATUS] = STATUS_TEXT.get(a.status, a.status)
+    if a.coverage is None and texts[COL_STATUS]:
+        # An unscored answer says why where its score would be: the status column starts hidden.
+        texts[COL_COVERAGE] = texts[COL_STATUS]
 
 
 def coverage_tooltip(a: AttemptRecord) -> str | None:

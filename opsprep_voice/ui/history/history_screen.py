@@ -19,6 +19,7 @@ detail in step; each part lives in its own module.
 
 from __future__ import annotations
 
+import html
 import logging
 from datetime import date
 
@@ -37,6 +38,8 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.core.bank import Question, QuestionBank
+from opsprep_voice.core.titles import readable_title
+from opsprep_voice.core.wording import plural
 from opsprep_voice.practice.follow_ups import FollowUpTurn, load_follow_ups, update_merged_coverage
 from opsprep_voice.storage.records import TRANSCRIBABLE, AttemptRecord, SessionRecord
 from opsprep_voice.storage.repository import HistoryRepository
@@ -77,7 +80,7 @@ class HistoryScreen(QWidget):
         self.count_label = QLabel(self)
         self.count_label.setAccessibleName("Number of answers shown")
         self._make_action_buttons()
-        self.attempt_view = AttemptView(self)
+        self.attempt_view = AttemptView(self, metrics_columns=1)
         self.status_panel = AttemptStatusPanel(self)
         self.session_summary = self._make_session_summary()
         self.compare_view = CompareView(self)
@@ -90,6 +93,11 @@ class HistoryScreen(QWidget):
         self.transcribe_button = QPushButton("Transcribe now", self)
         self.transcribe_button.setAccessibleName("Transcribe the interrupted answer")
         self.transcribe_button.setToolTip("Transcribe and score an answer the app did not finish")
+        # Its room is kept while hidden: the buttons beside it don't jump, and the window's minimum width
+        # doesn't change with the selection.
+        policy = self.transcribe_button.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.transcribe_button.setSizePolicy(policy)
         self.compare_button = QPushButton("Compare", self)
         self.compare_button.setAccessibleName("Compare two attempts")
         self.compare_button.setToolTip(
@@ -110,14 +118,17 @@ class HistoryScreen(QWidget):
         return label
 
     def _lay_out(self) -> None:
+        # The count has a line of its own: beside the buttons, its width plus "Transcribe now" (shown for an
+        # unscored answer) made the list's minimum, and so the window's, wider than a 1280 px screen.
         actions = QHBoxLayout()
-        actions.addWidget(self.count_label, 1)
+        actions.addStretch(1)
         for button in (self.transcribe_button, self.compare_button, self.export_button, self.delete_button):
             actions.addWidget(button)
         list_panel = QWidget(self)
         list_box = QVBoxLayout(list_panel)
         list_box.setContentsMargins(0, 0, 0, 0)
         list_box.addWidget(self.tree, 1)
+        list_box.addWidget(self.count_label)
         list_box.addLayout(actions)
 
         self.detail = QStackedWidget(self)  # the review, the status of an unscored answer, or a session
@@ -170,7 +181,8 @@ class HistoryScreen(QWidget):
         # attempts, so without filters those are the list (one read of the attempts, not two).
         sessions = self._repository.list_sessions(with_json=False)
         self._sessions = {
-            s.id: SessionRecord(s.id, s.started_at, s.ended_at, s.mode, s.title, s.bank) for s in sessions
+            s.id: SessionRecord(s.id, s.started_at, s.ended_at, s.mode, self._title(s.title), s.bank)
+            for s in sessions
         }
         everything: list[AttemptRecord] | None = None
         if not self.filter_bar.value().narrows:
@@ -308,7 +320,7 @@ class HistoryScreen(QWidget):
         if not self._sized:  # first show: give the list a fair share (stretch factors only split spare room)
             self._sized = True
             total = max(self.splitter.width(), 800)
-            self.splitter.setSizes([int(total * 0.44), total - int(total * 0.44)])
+            self.splitter.setSizes([int(total * 0.47), total - int(total * 0.47)])
 
     def _apply(
         self, select_attempt_id: int | None = None, unfiltered: list[AttemptRecord] | None = None
@@ -401,6 +413,10 @@ class HistoryScreen(QWidget):
             log.exception("could not read the follow-ups of attempt %d", record.id)
             return []
 
+    def _title(self, stored: str | None) -> str:
+        """What a session is called (an old "Question <id>" title becomes the question's)."""
+        return readable_title(stored, self._bank.find)
+
     def _show_session(self, session_id: int) -> None:
         self._current_attempt = None
         self._current_session = session_id
@@ -408,9 +424,9 @@ class HistoryScreen(QWidget):
         session = self._sessions.get(session_id)
         count = self.model.session_attempt_count(session_id)
         when = local_time(session.started_at) if session else ""
-        title = session.title if session and session.title else f"Session {session_id}"
+        title = html.escape(session.title) if session and session.title else f"Session {session_id}"
         self.session_summary.setText(
-            f"<b>{title}</b><br>{when} · {count} answer{'s' if count != 1 else ''}<br><br>"
+            f"<b>{title}</b><br>{when} · {plural(count, 'answer')}<br><br>"
             "Select an answer to review it, or use Export… / Delete… for the whole session."
         )
         self.detail.setCurrentWidget(self.session_summary)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QAction, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
 from opsprep_voice.ui.history.history_model import HistoryModel
@@ -27,6 +27,9 @@ from opsprep_voice.ui.history.history_rows import (
     WIDEST_COVERAGE,
 )
 
+#: Columns hidden until asked for (the header's context menu).
+HIDDEN_COLUMNS = frozenset({COL_FILLERS, COL_STATUS, COL_CATEGORY})
+
 
 class HistoryTree(QTreeView):
     """Sessions and their answers (follow-up answers under their main answer), newest first, several rows
@@ -43,11 +46,30 @@ class HistoryTree(QTreeView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAlternatingRowColors(True)
         self.setExpandsOnDoubleClick(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)  # the question text gives way, not the numbers
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self._fit_columns(categories)
-        header.resizeSection(COL_QUESTION, 300)
+        # The question takes what the numbers leave, so the columns fit the list without a scrollbar.
+        header.setSectionResizeMode(COL_QUESTION, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        self._column_menu(header)
+
+    def _column_menu(self, header: QHeaderView) -> None:
+        """Right-click on the header shows or hides the columns. Fillers, status and category start hidden
+        (the review shows the fillers, the coverage cell an unscored answer's status, the filter bar the
+        category): the list keeps room for the question."""
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for column, name in enumerate(COLUMNS):
+            if column in (COL_WHEN, COL_QUESTION):
+                continue
+            action = QAction(f"Show {name.lower()}", header)
+            action.setCheckable(True)
+            action.setChecked(column not in HIDDEN_COLUMNS)
+            action.toggled.connect(lambda shown, c=column: self.setColumnHidden(c, not shown))
+            header.addAction(action)
+            self.setColumnHidden(column, column in HIDDEN_COLUMNS)
 
     def select_row(self, index: QModelIndex, *, scroll: bool = False) -> bool:
         """Make the row at ``index`` the only selected (and current) one. False if ``index`` is invalid."""
@@ -68,7 +90,7 @@ class HistoryTree(QTreeView):
         """Column widths from font metrics of the longest texts a column can hold (no pass over the rows)."""
         samples: dict[int, list[str]] = {
             COL_WHEN: ["8888-88-88 88:88"],
-            COL_COVERAGE: ["avg 100%", WIDEST_COVERAGE],
+            COL_COVERAGE: ["avg 100%", WIDEST_COVERAGE, *STATUS_TEXT.values()],
             COL_LENGTH: ["88:88", "–"],
             COL_PACE: ["888 wpm"],
             COL_FILLERS: ["88.8/min"],
@@ -82,7 +104,8 @@ class HistoryTree(QTreeView):
         padding = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 16
         for column, texts in samples.items():
             width = max(metrics.horizontalAdvance(t) for t in texts) + padding
-            if column == COL_WHEN:  # tree indentation (session, answer, follow-up) and the expand arrow
-                width += 3 * self.indentation()
-            header_width = metrics.horizontalAdvance(COLUMNS[column]) + padding + 16  # + sort arrow
+            # When: an answer's indentation and the expand arrow (a follow-up's text is short).
+            if column == COL_WHEN:
+                width += 2 * self.indentation()
+            header_width = metrics.horizontalAdvance(COLUMNS[column]) + padding
             header.resizeSection(column, max(width, header_width, header.sectionSizeHint(column)))

@@ -5,6 +5,9 @@ The coverage chart has a second series, the coverage with interviewer follow-ups
 (:attr:`ProgressPoint.coverage_with_follow_ups`), with points only for the answers that had follow-ups, and a
 legend telling the two apart; the main answer's coverage stays the line the progress is read from.
 
+"All questions" plots a mean per day (its tooltip says of how many answers), one question a point per
+answer; the date axis adapts to the span (:mod:`.progress_data`), and the value labels are never elided.
+
 The charts are filled lazily: :meth:`ProgressCharts.refresh` only marks them stale while the widget is hidden
 (a tab not shown), the next show reads the repository, and a series is refilled (one ``replace`` call with all
 its points) only when the points differ from those shown.
@@ -15,23 +18,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from PySide6.QtCharts import QChart, QChartView, QDateTimeAxis, QLineSeries, QValueAxis
 from PySide6.QtCore import QDateTime, QEvent, QMargins, QPointF, Qt
-from PySide6.QtGui import QBrush, QPainter, QPen, QShowEvent
+from PySide6.QtGui import QBrush, QCursor, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QStackedWidget,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
 from opsprep_voice.core.bank import QuestionBank
+from opsprep_voice.core.wording import plural
 from opsprep_voice.storage.records import ProgressPoint
 from opsprep_voice.storage.repository import HistoryRepository
+from opsprep_voice.ui.history.progress_data import ChartPoint, answer_points, daily_means, date_axis
 from opsprep_voice.ui.review.style import ReviewColours, is_dark
 
 log = logging.getLogger(__name__)
@@ -78,6 +85,7 @@ class ProgressCharts(QWidget):
         self._points: list[ProgressPoint] = []
         self._stale = True  # the repository may hold other points than the charts show
         self._shown: tuple[str | None, list[ProgressPoint]] | None = None  # what the series hold
+        self.plotted: dict[str, list[ChartPoint]] = {}  # per series key: what it shows
 
         self.question_combo = QComboBox(self)
         self.question_combo.setAccessibleName("Question for the progress charts")
@@ -109,6 +117,9 @@ class ProgressCharts(QWidget):
             x_axis.setTickCount(5)
             y_axis = QValueAxis()
             y_axis.setLabelFormat(spec.label_format)
+            y_axis.setTruncateLabels(False)  # "1…" told nothing: the axis takes the room its numbers need
+            x_axis.setTruncateLabels(False)
+            series.hovered.connect(partial(self._hovered, spec.key))
             chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
             chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
             series.attachAxis(x_axis)
@@ -204,35 +215,57 @@ class ProgressCharts(QWidget):
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         self.series[FOLLOW_UPS] = extra
 
-    def _points_of(self, value: Callable[[ProgressPoint], float | None]) -> list[tuple[float, float]]:
-        out: list[tuple[float, float]] = []
-        for p in self._points:
-            v = value(p)
-            if v is not None:
-                out.append((p.started_at.timestamp() * 1000.0, float(v)))
-        return out
+    def _points_of(self, value: Callable[[ProgressPoint], float | None]) -> list[ChartPoint]:
+        if self.question_id() is None:
+            return daily_means(self._points, value)
+        return answer_points(self._points, value)
+
+    def _plot(self, key: str, points: list[ChartPoint]) -> None:
+        self.plotted[key] = points
+        self.series[key].replace([QPointF(p.x_ms, p.y) for p in points])  # one call, not one per point
+
+    def _hovered(self, key: str, point: QPointF, state: bool) -> None:
+        """A day's mean says of how many answers; an answer, when it was."""
+        if not state:
+            QToolTip.hideText()
+            return
+        shown = self.plotted.get(key, [])
+        nearest = min(shown, key=lambda p: abs(p.x_ms - point.x()), default=None)
+        if nearest is None:
+            return
+        spec = next((s for s in SPECS if s.key == key), SPECS[0])
+        value = spec.label_format % nearest.y
+        when = QDateTime.fromMSecsSinceEpoch(int(nearest.x_ms))
+        if nearest.day is not None:
+            text = f"{when.toString('d MMM yyyy')}: {value}, the mean of {plural(nearest.count, 'answer')}"
+        else:
+            text = f"{when.toString('d MMM yyyy HH:mm')}: {value}"
+        QToolTip.showText(QCursor.pos(), text, self.views.get(key, self.views["coverage"]))
 
     def _fill(self, spec: ChartSpec) -> None:
         series = self.series[spec.key]
         chart = series.chart()
         values = self._points_of(spec.value)
-        series.replace([QPointF(x, y) for x, y in values])  # one call, not one append per point
-        tooltip = f"{spec.title}: {len(values)} point(s)"
+        self._plot(spec.key, values)
+        per = "day" if self.question_id() is None else "answer"
+        tooltip = f"{spec.title}: {plural(len(values), 'point')}, one per {per}"
         if spec.key == "coverage":
             extra = self._points_of(_follow_up_value)
-            self.series[FOLLOW_UPS].replace([QPointF(x, y) for x, y in extra])
-            tooltip += f"; with follow-ups: {len(extra)} point(s)"
+            self._plot(FOLLOW_UPS, extra)
+            tooltip += f"; with follow-ups: {plural(len(extra), 'point')}"
         x_axis, y_axis = chart.axes(Qt.Orientation.Horizontal)[0], chart.axes(Qt.Orientation.Vertical)[0]
         if values:
-            xs = [x for x, _ in values]
-            ys = [y for _, y in values]
-            first = QDateTime.fromMSecsSinceEpoch(int(min(xs))).date()
-            last = QDateTime.fromMSecsSinceEpoch(int(max(xs))).date()
-            days = max(1, first.daysTo(last) + 1)  # whole local days, so ticks fall on midnights
+            ys = [p.y for p in values]
+            axis = date_axis(
+                [p.x_ms for p in values + extra] if spec.key == "coverage" else [p.x_ms for p in values]
+            )
             assert isinstance(x_axis, QDateTimeAxis)
-            x_axis.setRange(QDateTime(first.startOfDay()), QDateTime(last.addDays(1).startOfDay()))
-            x_axis.setTickCount(days + 1 if days <= 8 else 6)
-            x_axis.setFormat("d MMM" if days > 1 else "d MMM HH:mm")
+            x_axis.setRange(
+                QDateTime.fromMSecsSinceEpoch(int(axis.start_ms)),
+                QDateTime.fromMSecsSinceEpoch(int(axis.end_ms)),
+            )
+            x_axis.setTickCount(axis.ticks)
+            x_axis.setFormat(axis.label_format)
             y_lo = spec.minimum if spec.minimum is not None else min(ys)
             y_hi = spec.maximum if spec.maximum is not None else max(max(ys) * 1.15, y_lo + 1)
             y_axis.setRange(y_lo, y_hi)

@@ -9,7 +9,8 @@ from itertools import groupby
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from opsprep_voice.core.plan import Plan, QuestionPlan
-from opsprep_voice.ui.plan.plan_text import day_label, plural, short_title
+from opsprep_voice.core.wording import plural
+from opsprep_voice.ui.plan.plan_text import day_label, short_title
 
 
 class DueList(QTreeWidget):

@@ -28,11 +28,12 @@ from PySide6.QtWidgets import (
 
 from opsprep_voice.core.bank import QuestionBank
 from opsprep_voice.core.plan import Plan
+from opsprep_voice.core.wording import plural
 from opsprep_voice.ui.plan.calendar_heatmap import WEEKS, CalendarHeatmap
 from opsprep_voice.ui.plan.due_list import DueList
 from opsprep_voice.ui.plan.plan_options import PlanOptions
 from opsprep_voice.ui.plan.plan_service import PlanFeed, PlanService
-from opsprep_voice.ui.plan.plan_text import due_summary, interview_summary, plural
+from opsprep_voice.ui.plan.plan_text import due_summary, interview_summary
 from opsprep_voice.ui.plan.strength_table import StrengthTable
 
 

@@ -10,6 +10,7 @@ import math
 from datetime import date
 
 from opsprep_voice.core.plan import Plan, QuestionPlan
+from opsprep_voice.core.wording import plural
 
 NONE = "–"
 
@@ -38,10 +39,6 @@ def day_label(day: date, today: date) -> str:
 
 def percent(value: float | None) -> str:
     return NONE if value is None or not math.isfinite(value) else f"{min(max(value, 0.0), 1.0):.0%}"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def due_summary(plan: Plan) -> str:

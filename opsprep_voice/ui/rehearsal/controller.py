@@ -80,6 +80,7 @@ class RehearsalController(QObject):
         view.endRequested.connect(self.end)
         speaker.finished.connect(self._speech_done)
         speaker.failed.connect(self._speech_failed)
+        speaker.speakingChanged.connect(view.set_speaking)
         recorder.level.connect(view.set_level)
         recorder.elapsed.connect(self._elapsed)
         recorder.finished.connect(self._recording_finished)
@@ -184,6 +185,8 @@ class RehearsalController(QObject):
             self.stop_recording()
         elif s.phase in WAITING_PHASES:
             self._start_recording()
+        elif s.phase is Phase.REVIEW:
+            self.next_question()  # Space in the review goes on, as N (the button says so)
 
     def _start_recording(self) -> None:
         s = self._require_session()
@@ -195,7 +198,8 @@ class RehearsalController(QObject):
         if self.settings.live_transcription:
             self._live = self.transcription.start_live(s.question)
             if self._live is not None:
-                self._live.updated.connect(self._live_update)
+                # Bound to this take: an abandoned take's last pass may still arrive after the next began.
+                self._live.updated.connect(partial(self._live_update, self._live))
                 self._live.failed.connect(self._live_failed)
                 sinks = (self._live.sink,)
         limit_s = follow_up.time_limit_s(self.settings, s)  # before the phase moves on
@@ -269,9 +273,9 @@ class RehearsalController(QObject):
             progress=self.view.set_progress,
         )
 
-    def _live_update(self, words: list[Any]) -> None:
+    def _live_update(self, source: LiveTranscription, words: list[Any]) -> None:
         s = self.session
-        if s is None or not s.recording:
+        if s is None or not s.recording or source is not self._live:
             return
         live = live_feedback(s.question, words)
         if live is not None:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from opsprep_voice.core.follow_up_turn import FOLLOW_UP_TIME_LIMIT_S
-from opsprep_voice.core.session import Phase, QuestionResult, RehearsalSession
+from opsprep_voice.core.question_result import QuestionResult
+from opsprep_voice.core.session import Phase, RehearsalSession
 from opsprep_voice.core.settings import Settings
 from opsprep_voice.core.transcript import Transcript
 from opsprep_voice.practice.attempts import Attempts

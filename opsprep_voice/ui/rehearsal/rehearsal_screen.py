@@ -3,7 +3,8 @@ review.
 
 A view only: it shows what the :class:`~opsprep_voice.ui.rehearsal.controller.RehearsalController`
 tells it and emits signals for the user's actions. Keyboard: Space start/stop, R re-record,
-N next (in a follow-up: skip it, to the review), P replay the question (or the follow-up), Esc cancel.
+N next (in a follow-up: skip it, to the review; Space too in the review), P replay the question (or the
+follow-up), Esc cancel.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -35,12 +34,12 @@ from opsprep_voice.core.bank import Question
 from opsprep_voice.core.follow_up_turn import FOLLOW_UP_TARGET_S
 from opsprep_voice.core.session import FOLLOW_UP_PHASES, Phase
 from opsprep_voice.practice.follow_ups import FollowUpTurn
+from opsprep_voice.ui.rehearsal.live_panel import LiveAnswerPanel
 from opsprep_voice.ui.rehearsal.widgets import (
-    FOLLOW_UP_COLOR,
-    OK_COLOR,
     ElapsedClock,
     FollowUpBanner,
     LevelMeter,
+    SpeakingIndicator,
     format_clock,
 )
 from opsprep_voice.ui.review.attempt_view import AttemptView
@@ -55,7 +54,7 @@ PHASE_HINTS = {
     Phase.THINKING: "Think time. Recording starts when the countdown ends (Space to start now).",
     Phase.RECORDING: "Recording. Speak your answer; press Space to stop.",
     Phase.TRANSCRIBING: "Transcribing your answer on this computer…  (Esc to cancel)",
-    Phase.REVIEW: "Your review. R to answer again, N for the next question.",
+    Phase.REVIEW: "Your review. R to answer again, N (or Space) for the next question.",
     Phase.FINISHED: "Rehearsal finished.",
     Phase.PROBING: "The interviewer asks a follow-up…  (Space to answer now, N to skip it)",
     Phase.FOLLOW_UP_READY: "Press Space to answer the follow-up, or N to skip it and see your review.",
@@ -66,7 +65,6 @@ RECORDING_PHASES = (Phase.RECORDING, Phase.FOLLOW_UP_RECORDING)
 TRANSCRIBING_PHASES = (Phase.TRANSCRIBING, Phase.FOLLOW_UP_TRANSCRIBING)
 #: Where the candidate may start an answer (Space), or skip on with N.
 WAITING_PHASES = (Phase.READY, Phase.SPEAKING, Phase.THINKING, Phase.FOLLOW_UP_READY, Phase.PROBING)
-_LABEL = Qt.ItemDataRole.UserRole + 1  # a live checklist row's item label (its text has a mark in front)
 
 
 def _button(text: str, name: str, tip: str) -> QPushButton:
@@ -104,15 +102,16 @@ class RehearsalScreen(QWidget):
         self.follow_up.hide()
         self._question: Question | None = None
         self._probe: Probe | None = None  # the follow-up shown, if any
-        self._earlier: frozenset[str] = frozenset()  # items covered before this follow-up
         self.replay_button = _button(
             "▶ Replay question (P)", "Replay question", "Hear the question again (P)"
         )
         self.stop_speaking_button = _button("■ Stop voice", "Stop speaking", "Stop reading the question")
         self.end_button = _button("End rehearsal", "End rehearsal", "Finish now and see the summary")
+        self.speaking = SpeakingIndicator()
         top_buttons = QHBoxLayout()
         top_buttons.addWidget(self.replay_button)
         top_buttons.addWidget(self.stop_speaking_button)
+        top_buttons.addWidget(self.speaking)
         top_buttons.addStretch(1)
         top_buttons.addWidget(self.end_button)
 
@@ -155,29 +154,9 @@ class RehearsalScreen(QWidget):
         self.progress.setAccessibleName("Transcription progress")
         self.progress.setVisible(False)
 
-        self.live_text = QTextBrowser()
-        self.live_text.setAccessibleName("Live transcript")
-        self.live_text.setPlaceholderText("Your words appear here as you speak.")
-        self.live_checklist = QListWidget()
-        self.live_checklist.setAccessibleName("Live checklist")
-        self.live_stats = QLabel("")
-        self.live_stats.setAccessibleName("Live statistics")
-        live_right = QVBoxLayout()
-        live_right.addWidget(QLabel("<b>Checklist</b>"))
-        live_right.addWidget(self.live_checklist, 1)
-        live_right.addWidget(self.live_stats)
-        live_right_w = QWidget()
-        live_right_w.setLayout(live_right)
-        live_split = QSplitter(Qt.Orientation.Horizontal)
-        live_left = QWidget()
-        ll = QVBoxLayout(live_left)
-        ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(QLabel("<b>Live transcript</b>"))
-        ll.addWidget(self.live_text, 1)
-        live_split.addWidget(live_left)
-        live_split.addWidget(live_right_w)
-        live_split.setStretchFactor(0, 3)
-        live_split.setStretchFactor(1, 2)
+        self.live = LiveAnswerPanel()
+        live = self.live
+        self.live_text, self.live_checklist, self.live_stats = live.text, live.checklist, live.stats
 
         answer = QWidget()
         al = QVBoxLayout(answer)
@@ -189,12 +168,14 @@ class RehearsalScreen(QWidget):
         al.addWidget(self.message)
         al.addLayout(controls)
         al.addWidget(self.progress)
-        al.addWidget(live_split, 1)
+        al.addWidget(self.live, 1)
 
         # -- review page -----------------------------------------------------------------------
         self.review = AttemptView()
         self.review_rerecord = _button("↺ Answer again (R)", "Answer again", "Record a new take (R)")
-        self.review_next = _button("Next question (N) →", "Next question", "Go to the next question (N)")
+        self.review_next = _button(
+            "Next question (N) →", "Next question", "Go to the next question (N or Space)"
+        )
         rb = QHBoxLayout()
         rb.addWidget(self.review_rerecord)
         rb.addStretch(1)
@@ -250,10 +231,11 @@ class RehearsalScreen(QWidget):
             sc.activated.connect(signal)
             self.shortcuts[key] = sc
         self._phase = Phase.READY
+        self.set_speaking(False)
 
     # -- content ---------------------------------------------------------------------------------
     def show_question(self, question: Question, index: int, total: int, *, study: bool) -> None:
-        self._question, self._probe, self._earlier = question, None, frozenset()
+        self._question, self._probe = question, None
         self.follow_up.hide()
         self.position.setText(
             f"Question {index + 1} of {total}  ·  {question.category}  ·  "
@@ -265,14 +247,7 @@ class RehearsalScreen(QWidget):
         self.target_bar.setRange(0, question.target_seconds * 10)
         self.target_bar.setValue(0)
         self.level.reset()
-        self.live_text.clear()
-        self.live_stats.setText("")
-        self.live_checklist.clear()
-        for item in question.checklist:
-            li = QListWidgetItem(f"○  {item.label}")
-            li.setData(Qt.ItemDataRole.UserRole, item.id)
-            li.setData(_LABEL, item.label)
-            self.live_checklist.addItem(li)
+        self.live.show_question(question)
         self.study_text.setHtml(self._study_html(question))
         self.set_study_visible(study)
         self.review.clear()
@@ -292,6 +267,12 @@ class RehearsalScreen(QWidget):
         self.study.setVisible(visible)
 
     def set_phase(self, phase: Phase, *, is_last: bool = False, answered: bool = False) -> None:
+        new_take = phase in RECORDING_PHASES and self._phase not in RECORDING_PHASES
+        dropped_take = self._phase in RECORDING_PHASES and phase in (Phase.READY, Phase.FOLLOW_UP_READY)
+        if new_take or dropped_take:
+            # A take starts (first, re-recorded or after Esc) from an empty page, not the last take's
+            # transcript, ticks and stats, which would otherwise stay until the first word is heard.
+            self._clear_take()
         self._phase = phase
         self.hint.setText(PHASE_HINTS.get(phase, ""))
         recording = phase in RECORDING_PHASES
@@ -306,14 +287,22 @@ class RehearsalScreen(QWidget):
         self.next_button.setText(
             "Skip follow-up (N)" if in_follow_up else "Finish (N)" if is_last else "Skip (N)"
         )
-        self.review_next.setText("Finish and see summary (N) →" if is_last else "Next question (N) →")
+        self.review_next.setText(
+            "Finish and see summary (N or Space) →" if is_last else "Next question (N or Space) →"
+        )
+        self.speaking.set_follow_up(in_follow_up)
         self.replay_button.setText("▶ Replay follow-up (P)" if in_follow_up else "▶ Replay question (P)")
-        self.stop_speaking_button.setEnabled(phase in (Phase.SPEAKING, Phase.PROBING))
         self.progress.setVisible(phase in TRANSCRIBING_PHASES)
         if phase in TRANSCRIBING_PHASES:
             self.progress.setValue(0)
         self.pages.setCurrentIndex(1 if phase == Phase.REVIEW else 0)
         self.question_text.setVisible(phase != Phase.REVIEW)  # the review repeats the question
+
+    def set_speaking(self, speaking: bool) -> None:
+        """The voice is reading (or about to read) the question or a follow-up, in any phase (P replays it
+        in the review too): Stop voice works and a busy line says so."""
+        self.stop_speaking_button.setEnabled(speaking)
+        self.speaking.setVisible(speaking)
 
     def set_elapsed(self, seconds: float) -> None:
         self.clock.set_elapsed(seconds)
@@ -344,48 +333,26 @@ class RehearsalScreen(QWidget):
         follow-up shown changes (a new probe, or back to the question)."""
         if probe == self._probe:
             return
-        self._probe, self._earlier = probe, frozenset(earlier) if probe is not None else frozenset()
+        self._probe = probe
         question = self._question
         target = FOLLOW_UP_TARGET_S if probe is not None else question.target_seconds if question else 0
         if probe is not None:
             self.follow_up.show_probe(probe.prompt, probe.number, FOLLOW_UP_TARGET_S, limit_s)
         self.follow_up.setVisible(probe is not None)
         self.clock.set_target(target)
-        self.clock.set_elapsed(0)
         self.target_bar.setRange(0, target * 10)
+        self.live.set_turn(follow_up=probe is not None, earlier=earlier)
+        self._clear_take()
+
+    def _clear_take(self) -> None:
+        """Empty the answer area: no clock, level, transcript, ticks or stats from an earlier take."""
+        self.clock.set_elapsed(0)
         self.target_bar.setValue(0)
         self.level.reset()
-        self.live_text.clear()
-        self.live_stats.setText("")
-        self._mark_checklist(set())
-
-    def _mark_checklist(self, hit_ids: set[str]) -> None:
-        """✔ what this answer covered so far; during a follow-up, ✔ (muted) what the answer before it did."""
-        plain = self.live_checklist.palette().text().color()
-        earlier = self.live_checklist.palette().placeholderText().color()
-        for row in range(self.live_checklist.count()):
-            li = self.live_checklist.item(row)
-            item_id, label = li.data(Qt.ItemDataRole.UserRole), li.data(_LABEL)
-            if item_id in hit_ids:
-                li.setText(f"✔  {label}")
-                li.setForeground(FOLLOW_UP_COLOR if self._probe is not None else OK_COLOR)
-            elif item_id in self._earlier:
-                li.setText(f"✔  {label}  (in your answer)")
-                li.setForeground(earlier)
-            else:
-                li.setText(f"○  {label}")
-                li.setForeground(plain)
+        self.live.clear()
 
     def set_live(self, text: str, hit_ids: set[str], wpm: float | None, elapsed_s: float) -> None:
-        self.live_text.setPlainText(text)
-        sb = self.live_text.verticalScrollBar()
-        sb.setValue(sb.maximum())
-        self._mark_checklist(hit_ids)
-        done = len(hit_ids | self._earlier)
-        rate = f"{wpm:.0f} wpm" if wpm else "– wpm"
-        self.live_stats.setText(
-            f"{done} of {self.live_checklist.count()} items · {rate} · {format_clock(elapsed_s)}"
-        )
+        self.live.set_live(text, hit_ids, wpm, elapsed_s)
 
     def prewarm(self, question: Question | None, report: Report, then: Callable[[], None]) -> None:
         """At an idle moment before the first rehearsal: polish the (hidden) screen and build a review once,

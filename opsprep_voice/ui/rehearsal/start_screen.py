@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from opsprep_voice.core.bank import BankError, QuestionBank, load_bank
 from opsprep_voice.core.session import Mode, Selection, plan_questions
+from opsprep_voice.core.wording import plural
 from opsprep_voice.ui.plan.plan_choice import PlanChoice
 from opsprep_voice.ui.plan.plan_service import PlanService
 
@@ -120,6 +121,9 @@ class StartScreen(QWidget):
         self.single.setAccessibleName("Question")
         self.single.setMinimumContentsLength(40)
         self.single.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        # The closed box shows the start of a long question; its list shows each one whole.
+        self.single.view().setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.single.currentIndexChanged.connect(lambda _i: self.single.setToolTip(self.single.currentText()))
         self.custom_path = QLineEdit()
         self.custom_path.setPlaceholderText("questions.json with the same shape as the bundled bank")
         self.custom_path.setAccessibleName("Custom question bank file")
@@ -214,11 +218,36 @@ class StartScreen(QWidget):
             self.shortcuts[key] = shortcut
         self._refresh()
 
+    def restore(self, kind: str | None, question_id: str | None, category: str | None) -> None:
+        """Choose again what the last rehearsal chose (settings), where the bank still has it."""
+        radios = {"all": self.rb_all, "random": self.rb_random, "plan": self.rb_plan}
+        if kind == "single" and question_id is not None and self.single.findData(question_id) >= 0:
+            self.single.setCurrentIndex(self.single.findData(question_id))  # checks "One question"
+        elif kind == "category" and category is not None and self.category.findData(category) >= 0:
+            self.category.setCurrentIndex(self.category.findData(category))
+            self._select(self.rb_category)
+        elif kind in radios:
+            radios[kind].setChecked(True)
+        else:
+            return
+        self._kind_chosen = True  # the plan no longer takes over as the default
+
     def _start_from_keyboard(self) -> None:
         if self.start_button.isEnabled():
             self.start_button.animateClick()
 
     # -- population ----------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._widen_question_list()
+
+    def _widen_question_list(self) -> None:
+        """The drop-down list as wide as its longest question (within the screen), not the box's width."""
+        view = self.single.view()
+        widest = view.sizeHintForColumn(0) if self.single.count() else 0
+        screen = self.screen().availableGeometry().width()
+        view.setMinimumWidth(min(widest + 2 * view.frameWidth() + 24, screen - 40))
+
     def _fill_from(self, bank: QuestionBank) -> None:
         self.category.blockSignals(True)
         self.single.blockSignals(True)
@@ -232,6 +261,7 @@ class StartScreen(QWidget):
         self.category.blockSignals(False)
         self.single.blockSignals(False)
         self.rb_all.setText(f"All {len(bank)} questions in order")
+        self._widen_question_list()
         self.plan_choice.set_questions(list(bank))
 
     def _select(self, rb: QRadioButton) -> None:
@@ -314,7 +344,7 @@ class StartScreen(QWidget):
             self.start_button.setEnabled(False)
             return
         minutes = sum(q.target_seconds for q in planned) / 60
-        self.summary.setText(f"{len(planned)} question(s), about {minutes:.0f} min of speaking.")
+        self.summary.setText(f"{plural(len(planned), 'question')}, about {minutes:.0f} min of speaking.")
         self.start_button.setEnabled(True)
 
     def _start(self) -> None:

@@ -1,5 +1,9 @@
 """End of a rehearsal: per question coverage (and the coverage with its follow-ups, when the interviewer
-asked any), length against target and pace."""
+asked any), length against target and pace.
+
+A question answered more than once shows its best take, labelled "best of N takes"; the averages are of
+what the table shows. Lengths are rounded as the review rounds them (``fmt_clock``), so a take reads the
+same length in both."""
 
 from __future__ import annotations
 
@@ -18,7 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.core.session import RehearsalSession
-from opsprep_voice.ui.rehearsal.widgets import OK_COLOR, OVER_COLOR, WARN_COLOR, format_clock
+from opsprep_voice.core.wording import plural
+from opsprep_voice.ui.rehearsal.widgets import OK_COLOR, OVER_COLOR, WARN_COLOR
+from opsprep_voice.ui.review.style import fmt_clock
 
 COLUMNS = ("#", "Question", "Coverage", "With follow-ups", "Length / target", "Pace", "Fillers/min", "Takes")
 
@@ -74,10 +80,12 @@ class SummaryScreen(QWidget):
         if answered and avg is not None:
             total = sum(r["duration_s"] or 0 for r in answered)
             after = f" ({with_follow_ups * 100:.0f}% with follow-ups)" if with_follow_ups is not None else ""
+            best = any(r["scored_takes"] > 1 for r in answered)
+            of_what = ", best take of each question" if best else ""
             self.overview.setText(
-                f"You answered {len(answered)} of {len(rows)} questions in {format_clock(total)} "
+                f"You answered {len(answered)} of {plural(len(rows), 'question')} in {fmt_clock(total)} "
                 "of speaking; "
-                f"average coverage {avg * 100:.0f}%{after}. Every take is kept in History."
+                f"average coverage {avg * 100:.0f}%{after}{of_what}. Every take is kept in History."
             )
         else:
             self.overview.setText("No question was answered in this rehearsal.")
@@ -106,11 +114,13 @@ class SummaryScreen(QWidget):
                 put(col, "–")
         else:
             cov = r["coverage"]
-            put(2, f"{cov * 100:.0f}%", colour(cov), True)
+            takes = r["scored_takes"]
+            label = f"  (best of {takes} takes)" if takes > 1 else ""
+            put(2, f"{cov * 100:.0f}%{label}", colour(cov), True)
             dur, target = r["duration_s"] or 0.0, r["target_seconds"]
             put(
                 4,
-                f"{format_clock(dur)} / {format_clock(target)}",
+                f"{fmt_clock(dur)} / {fmt_clock(target)}",
                 OVER_COLOR if dur > target * 1.25 else None,
                 True,
             )

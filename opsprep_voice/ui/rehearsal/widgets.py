@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
 
 FLOOR_DB = -60.0
 
@@ -152,3 +152,25 @@ class FollowUpBanner(QFrame):
             "The interviewer asks about a point your answer left out. "
             f"Aim for about {format_clock(target_s)}; recording stops at {format_clock(limit_s)}."
         )
+
+
+class SpeakingIndicator(QWidget):
+    """ "Reading the question…" with a busy bar, while the voice reads (synthesis takes a moment before
+    any sound, and silence alone looked like nothing was happening)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Reading aloud")
+        self.label = QLabel("Reading the question…", self)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 0)  # busy: no end known
+        self.bar.setTextVisible(False)
+        self.bar.setFixedSize(90, 10)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 0, 0, 0)
+        row.addWidget(self.label)
+        row.addWidget(self.bar)
+        self.hide()
+
+    def set_follow_up(self, follow_up: bool) -> None:
+        self.label.setText("Reading the follow-up…" if follow_up else "Reading the question…")

@@ -63,7 +63,9 @@ class AttemptView(QWidget):
     #: The attempt given to :meth:`show_attempt` is fully shown (checklist, metrics and example answer too).
     filled = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, metrics_columns: int = 2) -> None:
+        """``metrics_columns``: 1 where the view shares the window (History), so the delivery figures
+        wrap in one readable column instead of two squeezed ones."""
         super().__init__(parent)
         self.setAccessibleName("Answer review")
         self._question: Question | None = None
@@ -128,7 +130,7 @@ class AttemptView(QWidget):
         header.addLayout(cov)
 
         # ---- transcript, player and delivery metrics
-        self.metrics = MetricsPanel(self, columns=2)
+        self.metrics = MetricsPanel(self, columns=metrics_columns)
         self.transcript = TranscriptView(self)
         self.follow_up_panel = FollowUpPanel(self)
         self.player = AudioPlayer(self)
@@ -173,9 +175,10 @@ class AttemptView(QWidget):
         self.splitter.setStretchFactor(0, 6)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 4)
-        left.setMinimumWidth(420)
+        # Minimums that leave History's list half of a 1280 px window beside the review.
+        left.setMinimumWidth(360)
         self.example_panel.setMinimumWidth(220)
-        self.feedback_scroll.setMinimumWidth(300)
+        self.feedback_scroll.setMinimumWidth(250)
 
         content = QWidget(self)
         content_box = QVBoxLayout(content)

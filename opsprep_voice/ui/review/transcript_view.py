@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
+    QFocusEvent,
     QFont,
     QHelpEvent,
     QKeyEvent,
@@ -101,6 +102,14 @@ class _TranscriptEdit(QTextEdit):
             Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         self.viewport().setMouseTracking(True)
+        self.setCursorWidth(0)  # read-only: no blinking caret (see focusInEvent for keyboard users)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        # Keyboard users move through the words with the caret (Space plays from it), so it shows when the
+        # text was reached with Tab; for a reader clicking words it would only suggest the text is editable.
+        keyboard = event.reason() in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
+        self.setCursorWidth(1 if keyboard else 0)
+        super().focusInEvent(event)
 
     def doc_pos_at(self, point: QPoint) -> int:
         """Document position of the character under ``point`` (viewport coordinates), or -1 off the text."""

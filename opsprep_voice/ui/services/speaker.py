@@ -27,6 +27,7 @@ class QuestionSpeaker(QObject):
     started = Signal()
     finished = Signal()
     failed = Signal(str)
+    speakingChanged = Signal(bool)  # True from speak() (synthesis included) until it ends, fails or stops
 
     def __init__(
         self,
@@ -51,6 +52,7 @@ class QuestionSpeaker(QObject):
         self._player.mediaStatusChanged.connect(self._on_status)
         self._player.errorOccurred.connect(self._on_error)
         self._playing = False
+        self._busy = False  # speaking or about to (see speakingChanged)
 
     @property
     def available(self) -> bool:
@@ -59,6 +61,11 @@ class QuestionSpeaker(QObject):
     @property
     def speaking(self) -> bool:
         return self._playing
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.speakingChanged.emit(busy)
 
     def list_voices(self) -> list[Any]:
         """The synthesizer's voices (none without a synthesizer or if it cannot list them)."""
@@ -102,6 +109,7 @@ class QuestionSpeaker(QObject):
             return
         self._request += 1
         request = self._request
+        self._set_busy(True)
         key = self._key(text)
         self._runner.start(lambda _p, _c: self._synthesize(key), "speak question").then(
             partial(self._play, request), partial(self._fail, request)
@@ -118,10 +126,12 @@ class QuestionSpeaker(QObject):
     def _fail(self, request: int, message: str) -> None:
         if request == self._request:
             self._playing = False
+            self._set_busy(False)
             self.failed.emit(f"The question could not be spoken: {message}")
 
     def stop(self) -> None:
         self._request += 1
+        self._set_busy(False)
         if self._playing:
             self._playing = False
             self._player.stop()
@@ -129,12 +139,15 @@ class QuestionSpeaker(QObject):
     def _on_status(self, status: QMediaPlayer.MediaStatus) -> None:
         if status == QMediaPlayer.MediaStatus.EndOfMedia and self._playing:
             self._playing = False
+            self._set_busy(False)
             self.finished.emit()
         elif status == QMediaPlayer.MediaStatus.InvalidMedia and self._playing:
             self._playing = False
+            self._set_busy(False)
             self.failed.emit("The synthesised question could not be played.")
 
     def _on_error(self, _error: QMediaPlayer.Error, message: str) -> None:
         if self._playing:
             self._playing = False
+            self._set_busy(False)
             self.failed.emit(f"Playing the question failed: {message}")
