@@ -188,8 +188,8 @@ class QuestionBank(_Strict):
     def find(self, ref: str | int) -> Question:
         """A question by 1-based number or by id. Raises KeyError with a helpful message."""
         text = str(ref).strip()
-        if text.isdigit():
-            number = int(text)
+        number = question_number(text)
+        if number is not None:
             if 1 <= number <= len(self.questions):
                 return self.questions[number - 1]
             raise KeyError(f"no question number {number}: choose 1-{len(self.questions)}")
@@ -197,6 +197,14 @@ class QuestionBank(_Strict):
             if question.id == text:
                 return question
         raise KeyError(f"no question with id {text!r}: run 'opsprep-voice questions' to list them")
+
+
+def question_number(ref: str) -> int | None:
+    """``ref`` as a question number when it is written in ASCII digits ("3"), else None (an id).
+
+    Not ``str.isdigit()``: it accepts "²" and "①", which ``int()`` then refuses."""
+    text = ref.strip()
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def _place(loc: tuple[int | str, ...]) -> str:
