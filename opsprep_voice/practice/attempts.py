@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from opsprep_voice.core.bank import Question
 from opsprep_voice.core.transcript import Transcript, Word
-from opsprep_voice.storage.db import make_private
+from opsprep_voice.storage.db import private_copy
 from opsprep_voice.storage.records import AttemptRecord, QuestionLike
 from opsprep_voice.storage.repository import HistoryRepository
 
@@ -263,8 +262,7 @@ def save_new_attempt(
             if source is not None and attempt.audio_path is not None:
                 copied = attempt.audio_path
                 tmp = copied.with_name(copied.name + ".part")
-                shutil.copyfile(source, tmp)
-                make_private(tmp)
+                private_copy(source, tmp)
                 os.replace(tmp, copied)
             repo.mark_recorded(attempt.id, float(duration))
             record = repo.save_score(attempt.id, report, transcript)

@@ -1,7 +1,9 @@
 """Opening the history database: file permissions, pragmas, migrations, and explicit transactions.
 
 The database is ``AppPaths.default().data_dir() / "history.sqlite3"`` with the answers' audio in ``audio/``
-beside it. Both are user-only (0o600 files, 0o700 folders): recordings of someone's voice are personal.
+beside it. What the app creates is user-only (0o600 files, 0o700 folders): recordings of someone's voice are
+personal. What already exists keeps its mode: the app never chmods a file or folder (a read-only database
+or folder is refused with a message instead).
 Connections are in autocommit mode and every write goes through :func:`transaction` (``BEGIN IMMEDIATE`` so
 a writer takes the lock up front and waits up to the busy timeout instead of failing mid-way). WAL journal
 mode keeps readers (the CLI, a chart) from blocking the app while it saves, and makes a crash at any point
@@ -13,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import sqlite3
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,34 +42,54 @@ def default_db_path() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) user-only; tighten an existing folder to 0o700."""
-    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    if os.name == "posix" and (path.stat().st_mode & 0o777) != DIR_MODE:
-        path.chmod(DIR_MODE)
+    """Create ``path`` and its missing parents user-only (0o700, less if the umask says so; ``mkdir(parents=
+    True)`` would give the parents the umask's mode). A folder that exists keeps its mode: whoever made it
+    chose it (a 0o500 folder is the user's wish, not a mistake to repair)."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=DIR_MODE, exist_ok=True)
     return path
 
 
-def make_private(path: Path) -> None:
-    """Set a file user-only (best effort: the file may be gone, or the OS may not have POSIX modes)."""
-    if os.name != "posix":
-        return
-    try:
-        if (path.stat().st_mode & 0o777) != FILE_MODE:
-            path.chmod(FILE_MODE)
-    except FileNotFoundError:
-        pass
+def create_private_file(path: Path) -> bool:
+    """Create an empty file user-only (0o600, less if the umask says so) if nothing is at ``path``.
 
-
-def _create_private_file(path: Path) -> None:
-    """Create an empty database file with mode 0o600 before SQLite opens it (SQLite would use the umask).
-
-    SQLite gives its ``-wal`` and ``-shm`` files the mode of the database file, so they are private too.
+    True when this call created it. An existing file keeps its mode, for the same reason as a folder.
     """
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     except FileExistsError:
-        return
+        return False
     os.close(fd)
+    return True
+
+
+def private_copy(source: Path, target: Path) -> None:
+    """Copy ``source`` to a new user-only file ``target`` (replaced if it exists).
+
+    ``shutil.copyfile`` would create it with the umask's mode (often 0o644) and leave a window in which a
+    recording of someone's voice is readable by others.
+    """
+    target.unlink(missing_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        shutil.copyfileobj(src, out)
+
+
+def _check_usable_path(db_path: Path) -> None:
+    """Refuse, with what to do, a path SQLite cannot keep a history at; nothing there is changed."""
+    if db_path.is_dir():
+        raise StorageError(
+            f"{db_path}: is a folder, where the history database should be; move or rename that folder "
+            "(OpsPrep Voice then starts a new history there). It was not changed."
+        )
+    for target, what in ((db_path, "database file"), (db_path.parent, "folder")):
+        if target.exists() and not os.access(target, os.W_OK):
+            raise StorageError(
+                f"{target}: the history {what} is read-only (mode {stat.S_IMODE(target.stat().st_mode):o}), "
+                f"so answers cannot be saved; make it writable (chmod u+w '{target}') to keep them. "
+                "OpsPrep Voice leaves its permissions as they are."
+            )
 
 
 def connect(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
@@ -76,8 +100,10 @@ def connect(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
     """
     db_path = Path(path)
     ensure_private_dir(db_path.parent)
-    _create_private_file(db_path)
-    make_private(db_path)
+    _check_usable_path(db_path)
+    # Created 0o600 before SQLite opens it (SQLite would use the umask); SQLite gives its ``-wal`` and
+    # ``-shm`` files the database file's mode, so they are private too.
+    create_private_file(db_path)
     try:
         conn = sqlite3.connect(
             db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
@@ -102,8 +128,6 @@ def connect(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
             if version > 0:
                 _backup(conn, db_path, version)
             migrations.migrate(conn)
-        for suffix in ("-wal", "-shm"):
-            make_private(db_path.with_name(db_path.name + suffix))
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StorageError(
@@ -117,8 +141,7 @@ def connect(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
 
 def _backup(conn: sqlite3.Connection, db_path: Path, version: int) -> Path:
     target = db_path.with_name(f"{db_path.name}.pre-v{version + 1}.bak")
-    _create_private_file(target)
-    make_private(target)
+    create_private_file(target)
     dest = sqlite3.connect(target)
     try:
         conn.backup(dest)
