@@ -24,8 +24,9 @@ runtime_pkgs=(
   libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xfixes0
   libxcb-sync1 libxcb-xkb1 libxcb-glx0 libxcb-shm0 libxcb-util1
 )
-# Real-audio tests (a PulseAudio server with a virtual speaker and microphone) and test speech (sox).
-test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox)
+# Real-audio tests (a PulseAudio server with a virtual speaker and microphone), test speech (sox) and the
+# privacy audit's view of connections made from C code (strace; tests/test_privacy.py).
+test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox strace)
 
 install_system_packages() {
   local wanted=("$@") missing=()
