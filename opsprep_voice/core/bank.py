@@ -239,13 +239,18 @@ def question_number(ref: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() else None
 
 
+_FIELD_NAME = re.compile(r"[A-Za-z_$][\w$-]*")
+
+
 def _place(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
+        elif _FIELD_NAME.fullmatch(part):
+            out += f".{part}" if out else part
+        else:  # a key with spaces, line breaks or nothing in it: quoted, so the message stays one line
+            out += f"[{part!r}]"
     return out or "(top level)"
 
 
