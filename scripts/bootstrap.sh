@@ -25,8 +25,9 @@ runtime_pkgs=(
 )
 # Real-audio tests (a PulseAudio server with a virtual speaker and microphone) and test speech (sox);
 # the desktop-entry tools the desktop-install tests run (desktop-file-validate, update-desktop-database,
-# gtk-update-icon-cache) and the metainfo validator (appstreamcli).
-test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox desktop-file-utils gtk-update-icon-cache appstream)
+# gtk-update-icon-cache) and the metainfo validator (appstreamcli); the privacy audit's view of
+# connections made from C code (strace; tests/test_privacy.py).
+test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox desktop-file-utils gtk-update-icon-cache appstream strace)
 
 install_system_packages() {
   local wanted=("$@") missing=()

@@ -206,11 +206,7 @@ def test_files_and_folders_are_user_only(tmp_path: Path) -> None:
         r = HistoryRepository(tmp_path / "data" / "history.sqlite3")
         s = r.create_session("practice")
         a = r.start_attempt(s.id, Q1)
-        assert a.audio_path is not None
-        a.audio_path.write_bytes(b"RIFF")  # the recorder might create it with the umask
-        assert _mode(a.audio_path) == 0o644
-        r.mark_recorded(a.id, 1.0)
-        assert _mode(a.audio_path) == 0o600
+        r.mark_recorded(a.id, 1.0)  # a write: the -wal and -shm files exist
         for name in ("history.sqlite3", "history.sqlite3-wal", "history.sqlite3-shm"):
             assert _mode(tmp_path / "data" / name) == 0o600, name
         assert _mode(tmp_path / "data") == 0o700
@@ -220,16 +216,28 @@ def test_files_and_folders_are_user_only(tmp_path: Path) -> None:
         os.umask(old_umask)
 
 
-def test_existing_loose_permissions_are_tightened(tmp_path: Path) -> None:
+def test_existing_modes_are_left_as_their_owner_set_them(tmp_path: Path) -> None:
+    """The app creates private files but never chmods what is there: a user's 0o500 folder and 0o400
+    database stay so (as root they are still writable, so the history opens; see test_storage_safety for
+    a read-only one refused), and so does a looser mode someone chose."""
     if os.name != "posix":
         pytest.skip("POSIX permissions")
     folder = tmp_path / "data"
     HistoryRepository(folder / "history.sqlite3").close()
-    (folder / "history.sqlite3").chmod(0o644)
     (folder / "audio").chmod(0o755)
+    (folder / "history.sqlite3").chmod(0o644)
     HistoryRepository(folder / "history.sqlite3").close()
-    assert _mode(folder / "history.sqlite3") == 0o600
-    assert _mode(folder / "audio") == 0o700
+    assert _mode(folder / "history.sqlite3") == 0o644
+    assert _mode(folder / "audio") == 0o755
+    if os.geteuid() == 0:
+        (folder / "history.sqlite3").chmod(0o400)
+        folder.chmod(0o500)
+        try:
+            HistoryRepository(folder / "history.sqlite3").close()
+            assert _mode(folder / "history.sqlite3") == 0o400
+            assert _mode(folder) == 0o500
+        finally:
+            folder.chmod(0o700)
 
 
 def test_exception_inside_a_transaction_leaves_nothing(repo: HistoryRepository) -> None:

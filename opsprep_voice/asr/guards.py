@@ -62,6 +62,9 @@ def speech_regions(audio: Audio, max_region_s: float = 29.0) -> list[tuple[float
     """Speech regions (seconds) found by Silero VAD (shipped with faster-whisper), :data:`VAD_PARAMETERS`."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
+    from opsprep_voice.asr import silero
+
+    silero.install()  # bounded memory on long audio, same probabilities
     # Long speech is split at its last short pause (>= 98 ms) before ``max_region_s``, so windows can be
     # cut between regions (asr.windows) without cutting a word.
     stamps = get_speech_timestamps(audio, VadOptions(**VAD_PARAMETERS, max_speech_duration_s=max_region_s))

@@ -9,7 +9,9 @@ blocks so a 48 kHz stream cut into blocks gives the same samples as the whole st
 from __future__ import annotations
 
 import logging
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -127,61 +129,114 @@ def to_mono_16k(samples: np.ndarray, rate: int, channels: int = 1) -> Audio:
     return out
 
 
+#: Decoded audio is handed on in blocks of at most this many samples at 16 kHz (4 s): a file of any length is
+#: read, downmixed and resampled a block at a time, never held whole at its own rate and channel count
+#: (a 15-minute 48 kHz stereo file is 345 MB as float32; at 16 kHz mono it is 58 MB).
+BLOCK_SAMPLES = 4 * SAMPLE_RATE
+
+
+class AudioFile:
+    """An audio file opened for decoding: checked at once (so mistakes fail before a model is loaded),
+    then read with :meth:`blocks` as 16 kHz mono float32 blocks, or whole with :func:`load_audio`."""
+
+    def __init__(self, path: str | Path) -> None:
+        import av  # local import: PyAV pulls in FFmpeg libraries, only needed when a file is read
+
+        p = Path(path).expanduser()
+        self.path = p
+        if not p.exists():
+            raise AudioError(f"Audio file not found: {p}. Check the path, or record the answer again.")
+        if p.is_dir():
+            raise AudioError(
+                f"{p} is a folder, not an audio file. Pass the path of a .wav or .flac file in it."
+            )
+        if p.stat().st_size == 0:
+            raise AudioError(
+                f"Audio file {p} is empty (0 bytes): the recording was not saved. Record the answer again."
+            )
+        self._container = self._open(av, p)
+        try:
+            if not self._container.streams.audio:
+                raise AudioError(
+                    f"{p} has no audio track (unsupported format). Use a WAV or FLAC file with the recording."
+                )
+            stream = self._container.streams.audio[0]
+            self.rate = int(stream.codec_context.sample_rate or stream.rate or 0)
+            self.channels = int(stream.codec_context.channels or 1)
+            self.duration_s = (
+                float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
+            )
+        except BaseException:
+            self._container.close()
+            raise
+
+    @staticmethod
+    def _open(av: Any, p: Path) -> Any:
+        suffix = p.suffix.lower()
+        try:
+            return av.open(str(p), mode="r")
+        except (av.error.InvalidDataError, av.error.FFmpegError, UnicodeDecodeError) as exc:
+            if suffix and suffix not in AUDIO_SUFFIXES:
+                raise AudioError(
+                    f"Unsupported audio format '{suffix}' in {p}: it could not be decoded as audio. "
+                    "Use a WAV or FLAC file (e.g. convert with: ffmpeg -i INPUT -ar 16000 -ac 1 answer.wav)."
+                ) from exc
+            raise AudioError(
+                f"Audio file {p} is corrupt or not a {suffix or 'supported'} file ({exc}). "
+                "Record the answer again, or re-export it as WAV or FLAC."
+            ) from exc
+
+    def blocks(self) -> Iterator[Audio]:
+        """The audio as 16 kHz mono float32 blocks of at most :data:`BLOCK_SAMPLES`, decoded as they are
+        asked for; the file is closed at the end. Raises :class:`AudioError` when nothing can be decoded
+        or there are no samples (a file damaged part-way gives the audio before the damage)."""
+        import av
+
+        p = self.path
+        stream = self._container.streams.audio[0]
+        # Packed float32 with the stream's own layout, then downmixed and resampled block by block.
+        converter = av.AudioResampler(format="flt", layout=stream.codec_context.layout, rate=self.rate)
+        resampler = Resampler(self.rate, self.channels) if self.rate > 0 else None
+        yielded = 0
+        try:
+            try:
+                for frame in self._container.decode(stream):
+                    for out in converter.resample(frame):
+                        yielded += yield from self._split(resampler, out.to_ndarray())
+                for out in converter.resample(None):
+                    yielded += yield from self._split(resampler, out.to_ndarray())
+            except (av.error.FFmpegError, ValueError) as exc:
+                if not yielded:
+                    raise AudioError(
+                        f"Audio file {p} is corrupt: it could not be decoded ({exc}). "
+                        "Record the answer again, or re-export it as WAV or FLAC."
+                    ) from exc
+                log.warning("%s: decoding stopped early (%s); using the audio read so far", p, exc)
+            if resampler is not None:
+                tail = resampler.flush()
+                yielded += tail.size
+                if tail.size:
+                    yield tail
+        finally:
+            self._container.close()
+        if yielded == 0:
+            raise AudioError(f"Audio file {p} holds no audio samples (zero length). Record the answer again.")
+
+    @staticmethod
+    def _split(resampler: Resampler | None, packed: np.ndarray) -> Generator[Audio, None, int]:
+        if resampler is None:
+            return 0
+        mono = resampler.process(np.asarray(packed, dtype=np.float32).reshape(-1))
+        for i in range(0, mono.size, BLOCK_SAMPLES):
+            yield mono[i : i + BLOCK_SAMPLES]
+        return int(mono.size)
+
+
 def load_audio(path: str | Path) -> Audio:
     """Decode an audio file to 16 kHz mono float32. Raises :class:`AudioError` with a fix in the message."""
-    import av  # local import: PyAV pulls in FFmpeg libraries, only needed when a file is read
-
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise AudioError(f"Audio file not found: {p}. Check the path, or record the answer again.")
-    if p.is_dir():
-        raise AudioError(f"{p} is a folder, not an audio file. Pass the path of a .wav or .flac file in it.")
-    if p.stat().st_size == 0:
-        raise AudioError(
-            f"Audio file {p} is empty (0 bytes): the recording was not saved. Record the answer again."
-        )
-    suffix = p.suffix.lower()
-    try:
-        container = av.open(str(p), mode="r")
-    except (av.error.InvalidDataError, av.error.FFmpegError, UnicodeDecodeError) as exc:
-        if suffix and suffix not in AUDIO_SUFFIXES:
-            raise AudioError(
-                f"Unsupported audio format '{suffix}' in {p}: it could not be decoded as audio. "
-                "Use a WAV or FLAC file (e.g. convert with: ffmpeg -i INPUT -ar 16000 -ac 1 answer.wav)."
-            ) from exc
-        raise AudioError(
-            f"Audio file {p} is corrupt or not a {suffix or 'supported'} file ({exc}). "
-            "Record the answer again, or re-export it as WAV or FLAC."
-        ) from exc
-    try:
-        if not container.streams.audio:
-            raise AudioError(
-                f"{p} has no audio track (unsupported format). Use a WAV or FLAC file with the recording."
-            )
-        stream = container.streams.audio[0]
-        rate = int(stream.codec_context.sample_rate or stream.rate or 0)
-        channels = int(stream.codec_context.channels or 1)
-        # Decode to packed float32 with the stream's own layout; downmix and resample with soxr below.
-        converter = av.AudioResampler(format="flt", layout=stream.codec_context.layout, rate=rate)
-        chunks: list[Audio] = []
-        try:
-            for frame in container.decode(stream):
-                for out in converter.resample(frame):
-                    chunks.append(np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1))
-            for out in converter.resample(None):
-                chunks.append(np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1))
-        except (av.error.FFmpegError, ValueError) as exc:
-            if not chunks:
-                raise AudioError(
-                    f"Audio file {p} is corrupt: it could not be decoded ({exc}). "
-                    "Record the answer again, or re-export it as WAV or FLAC."
-                ) from exc
-            log.warning("%s: decoding stopped early (%s); using the %d blocks read", p, exc, len(chunks))
-    finally:
-        container.close()
-    interleaved = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
-    if interleaved.size == 0 or rate <= 0:
-        raise AudioError(f"Audio file {p} holds no audio samples (zero length). Record the answer again.")
-    audio = to_mono_16k(interleaved, rate, channels)
-    log.debug("loaded %s: %d Hz x %d ch -> %.2f s at 16 kHz", p, rate, channels, audio.size / SAMPLE_RATE)
+    source = AudioFile(path)
+    blocks = list(source.blocks())
+    audio = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
+    log.debug("loaded %s: %d Hz x %d ch -> %.2f s at 16 kHz", source.path, source.rate, source.channels,
+              audio.size / SAMPLE_RATE)  # fmt: skip
     return audio

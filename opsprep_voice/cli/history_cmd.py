@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from opsprep_voice.cli import CliError
+from opsprep_voice.core.bank import question_number as bank_question_number
 from opsprep_voice.practice.follow_ups import question_finder, recovered_labels
 from opsprep_voice.storage.db import StorageError
 from opsprep_voice.storage.export import export_csv as write_csv
@@ -156,9 +157,8 @@ def run_history(args: argparse.Namespace) -> int:
     question_number: int | None = None
     if args.question is not None:
         ref = str(args.question).strip()
-        if ref.isdigit():
-            question_number = int(ref)
-        else:
+        question_number = bank_question_number(ref)
+        if question_number is None:
             question_id = ref
     with _open_repo() as repo:
         sessions = repo.list_sessions(

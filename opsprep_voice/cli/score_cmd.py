@@ -107,8 +107,9 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--stream replays one recording; leave it out when scoring a --follow-up")
     # Everything cheap is validated before the model is loaded, so mistakes fail fast.
     from opsprep_voice.asr.base import TranscribeOptions, TranscriptionError
+    from opsprep_voice.asr.long_audio import transcribe_blocks
     from opsprep_voice.asr.registry import create_transcriber
-    from opsprep_voice.audio.io import AudioError, load_audio
+    from opsprep_voice.audio.io import AudioError, AudioFile, load_audio
     from opsprep_voice.core.matching import recognition_prompt
     from opsprep_voice.core.scoring import format_report
     from opsprep_voice.practice.answer_files import score_and_save_file
@@ -117,13 +118,16 @@ def run(args: argparse.Namespace) -> int:
     bank = bank_from_args(args)
     question = find_question(bank, args.question)
     try:
-        audio = load_audio(args.audio)
+        # --stream replays the recording in real time and holds it whole (its length is the wait); a plain
+        # score reads and transcribes it a few seconds at a time, so memory stays flat for any length.
+        audio = load_audio(args.audio) if args.stream else None
+        source = AudioFile(args.audio)
     except AudioError as exc:
         raise CliError(str(exc)) from None
-    follow_audio = None
+    follow_source = None
     if args.follow_up is not None:
         try:
-            follow_audio = load_audio(args.follow_up)
+            follow_source = AudioFile(args.follow_up)
         except AudioError as exc:
             raise CliError(f"follow-up answer: {exc}") from None
 
@@ -135,13 +139,17 @@ def run(args: argparse.Namespace) -> int:
         if args.stream:
             transcript = _stream(transcriber, options, audio, question, to_stderr=args.json)
         else:
-            transcript = transcriber.transcribe(audio, options, progress=progress, cancel=threading.Event())
+            transcript = transcribe_blocks(
+                transcriber, source.blocks(), options, total_s=source.duration_s, progress=progress,
+                cancel=threading.Event(),
+            )  # fmt: skip
         follow_transcript = None
-        if follow_audio is not None:
-            follow_transcript = transcriber.transcribe(
-                follow_audio, options, progress=progress, cancel=threading.Event()
-            )
-    except TranscriptionError as exc:
+        if follow_source is not None:
+            follow_transcript = transcribe_blocks(
+                transcriber, follow_source.blocks(), options, total_s=follow_source.duration_s,
+                progress=progress, cancel=threading.Event(),
+            )  # fmt: skip
+    except (TranscriptionError, AudioError) as exc:
         raise CliError(str(exc)) from None
     finally:
         if interactive:

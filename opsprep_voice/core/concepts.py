@@ -40,6 +40,12 @@ SPAN_PER_GROUP = 4
 """Extra tokens allowed for each group after the second."""
 STARRED_GAP = 1
 """Tokens allowed between the words of a term with a starred word (plain words: ``phrases.MAX_GAP``)."""
+SEARCH_STEPS = 5_000
+"""Most combinations one rule's match may try. The bundled bank's rules try at most 162 on the
+benchmark answers; an answer that repeats a few words a rule lists in every group (adversarial, or a
+bank with many groups) would otherwise make the search grow by a factor of the span for each group,
+minutes for one rule. Past the budget the best place found so far is kept: a match is still a real one,
+at worst not the tightest."""
 MIN_PREFIX_LETTERS = 4
 """A ``*`` word needs this many letters before the star: shorter prefixes match unrelated words."""
 
@@ -217,9 +223,12 @@ def match_rule(rule: ConceptRule, index: Index) -> ConceptHit | None:
         per_group.append(hits)
     firsts = [[h.first for h, _ in hits] for hits in per_group]
     best: tuple[int, int, list[tuple[Hit, str]]] | None = None
+    budget = [SEARCH_STEPS]
     for g, hits in enumerate(per_group):
         for anchor in hits:
-            chosen = _fill(anchor, g, per_group, firsts, rule.span_limit, index.sentence)
+            if budget[0] <= 0:
+                break
+            chosen = _fill(anchor, g, per_group, firsts, rule.span_limit, index.sentence, budget)
             if chosen is None:
                 continue
             first = min(h.first for h, _ in chosen)
@@ -240,13 +249,14 @@ def _fill(
     firsts: list[list[int]],
     limit: int,
     sentence: Sequence[int],
+    budget: list[int],
 ) -> list[tuple[Hit, str]] | None:
     """With ``anchor`` as the leftmost term, one term of every other group after it, on other words, in
     the same sentence and within ``limit`` tokens: the combination that ends earliest, or None.
 
     Every group's candidates are tried in order (a small search: a rule has a few groups and the span a
     few words), so a term that takes a word another group needs ("from 50" and "from 50 to 20") does not
-    hide a combination that works."""
+    hide a combination that works. Each step spends one of ``budget`` (:data:`SEARCH_STEPS`)."""
     start = anchor[0].first
     if sentence[anchor[0].last] != sentence[start]:
         return None
@@ -270,6 +280,9 @@ def _fill(
 
     def search(groups: list[int], chosen: list[tuple[int, tuple[Hit, str]]]) -> None:
         nonlocal best, best_end
+        if budget[0] <= 0:
+            return
+        budget[0] -= 1
         end = max(c[0].last for _, c in chosen)
         if end >= best_end:
             return  # cannot beat what was found (or lies beyond the span)
@@ -277,6 +290,8 @@ def _fill(
             best, best_end = list(chosen), end
             return
         for candidate in options[groups[0]]:
+            if budget[0] <= 0:
+                return
             hit = candidate[0]
             if all(hit.last < c[0].first or hit.first > c[0].last for _, c in chosen):
                 search(groups[1:], [*chosen, (groups[0], candidate)])

@@ -78,7 +78,7 @@ class SettingsStore:
 
     def _load(self) -> Settings:
         try:
-            raw = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()  # decoded by json.loads: text that is not UTF-8 is "invalid" below
         except FileNotFoundError:
             return Settings()
         except OSError as exc:
@@ -87,7 +87,7 @@ class SettingsStore:
             return Settings()
         try:
             return Settings.model_validate(json.loads(raw))
-        except (json.JSONDecodeError, ValidationError) as exc:
+        except (ValueError, ValidationError, RecursionError) as exc:  # JSON or UTF-8 errors are ValueErrors
             broken = self.path.with_name(self.path.name + ".broken")
             try:
                 os.replace(self.path, broken)

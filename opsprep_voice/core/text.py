@@ -280,8 +280,9 @@ def tokenize(text: str) -> list[Token]:
     while i < n:
         p = pieces[i]
         w = p.text
-        # Numbers written with digits ("99.9", "1,000", "95th", "2 million").
-        if w[0].isdigit():
+        # Numbers written with digits ("99.9", "1,000", "95th", "2 million"). Decimal digits only (as the
+        # piece pattern's \d): "²" is a digit to isdigit() but not to int(); it stays a word.
+        if w[0].isdecimal():
             value = _digits_value(w)
             end = p.end
             j = i + 1

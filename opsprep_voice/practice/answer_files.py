@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from opsprep_voice.core.bank import Question
 from opsprep_voice.core.transcript import Transcript
 from opsprep_voice.practice.attempts import ScoredAttempt, ScoredFollowUp, score
-from opsprep_voice.storage.db import make_private
+from opsprep_voice.storage.db import private_copy
 from opsprep_voice.storage.records import AttemptRecord, QuestionLike
 from opsprep_voice.storage.repository import HistoryRepository
 
@@ -125,8 +124,7 @@ def _save_new(
                 if source is not None and attempt.audio_path is not None:
                     copied.append(attempt.audio_path)
                     tmp = attempt.audio_path.with_name(attempt.audio_path.name + ".part")
-                    shutil.copyfile(source, tmp)
-                    make_private(tmp)
+                    private_copy(source, tmp)
                     os.replace(tmp, attempt.audio_path)
                 words = answer.transcript or {}
                 duration = answer.report.get("duration_s") or words.get("duration_s") or 0.0

@@ -281,7 +281,8 @@ class HistoryRepository:
             )
 
     def mark_recorded(self, attempt_id: int, duration_s: float, *, ended_at: datetime | None = None) -> None:
-        """The answer's audio is complete on disk (makes the file user-only)."""
+        """The answer's audio is complete on disk. Its writer created it user-only (the recorder's
+        ``StreamingWavWriter``, ``db.private_copy``); its mode is not changed here."""
         self._set_recorded(attempt_id, duration_s, "recorded", ended_at)
 
     def mark_interrupted(self, attempt_id: int, duration_s: float) -> None:
@@ -317,11 +318,6 @@ class HistoryRepository:
                     attempt_id,
                 ),
             )
-            audio = self._conn.execute(
-                "SELECT audio_path FROM attempts WHERE id = ?", (attempt_id,)
-            ).fetchone()
-        if audio["audio_path"]:
-            db.make_private(self.root / audio["audio_path"])
 
     def save_score(
         self, attempt_id: int, report: Mapping[str, Any], transcript: Mapping[str, Any] | None = None

@@ -162,16 +162,19 @@ class TranscriptionService(QObject):
         return self._transcriber
 
     def transcribe_file(self, path: Path, question: Question) -> Task:
-        """A task whose result is a :class:`Transcript` of the WAV at ``path``."""
-        from opsprep_voice.audio.io import load_audio
+        """A task whose result is a :class:`Transcript` of the WAV at ``path``, read and transcribed a few
+        seconds at a time (:mod:`opsprep_voice.asr.long_audio`): memory does not grow with the answer."""
+        from opsprep_voice.asr.long_audio import transcribe_blocks
+        from opsprep_voice.audio.io import AudioFile
 
         def work(progress: Callable[[float, str], None], cancel: threading.Event) -> Transcript:
             progress(0.0, "Waiting for the model" if not self._ready.is_set() else "Transcribing")
             transcriber = self._wait_transcriber(cancel)
-            audio = load_audio(path)
-            return transcriber.transcribe(
-                audio, options_for(transcriber, question), progress=progress, cancel=cancel
-            )
+            source = AudioFile(path)
+            return transcribe_blocks(
+                transcriber, source.blocks(), options_for(transcriber, question), total_s=source.duration_s,
+                progress=progress, cancel=cancel,
+            )  # fmt: skip
 
         return self._runner.start(work, "transcribe")
 
