@@ -303,13 +303,15 @@ def _reason(
 
 def _when(due: date, today: date, status: Status, scheduled: date) -> str:
     if status == "overdue":
-        return f"overdue since {_day(scheduled, today)}"
+        return f"overdue since {day_label(scheduled, today)}"
     if status == "due":
         return "due today"
-    return f"next {_day(due, today)}"
+    return f"next {day_label(due, today)}"
 
 
-def _day(day: date, today: date) -> str:
+def day_label(day: date, today: date) -> str:
+    """A day as the plan's reasons and screens say it: "today", "tomorrow", "yesterday", "Tue 2 Dec" (with
+    the year when it is not this one)."""
     delta = (day - today).days
     if delta == 0:
         return "today"
@@ -317,7 +319,8 @@ def _day(day: date, today: date) -> str:
         return "tomorrow"
     if delta == -1:
         return "yesterday"
-    return f"{day:%a} {day.day} {day:%b}"
+    text = f"{day:%a} {day.day} {day:%b}"
+    return text if day.year == today.year else f"{text} {day.year}"
 
 
 def _introduce(
@@ -340,7 +343,7 @@ def _introduce(
         offset = 0 if position < left_today else 1 + (position - left_today) // per_day
         due = today + timedelta(days=offset)
         status: Status = "new"
-        when = "due today" if offset == 0 else f"introduced {_day(due, today)}"
+        when = "due today" if offset == 0 else f"introduced {day_label(due, today)}"
         reason = f"new: not rehearsed yet; {when} ({per_day} new a day)"
         out.append(QuestionPlan(question.id, question.number, question.text, due, status, reason, 0))
     return out
@@ -353,5 +356,6 @@ __all__ = [
     "QuestionPlan",
     "WeakPoint",
     "build_plan",
+    "day_label",
     "rate",
 ]

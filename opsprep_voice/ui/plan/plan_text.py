@@ -7,9 +7,8 @@ same thing the same way.
 from __future__ import annotations
 
 import math
-from datetime import date
 
-from opsprep_voice.core.plan import Plan, QuestionPlan
+from opsprep_voice.core.plan import Plan, QuestionPlan, day_label
 from opsprep_voice.core.wording import plural
 
 NONE = "–"
@@ -23,18 +22,6 @@ def short_title(entry: QuestionPlan, limit: int = 48) -> str:
         return words
     text = entry.text.strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def day_label(day: date, today: date) -> str:
-    delta = (day - today).days
-    if delta == 0:
-        return "today"
-    if delta == 1:
-        return "tomorrow"
-    if delta == -1:
-        return "yesterday"
-    text = f"{day:%a} {day.day} {day:%b}"
-    return text if day.year == today.year else f"{text} {day.year}"
 
 
 def percent(value: float | None) -> str:
