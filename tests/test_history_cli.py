@@ -99,7 +99,7 @@ def test_export_markdown_csv_and_pdf_via_cli(home: Path, tmp_path: Path) -> None
     md = tmp_path / "week2.md"
     result = _run(home, "export", "2", "--format", "md", "-o", str(md), "--with-audio")
     assert result.returncode == 0, result.stderr
-    assert "Exported session 2 (2 answer(s))" in result.stdout
+    assert "Exported session 2 (2 answers)" in result.stdout
     text = md.read_text(encoding="utf-8")
     assert "# second week" in text and "I led the incident bridge" in text
     assert len(list((tmp_path / "week2-audio").iterdir())) == 2
@@ -171,7 +171,7 @@ def test_history_shows_follow_ups_under_their_main_answer(
 
     assert main(["history", "--limit", "1"]) == 0
     table = capsys.readouterr().out.splitlines()
-    assert "(1 answer(s), 1 follow-up(s))" in table[0]
+    assert "(1 answer, 1 follow-up)" in table[0]
     assert f"#{main_answer.id}" in table[1] and "50 % → 75 %" in table[1]
     assert f"↳ #{follow.id}" in table[2] and "item-2" in table[2] and "25 %" in table[2]
     assert table[3].strip() == "asked: Could you say more about item-2?"

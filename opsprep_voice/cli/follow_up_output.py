@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from opsprep_voice.core.wording import plural
+
 if TYPE_CHECKING:
     from opsprep_voice.core.bank import ChecklistItem, Question
     from opsprep_voice.practice.answer_files import ScoredWithFollowUp
@@ -77,7 +79,7 @@ def follow_up_text(scored: ScoredWithFollowUp, question: Question) -> str:
         "",
         f"Coverage: {result.coverage:.0%} in the main answer, "
         f"{result.coverage_with_follow_ups:.0%} with the follow-up "
-        f"({len(result.recovered)} item(s) recovered)",
+        f"({plural(len(result.recovered), 'item')} recovered)",
     ]
     return "\n".join(lines)
 

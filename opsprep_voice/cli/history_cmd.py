@@ -15,6 +15,7 @@ from typing import Any
 
 from opsprep_voice.cli import CliError
 from opsprep_voice.core.bank import question_number as bank_question_number
+from opsprep_voice.core.wording import plural
 from opsprep_voice.practice.follow_ups import question_finder, recovered_labels
 from opsprep_voice.storage.db import StorageError
 from opsprep_voice.storage.export import export_csv as write_csv
@@ -132,8 +133,8 @@ def _table(sessions: list[SessionRecord]) -> str:
         title = f"  {s.title}" if s.title else ""
         groups = linked(s.attempts)
         follow_count = sum(len(f) for _, f in groups)
-        extra = f", {follow_count} follow-up(s)" if follow_count else ""
-        lines.append(f"Session {s.id}  {when}  {s.mode}{title}  ({len(groups)} answer(s){extra})")
+        extra = f", {plural(follow_count, 'follow-up')}" if follow_count else ""
+        lines.append(f"Session {s.id}  {when}  {s.mode}{title}  ({plural(len(groups), 'answer')}{extra})")
         for a, follow_ups in groups:
             lines.append(_row(a, f"  #{a.id:<6} Q{a.question_number:<3} {a.question_id[:34]:<34}"))
             if a.error:
@@ -218,5 +219,5 @@ def run_export(args: argparse.Namespace) -> int:
             written = export_pdf(session, path, bank=bank, recovered=recovered, **options)
     except ExportError as exc:
         raise CliError(str(exc)) from None
-    print(f"Exported session {session.id} ({len(session.attempts)} answer(s)) to {written}")
+    print(f"Exported session {session.id} ({plural(len(session.attempts), 'answer')}) to {written}")
     return 0
