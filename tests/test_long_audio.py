@@ -148,3 +148,15 @@ def test_cancel_stops_between_segments() -> None:
     with pytest.raises(TranscriptionCancelled):
         long_audio.transcribe_blocks(engine, iter(blocks), cancel=cancel)
     assert engine.calls == []
+
+
+def test_a_transcript_never_ends_before_its_last_word() -> None:
+    class LateWord:
+        engine, model, uses_prompt = "fake", "fake", True
+
+        def transcribe(self, audio: np.ndarray, *_a: object, **_k: object) -> Transcript:
+            return Transcript.from_words([Word("checkout", 0.2, 3.5)], audio.size / SAMPLE_RATE)
+
+    one_second = [np.zeros(SAMPLE_RATE, dtype=np.float32)]
+    transcript = long_audio.transcribe_blocks(LateWord(), iter(one_second))  # type: ignore[arg-type]
+    assert transcript.duration_s == pytest.approx(3.5)

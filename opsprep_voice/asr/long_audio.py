@@ -110,4 +110,6 @@ def transcribe_blocks(
         run(np.concatenate(pending))
     if progress:
         progress(1.0, "Transcribed")
-    return Transcript.from_words(words, offset / SAMPLE_RATE)
+    # A transcript never ends before its last word (an engine may time a word past the audio's end).
+    duration = max(offset / SAMPLE_RATE, words[-1].end if words else 0.0)
+    return Transcript.from_words(words, duration)

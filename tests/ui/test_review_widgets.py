@@ -458,3 +458,22 @@ def test_checklist_plain_detail_matches_its_html(report: dict[str, Any]) -> None
     for entry in entries:
         html = ChecklistRow.detail_html(entry, colours)
         assert ChecklistRow.detail_plain(entry) == QTextDocumentFragment.fromHtml(html).toPlainText()
+
+
+def test_wrapped_delivery_figures_get_the_height_their_width_needs(
+    qtbot: QtBot, demo: tuple[Question, dict[str, Any]], report: dict[str, Any]
+) -> None:
+    # History's review: one metrics column beside the list, in a short window.
+    view = AttemptView(metrics_columns=1)
+    qtbot.addWidget(view)
+    view.resize(640, 560)
+    view.show_attempt(demo[0], report, None)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: view.metrics.is_row_visible("fillers"), timeout=10_000)
+    for key in ("pace", "fillers", "figures"):
+        label = view.metrics._values[key]
+        qtbot.waitUntil(
+            lambda label=label: label.height() >= label.heightForWidth(label.width()), timeout=10_000
+        )
+        assert label.heightForWidth(label.width()) > label.fontMetrics().lineSpacing() * 1.5  # it does wrap

@@ -169,14 +169,24 @@ class AttemptView(QWidget):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(left)
+        # The answer's column scrolls as a whole when the window is short: wrapped delivery figures need the
+        # height their width gives them, which only a scroll area asks of its widget (a splitter does not,
+        # and the labels were clipped to one line). The transcript keeps a usable minimum inside it.
+        self.transcript.setMinimumHeight(140)
+        self.left_scroll = QScrollArea(self)
+        self.left_scroll.setWidget(left)
+        self.left_scroll.setWidgetResizable(True)
+        self.left_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.left_scroll.setAccessibleName("Your answer and its delivery")
+        self.splitter.addWidget(self.left_scroll)
         self.splitter.addWidget(self.example_panel)
         self.splitter.addWidget(self.feedback_scroll)
         self.splitter.setStretchFactor(0, 6)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 4)
         # Minimums that leave History's list half of a 1280 px window beside the review.
-        left.setMinimumWidth(360)
+        self.left_scroll.setMinimumWidth(360)
         self.example_panel.setMinimumWidth(220)
         self.feedback_scroll.setMinimumWidth(250)
 
