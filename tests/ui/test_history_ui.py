@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
@@ -490,3 +491,25 @@ def test_date_filter_boundaries_use_local_days(screen: HistoryScreen, history: H
     )
     screen.set_filters(until=date(2000, 1, 2))
     assert screen.visible_attempt_ids() == []
+
+
+def test_an_export_that_ends_before_the_dialog_listens_still_reports(
+    qtbot: QtBot, history: History, tmp_path: Path
+) -> None:
+    """On a loaded machine a quick export can end before the dialog connects to it; the dialog must still
+    leave "Exporting…" (it stayed there, and the export was never reported)."""
+    from opsprep_voice.ui.workers import Task, TaskRunner
+
+    class FinishesAtOnce(TaskRunner):
+        def start(self, fn: Any, name: str = "task") -> Task:
+            task = super().start(fn, name)
+            assert task.done.wait(30)  # the worst scheduling: over before start() returns
+            return task
+
+    dialog = ExportDialog(
+        history.repo, history.bank, session_id=history.sessions[0], default_dir=tmp_path,
+        runner=FinishesAtOnce(),
+    )  # fmt: skip
+    qtbot.addWidget(dialog)
+    path = _export(qtbot, dialog)
+    assert path.exists() and dialog.saved_path == path

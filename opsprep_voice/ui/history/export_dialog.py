@@ -297,10 +297,9 @@ class ExportDialog(QDialog):
 
         self._set_running(True)
         self.status.setText(f"Exporting to {path}…")
-        task = self._runner.start(work, name="export")
-        task.signals.finished.connect(self._on_finished)
-        task.signals.failed.connect(self._on_failed)
-        self._task = task
+        # then(), not signals.connect(): a quick export can end before a late connect, and its outcome
+        # would be lost (seen on a loaded machine: the dialog stayed "Exporting…").
+        self._task = self._runner.start(work, name="export").then(self._on_finished, self._on_failed)
         return True
 
     # ------------------------------------------------------------------------------------------- internals
