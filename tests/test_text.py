@@ -80,3 +80,47 @@ def test_tokens_keep_spans_into_original_text() -> None:
 def test_spoken_flag_distinguishes_digits_from_words() -> None:
     spoken = {t.norm: t.spoken for t in tokenize("five and 6")}
     assert spoken == {"5": True, "and": False, "6": False}
+
+
+def test_stemming_from_several_threads_at_once_gives_every_thread_the_right_stems() -> None:
+    """One stemmer shared by the scoring warm-up and the transcription task mixed their words up
+    (IndexError inside snowballstemmer, a failed "Transcribe now" on a loaded machine)."""
+    import sys
+    import threading
+
+    import snowballstemmer
+
+    from opsprep_voice.core import text
+
+    reference = snowballstemmer.stemmer("english")
+    bases = ("replicat", "journey", "monitor", "rollback", "alert")
+    suffixes = ("ing", "ed", "ions", "ational", "iveness", "fulness", "ically")
+    # Each thread its own words (past the cache, into the stemmer), their stems worked out beforehand.
+    work_of = {
+        thread: [(w, reference.stemWord(w)) for w in (b + "x" * thread + s for b in bases for s in suffixes)]
+        for thread in range(6)
+    }
+    errors: list[BaseException] = []
+    wrong: list[tuple[str, str]] = []
+
+    def work(thread: int) -> None:
+        try:
+            for _ in range(300):
+                for word, expected in work_of[thread]:
+                    got = text.stem.__wrapped__(word)
+                    if got != expected and len(wrong) < 5:
+                        wrong.append((word, got))
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion below
+            errors.append(exc)
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race shows at once
+    try:
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert not errors and not wrong, (errors[:3], wrong)

@@ -20,9 +20,10 @@ from __future__ import annotations
 import bisect
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import snowballstemmer
 
@@ -52,13 +53,23 @@ class Token(NamedTuple):
     spoken: bool = False
 
 
-_STEMMER = snowballstemmer.stemmer("english")
+# A snowballstemmer stemmer keeps the word it works on in its own fields, so one shared between threads
+# (scoring warm-up, the transcription task building its prompt, live feedback) mixes their words up and
+# fails with IndexError: each thread gets its own.
+_STEMMERS = threading.local()
+
+
+def _stemmer() -> Any:
+    found = getattr(_STEMMERS, "english", None)
+    if found is None:
+        found = _STEMMERS.english = snowballstemmer.stemmer("english")
+    return found
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """Snowball English stem of a lower-case word (cached: transcripts repeat words a lot)."""
-    return str(_STEMMER.stemWord(word))
+    """Snowball English stem of a lower-case word (cached: transcripts repeat words a lot). Thread-safe."""
+    return str(_stemmer().stemWord(word))
 
 
 # Pieces: names with digits after letters ("EC2", "S3", "k8s", "p95": one word, so "EC2" is neither
