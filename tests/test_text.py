@@ -110,7 +110,7 @@ def test_stemming_from_several_threads_at_once_gives_every_thread_the_right_stem
                     got = text.stem.__wrapped__(word)
                     if got != expected and len(wrong) < 5:
                         wrong.append((word, got))
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion below
+        except BaseException as exc:  # collected for the assertion below
             errors.append(exc)
 
     old = sys.getswitchinterval()
