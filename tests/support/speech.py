@@ -67,16 +67,18 @@ def add_noise(src: str | Path, dst: str | Path, snr_db: float) -> Path:
     rate = subprocess.run(["soxi", "-r", str(src_p)], capture_output=True, text=True, check=True).stdout
     with tempfile.TemporaryDirectory() as tmp:
         noise = Path(tmp) / "noise.wav"
-        # Pink noise, then scaled to the target level measured by sox itself.
+        # Pink noise, then scaled to the target level measured by sox itself. -R: the same noise every run,
+        # so a test on noisy speech hears the same clip each time (random noise made it pass or fail by luck).
         length = f"{duration_s(src_p)}"
         _run(
-            ["sox", "-n", "-r", rate.strip(), "-c", "1", "-b", "16", str(noise), "synth", length, "pinknoise"]
-        )
+            ["sox", "-R", "-n", "-r", rate.strip(), "-c", "1", "-b", "16", str(noise), "synth", length,
+             "pinknoise"]
+        )  # fmt: skip
         gain = _rms_db(src_p) - snr_db - _rms_db(noise)
         scaled = Path(tmp) / "scaled.wav"
-        _run(["sox", str(noise), str(scaled), "gain", f"{gain:.2f}"])
+        _run(["sox", "-R", str(noise), str(scaled), "gain", f"{gain:.2f}"])  # -R: repeatable dither too
         dst_p.parent.mkdir(parents=True, exist_ok=True)
-        _run(["sox", "-m", "-v", "1", str(src_p), "-v", "1", str(scaled), "-b", "16", str(dst_p)])
+        _run(["sox", "-R", "-m", "-v", "1", str(src_p), "-v", "1", str(scaled), "-b", "16", str(dst_p)])
     return dst_p
 
 
@@ -89,7 +91,7 @@ def silence(path: str | Path, seconds: float, sample_rate: int = 16000) -> Path:
 def pink_noise(path: str | Path, seconds: float, level_db: float = -30.0, sample_rate: int = 16000) -> Path:
     """Pink noise alone at about ``level_db`` dBFS RMS."""
     _run([
-        "sox", "-n", "-r", str(sample_rate), "-c", "1", "-b", "16", str(path),
+        "sox", "-R", "-n", "-r", str(sample_rate), "-c", "1", "-b", "16", str(path),
         "synth", str(seconds), "pinknoise", "gain", "-n", f"{level_db + 10:.1f}",
     ])  # fmt: skip
     return Path(path)
