@@ -24,7 +24,7 @@ NUMERIC_COLUMNS = (COL_COVERAGE, COL_LENGTH, COL_PACE, COL_FILLERS)
 
 STATUS_TEXT = {
     "recording": "recording…",
-    "recorded": "not scored yet",
+    "recorded": "not scored",
     "scored": "",
     "failed": "failed",
     "interrupted": "interrupted",
@@ -39,6 +39,18 @@ _T = TypeVar("_T")
 
 def local_time(value: datetime) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def when_text(value: datetime, session_start: datetime | None = None) -> str:
+    """When an answer was given. Under its session's row only the time (that row says the day; the date
+    repeated on every answer was noise and took the question's room), the month and day too when the
+    session began the day before."""
+    local = value.astimezone()
+    if session_start is None:
+        return local_time(value)
+    if session_start.astimezone().date() == local.date():
+        return local.strftime("%H:%M")
+    return local.strftime("%m-%d %H:%M")
 
 
 def pct(value: float | None) -> str:
@@ -127,10 +139,13 @@ def session_texts(node: SessionNode) -> tuple[str, ...]:
     return tuple(texts)
 
 
-def attempt_texts(a: AttemptRecord, title: str, best: bool) -> tuple[str, ...]:
-    """A main answer's cells (``title``: the question's text); a follow-up's: :func:`follow_up_texts`."""
+def attempt_texts(
+    a: AttemptRecord, title: str, best: bool, session_start: datetime | None = None
+) -> tuple[str, ...]:
+    """A main answer's cells (``title``: the question's text; ``session_start`` when it is listed under
+    its session's row); a follow-up's: :func:`follow_up_texts`."""
     texts = [""] * len(COLUMNS)
-    texts[COL_WHEN] = local_time(a.started_at)
+    texts[COL_WHEN] = when_text(a.started_at, session_start)
     texts[COL_QUESTION] = f"{'★ ' if best else ''}Q{a.question_number} · {title}"
     texts[COL_CATEGORY] = a.category.replace("-", " ")
     texts[COL_COVERAGE] = pct(a.coverage)

@@ -320,7 +320,7 @@ class HistoryScreen(QWidget):
         if not self._sized:  # first show: give the list a fair share (stretch factors only split spare room)
             self._sized = True
             total = max(self.splitter.width(), 800)
-            self.splitter.setSizes([int(total * 0.47), total - int(total * 0.47)])
+            self.splitter.setSizes([total // 2, total - total // 2])
 
     def _apply(
         self, select_attempt_id: int | None = None, unfiltered: list[AttemptRecord] | None = None
