@@ -258,3 +258,12 @@ def test_pdf_dates_stay_on_one_line_in_the_narrowest_table(repo: HistoryReposito
     for header in ("Question", "When", "Status", "Coverage", "Follow-ups", "Duration", "WPM", "Fillers/min"):
         assert header in text, header
     assert "interrupted" in text and "cancelled" in text
+
+
+def test_a_session_with_a_retake_is_averaged_as_its_summary_was(repo: HistoryRepository) -> None:
+    s = repo.create_session("interview", "Retakes", started_at=at(3, 9))
+    add_scored(repo, s.id, Q1, "first take", coverage=0.8, started_at=at(3, 9))
+    add_scored(repo, s.id, Q1, "weaker second take", coverage=0.2, started_at=at(3, 10))
+    add_scored(repo, s.id, Q2, "one take", coverage=0.4, started_at=at(3, 11))
+    md = export_markdown(repo.get_session(s.id))
+    assert "3 answers · average coverage 60 % (best take of each question)" in md  # not 47 %

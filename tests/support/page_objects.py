@@ -64,6 +64,15 @@ class SummaryPage:
             for r in range(table.rowCount())
         ]
 
+    def shown_titles(self) -> list[str]:
+        """The titles of the columns on screen (an empty "With follow-ups" is hidden)."""
+        table = self.screen.table
+        return [
+            table.horizontalHeaderItem(c).text()
+            for c in range(table.columnCount())
+            if not table.isColumnHidden(c)
+        ]
+
 
 class HistoryPage:
     """The History screen's list: the cells of an answer's row, the session rows, the tabs."""

@@ -185,3 +185,26 @@ def test_the_status_bar_notice_is_not_flush_with_the_window_edge(
     ctx, _history = app
     ctx.window.notify("Saved.")
     assert ctx.window.notice.contentsMargins().left() >= 6
+
+
+def test_a_session_with_a_retake_averages_each_questions_best_take_as_its_summary_did(
+    app: tuple[AppContext, history_ui_data.History],
+) -> None:
+    ctx, history = app
+    screen = ctx.window.history_screen
+    assert screen is not None and ctx.history is not None
+    live = history_ui_data.History(ctx.history, history.bank)
+    q1, q2 = history.bank.find(1), history.bank.find(2)
+    when = history_ui_data.START + timedelta(days=20)  # the newest session: listed first
+    session = ctx.history.create_session("interview", title="Retakes", started_at=when)
+    strong = history_ui_data.add_answer(live, session.id, q1, 1.0, when)
+    weak = history_ui_data.add_answer(live, session.id, q1, 0.2, when + timedelta(minutes=3))  # R, weaker
+    other = history_ui_data.add_answer(live, session.id, q2, 0.5, when + timedelta(minutes=6))
+    assert strong.coverage is not None and weak.coverage is not None and other.coverage is not None
+    assert weak.coverage < strong.coverage
+    screen.refresh()
+    row = HistoryPage(screen).session_rows()[0].siblingAtColumn(COL_COVERAGE)
+    assert (
+        row.data() == f"avg {(strong.coverage + other.coverage) / 2:.0%}"
+    )  # not the mean of all three takes
+    assert "best take" in row.data(Qt.ItemDataRole.ToolTipRole)

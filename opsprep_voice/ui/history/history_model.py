@@ -318,6 +318,8 @@ class HistoryModel(QAbstractItemModel):
             return value.timestamp() if isinstance(value, datetime) else value
         if role == _TOOLTIP and column == COL_QUESTION:  # the whole title, which the cell may elide
             return self._session_data(node, column, _DISPLAY)
+        if role == _TOOLTIP and column == COL_COVERAGE and node.retaken():
+            return "The average of each question's best take, as the rehearsal's summary showed it"
         if role == _TOOLTIP:
             return f"Session {node.session_id}, started {local_time(node.started_at)}"
         return None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from opsprep_voice.core.question_result import best_take_average, has_retakes
 from opsprep_voice.core.wording import plural
 from opsprep_voice.storage.records import AttemptRecord, SessionRecord
 from opsprep_voice.ui.review.style import fmt_clock
@@ -70,8 +71,11 @@ class SessionNode:
     texts: tuple[str, ...] | None = None  # display texts per column, made on first use
 
     def average(self) -> float | None:
-        scored = [a.coverage for a in self.attempts if a.coverage is not None]
-        return sum(scored) / len(scored) if scored else None
+        """As the rehearsal's summary said it: the average of each question's best take."""
+        return best_take_average((a.question_id, a.coverage) for a in self.attempts)
+
+    def retaken(self) -> bool:
+        return has_retakes(a.question_id for a in self.attempts if a.coverage is not None)
 
 
 @dataclass(slots=True, eq=False)
