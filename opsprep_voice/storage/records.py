@@ -11,6 +11,7 @@ is time order. :func:`recorder_token` marks which run of the app started a recor
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -162,4 +163,13 @@ def recorder_token() -> str:
 
 
 def audio_file_name(attempt_id: int, suffix: str = ".wav") -> str:
-    return f"attempt-{attempt_id:06d}{suffix}"
+    """``attempt-NNNNNN`` and ``suffix`` if it is a plain one (a dot and up to 5 ASCII letters or digits),
+    else ``.wav``: the stored name never carries what someone else put in a file name ("x.wav;rm -rf", a
+    suffix longer than the file system allows)."""
+    clean = suffix.lower()
+    if not _PLAIN_SUFFIX.fullmatch(clean):
+        clean = ".wav"
+    return f"attempt-{attempt_id:06d}{clean}"
+
+
+_PLAIN_SUFFIX = re.compile(r"\.[a-z0-9]{1,5}")
