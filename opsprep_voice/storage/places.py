@@ -125,7 +125,13 @@ def file_in_the_way(path: Path) -> Path | None:
 
 
 def describe_os_error(exc: OSError, path: Path) -> str:
-    """One line for a failed file write at ``path``: what, where, how to fix (the history is fine)."""
+    """One line for a failed write into the history at ``path``: what, where, how to fix (the history is
+    fine)."""
+    return f"{os_error_reason(exc, path)}. {_HISTORY_FINE}"
+
+
+def os_error_reason(exc: OSError, path: Path) -> str:
+    """Why a write at ``path`` failed, from its ``errno``, with the fix."""
     code = exc.errno
     if code in _NO_SPACE:
         reason = disk_full(existing_ancestor(path.parent))
@@ -139,7 +145,7 @@ def describe_os_error(exc: OSError, path: Path) -> str:
         reason = read_only_place(existing_ancestor(path.parent))
     else:
         reason = f"{path} cannot be written ({exc.strerror or exc}); check the disk"
-    return f"{reason}. {_HISTORY_FINE}"
+    return reason
 
 
 def unwritable_message(db_path: Path, reason: str) -> str:
