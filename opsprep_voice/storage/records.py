@@ -71,7 +71,7 @@ class AttemptRecord:
     question_text: str = ""
     transcript_text: str = ""
     word_count: int | None = None
-    #: ``"pid:run-id"`` of the process that started the recording (see :func:`recorder_token`).
+    #: ``"pid:run-id:start"`` of the process that started the recording (see :func:`recorder_token`).
     recorder: str | None = None
     #: A follow-up answer: the main attempt it follows, the checklist item probed and the question asked.
     follow_up_of: int | None = None
@@ -159,7 +159,24 @@ RUN_ID = uuid.uuid4().hex[:12]
 
 
 def recorder_token() -> str:
-    return f"{os.getpid()}:{RUN_ID}"
+    """``pid:run-id:start``: the process, this run of the app, and the process's start time (see
+    :func:`process_start`; left out where it is unknown). A pid alone can be reused by an unrelated
+    process after the app died, which would keep a dead recording "recording" for ever."""
+    start = process_start(os.getpid())
+    return f"{os.getpid()}:{RUN_ID}" + (f":{start}" if start is not None else "")
+
+
+def process_start(pid: int) -> str | None:
+    """When process ``pid`` started, in clock ticks since boot (Linux ``/proc/PID/stat`` field 22); None if
+    there is no such process or the system has no ``/proc``. Unique per pid at any moment: a reused pid
+    gets a later start."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    # Field 2 is the command name in parentheses and may contain spaces or ")": count from the last ")".
+    fields = text[text.rfind(")") + 1 :].split()
+    return fields[19] if len(fields) > 19 else None
 
 
 def audio_file_name(attempt_id: int, suffix: str = ".wav") -> str:
