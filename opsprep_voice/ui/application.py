@@ -76,6 +76,7 @@ class AppContext:
         self.runner.wait(10_000)
         # A clean quit leaves nothing "recorded": the next start would take such a take for a crash.
         self.attempts.end_session(APP_CLOSED)
+        self.attempts.remove_temporary()  # without History: "answers will not be kept after you quit"
         if self.history is not None:
             self.history.close()
 
