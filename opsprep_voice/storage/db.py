@@ -241,14 +241,45 @@ def _damaged(db_path: Path, detail: str) -> str:
     )
 
 
+BACKUP_HEADROOM = 1.2
+"""Free space a backup before migrating needs, as a multiple of the database's size (with its WAL): the
+copy, and room left for the migration that follows. Less is refused before a byte is written, so a backup
+never fills the disk and leaves the history unreadable until space is freed."""
+
+
 def _backup(conn: sqlite3.Connection, db_path: Path, version: int) -> Path:
+    """A copy of the database before it is migrated (``history.sqlite3.pre-vN.bak``), written under a
+    temporary name and renamed, so a failed copy leaves nothing behind and an old backup of that name
+    (complete or not) never stands for this one. Its failure is told as the backup's, not the history's."""
     target = db_path.with_name(f"{db_path.name}.pre-v{version + 1}.bak")
-    create_private_file(target)
-    dest = sqlite3.connect(target)
+    partial = target.with_name(target.name + ".partial")
+    size = sum(p.stat().st_size for p in (db_path, db_path.with_name(db_path.name + "-wal")) if p.exists())
+    free = shutil.disk_usage(db_path.parent).free
+    if free < size * BACKUP_HEADROOM:
+        raise UnwritableError(
+            f"{db_path}: the history needs updating to this version of OpsPrep Voice, and a backup is made "
+            f"first, but the disk has {free // 1024 // 1024} MiB free and the backup needs about "
+            f"{int(size * BACKUP_HEADROOM) // 1024 // 1024 + 1} MiB; free some space on it and start again. "
+            f"{places.HISTORY_FINE}"
+        )
     try:
-        conn.backup(dest)
-    finally:
-        dest.close()
+        partial.unlink(missing_ok=True)
+        create_private_file(partial)
+        dest = sqlite3.connect(partial)
+        try:
+            conn.backup(dest)
+        finally:
+            dest.close()
+        os.replace(partial, target)
+    except (OSError, sqlite3.Error) as exc:
+        for leftover in (partial, partial.with_name(partial.name + "-journal")):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+        reason = places.unwritable_reason(target)
+        raise UnwritableError(
+            f"{db_path}: the history needs updating to this version of OpsPrep Voice, and its backup "
+            f"({target.name}) could not be written: {reason or exc}. {places.HISTORY_FINE}"
+        ) from exc
     log.info("backed up the v%d history database to %s before migrating", version, target)
     return target
 

@@ -24,7 +24,7 @@ LOW_SPACE_BYTES = 1 << 20
 #: ``errno`` values that mean "no room left" (a quota is a full disk for the user).
 _NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
-_HISTORY_FINE = "The history itself is not damaged and nothing in it was changed."
+HISTORY_FINE = "The history itself is not damaged and nothing in it was changed."
 
 
 def existing_ancestor(path: Path) -> Path:
@@ -127,7 +127,7 @@ def file_in_the_way(path: Path) -> Path | None:
 def describe_os_error(exc: OSError, path: Path) -> str:
     """One line for a failed write into the history at ``path``: what, where, how to fix (the history is
     fine)."""
-    return f"{os_error_reason(exc, path)}. {_HISTORY_FINE}"
+    return f"{os_error_reason(exc, path)}. {HISTORY_FINE}"
 
 
 def os_error_reason(exc: OSError, path: Path) -> str:
@@ -150,7 +150,7 @@ def os_error_reason(exc: OSError, path: Path) -> str:
 
 def unwritable_message(db_path: Path, reason: str) -> str:
     """The history at ``db_path`` cannot be written because of ``reason`` (from :func:`unwritable_reason`)."""
-    return f"{db_path}: answers cannot be saved here: {reason}. {_HISTORY_FINE}"
+    return f"{db_path}: answers cannot be saved here: {reason}. {HISTORY_FINE}"
 
 
 def audio_folder_problem(folder: Path, make: Callable[[Path], object]) -> str | None:
@@ -163,6 +163,6 @@ def audio_folder_problem(folder: Path, make: Callable[[Path], object]) -> str | 
     if not folder.is_dir():
         return (
             f"{folder} is a file where the answers' audio folder should be; move or rename it (OpsPrep Voice "
-            f"then makes the folder). {_HISTORY_FINE}"
+            f"then makes the folder). {HISTORY_FINE}"
         )
     return None
