@@ -168,12 +168,20 @@ def connect(path: Path | str, *, migrate: bool = True, read_only: bool = False) 
 def _connect_read_only(db_path: Path, reason: str) -> sqlite3.Connection:
     """The database opened for reading only. SQLite needs its ``-shm`` file for that; where it cannot make
     one (a read-only file system after a clean close) the file is opened as immutable, which is safe there
-    because nothing can change it."""
+    because nothing can change it, and complete only when no answers wait in the WAL (else refused)."""
     log.info("%s: opening the history read-only: %s", db_path, reason)
     uri = db_path.resolve().as_uri() + "?mode=ro"
     conn: sqlite3.Connection | None = None
     try:
+        wal = db_path.with_name(db_path.name + "-wal")
         for query in (uri, uri + "&immutable=1"):
+            if query != uri and wal.exists() and wal.stat().st_size > 0:
+                # Immutable reads the main file only: the answers still in the WAL would be missing.
+                raise UnwritableError(
+                    f"{places.unwritable_message(db_path, reason)} Its latest answers are still in "
+                    f"{wal.name}, which can only be read where the history can be written; make the place "
+                    "writable to read them"
+                )
             try:
                 conn = sqlite3.connect(query, uri=True, isolation_level=None, check_same_thread=False)
                 conn.row_factory = sqlite3.Row
