@@ -17,7 +17,6 @@ import logging
 import os
 import shutil
 import sqlite3
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,11 +97,10 @@ def _check_usable_path(db_path: Path) -> None:
                 db_path, places.read_only_file_system(places.existing_ancestor(db_path.parent))
             )
         )
-    for target, what in ((db_path, "database file"), (db_path.parent, "folder")):
+    for target in (db_path, db_path.parent):
         if target.exists() and not os.access(target, os.W_OK):
             raise UnwritableError(
-                f"{target}: the history {what} is read-only (mode {stat.S_IMODE(target.stat().st_mode):o}), "
-                f"so answers cannot be saved; make it writable (chmod u+w '{target}') to keep them. "
+                f"{target}: answers cannot be saved: {places.read_only_place(target)} to keep them. "
                 "OpsPrep Voice leaves its permissions as they are."
             )
 

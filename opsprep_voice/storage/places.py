@@ -85,9 +85,28 @@ def disk_full(place: Path, free: int | None = None) -> str:
 
 
 def read_only_place(place: Path) -> str:
+    """Why ``place`` (which this process may not write) takes no writes, with the fix that works: a file or
+    folder of another user (one made by an earlier ``sudo`` run) needs its owner changed, not its mode."""
     what = "folder" if place.is_dir() else "file"
-    mode = stat.S_IMODE(place.stat().st_mode)
+    info = place.stat()
+    mode = stat.S_IMODE(info.st_mode)
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is not None and info.st_uid != geteuid():
+        owner = _user_name(info.st_uid)
+        return (
+            f"the {what} {place} belongs to {owner}, not to you (mode {mode:o}); give it back to yourself "
+            f"(sudo chown -R \"$USER\" '{place}')"
+        )
     return f"the {what} {place} is read-only (mode {mode:o}); make it writable (chmod u+w '{place}')"
+
+
+def _user_name(uid: int) -> str:
+    try:
+        import pwd
+
+        return f"the user {pwd.getpwuid(uid).pw_name}"
+    except (ImportError, KeyError):
+        return f"user id {uid}"
 
 
 def on_read_only_file_system(path: Path) -> bool:
