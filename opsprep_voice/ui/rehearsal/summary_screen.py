@@ -27,6 +27,7 @@ from opsprep_voice.ui.rehearsal.widgets import OK_COLOR, OVER_COLOR, WARN_COLOR
 from opsprep_voice.ui.review.style import fmt_clock
 
 COLUMNS = ("#", "Question", "Coverage", "With follow-ups", "Length / target", "Pace", "Fillers/min", "Takes")
+_WITH_FOLLOW_UPS = COLUMNS.index("With follow-ups")
 
 
 class SummaryScreen(QWidget):
@@ -93,7 +94,7 @@ class SummaryScreen(QWidget):
         for i, r in enumerate(rows):
             self._row(i, r)
         # Study mode and answers that needed none leave it empty: shown only when it says something.
-        self.table.setColumnHidden(3, all(r["coverage_with_follow_ups"] is None for r in rows))
+        self.table.setColumnHidden(_WITH_FOLLOW_UPS, all(r["coverage_with_follow_ups"] is None for r in rows))
 
     def _row(self, i: int, r: dict[str, Any]) -> None:
         def put(col: int, text: str, color: Any = None, align_right: bool = False) -> None:
