@@ -155,7 +155,7 @@ def test_a_file_where_the_audio_folder_should_be(tmp_path: Path) -> None:
     "name", ["attempt-000002.wav;rm -rf", "answer." + "x" * 240, "answer.WAV", "answer.flac"]
 )
 def test_stored_audio_gets_a_plain_suffix(tmp_path: Path, name: str) -> None:
-    """A hostile or over-long suffix is not copied into the store (it made the save fail: name too long)."""
+    """A hostile or over-long suffix is not copied into the store (too long a name fails the save)."""
     home = tmp_path / "home"
     answer = _wav(tmp_path / name, 3)
     proc = _run(home, "score", str(answer), "--question", "3", "--save", "--json")

@@ -129,7 +129,7 @@ def test_at_1280_the_question_gets_the_spare_width_and_only_its_text_is_elided(
     assert set(shown) == {COL_WHEN, COL_QUESTION, COL_COVERAGE, COL_LENGTH, COL_PACE}
     question_width = page.column_width(COL_QUESTION)
     assert question_width == max(page.column_width(c) for c in shown)
-    assert question_width >= 0.35 * screen.tree.viewport().width()  # it was 133 px of 583 (23%)
+    assert question_width >= 0.35 * screen.tree.viewport().width()
     rows = page.rows()
     assert len(rows) == 4 + 9  # sessions, then 7 answers, the cancelled take and the follow-up
     for row in rows:
