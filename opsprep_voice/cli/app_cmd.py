@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import logging
+from collections.abc import Callable
 from typing import Any
 
 
@@ -14,9 +16,20 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run_app)
 
 
-def run_app(args: argparse.Namespace) -> int:
+def load_app() -> Callable[..., int]:
+    """The app's ``run``, imported once Qt Multimedia's start-up chatter is silenced: Qt probes for
+    PipeWire ("Couldn't load pipewire-0.3 library") as soon as the app's modules import Qt Multimedia, so
+    the rules must be in place before that import, not only before the QApplication."""
+    from opsprep_voice.ui.qt_logging import quiet_multimedia_logs
+
+    quiet_multimedia_logs(debug=logging.getLogger().isEnabledFor(logging.DEBUG))
     from opsprep_voice.ui.application import run
 
+    return run
+
+
+def run_app(args: argparse.Namespace) -> int:
+    run = load_app()
     return run(
         questions=getattr(args, "questions", None),
         engine=getattr(args, "engine", None),
