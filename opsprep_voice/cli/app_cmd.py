@@ -29,6 +29,12 @@ def load_app() -> Callable[..., int]:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    from opsprep_voice.cli import CliError
+    from opsprep_voice.cli.display import display_problem
+
+    problem = display_problem()
+    if problem is not None:  # Qt would abort (exit 134) with a misleading hint
+        raise CliError(problem)
     run = load_app()
     return run(
         questions=getattr(args, "questions", None),

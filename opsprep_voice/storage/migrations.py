@@ -315,7 +315,8 @@ def migrate(conn: sqlite3.Connection, target: int = CURRENT_VERSION) -> list[int
                 conn.execute(f"PRAGMA user_version = {int(migration.version)}")
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite ends it itself after some errors (a full disk)
+                    conn.execute("ROLLBACK")
                 raise
         finally:
             if migration.rebuilds_tables:

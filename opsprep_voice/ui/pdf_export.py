@@ -8,10 +8,11 @@ Call from the GUI thread (or any thread when no application exists yet, as in th
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QMarginsF
@@ -35,10 +36,10 @@ from opsprep_voice.storage.export import BankLike, Recovered, export_markdown, q
 from opsprep_voice.storage.export_files import (
     ExportError,
     atomic_target,
-    audio_folder_for,
     check_target,
-    copy_audio,
+    staged_audio,
 )
+from opsprep_voice.storage.places import os_error_reason
 from opsprep_voice.storage.records import AttemptRecord, SessionRecord
 
 log = logging.getLogger(__name__)
@@ -191,10 +192,10 @@ def export_pdf(
     :mod:`opsprep_voice.storage.export_markdown`); audio copied beside it on request."""
     items = list(session.attempts if attempts is None else attempts)
     target = check_target(path, overwrite=overwrite, with_audio=with_audio)
-    links = _copy(items, target) if with_audio else {}
-    markdown = export_markdown(session, items, bank, audio_links=links, recovered=recovered)
     title = readable_title(session.title, bank.find if bank is not None else None)
-    return render_pdf(markdown, target, title=title, overwrite=True)
+    with _staged(items, target, with_audio) as links:
+        markdown = export_markdown(session, items, bank, audio_links=links, recovered=recovered)
+        return render_pdf(markdown, target, title=title, overwrite=True)
 
 
 def export_attempts_pdf(
@@ -209,13 +210,16 @@ def export_attempts_pdf(
 ) -> Path:
     """All attempts of a question (or any set) as PDF, follow-ups under their answer."""
     target = check_target(path, overwrite=overwrite, with_audio=with_audio)
-    links = _copy(attempts, target) if with_audio else {}
-    markdown = question_markdown(attempts, bank, title=title, audio_links=links, recovered=recovered)
-    return render_pdf(markdown, target, title=title or "Attempts", overwrite=True)
+    with _staged(attempts, target, with_audio) as links:
+        markdown = question_markdown(attempts, bank, title=title, audio_links=links, recovered=recovered)
+        return render_pdf(markdown, target, title=title or "Attempts", overwrite=True)
 
 
-def _copy(attempts: Sequence[AttemptRecord], target: Path) -> dict[int, str]:
+@contextlib.contextmanager
+def _staged(attempts: Sequence[AttemptRecord], target: Path, with_audio: bool) -> Iterator[dict[int, str]]:
+    """:func:`staged_audio` (no partial copies left), its file errors as :class:`ExportError`."""
     try:
-        return copy_audio(attempts, audio_folder_for(target))
+        with staged_audio(attempts, target, with_audio) as links:
+            yield links
     except OSError as exc:
-        raise ExportError(f"{target}: cannot copy the audio files ({exc.strerror or exc})") from exc
+        raise ExportError(f"{target}: cannot write the export: {os_error_reason(exc, target)}") from exc
