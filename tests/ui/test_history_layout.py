@@ -208,3 +208,20 @@ def test_a_session_with_a_retake_averages_each_questions_best_take_as_its_summar
         row.data() == f"avg {(strong.coverage + other.coverage) / 2:.0%}"
     )  # not the mean of all three takes
     assert "best take" in row.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_opening_history_puts_the_keys_in_the_list(
+    qtbot: Any, app: tuple[AppContext, history_ui_data.History]
+) -> None:
+    """Ctrl+2 then Down: the next row of the list, not the next question in the filter (focus was there)."""
+    ctx, _history = app
+    screen = ctx.window.history_screen
+    assert screen is not None
+    ctx.window.show_start()
+    ctx.window.show_history()
+    qtbot.waitUntil(lambda: screen.tree.hasFocus())
+    qtbot.keyClick(screen.tree, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: screen.attempt_view.is_filled())
+    attempts, _sessions = screen.selected()
+    assert [a.id for a in attempts] == [screen.visible_attempt_ids()[0]]  # the newest answer
+    assert screen.filter_bar.value().question_id is None

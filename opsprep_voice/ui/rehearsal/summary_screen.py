@@ -79,7 +79,7 @@ class SummaryScreen(QWidget):
         avg = session.average_coverage()
         with_follow_ups = session.average_coverage_with_follow_ups()
         if answered and avg is not None:
-            total = sum(r["duration_s"] or 0 for r in answered)
+            total = sum(r["spoken_s"] for r in answered)  # every take, not only the best shown below
             after = f" ({with_follow_ups * 100:.0f}% with follow-ups)" if with_follow_ups is not None else ""
             best = any(r["scored_takes"] > 1 for r in answered)
             of_what = ", best take of each question" if best else ""
