@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QAbstractButton, QStyle
+from PySide6.QtWidgets import QAbstractButton, QLabel, QStyle, QWidget
 
 from opsprep_voice.ui.history.history_model import COL_COVERAGE, COL_QUESTION
 from opsprep_voice.ui.history.history_screen import HistoryScreen
@@ -48,6 +48,17 @@ class RehearsalPage:
     @property
     def shows_answer(self) -> bool:
         return not self.shows_review
+
+    def label_of(self, widget: QWidget) -> QLabel | None:
+        """The visible label that names ``widget`` (its buddy), as a person and a screen reader find it."""
+        return next(
+            (
+                label
+                for label in self.screen.findChildren(QLabel)
+                if label.buddy() is widget and label.isVisible() and label.text().strip()
+            ),
+            None,
+        )
 
 
 class SummaryPage:
