@@ -85,7 +85,7 @@ def test_an_unscored_answer_offers_transcribe_now_once_beside_what_happened(
     qtbot: Any, app: tuple[AppContext, history_ui_data.History]
 ) -> None:
     """One "Transcribe now" for an interrupted answer and for a cancelled take: the status panel's, which
-    says what happened; none for a scored answer."""
+    says what happened; none once it is transcribed, nor for a scored answer."""
     ctx, history = app
     screen = ctx.window.history_screen
     assert screen is not None and ctx.history is not None and history.interrupted is not None
@@ -108,6 +108,9 @@ def test_an_unscored_answer_offers_transcribe_now_once_beside_what_happened(
         with qtbot.waitSignal(screen.transcribeRequested, timeout=5000) as asked:
             actions[0].click()
         assert asked.args == [attempt_id]
+        # The app transcribes it and shows its review in place: no transcribe action is left.
+        qtbot.waitUntil(lambda: screen.detail.currentWidget() is screen.attempt_view, timeout=60_000)
+        assert page.transcribe_actions() == []
     assert screen.select_attempt(history.attempts[0].id)
     qtbot.waitUntil(lambda: screen.detail.currentWidget() is screen.attempt_view)
     assert page.transcribe_actions() == []
