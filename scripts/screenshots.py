@@ -9,11 +9,15 @@ dark, 1920x1080), a weaker second take and the summary showing the best of the t
 progress, settings; then (over a longer, backdated history)
 the practice plan and the start screen's plan choice; then an interview question being read aloud, and an
 answer that gets the interviewer's follow-up: the follow-up being recorded and the review with the follow-up.
+
+The run has a virtual speaker of its own (a private PulseAudio server, as the tests have; PulseAudio must
+be installed), so the screens are what a user with working audio sees.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import random
@@ -30,6 +34,7 @@ sys.path.insert(0, str(ROOT))  # run as a plain script: the checkout's opsprep_v
 
 import numpy as np  # noqa: E402
 from PySide6.QtGui import QColor, QPalette  # noqa: E402
+from PySide6.QtMultimedia import QMediaDevices  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from opsprep_voice.asr.base import TranscribeOptions  # noqa: E402
@@ -42,7 +47,7 @@ from opsprep_voice.storage.repository import HistoryRepository  # noqa: E402
 from opsprep_voice.ui.application import AppContext, build_app  # noqa: E402
 from opsprep_voice.ui.review.demo import DEMO_QUESTION_ID, demo_words  # noqa: E402
 from opsprep_voice.ui.settings_dialog import SettingsDialog  # noqa: E402
-from tests.support import history_ui_data  # noqa: E402
+from tests.support import history_ui_data, private_audio  # noqa: E402
 from tests.support.app_fakes import FakeSynthesizer  # noqa: E402
 from tests.support.fake_sounddevice import FakeSoundDevice  # noqa: E402
 
@@ -89,6 +94,23 @@ class DemoTranscriber:
     def transcribe(self, audio: Any, options: TranscribeOptions | None = None, **_: Any) -> Transcript:
         words, duration = demo_words() if DemoTranscriber.answer is None else spoken(DemoTranscriber.answer)
         return Transcript.from_words(words, duration)
+
+
+def audio_output() -> None:
+    """Give this run a virtual speaker (stopped at exit). Without an output device the app honestly says
+    "No audio output device found" in every review, and the screenshots would show that note instead of
+    what a user with working audio sees. Call it before Qt Multimedia is first used: Qt keeps the audio
+    server it finds first."""
+    try:
+        runtime_dir, _env = private_audio.start()
+    except private_audio.PrivateAudioError as exc:
+        raise SystemExit(
+            f"screenshots.py needs a virtual speaker: {exc}\n"
+            "Install PulseAudio (sudo apt install pulseaudio pulseaudio-utils) and run it again."
+        ) from exc
+    atexit.register(private_audio.stop, runtime_dir)
+    if not QMediaDevices.audioOutputs():
+        raise SystemExit(f"screenshots.py: Qt sees no audio output on the virtual speaker ({runtime_dir}).")
 
 
 def settle(app: QApplication, rounds: int = 20) -> None:
@@ -166,6 +188,7 @@ def main() -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv)
+    audio_output()
     assert isinstance(app, QApplication)
     app.setStyle("Fusion")
     home = Path(tempfile.mkdtemp(prefix="opsprep-shots-"))
@@ -300,8 +323,8 @@ def follow_up_screens(app: QApplication, ctx: AppContext, out: Path) -> None:
     start.single.setCurrentIndex(start.single.findData(FOLLOW_UP_QUESTION))
     start.rb_interview.setChecked(True)
     start.start_button.click()
-    # The voice reading the question (the screenshots have no audio output, so the state is entered as the
-    # speaker enters it: the session speaking, the screen told the voice is busy).
+    # The voice reading the question (this run does not speak questions: the state is entered as the
+    # speaker enters it, the session speaking and the screen told the voice is busy).
     session = ctx.controller.session
     assert session is not None
     session.begin_speaking()

@@ -50,8 +50,6 @@ def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # --- Real audio: a PulseAudio server with a virtual speaker and microphone (scripts/virtual_audio.sh) ---
 
-VIRTUAL_AUDIO_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "virtual_audio.sh"
-
 # This run's own server: {"env": {...}, "dir": Path} once started, {"error": str} if it could not start.
 _private_audio: dict[str, Any] = {}
 
@@ -67,56 +65,14 @@ def _start_private_audio() -> None:
     and keeps it for the whole process, so a late switch left the e2e test speaking into nowhere when a
     Qt test ran before it.
     """
-    import subprocess
-    import tempfile
+    from tests.support import private_audio
 
-    runtime_dir = Path(tempfile.mkdtemp(prefix="opsprep-pa-", dir="/tmp" if Path("/tmp").is_dir() else None))
     try:
-        proc = subprocess.run(
-            ["bash", str(VIRTUAL_AUDIO_SCRIPT)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            env={**os.environ, "XDG_RUNTIME_DIR": str(runtime_dir)},
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        proc_error: str | None = f"virtual_audio.sh failed: {exc}"
-    else:
-        proc_error = (
-            None
-            if proc.returncode == 0
-            else f"virtual_audio.sh failed ({proc.returncode}): {proc.stderr.strip()}"
-        )
-    if proc_error is not None:
-        _stop_private_audio(runtime_dir)
-        _private_audio["error"] = proc_error
+        runtime_dir, env = private_audio.start()
+    except private_audio.PrivateAudioError as exc:
+        _private_audio["error"] = str(exc)
         return
-    env: dict[str, str] = {}
-    for line in proc.stdout.splitlines():
-        if line.startswith("export ") and "=" in line:
-            key, value = line[len("export ") :].split("=", 1)
-            env[key] = value
-    os.environ.update(env)
     _private_audio.update(env=env, dir=runtime_dir)
-
-
-def _stop_private_audio(runtime_dir: Path) -> None:
-    import shutil
-    import subprocess
-
-    subprocess.run(
-        ["bash", str(VIRTUAL_AUDIO_SCRIPT), "--stop"],
-        capture_output=True,
-        timeout=60,
-        check=False,
-        env={
-            **os.environ,
-            "XDG_RUNTIME_DIR": str(runtime_dir),
-            "PULSE_SERVER": f"unix:{runtime_dir}/pulse/native",
-        },
-    )
-    shutil.rmtree(runtime_dir, ignore_errors=True)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -126,7 +82,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     runtime_dir = _private_audio.pop("dir", None)
     if runtime_dir is not None:
-        _stop_private_audio(runtime_dir)
+        from tests.support import private_audio
+
+        private_audio.stop(runtime_dir)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,8 @@
   tests/test_kill_points.py to kill with SIGKILL.
 - ``exit_child``: the app answering one question with live transcription and quitting normally
   (:data:`EXIT_CHILD`, for the clean-exit test; it also uses the fakes above).
+- ``private_audio``: a PulseAudio server of one's own with the virtual speaker and microphone (the test run,
+  scripts/screenshots.py).
 """
 
 from pathlib import Path

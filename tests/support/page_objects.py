@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QStyle
+from PySide6.QtWidgets import QAbstractButton, QLabel, QStyle, QWidget
 
 from opsprep_voice.ui.history.history_model import COL_COVERAGE, COL_QUESTION
 from opsprep_voice.ui.history.history_screen import HistoryScreen
@@ -48,6 +48,17 @@ class RehearsalPage:
     @property
     def shows_answer(self) -> bool:
         return not self.shows_review
+
+    def label_of(self, widget: QWidget) -> QLabel | None:
+        """The visible label that names ``widget`` (its buddy), as a person and a screen reader find it."""
+        return next(
+            (
+                label
+                for label in self.screen.findChildren(QLabel)
+                if label.buddy() is widget and label.isVisible() and label.text().strip()
+            ),
+            None,
+        )
 
 
 class SummaryPage:
@@ -136,6 +147,15 @@ class HistoryPage:
     def shown_columns(self) -> list[int]:
         header = self.screen.tree.header()
         return [c for c in range(header.count()) if not header.isSectionHidden(c)]
+
+    def transcribe_actions(self) -> list[QAbstractButton]:
+        """The "Transcribe now/again" buttons a person sees anywhere in the window (shown and not hidden
+        behind another page)."""
+        return [
+            button
+            for button in self.screen.window().findChildren(QAbstractButton)
+            if button.isVisible() and button.text().startswith("Transcribe")
+        ]
 
     def show_answers_tab(self) -> None:
         self.screen.tabs.setCurrentWidget(self.screen.splitter.parentWidget())  # the list and the detail

@@ -81,6 +81,41 @@ def test_selecting_an_unscored_answer_keeps_the_window_within_a_1280_screen(
     assert after == before  # the selection never moves the window's minimum
 
 
+def test_an_unscored_answer_offers_transcribe_now_once_beside_what_happened(
+    qtbot: Any, app: tuple[AppContext, history_ui_data.History]
+) -> None:
+    """One "Transcribe now" for an interrupted answer and for a cancelled take: the status panel's, which
+    says what happened; none once it is transcribed, nor for a scored answer."""
+    ctx, history = app
+    screen = ctx.window.history_screen
+    assert screen is not None and ctx.history is not None and history.interrupted is not None
+    dropped = ctx.history.start_attempt(
+        history.sessions[-1],
+        history.bank.find(5),
+        started_at=history_ui_data.START + timedelta(days=7, hours=1),
+    )
+    assert dropped.audio_path is not None
+    history_ui_data.write_wav(dropped.audio_path, 1.0)
+    ctx.history.mark_cancelled(dropped.id, 1.0, "re-recorded")
+    screen.refresh()
+    page = HistoryPage(screen)
+    for attempt_id in (history.interrupted.id, dropped.id):
+        assert screen.select_attempt(attempt_id)
+        qtbot.waitUntil(lambda: screen.detail.currentWidget() is screen.status_panel)
+        actions = page.transcribe_actions()
+        assert actions == [screen.status_panel.transcribe_button], [b.text() for b in actions]
+        assert actions[0].text() == "Transcribe now" and actions[0].isEnabled()
+        with qtbot.waitSignal(screen.transcribeRequested, timeout=5000) as asked:
+            actions[0].click()
+        assert asked.args == [attempt_id]
+        # The app transcribes it and shows its review in place: no transcribe action is left.
+        qtbot.waitUntil(lambda: screen.detail.currentWidget() is screen.attempt_view, timeout=60_000)
+        assert page.transcribe_actions() == []
+    assert screen.select_attempt(history.attempts[0].id)
+    qtbot.waitUntil(lambda: screen.detail.currentWidget() is screen.attempt_view)
+    assert page.transcribe_actions() == []
+
+
 def test_the_list_gets_half_the_room_and_its_columns_fit_without_a_scrollbar(
     qtbot: Any, app: tuple[AppContext, history_ui_data.History]
 ) -> None:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtGui import QFontMetrics
+
 from opsprep_voice.core.bank import load_bank
+from opsprep_voice.core.follow_up_turn import FOLLOW_UP_TARGET_S
+from opsprep_voice.core.followup import Probe
 from opsprep_voice.core.session import Phase
 from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
-from tests.support.page_objects import SummaryPage
+from opsprep_voice.ui.rehearsal.widgets import format_clock
+from tests.support.page_objects import RehearsalPage, SummaryPage
 
 Q = load_bank().find("3")
 
@@ -151,3 +156,37 @@ def test_the_review_transcript_shows_no_caret_unless_reached_with_the_keyboard(q
     edit.clearFocus()
     edit.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(lambda: edit.cursorWidth() == 1)
+
+
+def test_the_time_and_microphone_bars_are_labelled_and_explained_at_1280(qtbot: Any) -> None:
+    """Each bar has a short visible label on its own row (whole, left of the bar) and a tooltip saying
+    what it measures; the time bar's names the current target, the follow-up's when one is answered."""
+    view = screen(qtbot)
+    view.resize(1280, 800)
+    view.show()
+    view.set_phase(Phase.RECORDING)
+    qtbot.waitUntil(view.isVisible)
+    page = RehearsalPage(view)
+    labels: dict[Any, Any] = {}
+    for bar in (view.target_bar, view.level):
+        label = page.label_of(bar)
+        assert label is not None, bar.accessibleName()
+        labels[bar] = label
+        assert QFontMetrics(label.font()).horizontalAdvance(label.text()) <= label.width()  # not cut
+        assert len(label.text()) <= 12 and label.width() < 0.1 * view.width()  # short: the bars keep the room
+        label_centre = label.mapTo(view, label.rect().center())
+        bar_centre = bar.mapTo(view, bar.rect().center())
+        assert label_centre.x() < bar.mapTo(view, bar.rect().topLeft()).x()
+        assert abs(label_centre.y() - bar_centre.y()) <= label.height() // 2
+        assert bar.toolTip() and label.toolTip() == bar.toolTip()
+    assert (
+        view.target_bar.mapTo(view, view.target_bar.rect().topLeft()).x()
+        == view.level.mapTo(view, view.level.rect().topLeft()).x()
+    )  # the two bars start at the same place: one calm column
+    assert len({labels[view.target_bar].text(), labels[view.level].text()}) == 2
+    assert f"target of {format_clock(Q.target_seconds)}" in view.target_bar.toolTip()
+    assert "Microphone" in view.level.toolTip()
+    item = Q.checklist[0]
+    view.set_follow_up(Probe(Q.id, item.id, item.label, 1.0, "And how do you alert?", 1), (), 90.0)
+    assert f"target of {format_clock(FOLLOW_UP_TARGET_S)}" in view.target_bar.toolTip()
+    assert labels[view.target_bar].toolTip() == view.target_bar.toolTip()

@@ -1,6 +1,7 @@
 """The left-hand side of History's Answers tab: the list, how many answers it shows, and the buttons that
-act on the selection (Transcribe now, Compare, Export…, Delete…). The screen connects the buttons and
-decides when each is enabled; this widget owns their look and places.
+act on the selection (Compare, Export…, Delete…). The screen connects the buttons and decides when each is
+enabled; this widget owns their look and places. "Transcribe now" is not among them: it acts on one unscored
+answer, so it sits beside what happened to that answer, in the detail's status panel.
 """
 
 from __future__ import annotations
@@ -22,14 +23,6 @@ class HistoryList(QWidget):
         self.tree = HistoryTree(model, categories, self)
         self.count_label = QLabel(self)
         self.count_label.setAccessibleName("Number of answers shown")
-        self.transcribe_button = QPushButton("Transcribe now", self)
-        self.transcribe_button.setAccessibleName("Transcribe the interrupted answer")
-        self.transcribe_button.setToolTip("Transcribe and score an answer the app did not finish")
-        # Its room is kept while hidden: the buttons beside it don't jump, and the window's minimum width
-        # doesn't change with the selection.
-        policy = self.transcribe_button.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        self.transcribe_button.setSizePolicy(policy)
         self.compare_button = QPushButton("Compare", self)
         self.compare_button.setAccessibleName("Compare two attempts")
         self.compare_button.setToolTip(
@@ -42,11 +35,11 @@ class HistoryList(QWidget):
         self.delete_button.setAccessibleName("Delete the selected answers or sessions")
         self.delete_button.setToolTip("Delete the selection and its recordings (asks first)")
 
-        # The count has a line of its own: beside the buttons, its width plus "Transcribe now" (shown for an
-        # unscored answer) made the list's minimum, and so the window's, wider than a 1280 px screen.
+        # The count has a line of its own: beside the buttons its width made the list's minimum, and so the
+        # window's, too wide for a 1280 px screen.
         actions = QHBoxLayout()
         actions.addStretch(1)
-        for button in (self.transcribe_button, self.compare_button, self.export_button, self.delete_button):
+        for button in (self.compare_button, self.export_button, self.delete_button):
             actions.addWidget(button)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)

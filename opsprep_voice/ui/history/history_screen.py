@@ -10,9 +10,10 @@ selected answer, the status of an answer without a score, or a session summary).
 answers are child rows of the answer they follow (Delete, Compare and the merged coverage:
 :mod:`.history_actions`). Filters query the repository (SQL, light rows without the JSON; the follow-ups of
 all listed answers in one more query), with the free text debounced; one answer's JSON is read when it is
-opened. The Progress tab fills its charts only when shown. An interrupted answer (the app closed mid-answer;
-its audio was kept) offers "Transcribe now", which emits :attr:`HistoryScreen.transcribeRequested`; the
-shell transcribes it and calls :meth:`HistoryScreen.refresh`.
+opened. The Progress tab fills its charts only when shown. An unscored answer whose audio was kept
+(interrupted by a crash, or a cancelled take) offers "Transcribe now" in its status panel, the one place for
+it, which emits :attr:`HistoryScreen.transcribeRequested`; the shell transcribes it and calls
+:meth:`HistoryScreen.refresh`.
 
 This module owns what the parts share: the selection, what it acts on, and keeping the list and the detail
 in step.
@@ -36,7 +37,7 @@ from PySide6.QtWidgets import (
 from opsprep_voice.core.bank import Question, QuestionBank
 from opsprep_voice.core.titles import readable_title
 from opsprep_voice.practice.follow_ups import update_merged_coverage
-from opsprep_voice.storage.records import TRANSCRIBABLE, AttemptRecord, SessionRecord
+from opsprep_voice.storage.records import AttemptRecord, SessionRecord
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.history.compare_view import CompareView
 from opsprep_voice.ui.history.export_dialog import ExportDialog
@@ -73,7 +74,6 @@ class HistoryScreen(QWidget):
         self.list_panel = HistoryList(self.model, bank.categories, self)
         self.tree = self.list_panel.tree
         self.count_label = self.list_panel.count_label
-        self.transcribe_button = self.list_panel.transcribe_button
         self.compare_button = self.list_panel.compare_button
         self.export_button = self.list_panel.export_button
         self.delete_button = self.list_panel.delete_button
@@ -111,7 +111,6 @@ class HistoryScreen(QWidget):
     def _connect(self) -> None:
         self.filter_bar.changed.connect(lambda _filter: self.apply_filters())
         self.tree.selectionModel().selectionChanged.connect(lambda *_a: self._on_selection())
-        self.transcribe_button.clicked.connect(self._request_transcription)
         self.status_panel.transcribe_button.clicked.connect(self._request_transcription)
         self.compare_button.clicked.connect(self.compare_selected)
         self.export_button.clicked.connect(self.export_selected)
@@ -364,13 +363,9 @@ class HistoryScreen(QWidget):
 
     def _update_actions(self) -> None:
         attempts, sessions = self.selected()
-        current = self._current_attempt
         self.delete_button.setEnabled(bool(attempts or sessions))
         self.export_button.setEnabled(bool(attempts or sessions))
         self.compare_button.setEnabled(any(a.status == "scored" for a in attempts))
-        self.transcribe_button.setVisible(
-            current is not None and current.status in TRANSCRIBABLE and not current.report
-        )
 
     def _request_transcription(self) -> None:
         if self._current_attempt is not None:

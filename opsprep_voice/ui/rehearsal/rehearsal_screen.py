@@ -36,9 +36,9 @@ from opsprep_voice.core.session import FOLLOW_UP_PHASES, Phase
 from opsprep_voice.practice.follow_ups import FollowUpTurn
 from opsprep_voice.ui.rehearsal.live_panel import LiveAnswerPanel
 from opsprep_voice.ui.rehearsal.widgets import (
+    AnswerMeters,
     ElapsedClock,
     FollowUpBanner,
-    LevelMeter,
     SpeakingIndicator,
     format_clock,
 )
@@ -126,11 +126,8 @@ class RehearsalScreen(QWidget):
         self.hint.setAccessibleName("What to do now")
         self.hint.setWordWrap(True)
         self.clock = ElapsedClock()
-        self.target_bar = QProgressBar()
-        self.target_bar.setTextVisible(False)
-        self.target_bar.setMaximumHeight(8)
-        self.target_bar.setAccessibleName("Progress toward the target length")
-        self.level = LevelMeter()
+        self.meters = AnswerMeters()
+        self.target_bar, self.level = self.meters.time_bar, self.meters.level
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Messages")
@@ -163,8 +160,7 @@ class RehearsalScreen(QWidget):
         al.setContentsMargins(0, 0, 0, 0)
         al.addWidget(self.hint)
         al.addWidget(self.clock)
-        al.addWidget(self.target_bar)
-        al.addWidget(self.level)
+        al.addWidget(self.meters)
         al.addWidget(self.message)
         al.addLayout(controls)
         al.addWidget(self.progress)
@@ -244,9 +240,8 @@ class RehearsalScreen(QWidget):
         self.question_text.setText(question.text)
         self.clock.set_target(question.target_seconds)
         self.clock.set_elapsed(0)
-        self.target_bar.setRange(0, question.target_seconds * 10)
-        self.target_bar.setValue(0)
-        self.level.reset()
+        self.meters.set_target(question.target_seconds)
+        self.meters.reset()
         self.live.show_question(question)
         self.study_text.setHtml(self._study_html(question))
         self.set_study_visible(study)
@@ -306,7 +301,7 @@ class RehearsalScreen(QWidget):
 
     def set_elapsed(self, seconds: float) -> None:
         self.clock.set_elapsed(seconds)
-        self.target_bar.setValue(min(self.target_bar.maximum(), int(seconds * 10)))
+        self.meters.set_elapsed(seconds)
 
     def set_think_countdown(self, remaining_s: float) -> None:
         self.hint.setText(
@@ -314,7 +309,7 @@ class RehearsalScreen(QWidget):
         )
 
     def set_level(self, db: float) -> None:
-        self.level.set_level(db)
+        self.meters.set_level(db)
 
     def set_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(max(0.0, min(1.0, fraction)) * 100))
@@ -340,15 +335,14 @@ class RehearsalScreen(QWidget):
             self.follow_up.show_probe(probe.prompt, probe.number, FOLLOW_UP_TARGET_S, limit_s)
         self.follow_up.setVisible(probe is not None)
         self.clock.set_target(target)
-        self.target_bar.setRange(0, target * 10)
+        self.meters.set_target(target)
         self.live.set_turn(follow_up=probe is not None, earlier=earlier)
         self._clear_take()
 
     def _clear_take(self) -> None:
         """Empty the answer area: no clock, level, transcript, ticks or stats from an earlier take."""
         self.clock.set_elapsed(0)
-        self.target_bar.setValue(0)
-        self.level.reset()
+        self.meters.reset()
         self.live.clear()
 
     def set_live(self, text: str, hit_ids: set[str], wpm: float | None, elapsed_s: float) -> None:

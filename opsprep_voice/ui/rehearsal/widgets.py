@@ -1,11 +1,20 @@
-"""Small widgets of the rehearsal screen: the level meter, the elapsed-time display and the follow-up
-question banner."""
+"""Small widgets of the rehearsal screen: the level meter, the elapsed-time display, the labelled time and
+microphone bars, and the follow-up question banner."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 FLOOR_DB = -60.0
 
@@ -106,6 +115,55 @@ class ElapsedClock(QLabel):
             color = {"near": WARN_COLOR, "over": OVER_COLOR}.get(state)
             self.setStyleSheet(f"color: {color.name()};" if color else "")
         self.setAccessibleDescription(f"{text}, {state}")
+
+
+class AnswerMeters(QWidget):
+    """The time bar (elapsed against the answer's target) above the microphone level bar, each with a short
+    label and a tooltip: two bare bars left a new user guessing what they measure.
+
+    ``set_target(seconds)`` (the bar is full at the target), ``set_elapsed(seconds)``, ``set_level(db)``,
+    ``reset()``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.time_bar = QProgressBar(self)
+        self.time_bar.setTextVisible(False)
+        self.time_bar.setMaximumHeight(8)
+        self.time_bar.setAccessibleName("Time against the target length")
+        self.level = LevelMeter(self)
+        self.time_label = QLabel("Time", self)
+        self.level_label = QLabel("Mic level", self)
+        self.level_tip = "Microphone level: it moves as you speak. Green is good; amber or red is too loud."
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(4)
+        rows = ((self.time_label, self.time_bar), (self.level_label, self.level))
+        for row, (label, bar) in enumerate(rows):
+            label.setBuddy(bar)  # names the bar for assistive tools as well as on screen
+            grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(bar, row, 1, Qt.AlignmentFlag.AlignVCenter)
+        grid.setColumnStretch(1, 1)
+        for widget in (self.level_label, self.level):
+            widget.setToolTip(self.level_tip)
+        self.set_target(90)
+
+    def set_target(self, seconds: float) -> None:
+        seconds = max(1, int(seconds))
+        self.time_bar.setRange(0, seconds * 10)
+        tip = f"Time spoken, against this answer's target of {format_clock(seconds)} (full at the target)"
+        for widget in (self.time_label, self.time_bar):
+            widget.setToolTip(tip)
+
+    def set_elapsed(self, seconds: float) -> None:
+        self.time_bar.setValue(min(self.time_bar.maximum(), int(seconds * 10)))
+
+    def set_level(self, db: float) -> None:
+        self.level.set_level(db)
+
+    def reset(self) -> None:
+        self.time_bar.setValue(0)
+        self.level.reset()
 
 
 class FollowUpBanner(QFrame):
