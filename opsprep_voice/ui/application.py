@@ -68,6 +68,8 @@ class AppContext:
     sd: Any = None
     #: True once the start-up work after the first model load is done (see :func:`_warm_up`).
     warmed_up: bool = False
+    #: Earlier attempts being transcribed now ("Transcribe now"): a second request waits for the first.
+    transcribing: set[int] = field(default_factory=set)
 
     def shutdown(self) -> None:
         self.speaker.stop()
@@ -415,13 +417,18 @@ def transcribe_attempt(ctx: AppContext, attempt_id: int) -> None:
     if path is None or not path.exists():
         ctx.window.notify("The recording of this attempt is missing.")
         return
+    if attempt_id in ctx.transcribing:
+        ctx.window.notify("This answer is being transcribed already…")
+        return
     task = ctx.transcription.transcribe_file(path, question)
+    ctx.transcribing.add(attempt_id)
     cancelled = attempt.status == "cancelled"
     ctx.window.notify(
         "Transcribing the cancelled take…" if cancelled else "Transcribing the recovered answer…"
     )
 
     def done(transcript: Any) -> None:
+        ctx.transcribing.discard(attempt_id)
         scored = ctx.attempts.rescore(attempt_id, question, transcript, ctx.transcription.transcriber)
         if scored.save_error is not None:
             ctx.window.notify(f"Transcribed, but the score could not be saved: {scored.save_error}", 10_000)
@@ -431,7 +438,11 @@ def transcribe_attempt(ctx: AppContext, attempt_id: int) -> None:
         if ctx.window.history_screen is not None:
             ctx.window.history_screen.refresh(select_attempt_id=attempt_id)
 
-    task.then(done, lambda msg: ctx.window.notify(f"Transcription failed: {msg}"))
+    def failed(message: str) -> None:
+        ctx.transcribing.discard(attempt_id)
+        ctx.window.notify(f"Transcription failed: {message}")
+
+    task.then(done, failed)
 
 
 def run(questions: str | None = None, engine: str | None = None, model: str | None = None) -> int:

@@ -116,6 +116,33 @@ def test_an_unscored_answer_offers_transcribe_now_once_beside_what_happened(
     assert page.transcribe_actions() == []
 
 
+def test_transcribe_now_twice_transcribes_once(
+    app: tuple[AppContext, history_ui_data.History], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second "Transcribe now" while the first transcription runs starts no second one (two would race to
+    save the same answer); once it has ended, the answer can be transcribed again."""
+    from opsprep_voice.core.transcript import Transcript
+    from opsprep_voice.ui.application import transcribe_attempt
+
+    ctx, history = app
+    assert history.interrupted is not None
+    running: list[tuple[Any, Any]] = []
+
+    class Pending:  # a transcription that ends when the test says so
+        def then(self, done: Any, failed: Any) -> None:
+            running.append((done, failed))
+
+    monkeypatch.setattr(ctx.transcription, "transcribe_file", lambda _path, _question: Pending())
+    transcribe_attempt(ctx, history.interrupted.id)
+    transcribe_attempt(ctx, history.interrupted.id)
+    assert len(running) == 1
+    running[0][1]("the engine stopped")  # it fails: the answer may be tried again
+    transcribe_attempt(ctx, history.interrupted.id)
+    assert len(running) == 2
+    running[1][0](Transcript.from_text("we define SLOs from user journeys"))
+    assert not ctx.transcribing
+
+
 def test_the_list_gets_half_the_room_and_its_columns_fit_without_a_scrollbar(
     qtbot: Any, app: tuple[AppContext, history_ui_data.History]
 ) -> None:
