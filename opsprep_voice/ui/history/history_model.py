@@ -140,7 +140,7 @@ class HistoryModel(QAbstractItemModel):
         self.endResetModel()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort both levels by ``column`` (same order, ties included, as the proxy model this replaces)."""
+        """Sort both levels by ``column``; a stable sort, so a re-sort never shuffles equal rows."""
         self._sort_column, self._sort_order = column, order
         if not self._base_flat:
             return
