@@ -208,7 +208,13 @@ def text_contrast(root: QWidget) -> list[str]:
             continue
         behind = _background(picture, seen.translated(label.mapTo(top, QPoint(0, 0))))
         muted = ReviewColours.from_palette(label.palette()).muted.name()
+        selection = (
+            label.palette().color(QPalette.ColorRole.HighlightedText).name(),
+            label.palette().color(QPalette.ColorRole.Highlight).name(),
+        )
         for colour, own in _text_colours(label):
+            if own is not None and (colour.name(), own.name()) == selection:
+                continue  # the desktop's own selection colours ("playing now"), not the app's choice
             ratio = contrast_ratio(colour, own or behind)
             if ratio < (MUTED_CONTRAST if colour.name() == muted else TEXT_CONTRAST):
                 problems.append(
@@ -232,13 +238,12 @@ def text_contrast(root: QWidget) -> list[str]:
     return problems
 
 
-def layout_problems(root: QWidget, screen: QSize, *, dark: bool) -> list[str]:
+def layout_problems(root: QWidget, screen: QSize) -> list[str]:
     """All the checks above on ``root`` (a screen of the main window, or a dialog) at ``screen``'s size."""
     problems = fits_screen(root.window(), screen)
     problems += no_sideways_scrolling(root)
     problems += labels_whole(root)
     problems += buttons_whole(root)
     problems += headers_whole(root)
-    if dark:
-        problems += text_contrast(root)
+    problems += text_contrast(root)
     return problems

@@ -1,7 +1,7 @@
 """Every screen of the real main window, at a 1280x800 and a 1920x1080 screen, in the light and the dark
 palette, over a realistic history (several days, several takes of a question, a cancelled and an unscored
 take, a month of practice for the plan): the window fits the screen, lists and tables need no sideways
-scrolling, no label, button or column title is cut, and in the dark palette text stands out from its
+scrolling, no label, button or column title is cut, and in both palettes text stands out from its
 background (tests/support/layout_checks.py).
 
 The app runs offscreen with a fake microphone, voice and transcriber; each step waits on the state it needs.
@@ -84,15 +84,15 @@ def build(tmp_path: Path, transcriber: FakeTranscriber) -> AppContext:
 class Walk:
     """Checks each screen it is shown and keeps the problems, named by screen."""
 
-    def __init__(self, qtbot: Any, ctx: AppContext, screen: QSize, dark: bool) -> None:
-        self.qtbot, self.ctx, self.screen, self.dark = qtbot, ctx, screen, dark
+    def __init__(self, qtbot: Any, ctx: AppContext, screen: QSize) -> None:
+        self.qtbot, self.ctx, self.screen = qtbot, ctx, screen
         self.problems: list[str] = []
         self.seen: list[str] = []
 
     def check(self, label: str, root: QWidget | None = None) -> None:
         for _ in range(10):  # posted layout requests, each nested layout posting its parent's
             QApplication.processEvents()
-        found = layout_checks.layout_problems(root or self.ctx.window, self.screen, dark=self.dark)
+        found = layout_checks.layout_problems(root or self.ctx.window, self.screen)
         self.problems += [f"{label}: {p}" for p in found]
         self.seen.append(label)
 
@@ -138,6 +138,9 @@ def rehearse(walk: Walk, transcriber: FakeTranscriber) -> None:
     transcriber.script = FOLLOW_UP_ANSWER
     screen.shortcuts["Space"].activated.emit()
     walk.until(walk.recording)
+    partial = history_ui_data.spoken(FOLLOW_UP_ANSWER)
+    live = score_answer(question, partial)  # the follow-up's hits are marked in the follow-up's colour
+    screen.set_live(partial.text, {i.id for i in live.checklist if i.hit}, live.wpm, partial.duration_s)
     walk.check("follow-up recording")
     screen.shortcuts["Space"].activated.emit()
     walk.until(lambda: walk.phase() is Phase.REVIEW)
@@ -221,7 +224,7 @@ def test_every_screen_fits_and_reads_at_both_sizes_in_both_palettes(
     qtbot.addWidget(ctx.window)
     ctx.window.resize(SIZES[size])
     ctx.window.show()
-    walk = Walk(qtbot, ctx, SIZES[size], dark=theme == "dark")
+    walk = Walk(qtbot, ctx, SIZES[size])
     try:
         rehearse(walk, transcriber)
         assert ctx.history is not None

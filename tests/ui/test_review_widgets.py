@@ -180,6 +180,7 @@ def test_colours_keep_contrast_in_light_and_dark_palettes() -> None:
         assert contrast_ratio(c.figure, c.base) >= 4.5
         assert contrast_ratio(c.good, c.base) >= 4.5
         assert contrast_ratio(c.bad, c.base) >= 4.5
+        assert contrast_ratio(c.warn, c.base) >= 4.5
         assert contrast_ratio(c.muted, c.base) >= 3.0
 
 
