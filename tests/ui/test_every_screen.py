@@ -25,6 +25,7 @@ from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.scoring import score_answer
 from opsprep_voice.core.session import Phase
+from opsprep_voice.core.transcript import Transcript
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.application import AppContext, build_app
 from opsprep_voice.ui.settings_dialog import SettingsDialog
@@ -50,6 +51,15 @@ FOLLOW_UP_ANSWER = (
 )
 
 
+class SpokenTranscriber(FakeTranscriber):
+    """The script with the timings of a person speaking it, whatever audio the short fake recording gave:
+    the screens show a realistic length and pace ("0:18 · 143 wpm"), not 40 words in half a second."""
+
+    def transcribe(self, audio: Any, options: Any = None, **_: Any) -> Transcript:
+        self.calls.append(len(audio))
+        return history_ui_data.spoken(self.script)
+
+
 @pytest.fixture
 def styled() -> Iterator[QApplication]:
     """Fusion, as on most Linux desktops and in the screenshots; the app's style and palette put back."""
@@ -62,7 +72,7 @@ def styled() -> Iterator[QApplication]:
     app.setPalette(palette)
 
 
-def build(tmp_path: Path, transcriber: FakeTranscriber) -> AppContext:
+def build(tmp_path: Path, transcriber: SpokenTranscriber) -> AppContext:
     paths = AppPaths(data=tmp_path / "data", cache=tmp_path / "cache", config=tmp_path / "config")
     settings = {"speak_questions": False, "live_transcription": False, "think_time_s": 0}
     (paths.config_dir() / "settings.json").write_text(json.dumps(settings))
@@ -108,7 +118,7 @@ class Walk:
         return session is not None and session.seconds_recorded > 0.5
 
 
-def rehearse(walk: Walk, transcriber: FakeTranscriber) -> None:
+def rehearse(walk: Walk, transcriber: SpokenTranscriber) -> None:
     """Start, reading, recording with a live checklist, the follow-up, the review, the summary."""
     ctx, w = walk.ctx, walk.ctx.window
     walk.until(lambda: ctx.transcription.ready and w.start_screen.plan_choice.plan is not None)
@@ -219,7 +229,7 @@ def test_every_screen_fits_and_reads_at_both_sizes_in_both_palettes(
     styled.setPalette(dark_palette() if theme == "dark" else styled.style().standardPalette())
     # The sample history spans the two weeks before today, as the plan and charts expect of real practice.
     monkeypatch.setattr(history_ui_data, "START", datetime.now(UTC).replace(hour=9) - timedelta(days=14))
-    transcriber = FakeTranscriber(THIN_ANSWER)
+    transcriber = SpokenTranscriber(THIN_ANSWER)
     ctx = build(tmp_path, transcriber)
     qtbot.addWidget(ctx.window)
     ctx.window.resize(SIZES[size])
