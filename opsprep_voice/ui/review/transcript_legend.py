@@ -29,7 +29,8 @@ class TranscriptLegend(QWidget):
         c = ReviewColours.from_palette(self.palette())
         chip = "padding: 1px 4px;"  # a chip's words are joined by &nbsp;: a wrap never splits a chip
         parts = [
-            f'<span style="background:{c.hit_bg.name()}; color:{c.text.name()}; {chip}">checklist&nbsp;hit</span>',
+            f'<span style="background:{c.hit_bg.name()}; color:{c.text.name()}; {chip}">'
+            "checklist&nbsp;hit</span>",
             f'<span style="background:{c.hit_fuzzy_bg.name()}; color:{c.text.name()}; {chip}">'
             "approximate&nbsp;match</span>",
             f'<span style="color:{c.muted.name()}; text-decoration: line-through;">filler</span>',
