@@ -1,6 +1,10 @@
 """Render every screen of the app to docs/screenshots/ (offscreen, no microphone or model needed).
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+        [--sizes 1280x800,1920x1080] [--themes light,dark]
+
+The default run renders 1280x800 in the light palette into --out; other sizes and the dark palette go
+to sub-folders: 1920/, dark/, dark/1920/.
 
 The real app is built by ``build_app`` with a replaying fake microphone, a silent fake voice and a
 transcriber that returns the demo answer (opsprep_voice/ui/review/demo.py), over a history filled
@@ -20,7 +24,6 @@ import argparse
 import atexit
 import json
 import os
-import random
 import sys
 import tempfile
 import threading
@@ -33,12 +36,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a plain script: the checkout's opsprep_voice and tests.support
 
 import numpy as np  # noqa: E402
-from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtMultimedia import QMediaDevices  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from opsprep_voice.asr.base import TranscribeOptions  # noqa: E402
-from opsprep_voice.core.bank import QuestionBank, load_bank  # noqa: E402
+from opsprep_voice.core.bank import load_bank  # noqa: E402
 from opsprep_voice.core.paths import AppPaths  # noqa: E402
 from opsprep_voice.core.scoring import score_answer  # noqa: E402
 from opsprep_voice.core.session import Phase  # noqa: E402
@@ -50,6 +52,8 @@ from opsprep_voice.ui.settings_dialog import SettingsDialog  # noqa: E402
 from tests.support import history_ui_data, private_audio  # noqa: E402
 from tests.support.app_fakes import FakeSynthesizer  # noqa: E402
 from tests.support.fake_sounddevice import FakeSoundDevice  # noqa: E402
+from tests.support.page_objects import HistoryPage  # noqa: E402
+from tests.support.palettes import dark_palette  # noqa: E402
 
 # The follow-up screens: a thin interview answer to the SLI/SLO question that leaves out alerting, and the
 # answer to the interviewer's follow-up about it.
@@ -64,6 +68,8 @@ WEAK_TAKE = (
     "Um, there was an outage at night. I got paged, looked at the dashboards and we rolled back the "
     "release. Then it was fine and we wrote a postmortem."
 )
+DEFAULT_SIZE = (1280, 800)  # the README's screenshots; other sizes and the dark palette go to sub-folders
+THEMES = ("light", "dark")
 FOLLOW_UP_ANSWER = (
     "We alert on the burn rate of the error budget. If the budget burns fast, say two percent in an hour, "
     "we page the on-call engineer; a slow burn opens a ticket instead. So nobody gets woken up by noisy "
@@ -96,11 +102,18 @@ class DemoTranscriber:
         return Transcript.from_words(words, duration)
 
 
+_AUDIO_STARTED = False
+
+
 def audio_output() -> None:
     """Give this run a virtual speaker (stopped at exit). Without an output device the app honestly says
     "No audio output device found" in every review, and the screenshots would show that note instead of
     what a user with working audio sees. Call it before Qt Multimedia is first used: Qt keeps the audio
-    server it finds first."""
+    server it finds first. Once per run: every size and theme shares it."""
+    global _AUDIO_STARTED
+    if _AUDIO_STARTED:
+        return
+    _AUDIO_STARTED = True
     try:
         runtime_dir, _env = private_audio.start()
     except private_audio.PrivateAudioError as exc:
@@ -136,61 +149,15 @@ def shot(app: QApplication, widget: QWidget, path: Path) -> None:
     print(f"wrote {path}")
 
 
-def dark_palette() -> QPalette:
-    p = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#1f2125",
-        QPalette.ColorRole.WindowText: "#e6e6e6",
-        QPalette.ColorRole.Base: "#17181b",
-        QPalette.ColorRole.AlternateBase: "#24262b",
-        QPalette.ColorRole.Text: "#e6e6e6",
-        QPalette.ColorRole.Button: "#2b2d31",
-        QPalette.ColorRole.ButtonText: "#e6e6e6",
-        QPalette.ColorRole.Highlight: "#3d6fb6",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.ToolTipBase: "#2b2d31",
-        QPalette.ColorRole.ToolTipText: "#e6e6e6",
-        QPalette.ColorRole.PlaceholderText: "#8a8d93",
-        QPalette.ColorRole.Mid: "#44474d",
-        QPalette.ColorRole.Link: "#7fb0ff",
-    }
-    for role, color in roles.items():
-        p.setColor(role, QColor(color))
-    return p
-
-
-def add_practice_months(repo: HistoryRepository, bank: QuestionBank, days: int = 150) -> None:
-    """Answers on about half of the last ``days`` days to the first two thirds of the bank, getting better
-    with practice, so the plan's calendar and strength table read like months of real use (the last
-    third stays new)."""
-    rng = random.Random(16)
-    history = history_ui_data.History(repo, bank)
-    practised = list(bank)[: 2 * len(bank) // 3]
-    today = datetime.now(UTC).replace(hour=8, minute=30)
-    for back in range(days, 0, -1):
-        if rng.random() > 0.45:
-            continue
-        when = today - timedelta(days=back)
-        session = repo.create_session("practice", started_at=when)
-        for _ in range(rng.choice((1, 1, 2, 3, 4))):
-            question = rng.choice(practised)
-            skill = 0.35 + 0.5 * (1 - back / days)  # better with practice
-            keep = min(1.0, max(0.15, rng.gauss(skill, 0.2)))
-            history_ui_data.add_answer(history, session.id, question, keep, when, filler="")
-            when += timedelta(minutes=4)
-        repo.end_session(session.id, ended_at=when)
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    args = parser.parse_args()
-    out: Path = args.out
+def render(out: Path, size: tuple[int, int] = DEFAULT_SIZE, theme: str = "light") -> None:
+    """Every screen at ``size`` in the ``theme`` palette, into ``out``, over a fresh temp home."""
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv)
     audio_output()
     assert isinstance(app, QApplication)
     app.setStyle("Fusion")
+    app.setPalette(dark_palette() if theme == "dark" else app.style().standardPalette())
+    default = size == DEFAULT_SIZE and theme == "light"  # the README's set, with its two review variants
     home = Path(tempfile.mkdtemp(prefix="opsprep-shots-"))
     paths = AppPaths(data=home / "data", cache=home / "cache", config=home / "config")
     (paths.config_dir() / "settings.json").write_text(
@@ -200,7 +167,9 @@ def main() -> int:
     # The sample history spans the two weeks before today, so the charts read like real practice.
     history_ui_data.START = datetime.now(UTC).replace(hour=9, minute=0) - timedelta(days=14)
     with HistoryRepository(paths.data_dir() / "history.sqlite3") as repo:
-        history_ui_data.build_history(repo, bank)
+        built = history_ui_data.build_history(repo, bank)  # with an interrupted answer, never transcribed
+        when = history_ui_data.START + timedelta(days=7, hours=1)
+        history_ui_data.add_cancelled(built, built.sessions[-1], bank.find(5), when)  # R while recording
     mic = FakeSoundDevice(np.zeros(16000 * 600, np.int16), 16000, blocksize=1600, pace=0.1)
     ctx: AppContext = build_app(
         paths=paths,
@@ -209,7 +178,7 @@ def main() -> int:
         transcriber_factory=lambda *_a, **_k: DemoTranscriber(),
     )
     w = ctx.window
-    w.resize(1280, 800)
+    w.resize(*size)
     w.show()
     wait(app, lambda: ctx.transcription.ready)
     wait(app, lambda: w.start_screen.plan_choice.plan is not None)  # today's plan is built in the background
@@ -240,15 +209,8 @@ def main() -> int:
     wait(app, lambda: ctx.controller.session is not None and ctx.controller.session.phase is Phase.REVIEW)
     wait(app, screen.review.is_filled)  # the checklist rows follow the transcript by a few event-loop turns
     shot(app, w, out / "review.png")
-    w.resize(1920, 1080)
-    screen.review.set_example_visible(True)
-    shot(app, w, out / "review-1920.png")
-    w.resize(1280, 800)
-    screen.review.set_example_visible(False)
-
-    app.setPalette(dark_palette())
-    shot(app, w, out / "review-dark.png")
-    app.setPalette(app.style().standardPalette())
+    if default:
+        review_variants(app, ctx, out)
 
     # A second, weaker take (R starts it at once): the summary shows the better one, "best of 2 takes".
     DemoTranscriber.answer = WEAK_TAKE
@@ -281,6 +243,7 @@ def main() -> int:
         shot(app, w, out / "compare.png")
     history.tabs.setCurrentWidget(history.progress_charts)
     shot(app, w, out / "progress.png")
+    export_screen(app, ctx, out)
 
     dialog = SettingsDialog(
         ctx.settings_store.settings,
@@ -296,7 +259,7 @@ def main() -> int:
 
     # The practice plan reads the whole History: five months of practice make its calendar meaningful.
     if ctx.history is not None:
-        add_practice_months(ctx.history, bank)
+        history_ui_data.add_practice_months(ctx.history, bank)
     ctx.settings_store.update(interview_date=date.today() + timedelta(days=24))
     w.show_plan()
     plan = w.plan_screen
@@ -312,6 +275,81 @@ def main() -> int:
     follow_up_screens(app, ctx, out)
     ctx.shutdown()
     w.close()
+
+
+def export_screen(app: QApplication, ctx: AppContext, out: Path) -> None:
+    """The export dialog for the answer selected in History."""
+    history = ctx.window.history_screen
+    assert history is not None
+    HistoryPage(history).show_answers_tab()
+    dialog = history.export_selected()
+    if dialog is not None:
+        shot(app, dialog, out / "export.png")
+        dialog.close()
+
+
+def review_variants(app: QApplication, ctx: AppContext, out: Path) -> None:
+    """The review with the example answer at 1920x1080, and in the dark palette (the README shows both)."""
+    w, review = ctx.window, ctx.window.rehearsal_screen.review
+    w.resize(1920, 1080)
+    review.set_example_visible(True)
+    shot(app, w, out / "review-1920.png")
+    w.resize(*DEFAULT_SIZE)
+    review.set_example_visible(False)
+    app.setPalette(dark_palette())
+    shot(app, w, out / "review-dark.png")
+    app.setPalette(app.style().standardPalette())
+
+
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    """``1280x800,1920x1080`` -> [(1280, 800), (1920, 1080)]; each width once (it names the folder)."""
+    sizes: list[tuple[int, int]] = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        width, sep, height = part.lower().partition("x")
+        if not (sep and width.isdigit() and height.isdigit() and int(width) >= 640 and int(height) >= 480):
+            raise argparse.ArgumentTypeError(
+                f"{part!r} is not a screen size: write WIDTHxHEIGHT, e.g. 1920x1080"
+            )
+        if any(w == int(width) for w, _ in sizes):
+            raise argparse.ArgumentTypeError(
+                f"width {width} is given twice: the folder is named by the width"
+            )
+        sizes.append((int(width), int(height)))
+    if not sizes:
+        raise argparse.ArgumentTypeError("no size given: write e.g. 1280x800,1920x1080")
+    return sizes
+
+
+def parse_themes(text: str) -> list[str]:
+    themes = [t.strip().lower() for t in text.split(",") if t.strip()]
+    unknown = [t for t in themes if t not in THEMES]
+    if unknown or not themes:
+        raise argparse.ArgumentTypeError(
+            f"unknown theme {unknown or text!r}: choose from {', '.join(THEMES)}"
+        )
+    return themes
+
+
+def variant_dir(out: Path, size: tuple[int, int], theme: str) -> Path:
+    """The default render (1280x800, light) in ``out`` itself, as the README shows it; the others beside it:
+    ``out/1920``, ``out/dark``, ``out/dark/1920``."""
+    folder = out / theme if theme != "light" else out
+    return folder / str(size[0]) if size != DEFAULT_SIZE else folder
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument(
+        "--sizes", type=parse_sizes, default=[DEFAULT_SIZE], help="window sizes, e.g. 1280x800,1920x1080"
+    )
+    parser.add_argument(
+        "--themes", type=parse_themes, default=["light"], help="palettes: light, dark or both"
+    )
+    args = parser.parse_args()
+    for size in args.sizes:
+        for theme in args.themes:
+            render(variant_dir(args.out, size, theme), size, theme)
     return 0
 
 

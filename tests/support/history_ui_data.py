@@ -4,6 +4,7 @@ real scorer from partial example answers with synthetic word timings, small WAVs
 
 from __future__ import annotations
 
+import random
 import wave
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -114,6 +115,18 @@ def build_history(repo: HistoryRepository, bank: QuestionBank) -> History:
     return h
 
 
+def add_cancelled(
+    history: History, session_id: int, question: Question, when: datetime, seconds: float = 12.0
+) -> AttemptRecord:
+    """A take the candidate dropped (R while recording): audio kept, status ``cancelled``, never scored."""
+    repo = history.repo
+    attempt = repo.start_attempt(session_id, question, started_at=when)
+    if attempt.audio_path is not None:
+        write_wav(attempt.audio_path, min(seconds, 3.0))
+    repo.mark_cancelled(attempt.id, seconds, "re-recorded")
+    return repo.get_attempt(attempt.id)
+
+
 def add_follow_up(history: History, main: AttemptRecord, question: Question) -> AttemptRecord:
     """The follow-up the app would ask after ``main``, answered with the probed item's example wording."""
     assert main.report is not None
@@ -137,3 +150,25 @@ def add_follow_up(history: History, main: AttemptRecord, question: Question) -> 
     record = repo.save_score(attempt.id, score_answer(question, transcript).to_dict(), transcript.to_dict())
     update_merged_coverage(repo, question, main.id)
     return record
+
+
+def add_practice_months(repo: HistoryRepository, bank: QuestionBank, days: int = 150) -> None:
+    """Answers on about half of the last ``days`` days to the first two thirds of the bank, getting better
+    with practice, so the plan's calendar and strength table read like months of real use (the last
+    third stays new)."""
+    rng = random.Random(16)
+    history = History(repo, bank)
+    practised = list(bank)[: 2 * len(bank) // 3]
+    today = datetime.now(UTC).replace(hour=8, minute=30)
+    for back in range(days, 0, -1):
+        if rng.random() > 0.45:
+            continue
+        when = today - timedelta(days=back)
+        session = repo.create_session("practice", started_at=when)
+        for _ in range(rng.choice((1, 1, 2, 3, 4))):
+            question = rng.choice(practised)
+            skill = 0.35 + 0.5 * (1 - back / days)  # better with practice
+            keep = min(1.0, max(0.15, rng.gauss(skill, 0.2)))
+            add_answer(history, session.id, question, keep, when, filler="")
+            when += timedelta(minutes=4)
+        repo.end_session(session.id, ended_at=when)

@@ -3,6 +3,7 @@ list gets half the room, its columns fit, the numbers are painted whole and the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -25,7 +26,7 @@ from opsprep_voice.ui.history.history_rows import (
     COL_QUESTION,
     COL_WHEN,
 )
-from tests.support import history_ui_data
+from tests.support import history_ui_data, layout_checks
 from tests.support.app_fakes import FakeSynthesizer, FakeTranscriber, factory_for
 from tests.support.fake_sounddevice import FakeSoundDevice
 from tests.support.page_objects import HistoryPage
@@ -287,3 +288,20 @@ def test_opening_history_puts_the_keys_in_the_list(
     attempts, _sessions = screen.selected()
     assert [a.id for a in attempts] == [screen.visible_attempt_ids()[0]]  # the newest answer
     assert screen.filter_bar.value().question_id is None
+
+
+def test_each_answer_in_turn_shows_its_delivery_figures_whole(
+    qtbot: Any, app: tuple[AppContext, history_ui_data.History]
+) -> None:
+    """Answers one after another in the one-column review: a wrapped figure (pace, STAR) gets every line it
+    needs, not the height the previous answer's figures had."""
+    ctx, history = app
+    screen = ctx.window.history_screen
+    assert screen is not None
+    metrics = screen.attempt_view.metrics
+    for attempt in history.attempts:
+        assert screen.select_attempt(attempt.id)
+        qtbot.waitUntil(screen.attempt_view.is_filled)
+        with contextlib.suppress(qtbot.TimeoutError):  # the layout settles over a few event-loop turns
+            qtbot.waitUntil(lambda: not layout_checks.labels_whole(metrics), timeout=5_000)
+        assert layout_checks.labels_whole(metrics) == [], attempt.question_id

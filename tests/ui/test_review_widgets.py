@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QPalette, QTextDocument
 from pytestqt.qtbot import QtBot
 
 from opsprep_voice.core.bank import Question
@@ -20,6 +20,7 @@ from opsprep_voice.ui.review.checklist_view import ChecklistView
 from opsprep_voice.ui.review.demo import demo_attempt
 from opsprep_voice.ui.review.metrics_panel import MetricsPanel
 from opsprep_voice.ui.review.style import ReviewColours, contrast_ratio
+from opsprep_voice.ui.review.transcript_legend import TranscriptLegend
 from opsprep_voice.ui.review.transcript_view import TranscriptView
 from tests.support.page_objects import ReviewPage
 
@@ -180,6 +181,7 @@ def test_colours_keep_contrast_in_light_and_dark_palettes() -> None:
         assert contrast_ratio(c.figure, c.base) >= 4.5
         assert contrast_ratio(c.good, c.base) >= 4.5
         assert contrast_ratio(c.bad, c.base) >= 4.5
+        assert contrast_ratio(c.warn, c.base) >= 4.5
         assert contrast_ratio(c.muted, c.base) >= 3.0
 
 
@@ -477,3 +479,26 @@ def test_wrapped_delivery_figures_get_the_height_their_width_needs(
             lambda label=label: label.height() >= label.heightForWidth(label.width()), timeout=10_000
         )
         assert label.heightForWidth(label.width()) > label.fontMetrics().lineSpacing() * 1.5  # it does wrap
+
+
+def test_a_narrow_legend_wraps_between_its_chips_never_inside_one(qtbot: QtBot) -> None:
+    """As beside History's list at 1280 px: "‖ long" at the end of one line and "pause" on the next read
+    as two marks. Every width from a phone-narrow column to one line."""
+    legend = TranscriptLegend()
+    qtbot.addWidget(legend)
+    doc = QTextDocument()
+    doc.setDefaultFont(legend._label.font())
+    doc.setDocumentMargin(0)
+    doc.setHtml(legend._label.text())
+    plain = doc.toPlainText().replace("\u00a0", " ")
+
+    def line_of(position: int) -> int:
+        block = doc.findBlock(position)
+        return block.layout().lineForTextPosition(position - block.position()).lineNumber()
+
+    for width in range(180, 800, 4):
+        doc.setTextWidth(width)
+        doc.size()  # lays the text out
+        for chip in ("checklist hit", "approximate match", "long pause", "playing now"):
+            start = plain.index(chip)
+            assert line_of(start) == line_of(start + len(chip) - 1), (chip, width)

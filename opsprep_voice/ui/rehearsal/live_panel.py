@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.core.bank import Question
-from opsprep_voice.ui.rehearsal.widgets import FOLLOW_UP_COLOR, OK_COLOR, format_clock
+from opsprep_voice.ui.rehearsal.widgets import format_clock
+from opsprep_voice.ui.review.style import ReviewColours
 
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1  # a checklist row's item label (its text has a mark in front)
 
@@ -79,12 +80,16 @@ class LiveAnswerPanel(QSplitter):
         """✔ what this answer covered so far; during a follow-up, ✔ (muted) what the answer before it did."""
         plain = self.checklist.palette().text().color()
         earlier = self.checklist.palette().placeholderText().color()
+        # The review's colours for a hit and for a point the follow-up recovered, in the palette's shade: the
+        # fixed state colours read under 4.5:1 as text (green on white, blue on a dark list).
+        colours = ReviewColours.from_palette(self.checklist.palette())
+        hit = colours.figure if self._follow_up else colours.good
         for row in range(self.checklist.count()):
             li = self.checklist.item(row)
             item_id, label = li.data(Qt.ItemDataRole.UserRole), li.data(LABEL_ROLE)
             if item_id in hit_ids:
                 li.setText(f"✔  {label}")
-                li.setForeground(FOLLOW_UP_COLOR if self._follow_up else OK_COLOR)
+                li.setForeground(hit)
             elif item_id in self._earlier:
                 li.setText(f"✔  {label}  (in your answer)")
                 li.setForeground(earlier)

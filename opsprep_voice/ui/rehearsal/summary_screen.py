@@ -23,8 +23,7 @@ from PySide6.QtWidgets import (
 
 from opsprep_voice.core.session import RehearsalSession
 from opsprep_voice.core.wording import plural
-from opsprep_voice.ui.rehearsal.widgets import OK_COLOR, OVER_COLOR, WARN_COLOR
-from opsprep_voice.ui.review.style import fmt_clock
+from opsprep_voice.ui.review.style import ReviewColours, fmt_clock
 
 COLUMNS = ("#", "Question", "Coverage", "With follow-ups", "Length / target", "Pace", "Fillers/min", "Takes")
 _WITH_FOLLOW_UPS = COLUMNS.index("With follow-ups")
@@ -108,8 +107,12 @@ class SummaryScreen(QWidget):
         put(0, str(r["number"]), align_right=True)
         put(1, r["text"])
 
+        # The review's text colours in the table's palette (the meter's fixed state colours are too light
+        # as text on white, and the red too dark on a dark list).
+        c = ReviewColours.from_palette(self.table.palette())
+
         def colour(cov: float) -> Any:
-            return OK_COLOR if cov >= 0.7 else WARN_COLOR if cov >= 0.4 else OVER_COLOR
+            return c.good if cov >= 0.7 else c.warn if cov >= 0.4 else c.bad
 
         if r["coverage"] is None:
             put(2, "skipped")
@@ -124,11 +127,11 @@ class SummaryScreen(QWidget):
             put(
                 4,
                 f"{fmt_clock(dur)} / {fmt_clock(target)}",
-                OVER_COLOR if dur > target * 1.25 else None,
+                c.bad if dur > target * 1.25 else None,
                 True,
             )
             wpm = r["wpm"]
-            put(5, f"{wpm:.0f} wpm" if wpm else "–", None if wpm and 130 <= wpm <= 160 else WARN_COLOR, True)
+            put(5, f"{wpm:.0f} wpm" if wpm else "–", None if wpm and 130 <= wpm <= 160 else c.warn, True)
             fpm = r["fillers_per_min"]
             put(6, f"{fpm:.1f}" if fpm is not None else "–", align_right=True)
         merged = r["coverage_with_follow_ups"]

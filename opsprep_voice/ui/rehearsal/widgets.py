@@ -3,7 +3,7 @@ microphone bars, and the follow-up question banner."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QFrame,
@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from opsprep_voice.ui.review.style import ReviewColours
 
 FLOOR_DB = -60.0
 
@@ -183,7 +185,7 @@ class FollowUpBanner(QFrame):
         font = QFont(self.label.font())
         font.setBold(True)
         self.label.setFont(font)
-        self.label.setStyleSheet(f"color: {FOLLOW_UP_COLOR.name()};")
+        self._colour_label()
         self.prompt = QLabel("", self)
         self.prompt.setAccessibleName("Follow-up")
         self.prompt.setWordWrap(True)
@@ -201,6 +203,16 @@ class FollowUpBanner(QFrame):
         box.addWidget(self.label)
         box.addWidget(self.prompt)
         box.addWidget(self.note)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._colour_label()
+
+    def _colour_label(self) -> None:
+        # The review's accent for follow-ups, in the palette's shade: the fixed border colour is too dark
+        # for text on a dark window (3.6:1).
+        self.label.setStyleSheet(f"color: {ReviewColours.from_palette(self.palette()).figure.name()};")
 
     def show_probe(self, prompt: str, number: int, target_s: float, limit_s: float) -> None:
         """Show the question's follow-up ``number`` (1 or 2)."""

@@ -9,7 +9,7 @@ import logging
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -86,7 +86,7 @@ class MetricsPanel(QWidget):
             self._labels[key] = label
             self._values[key] = value
             self._form_of[key] = form
-        layout = QVBoxLayout(self)
+        self._box = layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
         layout.addLayout(forms_row)
@@ -116,6 +116,10 @@ class MetricsPanel(QWidget):
                 QTextDocumentFragment.fromHtml(text).toPlainText() if text else ""
             )
             self._form_of[key].setRowVisible(self._labels[key], text is not None)
+        # QFormLayout sizes its rows after a change from what it measured in its previous pass: the first
+        # layout with new texts gave a wrapped figure (STAR, pace) one line less than it needs, its last line
+        # hidden under the next row. One more pass, from the fresh measurements, puts every line on screen.
+        QTimer.singleShot(0, self, self._box.invalidate)
 
     def _compute(self, report: ScoreReport) -> dict[str, str]:
         c = ReviewColours.from_palette(self.palette())

@@ -37,6 +37,7 @@ class ReviewColours:
     missed_bg: QColor
     good: QColor
     bad: QColor
+    warn: QColor
     figure: QColor
     pause_bg: QColor
     current_bg: QColor
@@ -56,6 +57,7 @@ class ReviewColours:
         muted = mix(text, base, 0.45)
         good = QColor("#5fd07f") if dark else QColor("#1a7a36")
         bad = QColor("#ff7b72") if dark else QColor("#b3261e")
+        warn = QColor("#e3b341") if dark else QColor("#8a5a00")  # amber that still reads as text
         figure = QColor("#79b8ff") if dark else QColor("#0b4fa8")
         pause_bg = mix(base, text, 0.12)
         return cls(
@@ -67,6 +69,7 @@ class ReviewColours:
             missed_bg=mix(base, QColor("#d0453a"), 0.30 if dark else 0.20),
             good=good,
             bad=bad,
+            warn=warn,
             figure=figure,
             pause_bg=pause_bg,
             current_bg=palette.color(QPalette.ColorRole.Highlight),

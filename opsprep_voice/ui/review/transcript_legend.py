@@ -27,17 +27,18 @@ class TranscriptLegend(QWidget):
 
     def _refresh(self) -> None:
         c = ReviewColours.from_palette(self.palette())
-        chip = "padding: 1px 4px;"
+        chip = "padding: 1px 4px;"  # a chip's words are joined by &nbsp;: a wrap never splits a chip
         parts = [
-            f'<span style="background:{c.hit_bg.name()}; color:{c.text.name()}; {chip}">checklist hit</span>',
+            f'<span style="background:{c.hit_bg.name()}; color:{c.text.name()}; {chip}">'
+            "checklist&nbsp;hit</span>",
             f'<span style="background:{c.hit_fuzzy_bg.name()}; color:{c.text.name()}; {chip}">'
-            "approximate match</span>",
+            "approximate&nbsp;match</span>",
             f'<span style="color:{c.muted.name()}; text-decoration: line-through;">filler</span>',
             f'<span style="color:{c.figure.name()}; font-weight:bold;">figure</span>',
             f'<span style="background:{c.pause_bg.name()}; color:{c.muted.name()}; {chip}">'
-            f"{pause_glyph(self.font())} long pause</span>",
+            f"{pause_glyph(self.font())}&nbsp;long&nbsp;pause</span>",
             f'<span style="background:{c.current_bg.name()}; color:{c.current_fg.name()}; {chip}">'
-            "playing now</span>",
+            "playing&nbsp;now</span>",
         ]
         self._label.setText("&nbsp;&nbsp; ".join(parts) + "&nbsp;&nbsp; <i>Click a word to play from it.</i>")
 
