@@ -429,6 +429,18 @@ def test_export_session_writes_file(qtbot: QtBot, history: History, tmp_path: Pa
     assert str(path) in dialog.status.text()
 
 
+def test_export_dialog_names_the_session_as_history_does(
+    qtbot: QtBot, history: History, tmp_path: Path
+) -> None:
+    session = history.repo.get_session(history.sessions[2])
+    dialog = ExportDialog(history.repo, history.bank, session_id=session.id, default_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    text = dialog.session_radio.text()
+    assert text.startswith("This session: ") and f"#{session.id}" not in text
+    assert (session.title or session.mode.capitalize()) in text
+    assert session.started_at.astimezone().strftime("%Y-%m-%d") in text
+
+
 def test_switching_format_after_an_export_clears_its_saved_message(
     qtbot: QtBot, history: History, tmp_path: Path
 ) -> None:

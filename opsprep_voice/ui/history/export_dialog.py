@@ -161,7 +161,7 @@ class ExportDialog(QDialog):
         self.question_radio = QRadioButton(self)
         self.question_radio.setAccessibleName("Export all attempts of the question")
         if session_id is not None:
-            self.session_radio.setText(f"This session (#{session_id})")
+            self.session_radio.setText(f"This session: {self._session_label(session_id)}")
         if question_id is not None:
             label = question_id
             if bank is not None:
@@ -237,6 +237,15 @@ class ExportDialog(QDialog):
         self.resize(560, self.sizeHint().height())
 
     # ----------------------------------------------------------------------------------------- public API
+
+    def _session_label(self, session_id: int) -> str:
+        """How History names the session (its title and day), not its database id."""
+        try:
+            session = self._repository.get_session(session_id)
+        except Exception:  # a session deleted meanwhile or a store error: the dialog still opens
+            return f"#{session_id}"
+        day = session.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        return f"{session.title or session.mode.capitalize()} ({day})"
     def fmt(self) -> str:
         return str(self.format_combo.currentData())
 
