@@ -48,7 +48,7 @@ ANSWER = (
     "traces use OpenTelemetry, and Grafana dashboards show the SLOs."
 )
 REQUIRED = (
-    "_internal/questions.json",
+    "_internal/opsprep_voice/core/data/questions.json",
     f"_internal/opsprep_voice/assets/icons/16x16/{APP_ID}.png",
     f"_internal/opsprep_voice/assets/{APP_ID}.desktop",
     "_internal/opsprep_voice/core/data/common_words.txt",
@@ -207,7 +207,7 @@ def _check(archive: Path, work: Path, starts: int) -> int:
     bundle = work / "unpacked" / "opsprep-voice"
     exe = [str(bundle / "opsprep-voice")]
     package = [sys.executable, "-m", "opsprep_voice"]
-    pkg_env = {"PYTHONPATH": str(REPO_ROOT)}  # this checkout (its questions.json beside the package)
+    pkg_env = {"PYTHONPATH": str(REPO_ROOT)}  # this checkout (its top-level questions.json)
 
     print(f"Bundle: {archive.name} {mib(archive):.0f} MiB, unpacked {mib(bundle):.0f} MiB")
     print("contents")
