@@ -5,9 +5,10 @@
 The real app is built by ``build_app`` with a replaying fake microphone, a silent fake voice and a
 transcriber that returns the demo answer (opsprep_voice/ui/review/demo.py), over a history filled
 with scored attempts. Screens: start, study mode, recording with the live checklist, review (light,
-dark, 1920x1080), summary, history, compare, progress, settings; then (over a longer, backdated history)
-the practice plan and the start screen's plan choice; then an interview answer that gets the interviewer's
-follow-up: the follow-up being recorded and the review with the follow-up.
+dark, 1920x1080), a weaker second take and the summary showing the best of the two, history, compare,
+progress, settings; then (over a longer, backdated history)
+the practice plan and the start screen's plan choice; then an interview question being read aloud, and an
+answer that gets the interviewer's follow-up: the follow-up being recorded and the review with the follow-up.
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ THIN_ANSWER = (
     "So I start with the critical user journeys, like checkout and search, and define SLIs for them: "
     "availability, latency at p95 and the error rate. Um, the metrics go into Prometheus and we look at "
     "them on Grafana dashboards."
+)
+# A second take at the demo question that says much less: the summary keeps the first one as the best.
+WEAK_TAKE = (
+    "Um, there was an outage at night. I got paged, looked at the dashboards and we rolled back the "
+    "release. Then it was fine and we wrote a postmortem."
 )
 FOLLOW_UP_ANSWER = (
     "We alert on the burn rate of the error budget. If the budget burns fast, say two percent in an hour, "
@@ -221,6 +227,14 @@ def main() -> int:
     shot(app, w, out / "review-dark.png")
     app.setPalette(app.style().standardPalette())
 
+    # A second, weaker take (R starts it at once): the summary shows the better one, "best of 2 takes".
+    DemoTranscriber.answer = WEAK_TAKE
+    screen.shortcuts["R"].activated.emit()
+    wait(app, lambda: ctx.recorder.session is not None and ctx.recorder.session.seconds_recorded > 1.0)
+    screen.shortcuts["Space"].activated.emit()
+    wait(app, lambda: ctx.controller.session is not None and ctx.controller.session.phase is Phase.REVIEW)
+    wait(app, screen.review.is_filled)
+    DemoTranscriber.answer = None
     screen.shortcuts["N"].activated.emit()
     shot(app, w, out / "summary.png")
 
@@ -228,8 +242,9 @@ def main() -> int:
     history = w.history_screen
     assert history is not None
     attempts = ctx.history.list_attempts(question_id=DEMO_QUESTION_ID) if ctx.history else []
-    if attempts:
-        history.select_attempt(attempts[0].id)
+    if attempts:  # the better of the two takes just given
+        latest = [a for a in attempts if a.session_id == max(b.session_id for b in attempts)]
+        history.select_attempt(max(latest, key=lambda a: a.coverage or 0.0).id)
         wait(app, history.attempt_view.is_filled)
     shot(app, w, out / "history.png")
     same = [a for a in (ctx.history.list_attempts() if ctx.history else []) if a.status == "scored"]
@@ -285,12 +300,19 @@ def follow_up_screens(app: QApplication, ctx: AppContext, out: Path) -> None:
     start.single.setCurrentIndex(start.single.findData(FOLLOW_UP_QUESTION))
     start.rb_interview.setChecked(True)
     start.start_button.click()
+    # The voice reading the question (the screenshots have no audio output, so the state is entered as the
+    # speaker enters it: the session speaking, the screen told the voice is busy).
+    session = ctx.controller.session
+    assert session is not None
+    session.begin_speaking()
+    screen.set_speaking(True)
+    shot(app, w, out / "reading.png")
+    screen.set_speaking(False)
+    session.speech_failed()  # back to waiting for Space, as when the voice ends without think time
     DemoTranscriber.answer = THIN_ANSWER
     screen.shortcuts["Space"].activated.emit()
     wait(app, lambda: ctx.recorder.session is not None and ctx.recorder.session.seconds_recorded > 1.0)
     screen.shortcuts["Space"].activated.emit()
-    session = ctx.controller.session
-    assert session is not None
     wait(app, lambda: session.phase is Phase.FOLLOW_UP_READY)
     DemoTranscriber.answer = FOLLOW_UP_ANSWER
     screen.shortcuts["Space"].activated.emit()

@@ -92,10 +92,13 @@ def test_a_store_failure_is_reported_and_the_score_kept(
     monkeypatch.setattr(repo, "mark_failed", _fail)
     attempts.failed(path, "never raises")  # logged only
     monkeypatch.setattr(repo, "create_session", _fail)
-    assert attempts.start_session("interview") == "Answers will not be saved in History: disk full"
+    assert attempts.start_session("interview") == (
+        "Answers will not be saved in History (disk full); they are deleted when you quit."
+    )
     spare = attempts.reserve(QUESTION)  # no session: a temporary file, no attempt
     assert attempts.attempt_for(spare) is None and spare.name.startswith("opsprep-answer-")
-    spare.unlink()
+    attempts.remove_temporary()  # at quit, as the message says
+    assert not spare.exists()
 
 
 def test_without_a_history_answers_are_scored_only() -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pypdf
@@ -208,3 +210,60 @@ def test_pdf_table_headers_stay_whole_words(repo: HistoryRepository, out: Path) 
         assert header in text, header
     # The question column shows the question, not its internal id.
     assert Q1.text[:30] in text and "cost-reduction |" not in text
+
+
+def _pdf_lines(path: Path) -> list[str]:
+    lines: list[str] = []
+    for page in pypdf.PdfReader(path).pages:
+        lines += [" ".join(line.split()) for line in (page.extract_text() or "").splitlines()]
+    return lines
+
+
+def test_pdf_dates_stay_on_one_line_in_the_narrowest_table(repo: HistoryRepository, out: Path) -> None:
+    """The summary table at its most crowded: nine columns, the widest statuses, follow-up counts, long
+    questions and large numbers. Each date is on one line (the time may go under it), in the table, the
+    session line and every answer's line, in a session's export and a question's."""
+    from opsprep_voice.ui.pdf_export import export_attempts_pdf, export_pdf
+
+    s = repo.create_session("interview", "Crowded", started_at=at(28, 23))
+    long_answer = "we rolled back the canary and paged the database team " * 3
+    for minute, question in enumerate(QUESTIONS * 2):
+        when = at(28, 23) + timedelta(minutes=minute)
+        add_scored(
+            repo, s.id, question, long_answer, coverage=1.0, started_at=when, duration_s=5999.0, wpm=188.0
+        )
+    dropped = repo.start_attempt(s.id, Q1, started_at=at(29, 0) + timedelta(minutes=10))
+    repo.mark_cancelled(dropped.id, 754.0, "You stopped this take before the end.")
+    crashed = repo.start_attempt(s.id, Q2, started_at=at(29, 0) + timedelta(minutes=11))
+    repo.mark_interrupted(crashed.id, 12.0)
+    main = repo.list_attempts(question_id=Q1.id)[-1]
+    for minute in (20, 21):
+        when = at(29, 0) + timedelta(minutes=minute)
+        follow = repo.start_attempt(s.id, Q1, started_at=when, follow_up_of=main.id)
+        repo.mark_recorded(follow.id, 30.0)
+    session = repo.get_session(s.id)
+    expected_dates = {a.started_at.astimezone().strftime("%Y-%m-%d") for a in session.attempts}
+    assert len(expected_dates) == 2  # the session runs past midnight
+
+    for path in (
+        export_pdf(session, out / "crowded.pdf"),
+        export_attempts_pdf(repo.list_attempts(question_id=Q1.id), out / "q1.pdf", title="Q1 answers"),
+    ):
+        lines = _pdf_lines(path)
+        broken = [line for line in lines if re.search(r"(^|\D)\d{4}-(\d{2}-?)?$", line)]
+        assert broken == [], broken
+        dates = [d for line in lines for d in re.findall(r"\d{4}-\d{2}-\d{2}", line)]
+        assert dates and set(dates) <= expected_dates | {session.started_at.astimezone().strftime("%Y-%m-%d")}
+    text = " ".join(_pdf_lines(out / "crowded.pdf"))
+    for header in ("Question", "When", "Status", "Coverage", "Follow-ups", "Duration", "WPM", "Fillers/min"):
+        assert header in text, header
+    assert "interrupted" in text and "cancelled" in text
+
+
+def test_a_session_with_a_retake_is_averaged_as_its_summary_was(repo: HistoryRepository) -> None:
+    s = repo.create_session("interview", "Retakes", started_at=at(3, 9))
+    add_scored(repo, s.id, Q1, "first take", coverage=0.8, started_at=at(3, 9))
+    add_scored(repo, s.id, Q1, "weaker second take", coverage=0.2, started_at=at(3, 10))
+    add_scored(repo, s.id, Q2, "one take", coverage=0.4, started_at=at(3, 11))
+    md = export_markdown(repo.get_session(s.id))
+    assert "3 answers · average coverage 60 % (best take of each question)" in md  # not 47 %

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from opsprep_voice.audio.wavfile import repair_wav
-from opsprep_voice.storage.records import AttemptRecord
+from opsprep_voice.storage.records import RUN_ID, AttemptRecord, process_start, recorder_token
 from opsprep_voice.storage.recovery import find_interrupted
 from opsprep_voice.storage.repository import HistoryRepository
 from tests.support.history_data import QUESTIONS, add_scored, wav_bytes
@@ -100,6 +100,34 @@ def test_recording_of_a_running_instance_is_left_alone(repo: HistoryRepository) 
         other_app.stdin.close()
         other_app.wait()
     assert [a.id for a in find_interrupted(repo, repair_wav)] == [live.id]  # once it has exited
+
+
+@pytest.mark.skipif(process_start(os.getpid()) is None, reason="no /proc: start times unknown")
+def test_a_reused_pid_does_not_keep_a_dead_recording_recording(repo: HistoryRepository) -> None:
+    """The recorder died and another program now has its pid: its start time gives it away. The token of a
+    recorder that is really running (same pid and start) is still left alone."""
+    other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        start = process_start(other.pid)
+        assert start is not None
+        dead = _recording(
+            repo, Q1, wav_bytes(1.0, sizes_zero=True), f"{other.pid}:0123456789ab:{int(start) - 1}"
+        )
+        live = _recording(repo, Q2, wav_bytes(1.0, sizes_zero=True), f"{other.pid}:0123456789ab:{start}")
+        assert [a.id for a in find_interrupted(repo, repair_wav)] == [dead.id]
+        assert repo.get_attempt(dead.id).status == "interrupted"
+        assert repo.get_attempt(live.id).status == "recording"
+    finally:
+        assert other.stdin is not None
+        other.stdin.close()
+        other.wait()
+
+
+def test_the_recorder_token_carries_the_process_start() -> None:
+    token = recorder_token()
+    pid, run_id, *start = token.split(":")
+    assert int(pid) == os.getpid() and run_id == RUN_ID
+    assert start == ([] if process_start(os.getpid()) is None else [process_start(os.getpid())])
 
 
 def test_missing_empty_and_unrepairable_files_become_failed(repo: HistoryRepository, dead_pid: int) -> None:

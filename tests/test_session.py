@@ -179,3 +179,11 @@ def test_sessions_get_human_titles_and_old_titles_read_the_same() -> None:
     assert readable_title("5 random questions", BANK.find) == "5 random questions"
     assert readable_title(None) == "Rehearsal session"
     assert short_text("short") == "short" and not short_text("word " * 30).endswith(" …")
+
+
+def test_the_best_take_average_counts_each_question_once_at_its_best() -> None:
+    from opsprep_voice.core.question_result import best_take_average, has_retakes
+
+    assert best_take_average([("a", 0.74), ("a", 0.0), ("b", 0.5), ("c", None)]) == pytest.approx(0.62)
+    assert best_take_average([("a", None)]) is None and best_take_average([]) is None
+    assert has_retakes(["a", "b", "a"]) and not has_retakes(["a", "b"])

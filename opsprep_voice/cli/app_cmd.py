@@ -15,6 +15,12 @@ def register(subparsers: Any) -> None:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    from opsprep_voice.cli import CliError
+    from opsprep_voice.cli.display import display_problem
+
+    problem = display_problem()
+    if problem is not None:  # Qt would abort (exit 134) with a misleading hint
+        raise CliError(problem)
     from opsprep_voice.ui.application import run
 
     return run(

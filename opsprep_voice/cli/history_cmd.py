@@ -60,7 +60,7 @@ def register(subparsers: Any) -> None:
 
 def _open_repo() -> HistoryRepository:
     try:
-        return HistoryRepository.open_default()
+        return HistoryRepository.open_default(read_only=True)  # history and export only read
     except StorageError as exc:
         raise CliError(str(exc)) from None
 

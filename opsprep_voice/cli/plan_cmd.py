@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     if args.date is not None:
         now = datetime.combine(args.date, time(12, 0), tzinfo=local)
     try:
-        with HistoryRepository.open_default() as repo:
+        with HistoryRepository.open_default(read_only=True) as repo:  # the plan only reads
             attempts = repo.plan_attempts()
     except StorageError as exc:
         raise CliError(f"{exc}") from None

@@ -8,6 +8,7 @@ just answered.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,3 +108,20 @@ class QuestionResult:
             "wpm": None if r is None else r.wpm,
             "fillers_per_min": None if r is None else r.fillers_per_min,
         }
+
+
+def best_take_average(coverages: Iterable[tuple[str, float | None]]) -> float | None:
+    """The average over questions of each one's best coverage, from ``(question id, coverage)`` pairs
+    (None: not scored). The session summary averages what it shows, the best take of each question; History
+    and the exports average a stored session the same way, so the three agree."""
+    best: dict[str, float] = {}
+    for question_id, coverage in coverages:
+        if coverage is not None:
+            best[question_id] = max(coverage, best.get(question_id, coverage))
+    return sum(best.values()) / len(best) if best else None
+
+
+def has_retakes(question_ids: Iterable[str]) -> bool:
+    """Whether some question was answered more than once (the average then needs saying how it is made)."""
+    ids = list(question_ids)
+    return len(set(ids)) < len(ids)

@@ -345,6 +345,8 @@ def format_report(report: ScoreReport, question: Question) -> str:
         )
     if report.wpm is not None:
         lines.append(f"  Pace: {report.wpm:.0f} words/min ({report.wpm_band}; comfortable is 130-160)")
+    elif report.duration_s > 0 and report.word_count == 0:
+        lines.append("  Pace: no speech heard (check the microphone and its level, then answer again)")
     per_min = "" if report.fillers_per_min is None else f" ({report.fillers_per_min:.1f}/min)"
     shown = ", ".join(sorted({f.text.lower() for f in report.fillers}))
     lines.append(f"  Fillers: {len(report.fillers)}{per_min}" + (f": {shown}" if shown else ""))

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from opsprep_voice.audio.io import AUDIO_SUFFIXES
 from opsprep_voice.core.bank import Question
 from opsprep_voice.core.transcript import Transcript
 from opsprep_voice.practice.attempts import ScoredAttempt, ScoredFollowUp, score
-from opsprep_voice.storage.db import private_copy
+from opsprep_voice.storage.db import UnwritableError, private_copy
+from opsprep_voice.storage.places import describe_os_error
 from opsprep_voice.storage.records import AttemptRecord, QuestionLike
 from opsprep_voice.storage.repository import HistoryRepository
 
@@ -116,7 +118,7 @@ def _save_new(
                 attempt = repo.start_attempt(
                     session.id,
                     question,
-                    suffix=(source.suffix.lower() or ".wav") if source else None,
+                    suffix=stored_suffix(source) if source else None,
                     follow_up_of=main_id,
                     probe_item_id=probe.item_id if probe is not None and main_id else None,
                     probe_prompt=probe.prompt if probe is not None and main_id else None,
@@ -124,8 +126,13 @@ def _save_new(
                 if source is not None and attempt.audio_path is not None:
                     copied.append(attempt.audio_path)
                     tmp = attempt.audio_path.with_name(attempt.audio_path.name + ".part")
-                    private_copy(source, tmp)
-                    os.replace(tmp, attempt.audio_path)
+                    try:
+                        private_copy(source, tmp)
+                        os.replace(tmp, attempt.audio_path)
+                    except OSError as exc:  # full disk, read-only folder: say which and how to fix it
+                        raise UnwritableError(
+                            f"{attempt.audio_path}: {describe_os_error(exc, attempt.audio_path)}"
+                        ) from exc
                 words = answer.transcript or {}
                 duration = answer.report.get("duration_s") or words.get("duration_s") or 0.0
                 repo.mark_recorded(attempt.id, float(duration))
@@ -141,6 +148,13 @@ def _save_new(
     for record in records:
         log.info("saved %s attempt %d (session %d)", mode, record.id, record.session_id)
     return records
+
+
+def stored_suffix(source: Path) -> str:
+    """The stored copy's suffix: the source's if it is an audio format's, else ``.wav`` (the decoder reads
+    the format from the content; the name is only for people, so "x.wav;rm -rf" is not kept)."""
+    suffix = source.suffix.lower()
+    return suffix if suffix in AUDIO_SUFFIXES else ".wav"
 
 
 def score_and_save_file(

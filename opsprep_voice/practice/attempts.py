@@ -114,6 +114,9 @@ class Attempts:
         # Cancelled while its recording was still being finalised: marked when the recorder reports the
         # file done. Until then it stays "recording", so a crash in between is still repaired at next start.
         self._cancel_when_recorded: dict[Path, tuple[int, str]] = {}
+        # Answers recorded while the history could not take them: deleted at quit (remove_temporary), as
+        # the app says when History is unavailable, so no recording of a voice is left in the temp folder.
+        self._temporary: list[Path] = []
 
     # -- session -----------------------------------------------------------------------------------
     def start_session(self, mode: str, title: str = "", bank: str = "") -> str | None:
@@ -126,7 +129,7 @@ class Attempts:
             self._session_id = self.history.create_session(mode, title, bank).id
         except Exception as exc:
             log.exception("Could not create a history session")
-            return f"Answers will not be saved in History: {exc}"
+            return f"Answers will not be saved in History ({exc}); they are deleted when you quit."
         return None
 
     def end_session(self, reason: str = SESSION_ENDED) -> None:
@@ -166,7 +169,17 @@ class Attempts:
                 log.exception("Could not reserve an attempt in the history")
         fd, name = tempfile.mkstemp(prefix="opsprep-answer-", suffix=".wav")
         os.close(fd)
+        self._temporary.append(Path(name))
         return Path(name)
+
+    def remove_temporary(self) -> None:
+        """Delete the temporary recordings of answers the history did not take (at quit)."""
+        for path in self._temporary:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                log.warning("could not delete the temporary recording %s: %s", path, exc)
+        self._temporary.clear()
 
     def attempt_for(self, path: Path) -> int | None:
         return self._attempt_of.get(path)

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from opsprep_voice.core.paths import AppPaths
-from opsprep_voice.storage import migrations
+from opsprep_voice.storage import migrations, places
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,15 @@ DIR_MODE = 0o700
 
 class StorageError(Exception):
     """The history store cannot be used; the message names the file, the problem and what to do."""
+
+
+class UnwritableError(StorageError):
+    """The place cannot take writes (read-only file system, folder or file, full disk, a file where a folder
+    should be); the database itself is sound, so its fix is never to move the database aside."""
+
+
+class DamagedError(StorageError):
+    """The database file is damaged (not a database, or its integrity check fails)."""
 
 
 def default_db_path() -> Path:
@@ -79,31 +88,46 @@ def private_copy(source: Path, target: Path) -> None:
 def _check_usable_path(db_path: Path) -> None:
     """Refuse, with what to do, a path SQLite cannot keep a history at; nothing there is changed."""
     if db_path.is_dir():
-        raise StorageError(
+        raise UnwritableError(
             f"{db_path}: is a folder, where the history database should be; move or rename that folder "
             "(OpsPrep Voice then starts a new history there). It was not changed."
         )
+    if places.on_read_only_file_system(db_path.parent):
+        raise UnwritableError(
+            places.unwritable_message(
+                db_path, places.read_only_file_system(places.existing_ancestor(db_path.parent))
+            )
+        )
     for target, what in ((db_path, "database file"), (db_path.parent, "folder")):
         if target.exists() and not os.access(target, os.W_OK):
-            raise StorageError(
+            raise UnwritableError(
                 f"{target}: the history {what} is read-only (mode {stat.S_IMODE(target.stat().st_mode):o}), "
                 f"so answers cannot be saved; make it writable (chmod u+w '{target}') to keep them. "
                 "OpsPrep Voice leaves its permissions as they are."
             )
 
 
-def connect(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
+def connect(path: Path | str, *, migrate: bool = True, read_only: bool = False) -> sqlite3.Connection:
     """Open (creating if needed) the history database at ``path`` and bring its schema up to date.
 
     Before migrating an existing database its current file is copied to ``<name>.pre-v<N>.bak``.
     A database made by a newer version of the app is refused (:class:`StorageError`), never altered.
+    ``read_only``: the caller only reads, so a sound database in a place that takes no writes (read-only
+    file system or folder, full disk) is opened read-only instead of refused.
     """
     db_path = Path(path)
-    ensure_private_dir(db_path.parent)
-    _check_usable_path(db_path)
-    # Created 0o600 before SQLite opens it (SQLite would use the umask); SQLite gives its ``-wal`` and
-    # ``-shm`` files the database file's mode, so they are private too.
-    create_private_file(db_path)
+    if read_only and db_path.is_file():
+        reason = places.unwritable_reason(db_path.parent)
+        if reason is not None:
+            return _connect_read_only(db_path, reason)
+    try:
+        ensure_private_dir(db_path.parent)
+        _check_usable_path(db_path)
+        # Created 0o600 before SQLite opens it (SQLite would use the umask); SQLite gives its ``-wal`` and
+        # ``-shm`` files the database file's mode, so they are private too.
+        create_private_file(db_path)
+    except OSError as exc:
+        raise UnwritableError(f"{db_path}: {places.describe_os_error(exc, db_path)}") from exc
     try:
         conn = sqlite3.connect(
             db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
@@ -131,16 +155,50 @@ def connect(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
             migrations.migrate(conn)
     except sqlite3.OperationalError as exc:  # locked by another program, disk I/O, out of space
         conn.close()
-        raise StorageError(
-            f"{db_path}: the history database cannot be used right now ({exc}); close other programs "
-            "using it, check the disk, and start OpsPrep Voice again"
-        ) from exc
+        raise operational_error(db_path, exc) from exc
     except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
         conn.close()
-        raise StorageError(_damaged(db_path, str(exc))) from exc
+        raise DamagedError(_damaged(db_path, str(exc))) from exc
     except BaseException:
         conn.close()
         raise
+    return conn
+
+
+def _connect_read_only(db_path: Path, reason: str) -> sqlite3.Connection:
+    """The database opened for reading only. SQLite needs its ``-shm`` file for that; where it cannot make
+    one (a read-only file system after a clean close) the file is opened as immutable, which is safe there
+    because nothing can change it."""
+    log.info("%s: opening the history read-only: %s", db_path, reason)
+    uri = db_path.resolve().as_uri() + "?mode=ro"
+    conn: sqlite3.Connection | None = None
+    try:
+        for query in (uri, uri + "&immutable=1"):
+            try:
+                conn = sqlite3.connect(query, uri=True, isolation_level=None, check_same_thread=False)
+                conn.row_factory = sqlite3.Row
+                _check_integrity(conn, db_path)
+                break
+            except sqlite3.OperationalError:
+                if conn is not None:
+                    conn.close()
+                    conn = None
+                if query != uri:
+                    raise
+        assert conn is not None
+        version = migrations.schema_version(conn)
+    except sqlite3.OperationalError as exc:
+        raise UnwritableError(
+            f"{places.unwritable_message(db_path, reason)} It cannot even be read there (SQLite: {exc})"
+        ) from exc
+    except sqlite3.DatabaseError as exc:
+        raise DamagedError(_damaged(db_path, str(exc))) from exc
+    if version != migrations.CURRENT_VERSION:
+        conn.close()
+        raise UnwritableError(
+            f"{places.unwritable_message(db_path, reason)} This version of OpsPrep Voice reads schema "
+            f"v{migrations.CURRENT_VERSION} and this history is v{version}, which would need writing to read"
+        )
     return conn
 
 
@@ -153,7 +211,24 @@ def _check_integrity(conn: sqlite3.Connection, db_path: Path) -> None:
     problems = [str(row[0]) for row in rows if str(row[0]) != "ok"]
     if problems:
         log.error("%s failed its integrity check: %s", db_path, "; ".join(problems[:5]))
-        raise StorageError(_damaged(db_path, " ".join(problems[0].split())[:200]))
+        raise DamagedError(_damaged(db_path, " ".join(problems[0].split())[:200]))
+
+
+def operational_error(db_path: Path, exc: sqlite3.OperationalError) -> StorageError:
+    """A failed open or write, explained by the place when the place is the cause (read-only, full): SQLite
+    words those as "disk I/O error" or "unable to open database file", as it would a damaged disk."""
+    reason = places.unwritable_reason(db_path)
+    if reason is not None:
+        return UnwritableError(f"{places.unwritable_message(db_path, reason)} (SQLite: {exc})")
+    return StorageError(
+        f"{db_path}: the history database cannot be used right now ({exc}); close other programs "
+        "using it, check the disk, and try again"
+    )
+
+
+def _db_file(conn: sqlite3.Connection) -> Path:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return Path(row[2]) if row is not None and row[2] else Path("history database")
 
 
 def _damaged(db_path: Path, detail: str) -> str:
@@ -187,11 +262,25 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     if conn.in_transaction:
         yield conn
         return
-    conn.execute("BEGIN IMMEDIATE")
     try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    else:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            _rollback(conn)
+            raise
         conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:  # a full disk or read-only place, found mid-write
+        _rollback(conn)
+        raise operational_error(_db_file(conn), exc) from exc
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back if a transaction is open; SQLite ends one itself after some errors (a full disk), and a
+    failing ROLLBACK must not hide the error that caused it."""
+    if not conn.in_transaction:
+        return
+    try:
+        conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        log.warning("rollback failed: %s", exc)

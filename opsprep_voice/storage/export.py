@@ -25,9 +25,8 @@ from typing import Any, Literal
 from opsprep_voice.core.scoring import ScoreReport
 from opsprep_voice.storage.export_files import (
     ExportError,
-    audio_folder_for,
     check_target,
-    copy_audio,
+    staged_audio,
     write_text_file,
 )
 from opsprep_voice.storage.export_markdown import (
@@ -39,6 +38,7 @@ from opsprep_voice.storage.export_markdown import (
     question_markdown,
     report_of,
 )
+from opsprep_voice.storage.places import os_error_reason
 from opsprep_voice.storage.records import AttemptRecord, SessionRecord
 
 __all__ = [
@@ -128,10 +128,20 @@ def _csv_row(attempt: AttemptRecord, audio_links: Mapping[int, str]) -> dict[str
         "time_to_first_word_s": report.time_to_first_word_s if report is not None else "",
         "engine": attempt.engine or "",
         "model": attempt.model or "",
-        "audio_file": audio_links.get(attempt.id, str(attempt.audio_path) if attempt.audio_path else ""),
+        "audio_file": _audio_cell(attempt, audio_links),
         "error": attempt.error or "",
         "transcript": attempt.transcript_text,
     }
+
+
+def _audio_cell(attempt: AttemptRecord, audio_links: Mapping[int, str]) -> str:
+    """The exported copy, else the stored file; ``missing`` when the file is gone (a name would point at
+    nothing)."""
+    if attempt.id in audio_links:
+        return audio_links[attempt.id]
+    if attempt.audio_path is None:
+        return ""
+    return str(attempt.audio_path) if attempt.audio_path.is_file() else "missing"
 
 
 def csv_text(attempts: Sequence[AttemptRecord], audio_links: Mapping[int, str] | None = None) -> str:
@@ -215,9 +225,9 @@ def _export(
 ) -> Path:
     target = check_target(path, overwrite=overwrite, with_audio=with_audio)
     try:
-        links = copy_audio(attempts, audio_folder_for(target)) if with_audio else {}
-        write_text_file(target, render(links))
+        with staged_audio(attempts, target, with_audio) as links:
+            write_text_file(target, render(links))
     except OSError as exc:
-        raise ExportError(f"{target}: cannot write the export ({exc.strerror or exc})") from exc
+        raise ExportError(f"{target}: cannot write the export: {os_error_reason(exc, target)}") from exc
     log.info("exported %d attempt(s) to %s", len(attempts), target)
     return target

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from opsprep_voice.core.question_result import best_take_average, has_retakes
 from opsprep_voice.core.scoring import ScoreReport
 from opsprep_voice.core.titles import readable_title, short_text
 from opsprep_voice.core.wording import plural
@@ -227,7 +228,9 @@ def export_markdown(
     items = list(session.attempts if attempts is None else attempts)
     groups = linked(items)
     title = readable_title(session.title, bank.find if bank is not None else None)
-    scored = [a.coverage for a, _ in groups if a.coverage is not None]
+    average = best_take_average((a.question_id, a.coverage) for a, _ in groups)
+    scored = [a.question_id for a, _ in groups if a.coverage is not None]
+    best = " (best take of each question)" if has_retakes(scored) else ""
     head = [
         f"# {md_escape(title)}",
         "",
@@ -235,7 +238,7 @@ def export_markdown(
         + (f" · ended {_local(session.ended_at)}" if session.ended_at else ""),
         "",
         _counts(groups)
-        + (f" · average coverage {_pct(sum(scored) / len(scored))}" if scored else "")
+        + (f" · average coverage {_pct(average)}{best}" if average is not None else "")
         + (f" · bank: {md_escape(session.bank)}" if session.bank else ""),
         "",
     ]

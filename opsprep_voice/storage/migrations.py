@@ -8,6 +8,9 @@ indexes. SQLite cannot alter a CHECK constraint, so version 2 rebuilds the attem
 create-copy-drop-rename procedure). Version 3 rebuilds it again: follow-up answers linked to their main
 answer, the checklist items an answer missed (for the practice plan), and the ``cancelled`` status (a take the
 candidate dropped: Esc, re-record, or the rehearsal or app closed before it was scored; kept, never counted).
+Version 4 changes no schema: transcripts stored before Whisper's word pieces were joined as written
+("99 .9 %", "point -in -time") are rewritten once as the app writes them now
+(:mod:`opsprep_voice.core.legacy_joins`).
 
 Rules: a migration is never edited once released; a new change is a new entry at the end of
 :data:`MIGRATIONS`. Each migration runs inside one transaction together with its ``user_version`` bump, so a
@@ -16,10 +19,14 @@ crash leaves the database at the old version or the new one, never between.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from opsprep_voice.core.legacy_joins import repair_report, repair_transcript
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +217,49 @@ def _split(sql: str) -> list[str]:
     return statements
 
 
+def _join_word_pieces(conn: sqlite3.Connection) -> None:
+    """Transcripts stored before Whisper's word pieces were joined as written ("99 .9 %", "point -in -time")
+    read as written: their transcript, report and plain text are rewritten by
+    :mod:`opsprep_voice.core.legacy_joins` (scores kept; the file was backed up before any migration)."""
+    rows = conn.execute(
+        "SELECT id, transcript_json, report_json FROM attempts "
+        "WHERE transcript_json IS NOT NULL OR report_json IS NOT NULL"
+    ).fetchall()
+    repaired = 0
+    for attempt_id, transcript_json, report_json in rows:
+        transcript = _repaired(transcript_json, repair_transcript)
+        report = _repaired(report_json, repair_report)
+        if transcript is None and report is None:
+            continue
+        text = transcript["text"] if transcript is not None else report["transcript"] if report else None
+        conn.execute(
+            "UPDATE attempts SET transcript_json = COALESCE(?, transcript_json), "
+            "report_json = COALESCE(?, report_json), transcript_text = COALESCE(?, transcript_text) "
+            "WHERE id = ?",
+            (
+                None
+                if transcript is None
+                else json.dumps(transcript, ensure_ascii=False, separators=(",", ":")),
+                None if report is None else json.dumps(report, ensure_ascii=False, separators=(",", ":")),
+                text if isinstance(text, str) else None,
+                attempt_id,
+            ),
+        )
+        repaired += 1
+    log.info("joined the word pieces of %d stored transcripts", repaired)
+
+
+def _repaired(stored: str | None, repair: Callable[[object], dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The repaired JSON value, or None when it is missing, unreadable or needs nothing (left as it is)."""
+    if not stored:
+        return None
+    try:
+        value = json.loads(stored)
+    except ValueError:
+        return None
+    return repair(value)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "sessions and attempts with transcript and report JSON", _run_script(SCHEMA_V1)),
     Migration(
@@ -224,6 +274,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         "missed items, 'cancelled' status for a take the candidate dropped",
         _run_script(_V3_FOLLOW_UPS),
         rebuilds_tables=True,
+    ),
+    Migration(
+        4, "stored transcripts' word pieces joined as written ('99.9 %', 'point-in-time')", _join_word_pieces
     ),
 )
 
@@ -262,7 +315,8 @@ def migrate(conn: sqlite3.Connection, target: int = CURRENT_VERSION) -> list[int
                 conn.execute(f"PRAGMA user_version = {int(migration.version)}")
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite ends it itself after some errors (a full disk)
+                    conn.execute("ROLLBACK")
                 raise
         finally:
             if migration.rebuilds_tables:

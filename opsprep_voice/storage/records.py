@@ -11,6 +11,7 @@ is time order. :func:`recorder_token` marks which run of the app started a recor
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,7 +71,7 @@ class AttemptRecord:
     question_text: str = ""
     transcript_text: str = ""
     word_count: int | None = None
-    #: ``"pid:run-id"`` of the process that started the recording (see :func:`recorder_token`).
+    #: ``"pid:run-id:start"`` of the process that started the recording (see :func:`recorder_token`).
     recorder: str | None = None
     #: A follow-up answer: the main attempt it follows, the checklist item probed and the question asked.
     follow_up_of: int | None = None
@@ -158,8 +159,34 @@ RUN_ID = uuid.uuid4().hex[:12]
 
 
 def recorder_token() -> str:
-    return f"{os.getpid()}:{RUN_ID}"
+    """``pid:run-id:start``: the process, this run of the app, and the process's start time (see
+    :func:`process_start`; left out where it is unknown). A pid alone can be reused by an unrelated
+    process after the app died, which would keep a dead recording "recording" for ever."""
+    start = process_start(os.getpid())
+    return f"{os.getpid()}:{RUN_ID}" + (f":{start}" if start is not None else "")
+
+
+def process_start(pid: int) -> str | None:
+    """When process ``pid`` started, in clock ticks since boot (Linux ``/proc/PID/stat`` field 22); None if
+    there is no such process or the system has no ``/proc``. Unique per pid at any moment: a reused pid
+    gets a later start."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    # Field 2 is the command name in parentheses and may contain spaces or ")": count from the last ")".
+    fields = text[text.rfind(")") + 1 :].split()
+    return fields[19] if len(fields) > 19 else None
 
 
 def audio_file_name(attempt_id: int, suffix: str = ".wav") -> str:
-    return f"attempt-{attempt_id:06d}{suffix}"
+    """``attempt-NNNNNN`` and ``suffix`` if it is a plain one (a dot and up to 5 ASCII letters or digits),
+    else ``.wav``: the stored name never carries what someone else put in a file name ("x.wav;rm -rf", a
+    suffix longer than the file system allows)."""
+    clean = suffix.lower()
+    if not _PLAIN_SUFFIX.fullmatch(clean):
+        clean = ".wav"
+    return f"attempt-{attempt_id:06d}{clean}"
+
+
+_PLAIN_SUFFIX = re.compile(r"\.[a-z0-9]{1,5}")

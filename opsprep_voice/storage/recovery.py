@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from opsprep_voice.storage.records import RUN_ID, AttemptRecord
+from opsprep_voice.storage.records import RUN_ID, AttemptRecord, process_start
 from opsprep_voice.storage.repository import HistoryRepository
 
 log = logging.getLogger(__name__)
@@ -75,10 +75,12 @@ def _recover(repo: HistoryRepository, attempt: AttemptRecord, repair_wav: Repair
 
 
 def _owned_by_live_process(recorder: str | None) -> bool:
-    """True if the ``pid:run-id`` token names another process that is still running."""
+    """True if the ``pid:run-id[:start]`` token (:func:`~opsprep_voice.storage.records.recorder_token`)
+    names another process that is still running."""
     if not recorder:
         return False
-    pid_text, _, run_id = recorder.partition(":")
+    pid_text, _, rest = recorder.partition(":")
+    run_id, _, start = rest.partition(":")
     try:
         pid = int(pid_text)
     except ValueError:
@@ -87,7 +89,12 @@ def _owned_by_live_process(recorder: str | None) -> bool:
         # This process: either this very run (never call recovery while recording) or an earlier process
         # that had the same pid (containers reuse them) - dead either way unless the run matches.
         return run_id == RUN_ID
-    return _pid_alive(pid)
+    if not _pid_alive(pid):
+        return False
+    # Alive, but maybe another program that got the pid after the recorder died: its start time differs.
+    # Tokens written before start times were stored, or where they are unknown, trust the pid.
+    now = process_start(pid) if start else None
+    return now is None or now == start
 
 
 def _pid_alive(pid: int) -> bool:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from opsprep_voice.core.plan import PlanAttempt
-from opsprep_voice.storage import db
+from opsprep_voice.storage import db, places
 from opsprep_voice.storage.records import (
     AttemptRecord,
     NotFoundError,
@@ -62,17 +62,22 @@ log = logging.getLogger(__name__)
 class HistoryRepository:
     """The history database at ``path`` (audio files in ``path.parent / "audio"``)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+        """``read_only``: the caller never writes, so a history in a place that takes no writes (read-only
+        or full) is still opened for reading (see :func:`db.connect`)."""
         self.path = Path(path)
         self.root = self.path.parent
-        self.audio_dir = db.ensure_private_dir(self.root / db.AUDIO_DIR)
-        self._conn = db.connect(self.path)
+        self._conn = db.connect(self.path, read_only=read_only)
+        self.audio_dir = self.root / db.AUDIO_DIR
+        # Reading the history needs no audio folder; recording into it does (checked in start_attempt).
+        if problem := places.audio_folder_problem(self.audio_dir, db.ensure_private_dir):
+            log.warning("%s", problem)
         self._lock = threading.RLock()
 
     @classmethod
-    def open_default(cls) -> HistoryRepository:
+    def open_default(cls, *, read_only: bool = False) -> HistoryRepository:
         """The user's history (``AppPaths.default().data_dir() / "history.sqlite3"``)."""
-        return cls(db.default_db_path())
+        return cls(db.default_db_path(), read_only=read_only)
 
     def close(self) -> None:
         with self._lock:
@@ -203,6 +208,10 @@ class HistoryRepository:
         :class:`~opsprep_voice.storage.db.StorageError`) and the probe that was asked.
         """
         started = started_at or utc_now()
+        if suffix is not None and (
+            problem := places.audio_folder_problem(self.audio_dir, db.ensure_private_dir)
+        ):
+            raise db.UnwritableError(problem)
         with self.transaction():
             if follow_up_of is not None:
                 self._check_main(follow_up_of, question.id)

@@ -26,6 +26,7 @@ from opsprep_voice.core.settings import SettingsStore
 from opsprep_voice.core.titles import session_title
 from opsprep_voice.core.wording import plural
 from opsprep_voice.practice.attempts import APP_CLOSED, Attempts
+from opsprep_voice.storage.db import StorageError
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.app_identity import app_icon, apply_identity
 from opsprep_voice.ui.main_window import MainWindow
@@ -76,6 +77,7 @@ class AppContext:
         self.runner.wait(10_000)
         # A clean quit leaves nothing "recorded": the next start would take such a take for a crash.
         self.attempts.end_session(APP_CLOSED)
+        self.attempts.remove_temporary()  # without History: "answers will not be kept after you quit"
         if self.history is not None:
             self.history.close()
 
@@ -92,6 +94,10 @@ def _open_bank(path: str | Path | None, problems: list[str]) -> QuestionBank:
 def _open_history(paths: AppPaths, problems: list[str]) -> HistoryRepository | None:
     try:
         repo = HistoryRepository(paths.data_dir() / "history.sqlite3")
+    except StorageError as exc:  # the message says what, where and the fix; no traceback needed
+        log.error("History store unavailable: %s", exc)
+        problems.append(f"History is unavailable ({exc}); answers will not be kept after you quit.")
+        return None
     except Exception as exc:
         log.exception("History store unavailable")
         problems.append(f"History is unavailable ({exc}); answers will not be kept after you quit.")

@@ -8,10 +8,11 @@ Call from the GUI thread (or any thread when no application exists yet, as in th
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QMarginsF
@@ -35,10 +36,10 @@ from opsprep_voice.storage.export import BankLike, Recovered, export_markdown, q
 from opsprep_voice.storage.export_files import (
     ExportError,
     atomic_target,
-    audio_folder_for,
     check_target,
-    copy_audio,
+    staged_audio,
 )
+from opsprep_voice.storage.places import os_error_reason
 from opsprep_voice.storage.records import AttemptRecord, SessionRecord
 
 log = logging.getLogger(__name__)
@@ -66,15 +67,23 @@ def ensure_gui_application() -> QCoreApplication:
 
 #: Table columns of free text and their share of the table's width, in percent. Qt sizes columns from their
 #: content, so long question text left the others too narrow for their headers ("Questio/n", "WP/M"); with
-#: these fixed shares and the table across the page, the short columns split the rest and keep whole words.
-TEXT_COLUMNS = {"Question": 22, "When": 10, "Item": 40, "Evidence": 40}
+#: these shares and the table across the page, the short columns split the rest and keep whole words.
+TEXT_COLUMNS = {"Question": 22, "Item": 40, "Evidence": 40}
 TABLE_POINT_SIZE = 7.5  # nine columns side by side on A4 portrait
 TABLE_CELL_PADDING = 2.0
+#: The page: A4 with a small margin of its own, inside which ``QTextDocument.print_`` keeps its documented
+#: 2 cm around the text (with 15 mm page margins as well the text was 140 mm wide, too narrow for the
+#: summary table's nine columns: a date in "When" broke as "2025-03-" over "03").
+PAGE_MARGIN_MM = 1.0
+PRINT_MARGIN_MM = 20.0
+TEXT_WIDTH_PT = (210.0 - 2 * PAGE_MARGIN_MM - 2 * PRINT_MARGIN_MM) * 72 / 25.4
+#: Where a short column may break a line: "When" between the date and the time, never inside the date.
+LINE_PIECES = {"When": " "}
 
 
 def _fit_tables(document: QTextDocument) -> None:
-    """Give every table the page's width, its text columns their share and the others the rest in
-    proportion to their longest text, in a smaller font."""
+    """Give every table the page's width, its short columns what their longest word needs (a header, a
+    status, a date) and the free-text columns the rest, in a smaller font."""
     frames = list(document.rootFrame().childFrames())
     while frames:
         frame = frames.pop()
@@ -96,29 +105,43 @@ def _fit_table(table: QTextTable) -> None:
             cursor.mergeCharFormat(small)
             texts[-1].append(cursor.selectedText().strip())
     headers = [column[0] if column else "" for column in texts]
-    fixed = sum(TEXT_COLUMNS.get(h, 0) for h in headers)
-    # A short column needs its longest text (a header is one word: it must not break), measured in bold.
-    font = QFont()
-    font.setPointSizeF(TABLE_POINT_SIZE)
-    font.setBold(True)
-    metrics = QFontMetricsF(font)
-    needs = {
-        c: max(metrics.horizontalAdvance(t) for t in texts[c]) + 4 * TABLE_CELL_PADDING
-        for c, h in enumerate(headers)
-        if h not in TEXT_COLUMNS
-    }
-    total = sum(needs.values()) or 1
-    shares = [
-        TEXT_COLUMNS[h] if h in TEXT_COLUMNS else (100 - fixed) * needs[c] / total
-        for c, h in enumerate(headers)
-    ]
     table_format = table.format()
     table_format.setWidth(QTextLength(QTextLength.Type.PercentageLength, 100))
     table_format.setCellPadding(TABLE_CELL_PADDING)
     table_format.setColumnWidthConstraints(
-        [QTextLength(QTextLength.Type.PercentageLength, share) for share in shares]
+        [QTextLength(QTextLength.Type.PercentageLength, share) for share in column_shares(headers, texts)]
     )
     table.setFormat(table_format)
+
+
+def column_shares(headers: list[str], texts: list[list[str]]) -> list[float]:
+    """Percent of the table's width per column. A short column gets at least its widest unbreakable text
+    (measured in bold, the headers' font, plus the cell's padding and borders); the free-text columns
+    share what is left by their :data:`TEXT_COLUMNS` weights, and any room beyond that goes to the short
+    columns in proportion to their needs."""
+    font = QFont()
+    font.setPointSizeF(TABLE_POINT_SIZE)
+    font.setBold(True)
+    metrics = QFontMetricsF(font)
+    points = 72 / (QGuiApplication.primaryScreen().logicalDotsPerInchX() or 96.0)  # metrics are in pixels
+
+    def need(column: int) -> float:
+        separator = LINE_PIECES.get(headers[column])
+        pieces = [p for t in texts[column] for p in (t.split(separator) if separator else [t])]
+        widest = max((metrics.horizontalAdvance(p) for p in pieces), default=0.0) * points
+        return 100 * (widest + 4 * TABLE_CELL_PADDING) / TEXT_WIDTH_PT
+
+    needs = {c: need(c) for c, h in enumerate(headers) if h not in TEXT_COLUMNS}
+    weights = {c: TEXT_COLUMNS[h] for c, h in enumerate(headers) if h in TEXT_COLUMNS}
+    short = sum(needs.values())
+    if not weights:
+        return [100 * needs[c] / (short or 1) for c in range(len(headers))]
+    free = min(sum(weights.values()), max(100 - short, 0.0))
+    spare = 100 - free - short  # beyond the needs: shared by the short columns
+    return [
+        weights[c] * free / sum(weights.values()) if c in weights else needs[c] * (1 + spare / (short or 1))
+        for c in range(len(headers))
+    ]
 
 
 def render_pdf(
@@ -143,7 +166,7 @@ def render_pdf(
             QPageLayout(
                 QPageSize(QPageSize.PageSizeId.A4),
                 QPageLayout.Orientation.Portrait,
-                QMarginsF(15, 15, 15, 15),
+                QMarginsF(PAGE_MARGIN_MM, PAGE_MARGIN_MM, PAGE_MARGIN_MM, PAGE_MARGIN_MM),
                 QPageLayout.Unit.Millimeter,
             )
         )
@@ -169,10 +192,10 @@ def export_pdf(
     :mod:`opsprep_voice.storage.export_markdown`); audio copied beside it on request."""
     items = list(session.attempts if attempts is None else attempts)
     target = check_target(path, overwrite=overwrite, with_audio=with_audio)
-    links = _copy(items, target) if with_audio else {}
-    markdown = export_markdown(session, items, bank, audio_links=links, recovered=recovered)
     title = readable_title(session.title, bank.find if bank is not None else None)
-    return render_pdf(markdown, target, title=title, overwrite=True)
+    with _staged(items, target, with_audio) as links:
+        markdown = export_markdown(session, items, bank, audio_links=links, recovered=recovered)
+        return render_pdf(markdown, target, title=title, overwrite=True)
 
 
 def export_attempts_pdf(
@@ -187,13 +210,16 @@ def export_attempts_pdf(
 ) -> Path:
     """All attempts of a question (or any set) as PDF, follow-ups under their answer."""
     target = check_target(path, overwrite=overwrite, with_audio=with_audio)
-    links = _copy(attempts, target) if with_audio else {}
-    markdown = question_markdown(attempts, bank, title=title, audio_links=links, recovered=recovered)
-    return render_pdf(markdown, target, title=title or "Attempts", overwrite=True)
+    with _staged(attempts, target, with_audio) as links:
+        markdown = question_markdown(attempts, bank, title=title, audio_links=links, recovered=recovered)
+        return render_pdf(markdown, target, title=title or "Attempts", overwrite=True)
 
 
-def _copy(attempts: Sequence[AttemptRecord], target: Path) -> dict[int, str]:
+@contextlib.contextmanager
+def _staged(attempts: Sequence[AttemptRecord], target: Path, with_audio: bool) -> Iterator[dict[int, str]]:
+    """:func:`staged_audio` (no partial copies left), its file errors as :class:`ExportError`."""
     try:
-        return copy_audio(attempts, audio_folder_for(target))
+        with staged_audio(attempts, target, with_audio) as links:
+            yield links
     except OSError as exc:
-        raise ExportError(f"{target}: cannot copy the audio files ({exc.strerror or exc})") from exc
+        raise ExportError(f"{target}: cannot write the export: {os_error_reason(exc, target)}") from exc

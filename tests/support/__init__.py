@@ -8,6 +8,8 @@
 - ``audio_check``: WAV reading and alignment for the crash and PulseAudio tests.
 - ``record_child``, ``app_child``: programs the crash tests run in a child process (:data:`RECORD_CHILD`,
   :data:`APP_CHILD`); they import only ``opsprep_voice``.
+- ``mount_ns``: run a command in a private mount namespace with a read-only bind mount or a small tmpfs
+  (storage faults); ``score_child``: the CLI with the fake transcriber, for those commands.
 - ``exit_child``: the app answering one question with live transcription and quitting normally
   (:data:`EXIT_CHILD`, for the clean-exit test; it also uses the fakes above).
 """

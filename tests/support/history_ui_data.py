@@ -12,8 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from opsprep_voice.core.bank import Question, QuestionBank
-from opsprep_voice.core.scoring import score_answer
+from opsprep_voice.core.followup import choose_probe
+from opsprep_voice.core.scoring import ScoreReport, score_answer
 from opsprep_voice.core.transcript import Transcript, Word
+from opsprep_voice.practice.follow_ups import update_merged_coverage
 from opsprep_voice.storage.records import AttemptRecord
 from opsprep_voice.storage.repository import HistoryRepository
 
@@ -110,3 +112,28 @@ def build_history(repo: HistoryRepository, bank: QuestionBank) -> History:
     repo.mark_interrupted(attempt.id, 2.0)
     h.interrupted = repo.get_attempt(attempt.id)
     return h
+
+
+def add_follow_up(history: History, main: AttemptRecord, question: Question) -> AttemptRecord:
+    """The follow-up the app would ask after ``main``, answered with the probed item's example wording."""
+    assert main.report is not None
+    probe = choose_probe(question, ScoreReport.from_dict(main.report))
+    assert probe is not None, "the main answer must be thin enough to probe"
+    item = next(i for i in question.checklist if i.id == probe.item_id)
+    repo = history.repo
+    when = main.started_at + timedelta(minutes=2)
+    attempt = repo.start_attempt(
+        main.session_id,
+        question,
+        started_at=when,
+        follow_up_of=main.id,
+        probe_item_id=probe.item_id,
+        probe_prompt=probe.prompt,
+    )
+    transcript = spoken(f"Sure. {item.example or item.label}. orchid-marker")
+    assert attempt.audio_path is not None
+    write_wav(attempt.audio_path, 1.0)
+    repo.mark_recorded(attempt.id, transcript.duration_s)
+    record = repo.save_score(attempt.id, score_answer(question, transcript).to_dict(), transcript.to_dict())
+    update_merged_coverage(repo, question, main.id)
+    return record

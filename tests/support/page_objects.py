@@ -6,7 +6,9 @@ Each wraps one real widget and only reads it (tests still click and type on the 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QStyle
 
 from opsprep_voice.ui.history.history_model import COL_COVERAGE, COL_QUESTION
 from opsprep_voice.ui.history.history_screen import HistoryScreen
@@ -62,6 +64,15 @@ class SummaryPage:
             for r in range(table.rowCount())
         ]
 
+    def shown_titles(self) -> list[str]:
+        """The titles of the columns on screen (an empty "With follow-ups" is hidden)."""
+        table = self.screen.table
+        return [
+            table.horizontalHeaderItem(c).text()
+            for c in range(table.columnCount())
+            if not table.isColumnHidden(c)
+        ]
+
 
 class HistoryPage:
     """The History screen's list: the cells of an answer's row, the session rows, the tabs."""
@@ -94,6 +105,37 @@ class HistoryPage:
             model.attempt_at(model.index(child, 0, session)) for child in range(model.rowCount(session))
         ]
         return [a.coverage if a is not None else None for a in answers]
+
+    def rows(self) -> list[QModelIndex]:
+        """Every row of the list (sessions, answers, follow-ups), column 0, in display order."""
+        model = self.screen.model
+        found: list[QModelIndex] = []
+
+        def walk(parent: QModelIndex) -> None:
+            for row in range(model.rowCount(parent)):
+                index = model.index(row, 0, parent)
+                found.append(index)
+                walk(index)
+
+        walk(QModelIndex())
+        return found
+
+    def shown_text(self, index: QModelIndex) -> str:
+        """The cell's text as the list paints it: elided ("…") to the cell's width less the item delegate's
+        margins (the style's focus frame margin + 1 each side), in the cell's font."""
+        tree = self.screen.tree
+        text = str(index.data() or "")
+        font = index.data(Qt.ItemDataRole.FontRole) or tree.font()
+        margin = tree.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1
+        width = tree.visualRect(index).width() - 2 * margin
+        return QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, width)
+
+    def column_width(self, column: int) -> int:
+        return self.screen.tree.header().sectionSize(column)
+
+    def shown_columns(self) -> list[int]:
+        header = self.screen.tree.header()
+        return [c for c in range(header.count()) if not header.isSectionHidden(c)]
 
     def show_answers_tab(self) -> None:
         self.screen.tabs.setCurrentWidget(self.screen.splitter.parentWidget())  # the list and the detail

@@ -166,6 +166,7 @@ def test_a_thin_answer_gets_a_spoken_follow_up_and_the_review_shows_what_it_reco
     assert window.current == "summary"
     [summary] = window.summary.rows()
     assert summary["Coverage"] == "42%" and summary["With follow-ups"] == "58%"
+    assert "With follow-ups" in window.summary.shown_titles()
     assert "with follow-ups" in ctx.window.summary_screen.overview.text()
 
     # History's review of the main answer shows the same follow-up.

@@ -1,5 +1,5 @@
 """The History screen in the real main window at a 1280x800 screen: nothing forces the window wider, the
-list gets a fair share and its columns fit."""
+list gets half the room, its columns fit, the numbers are painted whole and the question takes the rest."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from opsprep_voice.core.bank import load_bank
@@ -23,11 +23,12 @@ from opsprep_voice.ui.history.history_rows import (
     COL_LENGTH,
     COL_PACE,
     COL_QUESTION,
-    WIDEST_COVERAGE,
+    COL_WHEN,
 )
 from tests.support import history_ui_data
 from tests.support.app_fakes import FakeSynthesizer, FakeTranscriber, factory_for
 from tests.support.fake_sounddevice import FakeSoundDevice
+from tests.support.page_objects import HistoryPage
 
 SCREEN_WIDTH = 1280
 
@@ -80,7 +81,7 @@ def test_selecting_an_unscored_answer_keeps_the_window_within_a_1280_screen(
     assert after == before  # the selection never moves the window's minimum
 
 
-def test_the_list_gets_nearly_half_the_room_and_its_columns_fit_without_a_scrollbar(
+def test_the_list_gets_half_the_room_and_its_columns_fit_without_a_scrollbar(
     qtbot: Any, app: tuple[AppContext, history_ui_data.History]
 ) -> None:
     ctx, _history = app
@@ -89,17 +90,75 @@ def test_the_list_gets_nearly_half_the_room_and_its_columns_fit_without_a_scroll
     qtbot.waitUntil(lambda: screen.tree.model().rowCount() > 0)
     min_width(ctx)
     list_width, detail_width = screen.splitter.sizes()
-    assert list_width >= 0.45 * (list_width + detail_width)  # was 0.4, with columns cut
+    assert list_width >= 0.48 * (list_width + detail_width)
     tree = screen.tree
-    header = tree.header()
-    shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+    page = HistoryPage(screen)
     assert not tree.horizontalScrollBar().isVisible()
-    assert sum(header.sectionSize(c) for c in shown) <= tree.viewport().width()
-    # The numbers are whole; the question text is what gets elided.
-    metrics = QFontMetrics(tree.font())
-    for column, widest in ((COL_COVERAGE, WIDEST_COVERAGE), (COL_LENGTH, "88:88"), (COL_PACE, "888 wpm")):
-        assert header.sectionSize(column) > metrics.horizontalAdvance(widest)
-    assert header.sectionSize(COL_QUESTION) >= 120
+    assert sum(page.column_width(c) for c in page.shown_columns()) <= tree.viewport().width()
+
+
+def test_at_1280_the_question_gets_the_spare_width_and_only_its_text_is_elided(
+    qtbot: Any, app: tuple[AppContext, history_ui_data.History]
+) -> None:
+    """Every kind of row at once: sessions, scored answers (one with a follow-up, so "46% → 80%"), the
+    follow-up, an interrupted and a cancelled take. Numbers and times are painted whole; the question is
+    the widest column and a long one is elided, with the whole question in its tooltip."""
+    ctx, history = app
+    screen = ctx.window.history_screen
+    assert screen is not None and ctx.history is not None
+    q1 = history.bank.find(1)
+    first_q1 = min(history.by_question(q1.id), key=lambda a: a.started_at)
+    live = history_ui_data.History(ctx.history, history.bank)  # the fixture's store is closed
+    history_ui_data.add_follow_up(live, ctx.history.get_attempt(first_q1.id), q1)
+    dropped = ctx.history.start_attempt(
+        history.sessions[-1],
+        history.bank.find(5),
+        started_at=history_ui_data.START + timedelta(days=7, hours=1),
+    )
+    ctx.history.mark_cancelled(dropped.id, 12.0, "re-recorded")
+    screen.refresh()
+    min_width(ctx)
+    page = HistoryPage(screen)
+    assert page.cell(first_q1.id, COL_COVERAGE).count("%") == 2  # the arrow text is listed
+    assert page.cell(dropped.id, COL_COVERAGE) == "cancelled"
+    assert (
+        history.interrupted is not None and page.cell(history.interrupted.id, COL_COVERAGE) == "interrupted"
+    )
+
+    shown = page.shown_columns()
+    assert set(shown) == {COL_WHEN, COL_QUESTION, COL_COVERAGE, COL_LENGTH, COL_PACE}
+    question_width = page.column_width(COL_QUESTION)
+    assert question_width == max(page.column_width(c) for c in shown)
+    assert question_width >= 0.35 * screen.tree.viewport().width()  # it was 133 px of 583 (23%)
+    rows = page.rows()
+    assert len(rows) == 4 + 9  # sessions, then 7 answers, the cancelled take and the follow-up
+    for row in rows:
+        for column in (COL_WHEN, COL_COVERAGE, COL_LENGTH, COL_PACE):
+            cell = row.siblingAtColumn(column)
+            assert page.shown_text(cell) == str(cell.data() or ""), (column, cell.data())
+
+    q2 = history.bank.find(2)
+    q2_answer = history.by_question(q2.id)[0]
+    cell = screen.model.index_of_attempt(q2_answer.id).siblingAtColumn(COL_QUESTION)
+    shown_text = page.shown_text(cell)
+    assert shown_text.endswith("…") and len(shown_text) >= 30  # about 35 characters of the question
+    assert q2.text in cell.data(Qt.ItemDataRole.ToolTipRole)
+    session = page.session_rows()[0].siblingAtColumn(COL_QUESTION)
+    assert session.data(Qt.ItemDataRole.ToolTipRole) == session.data()
+
+
+def test_answers_under_a_session_show_their_time_and_the_flat_list_their_date(
+    app: tuple[AppContext, history_ui_data.History],
+) -> None:
+    ctx, history = app
+    screen = ctx.window.history_screen
+    assert screen is not None
+    page = HistoryPage(screen)
+    answer = history.attempts[0]
+    day = answer.started_at.astimezone()
+    assert page.cell(answer.id, COL_WHEN) == day.strftime("%H:%M")  # the session row says the day
+    screen.filter_bar.group_check.setChecked(False)
+    assert page.cell(answer.id, COL_WHEN) == day.strftime("%Y-%m-%d %H:%M")
 
 
 def test_sessions_are_titled_by_question_not_by_internal_id(
@@ -126,3 +185,26 @@ def test_the_status_bar_notice_is_not_flush_with_the_window_edge(
     ctx, _history = app
     ctx.window.notify("Saved.")
     assert ctx.window.notice.contentsMargins().left() >= 6
+
+
+def test_a_session_with_a_retake_averages_each_questions_best_take_as_its_summary_did(
+    app: tuple[AppContext, history_ui_data.History],
+) -> None:
+    ctx, history = app
+    screen = ctx.window.history_screen
+    assert screen is not None and ctx.history is not None
+    live = history_ui_data.History(ctx.history, history.bank)
+    q1, q2 = history.bank.find(1), history.bank.find(2)
+    when = history_ui_data.START + timedelta(days=20)  # the newest session: listed first
+    session = ctx.history.create_session("interview", title="Retakes", started_at=when)
+    strong = history_ui_data.add_answer(live, session.id, q1, 1.0, when)
+    weak = history_ui_data.add_answer(live, session.id, q1, 0.2, when + timedelta(minutes=3))  # R, weaker
+    other = history_ui_data.add_answer(live, session.id, q2, 0.5, when + timedelta(minutes=6))
+    assert strong.coverage is not None and weak.coverage is not None and other.coverage is not None
+    assert weak.coverage < strong.coverage
+    screen.refresh()
+    row = HistoryPage(screen).session_rows()[0].siblingAtColumn(COL_COVERAGE)
+    assert (
+        row.data() == f"avg {(strong.coverage + other.coverage) / 2:.0%}"
+    )  # not the mean of all three takes
+    assert "best take" in row.data(Qt.ItemDataRole.ToolTipRole)

@@ -7,6 +7,7 @@ from typing import Any
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.session import Phase
 from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
+from tests.support.page_objects import SummaryPage
 
 Q = load_bank().find("3")
 
@@ -92,6 +93,8 @@ def test_the_summary_shows_the_best_take_labelled_and_averages_what_it_shows(qtb
     assert summary.table.item(0, 4).text().startswith("0:23 /") and fmt_clock(22.6) == "0:23"
     assert "average coverage 74%, best take of each question" in summary.overview.text()
     assert "1 of 1 question " in summary.overview.text()
+    # No follow-up was asked: the "With follow-ups" column would be empty, so it is not shown.
+    assert "With follow-ups" not in SummaryPage(summary).shown_titles()
 
 
 def test_stop_voice_and_the_reading_line_follow_the_voice_in_any_phase(qtbot: Any) -> None:

@@ -316,6 +316,10 @@ class HistoryModel(QAbstractItemModel):
                 return ""
             value = session_sort_key(column)(node)
             return value.timestamp() if isinstance(value, datetime) else value
+        if role == _TOOLTIP and column == COL_QUESTION:  # the whole title, which the cell may elide
+            return self._session_data(node, column, _DISPLAY)
+        if role == _TOOLTIP and column == COL_COVERAGE and node.retaken():
+            return "The average of each question's best take, as the rehearsal's summary showed it"
         if role == _TOOLTIP:
             return f"Session {node.session_id}, started {local_time(node.started_at)}"
         return None
@@ -363,7 +367,9 @@ class HistoryModel(QAbstractItemModel):
         if a.follow_up_of is not None:
             return follow_up_texts(a)
         title = self._titles.get(a.question_id) or a.question_text or a.question_id
-        return attempt_texts(a, title, a.id in self._best)
+        parent = self._where.get(a.id, (None, 0))[0]
+        session_start = parent.started_at if isinstance(parent, SessionNode) else None
+        return attempt_texts(a, title, a.id in self._best, session_start)
 
     # ------------------------------------------------------------------------------------------ sorting
     def _apply_sort(self) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from opsprep_voice.core.question_result import best_take_average, has_retakes
 from opsprep_voice.core.wording import plural
 from opsprep_voice.storage.records import AttemptRecord, SessionRecord
 from opsprep_voice.ui.review.style import fmt_clock
@@ -24,7 +25,7 @@ NUMERIC_COLUMNS = (COL_COVERAGE, COL_LENGTH, COL_PACE, COL_FILLERS)
 
 STATUS_TEXT = {
     "recording": "recording…",
-    "recorded": "not scored yet",
+    "recorded": "not scored",
     "scored": "",
     "failed": "failed",
     "interrupted": "interrupted",
@@ -39,6 +40,18 @@ _T = TypeVar("_T")
 
 def local_time(value: datetime) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def when_text(value: datetime, session_start: datetime | None = None) -> str:
+    """When an answer was given. Under its session's row only the time (that row says the day; the date
+    repeated on every answer was noise and took the question's room), the month and day too when the
+    session began the day before."""
+    local = value.astimezone()
+    if session_start is None:
+        return local_time(value)
+    if session_start.astimezone().date() == local.date():
+        return local.strftime("%H:%M")
+    return local.strftime("%m-%d %H:%M")
 
 
 def pct(value: float | None) -> str:
@@ -58,8 +71,11 @@ class SessionNode:
     texts: tuple[str, ...] | None = None  # display texts per column, made on first use
 
     def average(self) -> float | None:
-        scored = [a.coverage for a in self.attempts if a.coverage is not None]
-        return sum(scored) / len(scored) if scored else None
+        """As the rehearsal's summary said it: the average of each question's best take."""
+        return best_take_average((a.question_id, a.coverage) for a in self.attempts)
+
+    def retaken(self) -> bool:
+        return has_retakes(a.question_id for a in self.attempts if a.coverage is not None)
 
 
 @dataclass(slots=True, eq=False)
@@ -127,10 +143,13 @@ def session_texts(node: SessionNode) -> tuple[str, ...]:
     return tuple(texts)
 
 
-def attempt_texts(a: AttemptRecord, title: str, best: bool) -> tuple[str, ...]:
-    """A main answer's cells (``title``: the question's text); a follow-up's: :func:`follow_up_texts`."""
+def attempt_texts(
+    a: AttemptRecord, title: str, best: bool, session_start: datetime | None = None
+) -> tuple[str, ...]:
+    """A main answer's cells (``title``: the question's text; ``session_start`` when it is listed under
+    its session's row); a follow-up's: :func:`follow_up_texts`."""
     texts = [""] * len(COLUMNS)
-    texts[COL_WHEN] = local_time(a.started_at)
+    texts[COL_WHEN] = when_text(a.started_at, session_start)
     texts[COL_QUESTION] = f"{'★ ' if best else ''}Q{a.question_number} · {title}"
     texts[COL_CATEGORY] = a.category.replace("-", " ")
     texts[COL_COVERAGE] = pct(a.coverage)

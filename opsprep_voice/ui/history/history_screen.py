@@ -1,37 +1,33 @@
 """The history: sessions and their answers, filterable, with the selected answer reviewed beside the list,
 comparisons, progress charts, deletion and export.
 
-Top to bottom the Answers tab is a :class:`~opsprep_voice.ui.history.filter_bar.FilterBar`, then the list (a
+Top to bottom the Answers tab is a :class:`~opsprep_voice.ui.history.filter_bar.FilterBar`, then a
+:class:`~opsprep_voice.ui.history.history_list.HistoryList` (the list, a
 :class:`~opsprep_voice.ui.history.history_tree.HistoryTree` over a
-:class:`~opsprep_voice.ui.history.history_model.HistoryModel`, fast with 10,000 answers) with its action
-buttons, beside the detail: the review of the selected answer, an
-:class:`~opsprep_voice.ui.history.attempt_status.AttemptStatusPanel` for an answer without a score, or a
-session summary. An interviewer's follow-up answers are child rows of the answer they follow (Delete,
-Compare and the merged coverage: :mod:`.history_actions`). Filters query the repository (SQL, light rows
-without the JSON; the follow-ups of all listed answers in one more query), with the free text debounced;
-one answer's JSON is read when it is opened. The Progress tab fills its charts only when shown.
-An interrupted answer (the app closed mid-answer; its audio was kept) offers "Transcribe now", which emits
-:attr:`HistoryScreen.transcribeRequested`; the shell transcribes it and calls :meth:`HistoryScreen.refresh`.
+:class:`~opsprep_voice.ui.history.history_model.HistoryModel`, fast with 10,000 answers, with its count and
+action buttons) beside a :class:`~opsprep_voice.ui.history.history_detail.HistoryDetail` (the review of the
+selected answer, the status of an answer without a score, or a session summary). An interviewer's follow-up
+answers are child rows of the answer they follow (Delete, Compare and the merged coverage:
+:mod:`.history_actions`). Filters query the repository (SQL, light rows without the JSON; the follow-ups of
+all listed answers in one more query), with the free text debounced; one answer's JSON is read when it is
+opened. The Progress tab fills its charts only when shown. An interrupted answer (the app closed mid-answer;
+its audio was kept) offers "Transcribe now", which emits :attr:`HistoryScreen.transcribeRequested`; the
+shell transcribes it and calls :meth:`HistoryScreen.refresh`.
 
-The module reads better whole: it only composes the parts above and keeps the list, the selection and the
-detail in step; each part lives in its own module.
+This module owns what the parts share: the selection, what it acts on, and keeping the list and the detail
+in step.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
     QMessageBox,
-    QPushButton,
     QSplitter,
-    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -39,19 +35,17 @@ from PySide6.QtWidgets import (
 
 from opsprep_voice.core.bank import Question, QuestionBank
 from opsprep_voice.core.titles import readable_title
-from opsprep_voice.core.wording import plural
-from opsprep_voice.practice.follow_ups import FollowUpTurn, load_follow_ups, update_merged_coverage
+from opsprep_voice.practice.follow_ups import update_merged_coverage
 from opsprep_voice.storage.records import TRANSCRIBABLE, AttemptRecord, SessionRecord
 from opsprep_voice.storage.repository import HistoryRepository
-from opsprep_voice.ui.history.attempt_status import AttemptStatusPanel
 from opsprep_voice.ui.history.compare_view import CompareView
 from opsprep_voice.ui.history.export_dialog import ExportDialog
 from opsprep_voice.ui.history.filter_bar import FilterBar, HistoryFilter
 from opsprep_voice.ui.history.history_actions import deletion_text, main_answers, merged, to_delete
+from opsprep_voice.ui.history.history_detail import HistoryDetail
+from opsprep_voice.ui.history.history_list import HistoryList
 from opsprep_voice.ui.history.history_model import HistoryModel, local_time
-from opsprep_voice.ui.history.history_tree import HistoryTree
 from opsprep_voice.ui.history.progress_charts import ProgressCharts
-from opsprep_voice.ui.review.attempt_view import AttemptView
 
 log = logging.getLogger(__name__)
 
@@ -76,68 +70,25 @@ class HistoryScreen(QWidget):
 
         self.filter_bar = FilterBar(bank, self)
         self.model = HistoryModel(self)
-        self.tree = HistoryTree(self.model, bank.categories, self)
-        self.count_label = QLabel(self)
-        self.count_label.setAccessibleName("Number of answers shown")
-        self._make_action_buttons()
-        self.attempt_view = AttemptView(self, metrics_columns=1)
-        self.status_panel = AttemptStatusPanel(self)
-        self.session_summary = self._make_session_summary()
+        self.list_panel = HistoryList(self.model, bank.categories, self)
+        self.tree = self.list_panel.tree
+        self.count_label = self.list_panel.count_label
+        self.transcribe_button = self.list_panel.transcribe_button
+        self.compare_button = self.list_panel.compare_button
+        self.export_button = self.list_panel.export_button
+        self.delete_button = self.list_panel.delete_button
+        self.detail = HistoryDetail(repository, self)
+        self.attempt_view = self.detail.attempt_view
+        self.status_panel = self.detail.status_panel
         self.compare_view = CompareView(self)
         self.progress_charts = ProgressCharts(repository, bank, self)
         self._lay_out()
         self._connect()
         self.refresh()
 
-    def _make_action_buttons(self) -> None:
-        self.transcribe_button = QPushButton("Transcribe now", self)
-        self.transcribe_button.setAccessibleName("Transcribe the interrupted answer")
-        self.transcribe_button.setToolTip("Transcribe and score an answer the app did not finish")
-        # Its room is kept while hidden: the buttons beside it don't jump, and the window's minimum width
-        # doesn't change with the selection.
-        policy = self.transcribe_button.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        self.transcribe_button.setSizePolicy(policy)
-        self.compare_button = QPushButton("Compare", self)
-        self.compare_button.setAccessibleName("Compare two attempts")
-        self.compare_button.setToolTip(
-            "Compare two selected attempts at the same question (one selected: with the previous attempt)"
-        )
-        self.export_button = QPushButton("Export…", self)
-        self.export_button.setAccessibleName("Export the selected session or question")
-        self.export_button.setToolTip("Export the selected session, or all attempts of the selected question")
-        self.delete_button = QPushButton("Delete…", self)
-        self.delete_button.setAccessibleName("Delete the selected answers or sessions")
-        self.delete_button.setToolTip("Delete the selection and its recordings (asks first)")
-
-    def _make_session_summary(self) -> QLabel:
-        label = QLabel(self)
-        label.setWordWrap(True)
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        label.setAccessibleName("Session summary")
-        return label
-
     def _lay_out(self) -> None:
-        # The count has a line of its own: beside the buttons, its width plus "Transcribe now" (shown for an
-        # unscored answer) made the list's minimum, and so the window's, wider than a 1280 px screen.
-        actions = QHBoxLayout()
-        actions.addStretch(1)
-        for button in (self.transcribe_button, self.compare_button, self.export_button, self.delete_button):
-            actions.addWidget(button)
-        list_panel = QWidget(self)
-        list_box = QVBoxLayout(list_panel)
-        list_box.setContentsMargins(0, 0, 0, 0)
-        list_box.addWidget(self.tree, 1)
-        list_box.addWidget(self.count_label)
-        list_box.addLayout(actions)
-
-        self.detail = QStackedWidget(self)  # the review, the status of an unscored answer, or a session
-        self.detail.addWidget(self.attempt_view)
-        self.detail.addWidget(self.status_panel)
-        self.detail.addWidget(self.session_summary)
-
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.addWidget(list_panel)
+        self.splitter.addWidget(self.list_panel)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
@@ -320,7 +271,7 @@ class HistoryScreen(QWidget):
         if not self._sized:  # first show: give the list a fair share (stretch factors only split spare room)
             self._sized = True
             total = max(self.splitter.width(), 800)
-            self.splitter.setSizes([int(total * 0.47), total - int(total * 0.47)])
+            self.splitter.setSizes([total // 2, total - total // 2])
 
     def _apply(
         self, select_attempt_id: int | None = None, unfiltered: list[AttemptRecord] | None = None
@@ -354,11 +305,7 @@ class HistoryScreen(QWidget):
             self.model.attempt_count(),
             self.model.follow_up_count(),
         )
-        self.count_label.setText(
-            f"{answers} answer{'s' if answers != 1 else ''}"
-            + (f" and {extra} follow-up{'s' if extra != 1 else ''}" if extra else "")
-            + (f" in {sessions} session{'s' if sessions != 1 else ''}" if self.model.grouped else "")
-        )
+        self.list_panel.show_counts(answers, extra, sessions if self.model.grouped else None)
         if select_attempt_id is not None and self.select_attempt(select_attempt_id):
             return
         self._show_nothing()
@@ -366,8 +313,7 @@ class HistoryScreen(QWidget):
     def _show_nothing(self) -> None:
         self._current_attempt = None
         self._current_session = None
-        self.attempt_view.clear()
-        self.detail.setCurrentWidget(self.attempt_view)
+        self.detail.show_nothing()
         self._update_actions()
 
     def _on_selection(self) -> None:
@@ -393,25 +339,7 @@ class HistoryScreen(QWidget):
             return
         self._current_attempt = record
         self._current_session = None
-        if record.status in ("scored", "cancelled") and record.report:  # a cancelled take transcribed later
-            question = self._questions.get(record.question_id)
-            follow_ups = self._follow_ups_of(record)
-            self.attempt_view.show_attempt(question, record.report, record.audio_path, follow_ups)
-            self.detail.setCurrentWidget(self.attempt_view)
-        else:
-            self.attempt_view.clear()
-            self.status_panel.show_attempt(record)
-            self.detail.setCurrentWidget(self.status_panel)
-
-    def _follow_ups_of(self, record: AttemptRecord) -> list[FollowUpTurn]:
-        """A main answer's follow-ups for its review (none for a follow-up itself, or when unreadable)."""
-        if record.follow_up_of is not None:
-            return []
-        try:
-            return load_follow_ups(self._repository, record.id)
-        except Exception:
-            log.exception("could not read the follow-ups of attempt %d", record.id)
-            return []
+        self.detail.show_attempt(record, self._questions.get(record.question_id))
 
     def _title(self, stored: str | None) -> str:
         """What a session is called (an old "Question <id>" title becomes the question's)."""
@@ -420,16 +348,8 @@ class HistoryScreen(QWidget):
     def _show_session(self, session_id: int) -> None:
         self._current_attempt = None
         self._current_session = session_id
-        self.attempt_view.clear()
         session = self._sessions.get(session_id)
-        count = self.model.session_attempt_count(session_id)
-        when = local_time(session.started_at) if session else ""
-        title = html.escape(session.title) if session and session.title else f"Session {session_id}"
-        self.session_summary.setText(
-            f"<b>{title}</b><br>{when} · {plural(count, 'answer')}<br><br>"
-            "Select an answer to review it, or use Export… / Delete… for the whole session."
-        )
-        self.detail.setCurrentWidget(self.session_summary)
+        self.detail.show_session(session_id, session, self.model.session_attempt_count(session_id))
 
     def _update_actions(self) -> None:
         attempts, sessions = self.selected()

@@ -23,10 +23,13 @@ from opsprep_voice.ui.history.history_rows import (
     COL_STATUS,
     COL_WHEN,
     COLUMNS,
+    FOLLOW_UP_MARK,
     STATUS_TEXT,
     WIDEST_COVERAGE,
 )
 
+#: Pixels left beside a column's widest text, beyond the delegate's own margins.
+TEXT_AIR = 6
 #: Columns hidden until asked for (the header's context menu).
 HIDDEN_COLUMNS = frozenset({COL_FILLERS, COL_STATUS, COL_CATEGORY})
 
@@ -50,7 +53,9 @@ class HistoryTree(QTreeView):
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self._coverage_arrows: bool | None = None
         self._fit_columns(categories)
+        model.modelReset.connect(self._fit_coverage)
         # The question takes what the numbers leave, so the columns fit the list without a scrollbar.
         header.setSectionResizeMode(COL_QUESTION, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
@@ -87,25 +92,56 @@ class HistoryTree(QTreeView):
         return self.selectionModel().selectedRows(0)
 
     def _fit_columns(self, categories: Sequence[str]) -> None:
-        """Column widths from font metrics of the longest texts a column can hold (no pass over the rows)."""
-        samples: dict[int, list[str]] = {
-            COL_WHEN: ["8888-88-88 88:88"],
-            COL_COVERAGE: ["avg 100%", WIDEST_COVERAGE, *STATUS_TEXT.values()],
-            COL_LENGTH: ["88:88", "–"],
-            COL_PACE: ["888 wpm"],
-            COL_FILLERS: ["88.8/min"],
-            COL_STATUS: [*STATUS_TEXT.values(), "interrupted"],
-            COL_CATEGORY: [c.replace("-", " ") for c in categories] or ["category"],
+        """Column widths from font metrics of the longest texts a column can hold (no pass over the rows),
+        each measured in the font and at the depth it is shown with: session rows are bold and at the top,
+        answers under them, follow-ups under those. The margin is the one the item delegate leaves, plus a
+        few pixels, so that the numbers stay whole and every spare pixel goes to the question."""
+        normal = QFontMetrics(self.font())
+        bold_font = self.font()
+        bold_font.setBold(True)
+        bold = QFontMetrics(bold_font)
+        indent = self.indentation()  # the root is decorated: a top-level row is indented once too
+        widths = {
+            COL_WHEN: max(
+                indent + bold.horizontalAdvance("8888-88-88 88:88"),  # a session
+                indent + normal.horizontalAdvance("8888-88-88 88:88"),  # an answer in the flat list
+                2 * indent + normal.horizontalAdvance("88-88 88:88"),  # an answer in a session
+                3 * indent + normal.horizontalAdvance(f"{FOLLOW_UP_MARK} follow-up"),  # its follow-up
+            ),
+            COL_LENGTH: max(normal.horizontalAdvance(t) for t in ("88:88", "–")),
+            COL_PACE: normal.horizontalAdvance("888 wpm"),
+            COL_FILLERS: normal.horizontalAdvance("88.8/min"),
+            COL_STATUS: max(normal.horizontalAdvance(t) for t in (*STATUS_TEXT.values(), "interrupted")),
+            COL_CATEGORY: max(
+                (normal.horizontalAdvance(c.replace("-", " ")) for c in categories),
+                default=normal.horizontalAdvance("category"),
+            ),
         }
-        bold = self.font()
-        bold.setBold(True)  # session rows and best answers are bold
-        metrics = QFontMetrics(bold)
+        for column, width in widths.items():
+            self._set_width(column, width)
+        self._fit_coverage()
+
+    def _fit_coverage(self) -> None:
+        """The coverage column holds "100% → 100%" only while some listed answer had follow-ups; without,
+        the narrower session average and status texts leave that room to the question."""
+        model = self.model()
+        arrows = isinstance(model, HistoryModel) and model.follow_up_count() > 0
+        if arrows == self._coverage_arrows:
+            return
+        self._coverage_arrows = arrows
+        normal = QFontMetrics(self.font())
+        bold_font = self.font()
+        bold_font.setBold(True)
+        texts = ["100%", *(t for t in STATUS_TEXT.values() if t)] + ([WIDEST_COVERAGE] if arrows else [])
+        width = max(
+            QFontMetrics(bold_font).horizontalAdvance("avg 100%"),
+            max(normal.horizontalAdvance(t) for t in texts),
+        )
+        self._set_width(COL_COVERAGE, width)
+
+    def _set_width(self, column: int, text_width: int) -> None:
+        """``text_width`` plus the delegate's margins (the style's focus frame margin + 1 on each side, as
+        QStyledItemDelegate lays out text) and a little air, at least what the header's title needs."""
+        margin = self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 1
         header = self.header()
-        padding = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 16
-        for column, texts in samples.items():
-            width = max(metrics.horizontalAdvance(t) for t in texts) + padding
-            # When: an answer's indentation and the expand arrow (a follow-up's text is short).
-            if column == COL_WHEN:
-                width += 2 * self.indentation()
-            header_width = metrics.horizontalAdvance(COLUMNS[column]) + padding
-            header.resizeSection(column, max(width, header_width, header.sectionSizeHint(column)))
+        header.resizeSection(column, max(text_width + 2 * margin + TEXT_AIR, header.sectionSizeHint(column)))

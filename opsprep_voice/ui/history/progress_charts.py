@@ -252,6 +252,7 @@ class ProgressCharts(QWidget):
         if spec.key == "coverage":
             extra = self._points_of(_follow_up_value)
             self._plot(FOLLOW_UPS, extra)
+            chart.legend().setVisible(bool(extra))  # no follow-ups: no second line to tell apart
             tooltip += f"; with follow-ups: {plural(len(extra), 'point')}"
         x_axis, y_axis = chart.axes(Qt.Orientation.Horizontal)[0], chart.axes(Qt.Orientation.Vertical)[0]
         if values:

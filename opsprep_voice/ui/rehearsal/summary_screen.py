@@ -92,6 +92,8 @@ class SummaryScreen(QWidget):
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
             self._row(i, r)
+        # Study mode and answers that needed none leave it empty: shown only when it says something.
+        self.table.setColumnHidden(3, all(r["coverage_with_follow_ups"] is None for r in rows))
 
     def _row(self, i: int, r: dict[str, Any]) -> None:
         def put(col: int, text: str, color: Any = None, align_right: bool = False) -> None:

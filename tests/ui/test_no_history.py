@@ -1,0 +1,42 @@
+"""The app without History (the database path is taken by a folder): an answer is still recorded and
+reviewed from a temporary WAV, and that recording is deleted at quit, as the start-up message says."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.support.app_fakes import FakeTranscriber
+from tests.support.fake_sounddevice import FakeSoundDevice
+from tests.ui.test_rehearsal_flow import WAIT_MS, Q, make_app, phase, press, start_single
+
+
+def test_answers_recorded_without_history_are_deleted_at_quit(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsprep_voice.core.session import Phase
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    (tmp_path / "data" / "history.sqlite3").mkdir(parents=True)  # History cannot open
+    pcm = (np.sin(np.arange(16000 * 2) / 8) * 8000).astype(np.int16)
+    sd = FakeSoundDevice(pcm, 16000, blocksize=800)
+    ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber(Q.example_answer))
+    assert ctx.history is None
+    assert any("answers will not be kept after you quit" in p for p in ctx.problems)
+    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=WAIT_MS)
+    start_single(ctx, qtbot)
+    press(ctx, "Space")
+    assert sd.replayed.wait(10)
+    press(ctx, "Space")
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=WAIT_MS)
+    result = ctx.controller.session.result if ctx.controller.session else None
+    assert result is not None and result.report is not None and result.audio_path is not None
+    assert result.audio_path.parent == temp and result.audio_path.exists()
+    ctx.shutdown()
+    assert list(temp.glob("opsprep-answer-*")) == []
