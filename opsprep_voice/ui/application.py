@@ -39,7 +39,7 @@ from opsprep_voice.ui.rehearsal.summary_screen import SummaryScreen
 from opsprep_voice.ui.services.recording import AnswerRecorder
 from opsprep_voice.ui.services.speaker import QuestionSpeaker, Synthesizer
 from opsprep_voice.ui.services.transcription import Factory, TranscriptionService
-from opsprep_voice.ui.startup_order import after_first_paint, parse_ahead
+from opsprep_voice.ui.startup_order import mic_status, parse_ahead, show_mic_status, start_after_first_paint
 from opsprep_voice.ui.workers import TaskRunner
 
 if TYPE_CHECKING:
@@ -128,16 +128,6 @@ def _make_synthesizer(paths: AppPaths) -> tuple[Synthesizer | None, str | None]:
         return SpeechSynthesizer(paths.cache_dir("tts")), None
     except Exception as exc:
         return None, f"Questions can't be read aloud: {exc}"
-
-
-def _mic_status(sd: Any) -> tuple[bool, str]:
-    try:
-        from opsprep_voice.audio.devices import default_input_device
-
-        dev = default_input_device(sd)
-        return True, f"Microphone: {dev.name}"
-    except Exception as exc:
-        return False, str(exc)
 
 
 def build_app(
@@ -243,28 +233,11 @@ def build_app(
     _wire(ctx)
     _warm_up(ctx, freeze_gc=freeze_gc)
     if entry_order:
-        _show_mic_status(ctx, None, "Checking the microphone…")
-        after_first_paint(window, lambda: _start_after_paint(ctx, settings.engine, settings.model))
+        start_after_first_paint(window, transcription, runner, ctx.sd, settings.engine, settings.model)
     else:
-        _show_mic_status(ctx, *_mic_status(ctx.sd))
+        show_mic_status(window, *mic_status(ctx.sd))
         transcription.load(settings.engine, settings.model)
     return ctx
-
-
-def _start_after_paint(ctx: AppContext, engine: str | None, model: str | None) -> None:
-    ctx.transcription.load(engine, model)
-    sd = ctx.sd
-    ctx.runner.start(lambda _progress, _cancel: _mic_status(sd), "check the microphone").then(
-        lambda status: _show_mic_status(ctx, *status)
-    )
-
-
-def _show_mic_status(ctx: AppContext, ok: bool | None, message: str) -> None:
-    """The microphone's state in the status bar and on the start screen (``None``: still checking)."""
-    if ok is not None:
-        ctx.window.set_mic_status(ok, message)
-    state = "busy" if ok is None else "ok" if ok else "problem"
-    ctx.window.start_screen.mic_status.set_state(state, message)
 
 
 def _warm_up(ctx: AppContext, *, freeze_gc: bool) -> None:
@@ -415,7 +388,7 @@ def apply_settings(ctx: AppContext, values: dict[str, Any]) -> None:
     ctx.controller.settings = settings
     ctx.speaker.configure(settings.tts_voice, settings.tts_rate)
     ctx.transcription.load(settings.engine, settings.model)  # switching engines needs no restart
-    mic_ok, mic_msg = _mic_status(ctx.sd)
+    mic_ok, mic_msg = mic_status(ctx.sd)
     ctx.window.set_mic_status(mic_ok, mic_msg)
 
 

@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from opsprep_voice.ui.main_window import MainWindow
+    from opsprep_voice.ui.services.transcription import TranscriptionService
+    from opsprep_voice.ui.workers import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -67,3 +73,43 @@ def after_first_paint(window: QWidget, callback: Callable[[], None]) -> None:
     """Call ``callback`` once, on the GUI thread, right after ``window`` is first painted (or after
     :data:`FALLBACK_MS` of a running event loop if it is not painted by then)."""
     _FirstPaint(window, callback)
+
+
+def mic_status(sd: Any) -> tuple[bool, str]:
+    """Whether there is a default microphone, and what to tell the user (never raises)."""
+    try:
+        from opsprep_voice.audio.devices import default_input_device
+
+        dev = default_input_device(sd)
+        return True, f"Microphone: {dev.name}"
+    except Exception as exc:
+        return False, str(exc)
+
+
+def show_mic_status(window: MainWindow, ok: bool | None, message: str) -> None:
+    """The microphone's state in the status bar and on the start screen (``None``: still checking)."""
+    if ok is not None:
+        window.set_mic_status(ok, message)
+    state = "busy" if ok is None else "ok" if ok else "problem"
+    window.start_screen.mic_status.set_state(state, message)
+
+
+def start_after_first_paint(
+    window: MainWindow,
+    transcription: TranscriptionService,
+    runner: TaskRunner,
+    sd: Any,
+    engine: str | None,
+    model: str | None,
+) -> None:
+    """The entry point's order: the model load and the microphone check (in a task: PortAudio's start
+    releases the GIL) begin once ``window`` has been painted; until then the microphone row says so."""
+    show_mic_status(window, None, "Checking the microphone…")
+
+    def start() -> None:
+        transcription.load(engine, model)
+        runner.start(lambda _progress, _cancel: mic_status(sd), "check the microphone").then(
+            lambda status: show_mic_status(window, *status)
+        )
+
+    after_first_paint(window, start)
