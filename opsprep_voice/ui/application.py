@@ -29,6 +29,7 @@ from opsprep_voice.practice.attempts import APP_CLOSED, Attempts
 from opsprep_voice.storage.db import StorageError
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.app_identity import app_icon, apply_identity
+from opsprep_voice.ui.desktop_offer import offer_if_wanted
 from opsprep_voice.ui.main_window import MainWindow
 from opsprep_voice.ui.plan.plan_service import PlanService
 from opsprep_voice.ui.qt_logging import quiet_multimedia_logs
@@ -39,7 +40,13 @@ from opsprep_voice.ui.rehearsal.summary_screen import SummaryScreen
 from opsprep_voice.ui.services.recording import AnswerRecorder
 from opsprep_voice.ui.services.speaker import QuestionSpeaker, Synthesizer
 from opsprep_voice.ui.services.transcription import Factory, TranscriptionService
-from opsprep_voice.ui.startup_order import mic_status, parse_ahead, show_mic_status, start_after_first_paint
+from opsprep_voice.ui.startup_order import (
+    after_first_paint,
+    mic_status,
+    parse_ahead,
+    show_mic_status,
+    start_after_first_paint,
+)
 from opsprep_voice.ui.workers import TaskRunner
 
 if TYPE_CHECKING:
@@ -436,6 +443,7 @@ def run(questions: str | None = None, engine: str | None = None, model: str | No
     ctx = build_app(questions=questions, engine=engine, model=model, freeze_gc=True, entry_order=True)
     ctx.window.resize(1280, 800)
     ctx.window.show()
+    after_first_paint(ctx.window, lambda: offer_if_wanted(ctx.window, ctx.settings_store, ctx.runner))
     QTimer.singleShot(0, lambda: log.info("Window visible %.2f s after start", time.perf_counter() - started))
     code = app.exec()
     return int(code)
