@@ -130,6 +130,20 @@ def x_server() -> Iterator[str | None]:
         server.wait(30)
 
 
+#: CPU seconds (all threads) each timed program had used when its window was found: unlike the wall time,
+#: hardly moved by other work on a shared machine.
+cpu_at_window: list[float] = []
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
 def first_window_x11(cmd: list[str], home: Path, display: str, log: Path, **env: str) -> tuple[float, str]:
     """Seconds from starting ``cmd`` to its main window being mapped; the window's X properties."""
     env = {**os.environ, "OPSPREP_VOICE_HOME": str(home), "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", **env}
@@ -147,6 +161,7 @@ def first_window_x11(cmd: list[str], home: Path, display: str, log: Path, **env:
                 )
                 if found.stdout.strip():
                     elapsed = time.monotonic() - started
+                    cpu_at_window.append(process_cpu_s(app.pid))
                     break
                 if app.poll() is not None or time.monotonic() - started > 180:
                     err.flush()
@@ -313,11 +328,17 @@ def _check_window(
         how = (
             f"Xvfb {display}, mapped window (xdotool)" if display else "offscreen, 'Window visible' log line"
         )
+        cpu = {"bundle": cpu_at_window[:starts], "package": cpu_at_window[starts:]} if display else {}
         for name, values in timings.items():
             listed = ", ".join(f"{v:.2f}" for v in values)
             print(
                 f"  {name}: time to first window {statistics.median(values):.2f} s median ({listed}; {how})"
             )
+            if cpu.get(name):
+                print(
+                    f"  {name}: CPU used by then {statistics.median(cpu[name]):.2f} s median "
+                    f"({', '.join(f'{v:.2f}' for v in cpu[name])})"
+                )
     print(f"  load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
