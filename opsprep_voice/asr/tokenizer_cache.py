@@ -7,7 +7,9 @@ Python for that long, which froze the start screen once per start. The entry poi
 before the window shows (a wait there is start-up time, not a frozen window; ``from_str`` on the text read
 first is also about twice as fast as ``from_file``), and the model load, later and in a worker, wraps
 ``WhisperModel(...)`` in :func:`handing_over`, which gives faster-whisper that tokenizer instead of a
-second parse. Without a preparse, or for another folder or a changed file, faster-whisper parses as usual.
+second parse when the model folder's ``tokenizer.json`` has the same bytes as the file parsed (so the
+first start, before ``base`` is joined into the cache, parses the copy in the model package that the join
+copies). Without a preparse, or for a different file, faster-whisper parses as usual.
 
 The hand-over replaces ``faster_whisper.transcribe.tokenizers`` (the module faster-whisper calls) for the
 duration of one ``WhisperModel(...)`` call, under a lock. tests/test_tokenizer_cache.py checks that the
@@ -17,6 +19,7 @@ rather than bringing the stall back unnoticed.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Iterator
@@ -30,26 +33,21 @@ log = logging.getLogger(__name__)
 TOKENIZER_FILE = "tokenizer.json"
 
 _lock = threading.Lock()
-#: The one parsed tokenizer waiting for its model load: ((resolved path, size, mtime_ns), tokenizer).
-_waiting: tuple[tuple[str, int, int], Any] | None = None
+#: The one parsed tokenizer waiting for its model load: (SHA-256 of the file parsed, tokenizer).
+_waiting: tuple[str, Any] | None = None
 
 
-def _key(file: Path) -> tuple[str, int, int]:
-    st = file.stat()
-    return str(file.resolve()), st.st_size, st.st_mtime_ns
-
-
-def preparse(model_dir: Path) -> bool:
-    """Parse ``model_dir/tokenizer.json`` now and keep it for the next load of that folder's model.
+def preparse(file: Path) -> bool:
+    """Parse the tokenizer ``file`` now and keep it for the next model load whose ``tokenizer.json`` has
+    the same bytes.
 
     Call it where holding the GIL is harmless (before the window shows). False, doing nothing, when the
-    file cannot be read (e.g. the model is not in the cache yet: the load will prepare it and parse then).
+    file cannot be read or parsed (the load then parses its own and reports a damaged one).
     """
     global _waiting
-    file = model_dir / TOKENIZER_FILE
     try:
-        key = _key(file)
-        text = file.read_text(encoding="utf-8")
+        data = file.read_bytes()
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         log.debug("tokenizer not parsed ahead (%s)", exc)
         return False
@@ -57,26 +55,26 @@ def preparse(model_dir: Path) -> bool:
 
     try:
         tokenizer = Tokenizer.from_str(text)
-    except Exception as exc:  # a damaged file: the model load reports it with its own message
+    except Exception as exc:
         log.warning("could not parse %s ahead of the model load: %s", file, exc)
         return False
     with _lock:
-        _waiting = (key, tokenizer)
+        _waiting = (hashlib.sha256(data).hexdigest(), tokenizer)
     return True
 
 
 def _take(file: Path) -> Any | None:
-    """The tokenizer parsed ahead for ``file`` if it is still the same file (it is handed over once)."""
+    """The tokenizer parsed ahead, if ``file`` has the bytes it was parsed from (handed over once)."""
     global _waiting
     with _lock:
         waiting, _waiting = _waiting, None
     if waiting is None:
         return None
     try:
-        current = _key(file)
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()  # ~2 MB: a few ms, the GIL released
     except OSError:
         return None
-    return waiting[1] if waiting[0] == current else None
+    return waiting[1] if waiting[0] == digest else None
 
 
 def _stand_in(real: Any, file: Path, tokenizer: Any) -> SimpleNamespace:

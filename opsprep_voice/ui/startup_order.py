@@ -31,17 +31,17 @@ FALLBACK_MS = 1500
 def parse_ahead(engine: str | None, model: str | None) -> bool:
     """Parse the model's tokenizer now, for the later load to take (:mod:`opsprep_voice.asr.tokenizer_cache`).
 
-    Only for faster-whisper with a model already on disk; False when nothing was parsed (the load then
-    parses it itself). Never raises: this only moves work earlier.
+    Only for faster-whisper with a model on disk (``base`` also before its first join); False when
+    nothing was parsed (the load then parses it itself). Never raises: this only moves work earlier.
     """
     if (engine or "faster-whisper") != "faster-whisper":
         return False
     try:
-        from opsprep_voice.asr.models import local_model_dir
+        from opsprep_voice.asr.models import ahead_tokenizer
         from opsprep_voice.asr.tokenizer_cache import preparse
 
-        folder = local_model_dir(model)
-        return folder is not None and preparse(folder)
+        file = ahead_tokenizer(model)
+        return file is not None and preparse(file)
     except Exception:
         log.debug("tokenizer not parsed ahead", exc_info=True)
         return False
