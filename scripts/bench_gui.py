@@ -94,6 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         help="keeps the answer WAV and the filled history between runs",
     )  # fmt: skip
     parser.add_argument("--startups", type=int, default=5, help="start-up stall runs (--only startup)")
+    parser.add_argument(
+        "--fresh-model-cache",
+        action="store_true",
+        help="start-up runs with an empty model cache, as a first start (base is joined during the run)",
+    )
     parser.add_argument("--only", nargs="*", choices=["launch", "startup", "record", "history"], default=None)
     parser.add_argument("--no-batch", action="store_true", help="skip the live-OFF recording run")
     parser.add_argument("--profile", action="store_true", help="cProfile the GUI thread (adds overhead)")
@@ -144,7 +149,12 @@ def main(argv: list[str] | None = None) -> int:
         runs = []
         for _ in range(args.startups):
             with tempfile.TemporaryDirectory(prefix="bench-gui-startup-") as tmp:
-                home = make_home(Path(tmp), models, {"speak_questions": False, "live_transcription": True})
+                settings = {"speak_questions": False, "live_transcription": True}
+                if args.fresh_model_cache:
+                    home = make_home(Path(tmp), Path(tmp) / "no-models", settings)
+                    (Path(tmp) / "no-models").mkdir()
+                else:
+                    home = make_home(Path(tmp), models, settings)
                 runs.append(run_child(["--child", "startup"], child_env(home), timeout=300))
         res["startups"] = runs
         worst = sorted(r["startup"]["worst_ms"] for r in runs)
