@@ -101,6 +101,28 @@ def test_a_store_failure_is_reported_and_the_score_kept(
     assert not spare.exists()
 
 
+def test_an_answer_the_open_history_refuses_is_kept_and_its_review_says_where(
+    repo: HistoryRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """History opened, then would not take the answer (a full disk, a file where audio/ should be): the
+    candidate was not told beforehand, so the recording stays after quit and the review names it."""
+    attempts = Attempts(repo)
+    attempts.start_session("interview")
+    monkeypatch.setattr(repo, "start_attempt", _fail)
+    path = attempts.reserve(QUESTION)
+    try:
+        assert attempts.attempt_for(path) is None and path.name.startswith("opsprep-answer-")
+        path.write_bytes(wav_bytes(1.0))
+        attempts.recorded(path, 1.0)
+        scored = attempts.score_and_save(path, QUESTION, ANSWER)
+        assert scored.report.coverage > 0.5
+        assert scored.save_error == f"disk full. The recording is kept at {path}"
+        attempts.remove_temporary()  # quit
+        assert path.exists()
+    finally:
+        path.unlink(missing_ok=True)
+
+
 def test_without_a_history_answers_are_scored_only() -> None:
     attempts = Attempts(None)
     assert attempts.start_session("study") is None

@@ -53,6 +53,10 @@ def test_a_running_x_server_passes(xvfb: str) -> None:
     assert display_problem({"DISPLAY": xvfb}, "linux") is None
     assert display_problem({"DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"}, "linux") is None
     assert display_problem({"DISPLAY": xvfb, "QT_QPA_PLATFORM": "wayland"}, "linux") is not None
+    # Qt's own fallback list: Wayland is not there, X is, and Qt falls back to it.
+    assert display_problem({"DISPLAY": xvfb, "QT_QPA_PLATFORM": "wayland;xcb"}, "linux") is None
+    assert display_problem({"QT_QPA_PLATFORM": "wayland;xcb"}, "linux") is not None
+    assert display_problem({"QT_QPA_PLATFORM": "xcb;offscreen"}, "linux") is None
 
 
 def test_platforms_without_a_display_server_pass() -> None:

@@ -266,4 +266,6 @@ def test_a_session_with_a_retake_is_averaged_as_its_summary_was(repo: HistoryRep
     add_scored(repo, s.id, Q1, "weaker second take", coverage=0.2, started_at=at(3, 10))
     add_scored(repo, s.id, Q2, "one take", coverage=0.4, started_at=at(3, 11))
     md = export_markdown(repo.get_session(s.id))
-    assert "3 answers · average coverage 60 % (best take of each question)" in md  # not 47 %
+    assert (
+        "3 answers · average coverage 60 % (best take of each question)" in md
+    )  # every take averaged would say 47 %

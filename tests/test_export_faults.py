@@ -106,14 +106,39 @@ def test_force_never_replaces_a_device_a_pipe_or_a_link_to_one(
     os.mkfifo(pipe)
     link = tmp_path / "null.csv"
     link.symlink_to("/dev/null")
-    for target in (Path("/dev/null"), pipe, link):
+    targets = [pipe, link]
+    # A device of its own, never the machine's /dev/null: a regression run as root would replace that.
+    device = tmp_path / "null.md"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o600, os.makedev(1, 3))
+        targets.append(device)
+    except PermissionError:  # not root: the link to a device stands for it
+        pass
+    for target in targets:
         with pytest.raises(ExportError, match="not a regular file") as caught:
             write_markdown(session, target, overwrite=True)
         assert "even with --force" in str(caught.value)
         with pytest.raises(ExportError, match="not a regular file"):
             export_csv(session.attempts, target, overwrite=True)
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
     assert stat.S_ISFIFO(pipe.lstat().st_mode) and link.is_symlink()
+    assert not device.exists() or stat.S_ISCHR(device.lstat().st_mode)
+
+
+def test_copies_left_by_a_killed_export_are_cleared_by_the_next_one(
+    session: SessionRecord, tmp_path: Path
+) -> None:
+    """kill -9 mid-export leaves the hidden staging copies of the recordings (and the old folder being
+    replaced) beside the target; the next export there removes them, and nothing else."""
+    target = tmp_path / "week.md"
+    left = [tmp_path / ".week-audio.k1ll3d.tmp", tmp_path / ".week-audio.0ld123.old"]
+    for folder in left:
+        folder.mkdir()
+        (folder / "attempt-000001.wav").write_bytes(b"RIFF a voice")
+    mine = tmp_path / ".week-audio.notes"  # not a name an export makes
+    mine.mkdir()
+    write_markdown(session, target, with_audio=True)
+    assert not any(folder.exists() for folder in left)
+    assert mine.is_dir() and (tmp_path / "week-audio").is_dir()
 
 
 def test_force_still_replaces_an_earlier_export(session: SessionRecord, tmp_path: Path) -> None:

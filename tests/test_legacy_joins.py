@@ -148,3 +148,72 @@ def test_migration_v4_rewrites_old_transcripts_once_with_a_backup(
             "SELECT transcript_text, report_json FROM attempts WHERE id = ?", (old.id,)
         ).fetchone()
     assert stored[0] == OLD_TEXT and json.loads(stored[1]) == report  # the old rows are kept beside it
+
+
+def test_pieces_the_current_code_kept_apart_stay_apart() -> None:
+    """Whisper writes a flag or a negative figure with a space before it (" -v", " -5"): the current code
+    keeps it a word of its own, and the repair must not glue it to the word before."""
+    pieces = [
+        " I",
+        " ran",
+        " grep",
+        " -v",
+        " and",
+        " tail",
+        " -f,",
+        " it",
+        "'s",
+        " down",
+        " to",
+        " -5",
+        " now.",
+    ]
+    words = [Word.from_asr(p, 0.5 + i * 0.4, 0.8 + i * 0.4, 0.9) for i, p in enumerate(pieces)]
+    current = Transcript.from_words(words, 10.0)
+    assert current.text == "I ran grep -v and tail -f, it's down to -5 now."
+    assert repair_transcript(current.to_dict()) is None
+    assert repair_report(score_answer(QUESTION, current).to_dict()) is None
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"checklist": 7},
+        {"checklist": [7, "x", {"evidence": 3}]},
+        {"fillers": {"items": 5}},
+        {"fillers": [1, 2]},
+    ],
+)
+def test_an_odd_report_shape_is_repaired_without_failing(odd: dict[str, object]) -> None:
+    report = {**score_answer(QUESTION, old_transcript()).to_dict(), **odd}
+    repaired = repair_report(report)
+    assert repaired is not None and repaired["transcript"] == JOINED_TEXT
+    assert {k: repaired[k] for k in odd} == odd  # what it cannot read it leaves as it was
+
+
+def test_migration_v4_leaves_a_row_it_cannot_read_and_repairs_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "history.sqlite3"
+    transcript = old_transcript()
+    report = score_answer(QUESTION, transcript).to_dict()
+    with monkeypatch.context() as as_released:
+        as_released.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
+        as_released.setattr(migrations, "CURRENT_VERSION", 3)
+        with HistoryRepository(path) as repo:
+            session = repo.create_session("interview")
+            ids = []
+            for _ in range(3):
+                attempt = repo.start_attempt(session.id, QUESTION)
+                repo.mark_recorded(attempt.id, transcript.duration_s)
+                repo.save_score(attempt.id, report, transcript.to_dict())
+                ids.append(attempt.id)
+    nested = "[" * 100_000 + "]" * 100_000  # valid JSON that json.loads cannot read (RecursionError)
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "UPDATE attempts SET report_json = ?, transcript_json = ? WHERE id = ?", (nested, nested, ids[1])
+        )
+    monkeypatch.setattr(migrations, "_REPAIR_BATCH", 2)  # the rows come in more than one batch
+    with HistoryRepository(path) as repo:
+        assert [repo.get_attempt(i).transcript_text for i in (ids[0], ids[2])] == [JOINED_TEXT] * 2
+        assert repo.get_attempt(ids[1]).transcript_text == OLD_TEXT

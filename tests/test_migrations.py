@@ -247,3 +247,37 @@ def test_database_from_the_release_before_follow_ups_upgrades_in_place(tmp_path:
     assert _dump(backup) == before
     with sqlite3.connect(backup) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def _release_copy(tmp_path: Path) -> Path:
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(V2_RELEASE_DB.read_bytes())
+    return path
+
+
+def test_no_room_for_the_backup_refuses_before_writing_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backup that would fill the disk is not started: the history stays as it was and readable by the
+    release that wrote it once space is freed, and the message is about space, not damage."""
+    path = _release_copy(tmp_path)
+    before = path.read_bytes()
+    usage = db.shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(db.shutil, "disk_usage", lambda _p: usage._replace(free=path.stat().st_size))
+    with pytest.raises(db.UnwritableError) as caught:
+        HistoryRepository(path)
+    message = str(caught.value)
+    assert "free some space" in message and "not damaged" in message and "damaged (" not in message
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.sqlite3"]
+
+
+def test_a_broken_old_backup_of_the_same_name_is_replaced_not_blamed_on_the_history(tmp_path: Path) -> None:
+    path = _release_copy(tmp_path)  # v2: its backup is history.sqlite3.pre-v3.bak
+    backup = tmp_path / "history.sqlite3.pre-v3.bak"
+    backup.write_bytes(b"not a database" * 100)  # left by something else, e.g. an earlier failed copy
+    with HistoryRepository(path) as repo:
+        assert repo.list_attempts()  # migrated and readable
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2  # the copy taken before migrating
+    assert not list(tmp_path.glob("*.partial*"))

@@ -46,3 +46,14 @@ def test_the_date_axis_adapts_from_hours_to_months() -> None:
     assert axis(timedelta(0), timedelta(days=3)) == ("d MMM", 5)  # a tick per midnight
     assert axis(timedelta(0), timedelta(days=40)) == ("d MMM", 6)
     assert axis(timedelta(0), timedelta(days=150)) == ("MMM yyyy", 6)
+
+
+def test_one_day_of_daily_means_gets_a_day_axis_with_the_date_under_the_point() -> None:
+    """All questions on the first day: the mean sits at noon, so an hours axis read "12:00" for answers given
+    at 17:51; the axis shows days, the point on its own date's tick."""
+    days = daily_means([point(MORNING, 0.4), point(MORNING + timedelta(hours=8), 0.8)], coverage)
+    axis = date_axis([d.x_ms for d in days], per_day=True)
+    assert (axis.label_format, axis.ticks) == ("d MMM", 3)
+    assert axis.start_ms < days[0].x_ms < axis.end_ms
+    assert days[0].x_ms - axis.start_ms == pytest.approx(axis.end_ms - days[0].x_ms)  # the middle tick
+    assert date_axis([d.x_ms for d in days]).label_format == "HH:mm"  # answers of one question: hours

@@ -155,7 +155,7 @@ def test_a_file_where_the_audio_folder_should_be(tmp_path: Path) -> None:
     "name", ["attempt-000002.wav;rm -rf", "answer." + "x" * 240, "answer.WAV", "answer.flac"]
 )
 def test_stored_audio_gets_a_plain_suffix(tmp_path: Path, name: str) -> None:
-    """A hostile or over-long suffix is not copied into the store (it made the save fail: name too long)."""
+    """A hostile or over-long suffix is not copied into the store (too long a name fails the save)."""
     home = tmp_path / "home"
     answer = _wav(tmp_path / name, 3)
     proc = _run(home, "score", str(answer), "--question", "3", "--save", "--json")
@@ -190,3 +190,32 @@ def test_the_app_says_the_place_is_read_only_not_that_the_history_is_damaged(tmp
     assert none == "True" and "History is unavailable" in message
     assert "read-only file system" in message and "remount" in message and str(data) in message
     assert "is damaged" not in message and "move the file aside" not in message
+
+
+@needs_ns
+def test_answers_still_in_the_wal_are_not_hidden_by_a_read_only_place(tmp_path: Path) -> None:
+    """After a crash the latest answers may sit in ``-wal``; where the history cannot be written (and its
+    ``-shm`` is gone) SQLite could only read the main file, so listing it would silently drop them: the
+    reading commands say so instead."""
+    home, answer = tmp_path / "home", _wav(tmp_path / "answer.wav", 3)
+    _saved(home, answer)
+    data = home / "data"
+    db_file = data / "history.sqlite3"
+    crash = (
+        "import os, sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1])\n"
+        "c.execute('PRAGMA wal_autocheckpoint = 0')\n"
+        "c.execute(\"UPDATE attempts SET transcript_text = 'only in the WAL'\")\n"
+        "c.commit()\n"
+        "os._exit(0)  # no checkpoint at close: the change stays in the WAL\n"
+    )
+    subprocess.run([sys.executable, "-c", crash, str(db_file)], check=True, timeout=60)
+    wal = data / "history.sqlite3-wal"
+    assert wal.stat().st_size > 0
+    (data / "history.sqlite3-shm").unlink(missing_ok=True)
+    listing = run_in_mount_ns(read_only(data), cli("history", "--json"), env=_env(home))
+    assert listing.returncode != 0 and "Traceback" not in listing.stderr, listing.stdout + listing.stderr
+    assert "history.sqlite3-wal" in listing.stderr and "make the place writable" in listing.stderr
+    assert wal.stat().st_size > 0  # nothing was changed
+    writable = _run(home, "history", "--json")  # where it can be written, the answer reads back whole
+    assert writable.returncode == 0 and "only in the WAL" in writable.stdout

@@ -64,6 +64,30 @@ def test_a_read_only_database_or_folder_is_refused_not_chmodded(
 
 
 @posix_only
+def test_a_folder_of_another_user_is_named_with_its_owner_not_called_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A data folder left by an earlier ``sudo`` run: chmod would fail for its non-owner; chown is the fix."""
+    path = tmp_path / "data" / "history.sqlite3"
+    path.parent.mkdir()
+    path.parent.chmod(0o700)
+    someone_else = os.stat(path.parent).st_uid + 1  # the folder's owner is not "us"
+    monkeypatch.setattr(os, "geteuid", lambda: someone_else)
+    real_access = os.access
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda p, mode, **kw: False if Path(str(p)) == path.parent else real_access(p, mode, **kw),
+    )
+    with pytest.raises(db.StorageError) as caught:
+        db.connect(path)
+    message = str(caught.value)
+    assert "belongs to" in message and "not to you" in message and "chown" in message
+    assert "chmod" not in message and "is read-only" not in message
+    assert _mode(path.parent) == 0o700 and not path.exists()
+
+
+@posix_only
 def test_new_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:

@@ -27,16 +27,18 @@ def display_problem(env: Mapping[str, str] | None = None, platform: str | None =
     platform = sys.platform if platform is None else platform
     if not platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
         return None
-    chosen = env.get("QT_QPA_PLATFORM", "").split(":", 1)[0].split(";", 1)[0].strip()
-    if chosen in NO_DISPLAY_NEEDED:
+    # Qt tries a ";"-separated list in order ("wayland;xcb"); each entry may carry ":options".
+    listed = [p.split(":", 1)[0].strip() for p in env.get("QT_QPA_PLATFORM", "").split(";")]
+    chosen = [p for p in listed if p] or [""]
+    if any(p in NO_DISPLAY_NEEDED for p in chosen):
         return None
     x_display, wayland = env.get("DISPLAY", ""), env.get("WAYLAND_DISPLAY", "")
     tried: list[str] = []
-    if chosen in ("", "xcb"):
+    if any(p in ("", "xcb") for p in chosen):
         if x_display and _x_reachable(x_display):
             return None
         tried.append(f"no X display answers at DISPLAY={x_display}" if x_display else "DISPLAY is not set")
-    if chosen == "" or chosen.startswith("wayland"):
+    if any(p == "" or p.startswith("wayland") for p in chosen):
         if wayland and _wayland_reachable(wayland, env.get("XDG_RUNTIME_DIR", "")):
             return None
         tried.append(
@@ -44,8 +46,8 @@ def display_problem(env: Mapping[str, str] | None = None, platform: str | None =
             if wayland
             else "WAYLAND_DISPLAY is not set"
         )
-    if not tried:  # a platform this check does not know: let Qt try it
-        return None
+    if any(p not in ("", "xcb") and not p.startswith("wayland") for p in chosen):
+        return None  # a platform this check does not know is listed: let Qt try it
     return (
         f"no display to show the window on ({'; '.join(tried)}). Start the app from a desktop session (or "
         "over ssh -X), or use the command line without a window: opsprep-voice score, history, plan, "

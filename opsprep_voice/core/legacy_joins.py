@@ -8,17 +8,20 @@ before is recovered from the pieces themselves, by the cases Whisper writes as c
 - a hyphenated part after a word: "-in" after "point", "-time" after "-in";
 - a contraction after a word: "'s", "'t", "'re", "'ve", "'ll", "'d", "'m".
 
-A piece is repaired only when the stored text is exactly the old space-joined words, so text that was
-written some other way is left alone. Scores are kept as they were given: the checklist's hits and the
-coverage are not re-scored. What quotes the text follows it: character spans of evidence and fillers move
-with the removed spaces, an evidence quote and its "why" sentence read the joined text, and the figures
-mentioned are found again in the joined text ("99.9 %" once, not "99" and "9 %"). Pure: the history
+Only a transcript none of whose words says ``joined`` is repaired: the code that joins pieces marks every
+continuation it writes, and nearly every answer has one ("it's", "don't"), while a piece it kept apart
+(" -v" in "grep -v", " -5") must stay apart. And a piece is repaired only when the stored text is exactly
+the old space-joined words, so text that was written some other way is left alone. Scores are kept as they
+were given: the checklist's hits and the coverage are not re-scored. What quotes the text follows it:
+character spans of evidence and fillers move with the removed spaces, an evidence quote and its "why"
+sentence read the joined text, and the figures mentioned are found again in the joined text ("99.9 %"
+once, not "99" and "9 %"). Pure: the history
 migration that runs this once (storage.migrations v4) passes the stored JSON in and writes what comes back.
 """
 
 from __future__ import annotations
 
-import copy
+import bisect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -49,47 +52,43 @@ def _repaired_words(words: object) -> tuple[list[dict[str, Any]], list[bool]] | 
     changed; None when none did (or the list cannot be read)."""
     if not isinstance(words, list) or not all(isinstance(w, Mapping) for w in words):
         return None
+    if any("joined" in w for w in words):
+        return None  # written by the code that joins pieces: its separate pieces were written apart
     out = [dict(w) for w in words]
     changed = [False] * len(out)
     for i in range(1, len(out)):
         piece, previous = str(out[i].get("word", "")).strip(), str(out[i - 1].get("word", "")).strip()
-        if out[i].get("joined") is not True and continues(previous, piece):
+        if continues(previous, piece):
             out[i]["joined"] = True
             changed[i] = True
     return (out, changed) if any(changed) else None
 
 
-def _offset_map(
-    words: Sequence[Mapping[str, Any]], changed: Sequence[bool], before: Sequence[bool]
-) -> Callable[[int], int]:
-    """Old character offset -> new, for a text that had a space before each word not joined ``before``
-    and loses the one before each ``changed`` word."""
+def _offset_map(words: Sequence[Mapping[str, Any]], changed: Sequence[bool]) -> Callable[[int], int]:
+    """Old character offset -> new, for a text that had a space before each word but the first and loses
+    the one before each ``changed`` word."""
     removed_at: list[int] = []  # old offsets of the removed spaces, ascending
     pos = 0
     for i, w in enumerate(words):
-        if i and not before[i]:
+        if i:
             if changed[i]:
                 removed_at.append(pos)
             pos += 1
         pos += len(str(w.get("word", "")).strip())
 
     def new_offset(old: int) -> int:
-        return old - sum(1 for r in removed_at if r < old)
+        return old - bisect.bisect_left(removed_at, old)  # the spaces removed before it
 
     return new_offset
 
 
-def _old_text(words: Sequence[Mapping[str, Any]], already_joined: Sequence[bool]) -> str:
+def _text(words: Sequence[Mapping[str, Any]], joined: Sequence[bool]) -> str:
     parts: list[str] = []
     for i, w in enumerate(words):
-        if i and not already_joined[i]:
+        if i and not joined[i]:
             parts.append(" ")
         parts.append(str(w.get("word", "")).strip())
     return "".join(parts)
-
-
-def _new_text(words: Sequence[Mapping[str, Any]]) -> str:
-    return _old_text(words, [w.get("joined") is True for w in words])
 
 
 def _prepare(words: object, text: object) -> tuple[list[dict[str, Any]], Callable[[int], int], str] | None:
@@ -98,10 +97,9 @@ def _prepare(words: object, text: object) -> tuple[list[dict[str, Any]], Callabl
     if repaired is None or not isinstance(text, str):
         return None
     new_words, changed = repaired
-    before = [w.get("joined") is True and not changed[i] for i, w in enumerate(new_words)]
-    if _old_text(new_words, before) != text:
+    if _text(new_words, [False] * len(new_words)) != text:
         return None
-    return new_words, _offset_map(new_words, changed, before), _new_text(new_words)
+    return new_words, _offset_map(new_words, changed), _text(new_words, changed)
 
 
 def repair_transcript(data: object) -> dict[str, Any] | None:
@@ -125,20 +123,32 @@ def repair_report(data: object) -> dict[str, Any] | None:
     if prepared is None:
         return None
     words, offset, text = prepared
-    out = copy.deepcopy(dict(data))
+    # A shallow copy: the parts changed below are copied where they are changed.
+    out = dict(data)
     out["transcript"] = text
     out["words"] = words
-    for item in out.get("checklist") or []:
-        evidence = item.get("evidence") if isinstance(item, dict) else None
-        if isinstance(evidence, dict):
-            _move_quote(evidence, old, text, offset)
+    checklist = out.get("checklist")
+    if isinstance(checklist, list):
+        out["checklist"] = [_moved_item(item, old, text, offset) for item in checklist]
     fillers = out.get("fillers")
-    for filler in (fillers.get("items") if isinstance(fillers, dict) else None) or []:
-        if isinstance(filler, dict):
-            _move_span(filler, offset)
+    if isinstance(fillers, dict) and isinstance(fillers.get("items"), list):
+        items = [dict(f) if isinstance(f, dict) else f for f in fillers["items"]]
+        for filler in items:
+            if isinstance(filler, dict):
+                _move_span(filler, offset)
+        out["fillers"] = {**fillers, "items": items}
     if "figures_mentioned" in out:
         out["figures_mentioned"] = [f.to_dict() for f in find_figures(text)]
     return out
+
+
+def _moved_item(item: object, old: str, new: str, offset: Callable[[int], int]) -> object:
+    evidence = item.get("evidence") if isinstance(item, dict) else None
+    if not isinstance(item, dict) or not isinstance(evidence, dict):
+        return item
+    evidence = dict(evidence)
+    _move_quote(evidence, old, new, offset)
+    return {**item, "evidence": evidence}
 
 
 def _move_span(item: dict[str, Any], offset: Callable[[int], int]) -> tuple[int, int] | None:

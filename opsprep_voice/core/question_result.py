@@ -104,6 +104,10 @@ class QuestionResult:
             "coverage_with_follow_ups": None if merged is None else merged.coverage_with_follow_ups,
             "follow_ups": 0 if best is None else len(best.follow_ups),
             "duration_s": None if r is None else r.duration_s,
+            # Every scored take and follow-up answer: the time spent answering, not only the best take's.
+            "spoken_s": sum(
+                t.report.duration_s + sum(f.report.duration_s for f in t.follow_ups) for t in self.takes
+            ),
             "target_seconds": self.question.target_seconds,
             "wpm": None if r is None else r.wpm,
             "fillers_per_min": None if r is None else r.fillers_per_min,

@@ -114,9 +114,12 @@ class Attempts:
         # Cancelled while its recording was still being finalised: marked when the recorder reports the
         # file done. Until then it stays "recording", so a crash in between is still repaired at next start.
         self._cancel_when_recorded: dict[Path, tuple[int, str]] = {}
-        # Answers recorded while the history could not take them: deleted at quit (remove_temporary), as
-        # the app says when History is unavailable, so no recording of a voice is left in the temp folder.
+        # Answers recorded without a history: deleted at quit (remove_temporary), as the app says when
+        # History is unavailable, so no recording of a voice is left in the temp folder.
         self._temporary: list[Path] = []
+        # Answers an open history refused (a full disk, a file where audio/ should be): the candidate was
+        # not told beforehand, so the recording is kept and its review says why and where.
+        self._refused: dict[Path, str] = {}
 
     # -- session -----------------------------------------------------------------------------------
     def start_session(self, mode: str, title: str = "", bank: str = "") -> str | None:
@@ -152,6 +155,7 @@ class Attempts:
     ) -> Path:
         """Record the attempt in the history first (so a crash leaves a trace) and return its audio path;
         without a history, a temporary file. A follow-up answer names its main attempt and the probe."""
+        refused: str | None = None
         if self.history is not None and self._session_id is not None:
             try:
                 attempt = self.history.start_attempt(
@@ -165,11 +169,16 @@ class Attempts:
                 if path is not None:
                     self._attempt_of[path] = attempt.id
                     return path
-            except Exception:
+                refused = "its recording has no place in the history's audio folder"
+            except Exception as exc:
                 log.exception("Could not reserve an attempt in the history")
+                refused = str(exc) or type(exc).__name__
         fd, name = tempfile.mkstemp(prefix="opsprep-answer-", suffix=".wav")
         os.close(fd)
-        self._temporary.append(Path(name))
+        if refused is None:
+            self._temporary.append(Path(name))
+        else:
+            self._refused[Path(name)] = refused
         return Path(name)
 
     def remove_temporary(self) -> None:
@@ -234,7 +243,7 @@ class Attempts:
         attempt_id = self._attempt_of.pop(path, None)
         self._length_of.pop(path, None)
         report = score(question, transcript, transcriber)
-        return self._save(attempt_id, report, transcript)
+        return self._save(attempt_id, report, transcript, self._refusal(path))
 
     def score_and_save_follow_up(
         self,
@@ -256,7 +265,7 @@ class Attempts:
 
         attempt_id = self._attempt_of.pop(path, None)
         report = as_follow_up(score(question, transcript, transcriber))
-        saved = self._save(attempt_id, report, transcript)
+        saved = self._save(attempt_id, report, transcript, self._refusal(path))
         result = score_follow_up(question, main_report, (*earlier, saved.report))
         error = saved.save_error
         if self.history is not None and main_attempt_id is not None:
@@ -278,9 +287,18 @@ class Attempts:
         and store the score."""
         return self._save(attempt_id, score(question, transcript, transcriber), transcript)
 
-    def _save(self, attempt_id: int | None, report: ScoreReport, transcript: Transcript) -> ScoredAttempt:
+    def _refusal(self, path: Path) -> str | None:
+        """Why the history did not take the answer recorded at ``path``, and where its recording is."""
+        reason = self._refused.pop(path, None)
+        if reason is None:
+            return None
+        return f"{reason}. The recording is kept at {path}"
+
+    def _save(
+        self, attempt_id: int | None, report: ScoreReport, transcript: Transcript, refused: str | None = None
+    ) -> ScoredAttempt:
         if self.history is None or attempt_id is None:
-            return ScoredAttempt(report, attempt_id)
+            return ScoredAttempt(report, attempt_id, refused)
         try:
             self.history.save_score(attempt_id, report.to_dict(), transcript.to_dict())
         except Exception as exc:

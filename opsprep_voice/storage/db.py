@@ -17,7 +17,6 @@ import logging
 import os
 import shutil
 import sqlite3
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,11 +97,10 @@ def _check_usable_path(db_path: Path) -> None:
                 db_path, places.read_only_file_system(places.existing_ancestor(db_path.parent))
             )
         )
-    for target, what in ((db_path, "database file"), (db_path.parent, "folder")):
+    for target in (db_path, db_path.parent):
         if target.exists() and not os.access(target, os.W_OK):
             raise UnwritableError(
-                f"{target}: the history {what} is read-only (mode {stat.S_IMODE(target.stat().st_mode):o}), "
-                f"so answers cannot be saved; make it writable (chmod u+w '{target}') to keep them. "
+                f"{target}: answers cannot be saved: {places.read_only_place(target)} to keep them. "
                 "OpsPrep Voice leaves its permissions as they are."
             )
 
@@ -168,12 +166,20 @@ def connect(path: Path | str, *, migrate: bool = True, read_only: bool = False) 
 def _connect_read_only(db_path: Path, reason: str) -> sqlite3.Connection:
     """The database opened for reading only. SQLite needs its ``-shm`` file for that; where it cannot make
     one (a read-only file system after a clean close) the file is opened as immutable, which is safe there
-    because nothing can change it."""
+    because nothing can change it, and complete only when no answers wait in the WAL (else refused)."""
     log.info("%s: opening the history read-only: %s", db_path, reason)
     uri = db_path.resolve().as_uri() + "?mode=ro"
     conn: sqlite3.Connection | None = None
     try:
+        wal = db_path.with_name(db_path.name + "-wal")
         for query in (uri, uri + "&immutable=1"):
+            if query != uri and wal.exists() and wal.stat().st_size > 0:
+                # Immutable reads the main file only: the answers still in the WAL would be missing.
+                raise UnwritableError(
+                    f"{places.unwritable_message(db_path, reason)} Its latest answers are still in "
+                    f"{wal.name}, which can only be read where the history can be written; make the place "
+                    "writable to read them"
+                )
             try:
                 conn = sqlite3.connect(query, uri=True, isolation_level=None, check_same_thread=False)
                 conn.row_factory = sqlite3.Row
@@ -241,14 +247,45 @@ def _damaged(db_path: Path, detail: str) -> str:
     )
 
 
+BACKUP_HEADROOM = 1.2
+"""Free space a backup before migrating needs, as a multiple of the database's size (with its WAL): the
+copy, and room left for the migration that follows. Less is refused before a byte is written, so a backup
+never fills the disk and leaves the history unreadable until space is freed."""
+
+
 def _backup(conn: sqlite3.Connection, db_path: Path, version: int) -> Path:
+    """A copy of the database before it is migrated (``history.sqlite3.pre-vN.bak``), written under a
+    temporary name and renamed, so a failed copy leaves nothing behind and an old backup of that name
+    (complete or not) never stands for this one. Its failure is told as the backup's, not the history's."""
     target = db_path.with_name(f"{db_path.name}.pre-v{version + 1}.bak")
-    create_private_file(target)
-    dest = sqlite3.connect(target)
+    partial = target.with_name(target.name + ".partial")
+    size = sum(p.stat().st_size for p in (db_path, db_path.with_name(db_path.name + "-wal")) if p.exists())
+    free = shutil.disk_usage(db_path.parent).free
+    if free < size * BACKUP_HEADROOM:
+        raise UnwritableError(
+            f"{db_path}: the history needs updating to this version of OpsPrep Voice, and a backup is made "
+            f"first, but the disk has {free // 1024 // 1024} MiB free and the backup needs about "
+            f"{int(size * BACKUP_HEADROOM) // 1024 // 1024 + 1} MiB; free some space on it and start again. "
+            f"{places.HISTORY_FINE}"
+        )
     try:
-        conn.backup(dest)
-    finally:
-        dest.close()
+        partial.unlink(missing_ok=True)
+        create_private_file(partial)
+        dest = sqlite3.connect(partial)
+        try:
+            conn.backup(dest)
+        finally:
+            dest.close()
+        os.replace(partial, target)
+    except (OSError, sqlite3.Error) as exc:
+        for leftover in (partial, partial.with_name(partial.name + "-journal")):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+        reason = places.unwritable_reason(target)
+        raise UnwritableError(
+            f"{db_path}: the history needs updating to this version of OpsPrep Voice, and its backup "
+            f"({target.name}) could not be written: {reason or exc}. {places.HISTORY_FINE}"
+        ) from exc
     log.info("backed up the v%d history database to %s before migrating", version, target)
     return target
 

@@ -11,6 +11,7 @@ exports (:mod:`.export`) and the PDF export (``opsprep_voice.ui.pdf_export``) al
 from __future__ import annotations
 
 import contextlib
+import glob
 import logging
 import os
 import shutil
@@ -107,6 +108,7 @@ def staged_audio(
         yield {}
         return
     folder = audio_folder_for(target)
+    _remove_stale_staging(folder)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=target.parent))
     try:
         links = copy_audio(attempts, staging, link_folder=folder.name)
@@ -115,6 +117,17 @@ def staged_audio(
             _put_in_place(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_stale_staging(folder: Path) -> None:
+    """Hidden copies of recordings a killed export left beside ``folder`` (its staging and the old folder
+    it was replacing): voices must not stay in the user's export folder, so the next export there clears
+    them. The names are this module's own (``.<name>-audio.<random>.tmp`` / ``.old``)."""
+    for suffix in (".tmp", ".old"):
+        for stale in folder.parent.glob(f".{glob.escape(folder.name)}.*{suffix}"):
+            if stale.is_dir() and not stale.is_symlink():
+                log.info("removing %s, left by an export that was stopped", stale)
+                shutil.rmtree(stale, ignore_errors=True)
 
 
 def _put_in_place(staging: Path, folder: Path) -> None:

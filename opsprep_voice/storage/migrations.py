@@ -217,35 +217,49 @@ def _split(sql: str) -> list[str]:
     return statements
 
 
+_REPAIR_BATCH = 200
+"""Rows read at a time: a long history is repaired in steady memory (reports of long answers are large)."""
+
+
 def _join_word_pieces(conn: sqlite3.Connection) -> None:
     """Transcripts stored before Whisper's word pieces were joined as written ("99 .9 %", "point -in -time")
     read as written: their transcript, report and plain text are rewritten by
-    :mod:`opsprep_voice.core.legacy_joins` (scores kept; the file was backed up before any migration)."""
-    rows = conn.execute(
-        "SELECT id, transcript_json, report_json FROM attempts "
-        "WHERE transcript_json IS NOT NULL OR report_json IS NOT NULL"
-    ).fetchall()
-    repaired = 0
-    for attempt_id, transcript_json, report_json in rows:
-        transcript = _repaired(transcript_json, repair_transcript)
-        report = _repaired(report_json, repair_report)
-        if transcript is None and report is None:
-            continue
-        text = transcript["text"] if transcript is not None else report["transcript"] if report else None
-        conn.execute(
-            "UPDATE attempts SET transcript_json = COALESCE(?, transcript_json), "
-            "report_json = COALESCE(?, report_json), transcript_text = COALESCE(?, transcript_text) "
-            "WHERE id = ?",
-            (
-                None
-                if transcript is None
-                else json.dumps(transcript, ensure_ascii=False, separators=(",", ":")),
-                None if report is None else json.dumps(report, ensure_ascii=False, separators=(",", ":")),
-                text if isinstance(text, str) else None,
-                attempt_id,
-            ),
-        )
-        repaired += 1
+    :mod:`opsprep_voice.core.legacy_joins` (scores kept; the file was backed up before any migration).
+    A row the repair cannot read is left as it is: one odd report must not keep History closed."""
+    repaired, last_id = 0, -1
+    while True:
+        rows = conn.execute(
+            "SELECT id, transcript_json, report_json FROM attempts WHERE id > ? "
+            "AND (transcript_json IS NOT NULL OR report_json IS NOT NULL) ORDER BY id LIMIT ?",
+            (last_id, _REPAIR_BATCH),
+        ).fetchall()
+        if not rows:
+            break
+        for attempt_id, transcript_json, report_json in rows:
+            last_id = attempt_id
+            try:
+                transcript = _repaired(transcript_json, repair_transcript)
+                report = _repaired(report_json, repair_report)
+            except Exception:  # any shape the repair did not foresee: keep the row as stored
+                log.warning("attempt %s: stored transcript left as it is", attempt_id, exc_info=True)
+                continue
+            if transcript is None and report is None:
+                continue
+            text = transcript["text"] if transcript is not None else report["transcript"] if report else None
+            conn.execute(
+                "UPDATE attempts SET transcript_json = COALESCE(?, transcript_json), "
+                "report_json = COALESCE(?, report_json), transcript_text = COALESCE(?, transcript_text) "
+                "WHERE id = ?",
+                (
+                    None
+                    if transcript is None
+                    else json.dumps(transcript, ensure_ascii=False, separators=(",", ":")),
+                    None if report is None else json.dumps(report, ensure_ascii=False, separators=(",", ":")),
+                    text if isinstance(text, str) else None,
+                    attempt_id,
+                ),
+            )
+            repaired += 1
     log.info("joined the word pieces of %d stored transcripts", repaired)
 
 
@@ -255,7 +269,7 @@ def _repaired(stored: str | None, repair: Callable[[object], dict[str, Any] | No
         return None
     try:
         value = json.loads(stored)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return repair(value)
 

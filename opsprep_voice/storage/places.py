@@ -24,7 +24,7 @@ LOW_SPACE_BYTES = 1 << 20
 #: ``errno`` values that mean "no room left" (a quota is a full disk for the user).
 _NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
-_HISTORY_FINE = "The history itself is not damaged and nothing in it was changed."
+HISTORY_FINE = "The history itself is not damaged and nothing in it was changed."
 
 
 def existing_ancestor(path: Path) -> Path:
@@ -85,9 +85,28 @@ def disk_full(place: Path, free: int | None = None) -> str:
 
 
 def read_only_place(place: Path) -> str:
+    """Why ``place`` (which this process may not write) takes no writes, with the fix that works: a file or
+    folder of another user (one made by an earlier ``sudo`` run) needs its owner changed, not its mode."""
     what = "folder" if place.is_dir() else "file"
-    mode = stat.S_IMODE(place.stat().st_mode)
+    info = place.stat()
+    mode = stat.S_IMODE(info.st_mode)
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is not None and info.st_uid != geteuid():
+        owner = _user_name(info.st_uid)
+        return (
+            f"the {what} {place} belongs to {owner}, not to you (mode {mode:o}); give it back to yourself "
+            f"(sudo chown -R \"$USER\" '{place}')"
+        )
     return f"the {what} {place} is read-only (mode {mode:o}); make it writable (chmod u+w '{place}')"
+
+
+def _user_name(uid: int) -> str:
+    try:
+        import pwd
+
+        return f"the user {pwd.getpwuid(uid).pw_name}"
+    except (ImportError, KeyError):
+        return f"user id {uid}"
 
 
 def on_read_only_file_system(path: Path) -> bool:
@@ -127,7 +146,7 @@ def file_in_the_way(path: Path) -> Path | None:
 def describe_os_error(exc: OSError, path: Path) -> str:
     """One line for a failed write into the history at ``path``: what, where, how to fix (the history is
     fine)."""
-    return f"{os_error_reason(exc, path)}. {_HISTORY_FINE}"
+    return f"{os_error_reason(exc, path)}. {HISTORY_FINE}"
 
 
 def os_error_reason(exc: OSError, path: Path) -> str:
@@ -150,7 +169,7 @@ def os_error_reason(exc: OSError, path: Path) -> str:
 
 def unwritable_message(db_path: Path, reason: str) -> str:
     """The history at ``db_path`` cannot be written because of ``reason`` (from :func:`unwritable_reason`)."""
-    return f"{db_path}: answers cannot be saved here: {reason}. {_HISTORY_FINE}"
+    return f"{db_path}: answers cannot be saved here: {reason}. {HISTORY_FINE}"
 
 
 def audio_folder_problem(folder: Path, make: Callable[[Path], object]) -> str | None:
@@ -163,6 +182,6 @@ def audio_folder_problem(folder: Path, make: Callable[[Path], object]) -> str | 
     if not folder.is_dir():
         return (
             f"{folder} is a file where the answers' audio folder should be; move or rename it (OpsPrep Voice "
-            f"then makes the folder). {_HISTORY_FINE}"
+            f"then makes the folder). {HISTORY_FINE}"
         )
     return None

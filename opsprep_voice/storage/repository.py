@@ -70,8 +70,10 @@ class HistoryRepository:
         self._conn = db.connect(self.path, read_only=read_only)
         self.audio_dir = self.root / db.AUDIO_DIR
         # Reading the history needs no audio folder; recording into it does (checked in start_attempt).
-        if problem := places.audio_folder_problem(self.audio_dir, db.ensure_private_dir):
-            log.warning("%s", problem)
+        #: Why new answers cannot be recorded into the history (None when they can), for the app to say.
+        self.audio_problem = places.audio_folder_problem(self.audio_dir, db.ensure_private_dir)
+        if self.audio_problem:
+            log.warning("%s", self.audio_problem)
         self._lock = threading.RLock()
 
     @classmethod

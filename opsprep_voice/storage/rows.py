@@ -66,7 +66,7 @@ def loads(text: str | None) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # nested too deep is unreadable too
         log.warning("unreadable JSON in the history database (kept as is): %.60r", text)
         return None
     return data if isinstance(data, dict) else None

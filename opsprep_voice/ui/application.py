@@ -109,6 +109,11 @@ def _open_history(paths: AppPaths, problems: list[str]) -> HistoryRepository | N
         log.exception("History store unavailable")
         problems.append(f"History is unavailable ({exc}); answers will not be kept after you quit.")
         return None
+    if repo.audio_problem:
+        problems.append(
+            f"New answers cannot be saved in History: {repo.audio_problem.rstrip('.')}. Until then each new "
+            "recording is kept in the temporary folder, and its review says where."
+        )
     try:
         from opsprep_voice.audio.wavfile import repair_wav
         from opsprep_voice.storage.recovery import find_interrupted

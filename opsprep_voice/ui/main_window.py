@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
         else:
             self.history_screen.refresh()
         self.stack.setCurrentWidget(self.history_screen)
+        self.history_screen.focus_list()
 
     def show_plan(self) -> None:
         if self.plan_screen is None:

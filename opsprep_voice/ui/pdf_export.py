@@ -72,8 +72,8 @@ TEXT_COLUMNS = {"Question": 22, "Item": 40, "Evidence": 40}
 TABLE_POINT_SIZE = 7.5  # nine columns side by side on A4 portrait
 TABLE_CELL_PADDING = 2.0
 #: The page: A4 with a small margin of its own, inside which ``QTextDocument.print_`` keeps its documented
-#: 2 cm around the text (with 15 mm page margins as well the text was 140 mm wide, too narrow for the
-#: summary table's nine columns: a date in "When" broke as "2025-03-" over "03").
+#: 2 cm around the text (15 mm page margins as well would leave 140 mm, too narrow for the summary
+#: table's nine columns: a date in "When" would break at its hyphen).
 PAGE_MARGIN_MM = 1.0
 PRINT_MARGIN_MM = 20.0
 TEXT_WIDTH_PT = (210.0 - 2 * PAGE_MARGIN_MM - 2 * PRINT_MARGIN_MM) * 72 / 25.4

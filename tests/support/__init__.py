@@ -7,9 +7,11 @@
 - ``page_objects``: which screen or review page is shown, summary rows and History cells by name.
 - ``audio_check``: WAV reading and alignment for the crash and PulseAudio tests.
 - ``record_child``, ``app_child``: programs the crash tests run in a child process (:data:`RECORD_CHILD`,
-  :data:`APP_CHILD`); they import only ``opsprep_voice``.
+  :data:`APP_CHILD`); ``record_child`` imports only ``opsprep_voice``, ``app_child`` also the fakes above.
 - ``mount_ns``: run a command in a private mount namespace with a read-only bind mount or a small tmpfs
   (storage faults); ``score_child``: the CLI with the fake transcriber, for those commands.
+- ``kill_child``: the app (or the export, or a migration) held at one point of the flow for
+  tests/test_kill_points.py to kill with SIGKILL.
 - ``exit_child``: the app answering one question with live transcription and quitting normally
   (:data:`EXIT_CHILD`, for the clean-exit test; it also uses the fakes above).
 """

@@ -11,14 +11,17 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run by path: tests.support importable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.ui.application import build_app
+from tests.support.app_fakes import FakeTranscriber, factory_for
 
 
 def main() -> None:
@@ -27,7 +30,9 @@ def main() -> None:
     (paths.config_dir() / "settings.json").write_text(
         json.dumps({"speak_questions": False, "live_transcription": False, "time_limit_s": 600})
     )
-    ctx = build_app(paths=paths, synthesizer=None, transcriber_factory=lambda *_a, **_k: None)  # type: ignore[arg-type]
+    # The answer is never transcribed here (the app is killed mid-answer); a fake transcriber keeps the
+    # start-up warm-up quiet, where a factory returning None logged an AttributeError traceback.
+    ctx = build_app(paths=paths, synthesizer=None, transcriber_factory=factory_for(FakeTranscriber("")))
     start = ctx.window.start_screen
     start.single.setCurrentIndex(start.single.findData(sys.argv[1]))
     start.start_button.click()

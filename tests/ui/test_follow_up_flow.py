@@ -336,3 +336,25 @@ def test_a_device_error_during_the_follow_up_keeps_its_audio_and_scores_it(
     [stored] = ctx.history.follow_ups(s.result.attempt_id)
     assert stored.status == "scored"
     ctx.shutdown()
+
+
+def test_n_declines_a_follow_up_whose_recording_already_started(
+    qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray
+) -> None:
+    """Once the follow-up is read, recording starts at once: N still declines it (it did nothing there)."""
+    ctx, sd, _transcriber = app(qtbot, tmp_path, answer_pcm)
+    start_single(ctx, qtbot)
+    answer_main(ctx, qtbot, sd)
+    press(ctx, "Space")
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.FOLLOW_UP_RECORDING and sd.blocks_sent > 5, timeout=WAIT_MS)
+    screen = ctx.window.rehearsal_screen
+    assert screen.next_button.isEnabled() and screen.next_button.text() == "Skip follow-up (N)"
+    press(ctx, "N")
+    assert phase(ctx) is Phase.REVIEW  # the review of the answer, not the next question
+    qtbot.waitUntil(lambda: not ctx.recorder.recording, timeout=WAIT_MS)
+    s, history = ctx.controller.session, ctx.history
+    assert s is not None and history is not None and s.result.attempt_id is not None
+    main_id = s.result.attempt_id
+    qtbot.waitUntil(lambda: history.follow_ups(main_id)[0].status == "cancelled", timeout=WAIT_MS)
+    assert s.result.follow_ups == []  # the declined take is kept in History, never counted
+    ctx.shutdown()

@@ -229,3 +229,19 @@ def test_deleting_a_session_names_its_follow_ups(
     asked = answer(monkeypatch, QMessageBox.StandardButton.No)
     assert not screen.delete_selected()
     assert "answers and 1 follow-up answer" in asked[0] and "(s)" not in asked[0]
+
+
+def test_a_cancelled_follow_up_take_names_the_follow_up_it_answered(
+    qtbot: QtBot, history: History, screen: HistoryScreen, followed: tuple[AttemptRecord, AttemptRecord]
+) -> None:
+    main, _follow = followed
+    dropped = history.repo.start_attempt(
+        main.session_id, history.bank.find(1), follow_up_of=main.id, probe_prompt="Which users matter most?"
+    )
+    history.repo.mark_cancelled(dropped.id, 7.0, "You stopped this take before the end.")
+    screen.refresh()
+    assert screen.select_attempt(dropped.id)
+    qtbot.waitUntil(lambda: screen.detail.currentWidget() is screen.status_panel)
+    detail = screen.status_panel.detail.text()
+    assert detail.startswith("Follow-up to question 1: “Which users matter most?”")
+    assert history.bank.find(1).text not in detail  # the main question was shown as if it were answered here

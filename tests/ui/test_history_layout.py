@@ -129,7 +129,7 @@ def test_at_1280_the_question_gets_the_spare_width_and_only_its_text_is_elided(
     assert set(shown) == {COL_WHEN, COL_QUESTION, COL_COVERAGE, COL_LENGTH, COL_PACE}
     question_width = page.column_width(COL_QUESTION)
     assert question_width == max(page.column_width(c) for c in shown)
-    assert question_width >= 0.35 * screen.tree.viewport().width()  # it was 133 px of 583 (23%)
+    assert question_width >= 0.35 * screen.tree.viewport().width()
     rows = page.rows()
     assert len(rows) == 4 + 9  # sessions, then 7 answers, the cancelled take and the follow-up
     for row in rows:
@@ -208,3 +208,20 @@ def test_a_session_with_a_retake_averages_each_questions_best_take_as_its_summar
         row.data() == f"avg {(strong.coverage + other.coverage) / 2:.0%}"
     )  # not the mean of all three takes
     assert "best take" in row.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_opening_history_puts_the_keys_in_the_list(
+    qtbot: Any, app: tuple[AppContext, history_ui_data.History]
+) -> None:
+    """Ctrl+2 then Down: the next row of the list, not the next question in the filter (focus was there)."""
+    ctx, _history = app
+    screen = ctx.window.history_screen
+    assert screen is not None
+    ctx.window.show_start()
+    ctx.window.show_history()
+    qtbot.waitUntil(lambda: screen.tree.hasFocus())
+    qtbot.keyClick(screen.tree, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: screen.attempt_view.is_filled())
+    attempts, _sessions = screen.selected()
+    assert [a.id for a in attempts] == [screen.visible_attempt_ids()[0]]  # the newest answer
+    assert screen.filter_bar.value().question_id is None

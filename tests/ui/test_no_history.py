@@ -40,3 +40,32 @@ def test_answers_recorded_without_history_are_deleted_at_quit(
     assert result.audio_path.parent == temp and result.audio_path.exists()
     ctx.shutdown()
     assert list(temp.glob("opsprep-answer-*")) == []
+
+
+def test_a_file_where_the_audio_folder_should_be_is_told_at_start_and_the_answer_kept(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsprep_voice.core.session import Phase
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "audio").write_text("not a folder")
+    pcm = (np.sin(np.arange(16000 * 2) / 8) * 8000).astype(np.int16)
+    sd = FakeSoundDevice(pcm, 16000, blocksize=800)
+    ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber(Q.example_answer))
+    assert ctx.history is not None  # past answers can still be read
+    told = [p for p in ctx.problems if p.startswith("New answers cannot be saved in History")]
+    assert len(told) == 1 and "is a file where the answers' audio folder should be" in told[0]
+    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=WAIT_MS)
+    start_single(ctx, qtbot)
+    press(ctx, "Space")
+    assert sd.replayed.wait(10)
+    press(ctx, "Space")
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=WAIT_MS)
+    result = ctx.controller.session.result if ctx.controller.session else None
+    assert result is not None and result.report is not None and result.audio_path is not None
+    assert result.audio_path.parent == temp
+    ctx.shutdown()
+    assert result.audio_path.exists()  # kept: nobody said it would be deleted

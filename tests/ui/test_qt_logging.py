@@ -75,3 +75,35 @@ def test_loading_a_recording_prints_no_ffmpeg_banner_or_backend_probe(tmp_path: 
     assert "Input #0" not in quiet.stderr and "Duration:" not in quiet.stderr
     assert "pipewire" not in quiet.stderr.lower()
     assert "Using Qt multimedia with FFmpeg" not in quiet.stderr
+
+
+def test_starting_the_app_prints_no_pipewire_probe() -> None:
+    """The probe runs when the app's modules import Qt Multimedia, before ``run`` is called: the entry point
+    sets the rules first (it printed "Couldn't load pipewire-0.3 library" on every start)."""
+    child = "from opsprep_voice.cli.app_cmd import load_app; load_app(); print('loaded')"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("QT_LOGGING_RULES", None)
+    root = Path(__file__).resolve().parents[2]
+    probe = "from PySide6 import QtMultimedia"
+    loud = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=root,
+        check=True,
+    )
+    if "pipewire" not in loud.stderr.lower():
+        pytest.skip("Qt finds PipeWire here (or does not probe for it): nothing to keep quiet")
+    started = subprocess.run(
+        [sys.executable, "-c", child],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=root,
+        check=True,
+    )
+    assert started.stdout.strip() == "loaded", started.stderr
+    assert "pipewire" not in started.stderr.lower(), started.stderr

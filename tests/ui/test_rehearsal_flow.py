@@ -20,6 +20,7 @@ from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.session import Phase
 from opsprep_voice.core.transcript import Word
 from opsprep_voice.ui.application import AppContext, apply_settings, build_app
+from opsprep_voice.ui.rehearsal.widgets import FLOOR_DB
 from tests.support.app_fakes import FakeSynthesizer, FakeTranscriber, factory_for
 from tests.support.fake_sounddevice import FakeSoundDevice
 from tests.support.page_objects import HistoryPage, MainWindowPage, RehearsalPage, ReviewPage
@@ -471,3 +472,26 @@ def test_only_answers_recovered_at_this_start_are_announced(
     assert again.history is not None
     assert {a.id for a in again.history.list_attempts(status="interrupted")} == {earlier.id, crashed.id}
     again.shutdown()
+
+
+def test_a_dropped_take_keeps_an_empty_clock_and_meter_while_the_recorder_winds_down(
+    qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray
+) -> None:
+    """The recorder reports time and level until its stream is closed, a moment after Esc: those last
+    reports of the dropped take must not come back on the empty page ("0:06 / 0:45" after Esc)."""
+    sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800, pace=0.005)
+    ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber(Q.example_answer))
+    start_single(ctx, qtbot)
+    press(ctx, "Space")
+    screen = ctx.window.rehearsal_screen
+    qtbot.waitUntil(lambda: not screen.clock.text().startswith("0:00"), timeout=WAIT_MS)
+    press(ctx, "Esc")
+    assert phase(ctx) is Phase.READY
+    empty_clock = screen.clock.text()
+    assert empty_clock.startswith("0:00 /")
+    ctx.recorder.elapsed.emit(6.0)  # a report of the take just dropped, delivered after Esc
+    ctx.recorder.level.emit(-12.0)
+    assert screen.clock.text() == empty_clock and screen.level.level_db == FLOOR_DB
+    qtbot.waitUntil(lambda: not ctx.recorder.recording, timeout=WAIT_MS)
+    assert screen.clock.text() == empty_clock
+    ctx.shutdown()

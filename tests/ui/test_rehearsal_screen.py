@@ -92,7 +92,7 @@ def test_the_summary_shows_the_best_take_labelled_and_averages_what_it_shows(qtb
     # Rounded as the review rounds it (fmt_clock): 22.6 s is 0:23 in both, not 0:22 here.
     assert summary.table.item(0, 4).text().startswith("0:23 /") and fmt_clock(22.6) == "0:23"
     assert "average coverage 74%, best take of each question" in summary.overview.text()
-    assert "1 of 1 question " in summary.overview.text()
+    assert "1 of 1 question in 1:12 of speaking" in summary.overview.text()  # both takes: 22.6 s + 49 s
     # No follow-up was asked: the "With follow-ups" column would be empty, so it is not shown.
     assert "With follow-ups" not in SummaryPage(summary).shown_titles()
 

@@ -53,7 +53,14 @@ class AttemptStatusPanel(QWidget):
 
     def show_attempt(self, attempt: AttemptRecord) -> None:
         self.message.setText(STATUS_MESSAGES.get(attempt.status, f"Status: {attempt.status}"))
-        details = [f"Question {attempt.question_number}: {attempt.question_text or attempt.question_id}"]
+        question = attempt.question_text or attempt.question_id
+        if attempt.is_follow_up:  # what was answered here: the interviewer's follow-up, not the question
+            asked = (
+                f"“{attempt.probe_prompt}”" if attempt.probe_prompt else "(the question asked was not stored)"
+            )
+            details = [f"Follow-up to question {attempt.question_number}: {asked}"]
+        else:
+            details = [f"Question {attempt.question_number}: {question}"]
         if attempt.error:  # a cancelled take's "error" says how it was dropped: not an error
             details.append(attempt.error if attempt.status == "cancelled" else f"Error: {attempt.error}")
         audio_ok = attempt.audio_path is not None and attempt.audio_path.is_file()

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QMessageBox,
@@ -160,6 +160,17 @@ class HistoryScreen(QWidget):
         """Set all filters at once (one query); the grouping is kept."""
         grouped = self.filter_bar.value().grouped
         self.filter_bar.set_filter(HistoryFilter(question_id, category, since, until, text, grouped))
+
+    def focus_list(self) -> None:
+        """Keys go to the list when the screen opens (they went to the first filter: Down changed the
+        question filter instead of moving to the next answer); with nothing selected the cursor starts on
+        the first row, so Down steps onto the newest answer."""
+        self.tabs.setCurrentIndex(0)
+        self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.tree.currentIndex().isValid() and self.model.rowCount() > 0:
+            self.tree.selectionModel().setCurrentIndex(
+                self.model.index(0, 0), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
 
     def visible_attempt_ids(self) -> list[int]:
         """Attempt ids in the list, in display order."""

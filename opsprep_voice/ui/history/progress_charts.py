@@ -258,7 +258,8 @@ class ProgressCharts(QWidget):
         if values:
             ys = [p.y for p in values]
             axis = date_axis(
-                [p.x_ms for p in values + extra] if spec.key == "coverage" else [p.x_ms for p in values]
+                [p.x_ms for p in values + extra] if spec.key == "coverage" else [p.x_ms for p in values],
+                per_day=self.question_id() is None,
             )
             assert isinstance(x_axis, QDateTimeAxis)
             x_axis.setRange(

@@ -64,12 +64,17 @@ class DateAxis:
     ticks: int
 
 
-def date_axis(xs_ms: Sequence[float]) -> DateAxis:
+def date_axis(xs_ms: Sequence[float], *, per_day: bool = False) -> DateAxis:
     """Range, tick count and label format for points at ``xs_ms``: hours within one day, days up to about
-    two months, months beyond."""
+    two months, months beyond. ``per_day``: the points are days' means (at midday); one day of them gets
+    a day's axis with its date under the point, not hours that would put every answer at noon."""
     first = datetime.fromtimestamp(min(xs_ms) / 1000).date()
     last = datetime.fromtimestamp(max(xs_ms) / 1000).date()
     days = (last - first).days + 1
+    if days == 1 and per_day:
+        noon = datetime.combine(first, time(12))
+        start, end = noon - timedelta(days=1), noon + timedelta(days=1)
+        return DateAxis(start.timestamp() * 1000, end.timestamp() * 1000, "d MMM", 3)  # ticks at noons
     if days == 1:
         start = datetime.fromtimestamp(min(xs_ms) / 1000) - timedelta(hours=1)
         end = datetime.fromtimestamp(max(xs_ms) / 1000) + timedelta(hours=1)

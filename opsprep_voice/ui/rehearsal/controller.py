@@ -83,7 +83,7 @@ class RehearsalController(QObject):
         speaker.finished.connect(self._speech_done)
         speaker.failed.connect(self._speech_failed)
         speaker.speakingChanged.connect(view.set_speaking)
-        recorder.level.connect(view.set_level)
+        recorder.level.connect(self._level)
         recorder.elapsed.connect(self._elapsed)
         recorder.finished.connect(self._recording_finished)
         recorder.failed.connect(self._recording_failed)
@@ -227,7 +227,16 @@ class RehearsalController(QObject):
         )
 
     def _elapsed(self, seconds: float) -> None:
-        self.view.set_elapsed(seconds)
+        # The recorder reports until its stream is closed: a take dropped with Esc or R keeps the empty
+        # page its drop gave it (its last second showed as "0:06 / 0:45" while waiting for the next take).
+        s = self.session
+        if s is not None and s.recording:
+            self.view.set_elapsed(seconds)
+
+    def _level(self, db: float) -> None:
+        s = self.session
+        if s is not None and s.recording:
+            self.view.set_level(db)
 
     def stop_recording(self) -> None:
         s = self._require_session()
@@ -378,6 +387,11 @@ class RehearsalController(QObject):
 
     def next_question(self) -> None:
         s = self.session
+        if s is not None and s.phase is Phase.FOLLOW_UP_RECORDING:
+            # The follow-up's recording starts as soon as it has been asked: N still declines it. The take
+            # is dropped as Esc drops it (kept, cancelled) and the review of the answer follows.
+            follow_up.back_to_waiting(s)
+            self.recorder.stop()
         if s is None or s.recording or s.transcribing or s.phase is Phase.FINISHED:
             return
         self._think_timer.stop()

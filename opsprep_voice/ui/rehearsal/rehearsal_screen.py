@@ -58,7 +58,7 @@ PHASE_HINTS = {
     Phase.FINISHED: "Rehearsal finished.",
     Phase.PROBING: "The interviewer asks a follow-up…  (Space to answer now, N to skip it)",
     Phase.FOLLOW_UP_READY: "Press Space to answer the follow-up, or N to skip it and see your review.",
-    Phase.FOLLOW_UP_RECORDING: "Recording the follow-up. Press Space to stop (R re-record, Esc cancel).",
+    Phase.FOLLOW_UP_RECORDING: "Recording the follow-up. Space stops it (R re-record, Esc cancel, N skip).",
     Phase.FOLLOW_UP_TRANSCRIBING: "Transcribing your follow-up answer…  (Esc to cancel)",
 }
 RECORDING_PHASES = (Phase.RECORDING, Phase.FOLLOW_UP_RECORDING)
@@ -283,7 +283,7 @@ class RehearsalScreen(QWidget):
         self.cancel_button.setEnabled(
             phase in (*RECORDING_PHASES, *TRANSCRIBING_PHASES, Phase.THINKING, Phase.PROBING)
         )
-        self.next_button.setEnabled(phase in WAITING_PHASES)
+        self.next_button.setEnabled(phase in WAITING_PHASES or phase is Phase.FOLLOW_UP_RECORDING)
         self.next_button.setText(
             "Skip follow-up (N)" if in_follow_up else "Finish (N)" if is_last else "Skip (N)"
         )

@@ -27,6 +27,7 @@ from opsprep_voice.ui.rehearsal.widgets import OK_COLOR, OVER_COLOR, WARN_COLOR
 from opsprep_voice.ui.review.style import fmt_clock
 
 COLUMNS = ("#", "Question", "Coverage", "With follow-ups", "Length / target", "Pace", "Fillers/min", "Takes")
+_WITH_FOLLOW_UPS = COLUMNS.index("With follow-ups")
 
 
 class SummaryScreen(QWidget):
@@ -78,7 +79,7 @@ class SummaryScreen(QWidget):
         avg = session.average_coverage()
         with_follow_ups = session.average_coverage_with_follow_ups()
         if answered and avg is not None:
-            total = sum(r["duration_s"] or 0 for r in answered)
+            total = sum(r["spoken_s"] for r in answered)  # every take, not only the best shown below
             after = f" ({with_follow_ups * 100:.0f}% with follow-ups)" if with_follow_ups is not None else ""
             best = any(r["scored_takes"] > 1 for r in answered)
             of_what = ", best take of each question" if best else ""
@@ -93,7 +94,7 @@ class SummaryScreen(QWidget):
         for i, r in enumerate(rows):
             self._row(i, r)
         # Study mode and answers that needed none leave it empty: shown only when it says something.
-        self.table.setColumnHidden(3, all(r["coverage_with_follow_ups"] is None for r in rows))
+        self.table.setColumnHidden(_WITH_FOLLOW_UPS, all(r["coverage_with_follow_ups"] is None for r in rows))
 
     def _row(self, i: int, r: dict[str, Any]) -> None:
         def put(col: int, text: str, color: Any = None, align_right: bool = False) -> None:
