@@ -20,6 +20,8 @@ Three measurements, each in its own fresh subprocess (so every run pays the cold
   when it ran again (a thread holding the GIL in a long C call shows up there). ``gc.callbacks`` time every
   collection in any thread: the worst pause per phase, the ones overlapping each stall, and what a full
   collection costs at the end.
+* **startup** (``--startups`` runs, default 5; not in the default set): the record child's start-up phase
+  alone, each in a fresh process with a fresh home, for the spread of the start-up stalls.
 * **history**: a 10,000-attempt database (``scripts/bench_history.py``'s generator, over the real bank's 24
   questions; built once and kept in ``--workdir``): ``HistoryScreen(repo, bank)`` (its constructor does
   the first ``refresh()``), a second ``refresh()``, first paint, and ``set_filters`` per filter (median of
@@ -68,6 +70,8 @@ def run_child_mode(args: argparse.Namespace) -> None:
     refs_before = sys.getrefcount(None)
     if args.child == "record":
         out: Any = record_child(args.wav, bool(args.live), args.profile)
+    elif args.child == "startup":
+        out = record_child(None, True, False, startup_only=True)
     elif args.child == "history":
         out = history_child(args.db)
     else:
@@ -89,11 +93,19 @@ def main(argv: list[str] | None = None) -> int:
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "opsprep-bench-gui",
         help="keeps the answer WAV and the filled history between runs",
     )  # fmt: skip
-    parser.add_argument("--only", nargs="*", choices=["launch", "record", "history"], default=None)
+    parser.add_argument("--startups", type=int, default=5, help="start-up stall runs (--only startup)")
+    parser.add_argument(
+        "--fresh-model-cache",
+        action="store_true",
+        help="start-up runs with an empty model cache, as a first start (base is joined during the run)",
+    )
+    parser.add_argument("--only", nargs="*", choices=["launch", "startup", "record", "history"], default=None)
     parser.add_argument("--no-batch", action="store_true", help="skip the live-OFF recording run")
     parser.add_argument("--profile", action="store_true", help="cProfile the GUI thread (adds overhead)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON here")
-    parser.add_argument("--child", choices=["record", "history", "history-profile"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["record", "startup", "history", "history-profile"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--wav", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--live", type=int, default=1, help=argparse.SUPPRESS)
@@ -132,6 +144,21 @@ def main(argv: list[str] | None = None) -> int:
                     )[:600]
                 )
             res["launch_big"] = bench_launch(args.big_launches, big_home, guard=True)
+
+    if "startup" in only:
+        runs = []
+        for _ in range(args.startups):
+            with tempfile.TemporaryDirectory(prefix="bench-gui-startup-") as tmp:
+                settings = {"speak_questions": False, "live_transcription": True}
+                if args.fresh_model_cache:
+                    home = make_home(Path(tmp), Path(tmp) / "no-models", settings)
+                    (Path(tmp) / "no-models").mkdir()
+                else:
+                    home = make_home(Path(tmp), models, settings)
+                runs.append(run_child(["--child", "startup"], child_env(home), timeout=300))
+        res["startups"] = runs
+        worst = sorted(r["startup"]["worst_ms"] for r in runs)
+        print(f"start-up worst stall per run: {worst} ms", file=sys.stderr)
 
     if "record" in only:
         wav = answer_wav(workdir, args.answer_seconds)

@@ -48,7 +48,7 @@ ANSWER = (
     "traces use OpenTelemetry, and Grafana dashboards show the SLOs."
 )
 REQUIRED = (
-    "_internal/questions.json",
+    "_internal/opsprep_voice/core/data/questions.json",
     f"_internal/opsprep_voice/assets/icons/16x16/{APP_ID}.png",
     f"_internal/opsprep_voice/assets/{APP_ID}.desktop",
     "_internal/opsprep_voice/core/data/common_words.txt",
@@ -130,6 +130,20 @@ def x_server() -> Iterator[str | None]:
         server.wait(30)
 
 
+#: CPU seconds (all threads) each timed program had used when its window was found: unlike the wall time,
+#: hardly moved by other work on a shared machine.
+cpu_at_window: list[float] = []
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
 def first_window_x11(cmd: list[str], home: Path, display: str, log: Path, **env: str) -> tuple[float, str]:
     """Seconds from starting ``cmd`` to its main window being mapped; the window's X properties."""
     env = {**os.environ, "OPSPREP_VOICE_HOME": str(home), "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", **env}
@@ -147,6 +161,7 @@ def first_window_x11(cmd: list[str], home: Path, display: str, log: Path, **env:
                 )
                 if found.stdout.strip():
                     elapsed = time.monotonic() - started
+                    cpu_at_window.append(process_cpu_s(app.pid))
                     break
                 if app.poll() is not None or time.monotonic() - started > 180:
                     err.flush()
@@ -193,23 +208,38 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("archive", type=Path)
     parser.add_argument("--starts", type=int, default=3, help="window starts to time per program")
+    parser.add_argument(
+        "--window-only", action="store_true", help="only time the first window (repeat runs for a spread)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="opsprep-bundle-check-"))
     try:
-        return _check(args.archive.resolve(), work, args.starts)
+        return _check(args.archive.resolve(), work, args.starts, args.window_only)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _check(archive: Path, work: Path, starts: int) -> int:
+def _check(archive: Path, work: Path, starts: int, window_only: bool = False) -> int:
     with tarfile.open(archive) as tar:
         tar.extractall(work / "unpacked", filter="tar")
     bundle = work / "unpacked" / "opsprep-voice"
     exe = [str(bundle / "opsprep-voice")]
     package = [sys.executable, "-m", "opsprep_voice"]
-    pkg_env = {"PYTHONPATH": str(REPO_ROOT)}  # this checkout (its questions.json beside the package)
+    pkg_env = {"PYTHONPATH": str(REPO_ROOT)}  # this checkout (its top-level questions.json)
 
     print(f"Bundle: {archive.name} {mib(archive):.0f} MiB, unpacked {mib(bundle):.0f} MiB")
+    if not window_only:
+        _check_contents_commands_score(bundle, exe, package, pkg_env, work)
+    _check_window(exe, package, pkg_env, work, starts)
+    print(f"\n{len(failures)} check(s) failed" if failures else "\nall checks passed")
+    for failure in failures:
+        print(f"  - {failure}")
+    return 1 if failures else 0
+
+
+def _check_contents_commands_score(
+    bundle: Path, exe: list[str], package: list[str], pkg_env: dict[str, str], work: Path
+) -> None:
     print("contents")
     for rel in REQUIRED:
         check((bundle / rel).is_file(), rel)
@@ -273,7 +303,12 @@ def _check(archive: Path, work: Path, starts: int) -> int:
         "same engine and model",
     )
 
-    print("window")
+
+def _check_window(
+    exe: list[str], package: list[str], pkg_env: dict[str, str], work: Path, starts: int
+) -> None:
+    """Time to the first window, bundle and package, ``starts`` each; the first start has a fresh home."""
+    print(f"window (load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})")
     with x_server() as display:
         timings: dict[str, list[float]] = {"bundle": [], "package": []}
         for name, cmd, env in (("bundle", exe, {}), ("package", package, pkg_env)):
@@ -293,16 +328,18 @@ def _check(archive: Path, work: Path, starts: int) -> int:
         how = (
             f"Xvfb {display}, mapped window (xdotool)" if display else "offscreen, 'Window visible' log line"
         )
+        cpu = {"bundle": cpu_at_window[:starts], "package": cpu_at_window[starts:]} if display else {}
         for name, values in timings.items():
             listed = ", ".join(f"{v:.2f}" for v in values)
             print(
                 f"  {name}: time to first window {statistics.median(values):.2f} s median ({listed}; {how})"
             )
-
-    print(f"\n{len(failures)} check(s) failed" if failures else "\nall checks passed")
-    for failure in failures:
-        print(f"  - {failure}")
-    return 1 if failures else 0
+            if cpu.get(name):
+                print(
+                    f"  {name}: CPU used by then {statistics.median(cpu[name]):.2f} s median "
+                    f"({', '.join(f'{v:.2f}' for v in cpu[name])})"
+                )
+    print(f"  load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

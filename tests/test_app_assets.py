@@ -16,6 +16,7 @@ import pytest
 import setuptools
 
 from opsprep_voice.core import appinfo
+from tests.support.wheel import build_wheel
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -83,18 +84,8 @@ def test_pyproject_lists_every_package() -> None:
     assert found | {"opsprep_voice.assets"} == listed, "update [tool.setuptools] packages in pyproject.toml"
 
 
-def _build_wheel(out: Path) -> Path:
-    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)]
-    # Offline when the venv has setuptools (Python 3.11's venvs do); otherwise pip fetches it to build.
-    proc = subprocess.run([*cmd, "--no-build-isolation"], capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return next(out.glob("opsprep_voice-*.whl"))
-
-
 def test_wheel_installs_the_assets_and_the_app_loads_its_icon_from_them(tmp_path: Path) -> None:
-    wheel = _build_wheel(tmp_path / "dist")
+    wheel = build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
     for size in appinfo.ICON_SIZES:
         assert f"opsprep_voice/assets/icons/{size}x{size}/{appinfo.APP_ID}.png" in names

@@ -10,15 +10,29 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from opsprep_voice.core.transcript import Transcript
 
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Audio = npt.NDArray[np.float32]
+
 SAMPLE_RATE = 16_000
-Audio = npt.NDArray[np.float32]
+
+
+def __getattr__(name: str) -> Any:
+    # numpy (~0.2 s to import) is not needed to show the app's window, which imports this module for the
+    # engine contract; ``Audio`` is made on first use by the modules that work on audio.
+    if name == "Audio":
+        import numpy as np
+        import numpy.typing as npt
+
+        return npt.NDArray[np.float32]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Called with a fraction 0..1 and a short human message ("Loading model", "Transcribing 40%").
 ProgressFn = Callable[[float, str], None]
@@ -92,6 +106,8 @@ def start_call(
     one contiguous float32 array, and its length in seconds. Raises TranscriptionCancelled if ``cancel`` is
     already set, so a cancelled call never loads or decodes anything."""
     opts = options or TranscribeOptions()
+    import numpy as np
+
     samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
     if cancel is not None and cancel.is_set():
         raise TranscriptionCancelled("Transcription cancelled before it started")

@@ -94,6 +94,7 @@ class FasterWhisperTranscriber:
         threads (default: the cores shared out between the workers)."""
         from faster_whisper import WhisperModel
 
+        from opsprep_voice.asr.tokenizer_cache import handing_over
         from opsprep_voice.asr.windows import WindowedPipeline
 
         self._spec = spec
@@ -101,13 +102,14 @@ class FasterWhisperTranscriber:
         if cpu_threads is None:
             cpu_threads = max(1, (os.cpu_count() or 2) // self._workers)
         try:
-            self._model = WhisperModel(
-                str(spec.path),
-                device="cpu",
-                compute_type=compute_type,
-                cpu_threads=cpu_threads,
-                num_workers=self._workers,
-            )
+            with handing_over(spec.path):  # the tokenizer the app parsed before its window, if any
+                self._model = WhisperModel(
+                    str(spec.path),
+                    device="cpu",
+                    compute_type=compute_type,
+                    cpu_threads=cpu_threads,
+                    num_workers=self._workers,
+                )
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelUnavailableError(
                 f"Could not load the Whisper model '{spec.name}' from {spec.path}: {exc}. "

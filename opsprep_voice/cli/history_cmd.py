@@ -18,10 +18,7 @@ from opsprep_voice.core.bank import question_number as bank_question_number
 from opsprep_voice.core.wording import plural
 from opsprep_voice.practice.follow_ups import question_finder, recovered_labels
 from opsprep_voice.storage.db import StorageError
-from opsprep_voice.storage.export import export_csv as write_csv
-from opsprep_voice.storage.export import write_markdown
 from opsprep_voice.storage.export_files import ExportError
-from opsprep_voice.storage.export_markdown import linked
 from opsprep_voice.storage.records import AttemptRecord, NotFoundError, SessionRecord
 from opsprep_voice.storage.repository import HistoryRepository
 
@@ -91,6 +88,9 @@ def _attempt_json(a: AttemptRecord) -> dict[str, Any]:
 
 def _session_json(session: SessionRecord) -> dict[str, Any]:
     """A session with its main answers; each lists its follow-up answers under ``follow_ups``."""
+    # Imported here, as below: the export modules bring the scorer, which the app's start need not load.
+    from opsprep_voice.storage.export_markdown import linked
+
     return {
         "id": session.id,
         "started_at": session.started_at.isoformat(),
@@ -125,6 +125,8 @@ def _row(a: AttemptRecord, label: str) -> str:
 
 
 def _table(sessions: list[SessionRecord]) -> str:
+    from opsprep_voice.storage.export_markdown import linked
+
     if not sessions:
         return "No rehearsals saved yet."
     lines: list[str] = []
@@ -208,6 +210,9 @@ def run_export(args: argparse.Namespace) -> int:
     bank = _bank_if_needed(session)
     recovered = recovered_labels(session.attempts, question_finder(bank))
     options = {"overwrite": args.force, "with_audio": args.with_audio}
+    from opsprep_voice.storage.export import export_csv as write_csv
+    from opsprep_voice.storage.export import write_markdown
+
     try:
         if fmt == "md":
             written = write_markdown(session, path, bank=bank, recovered=recovered, **options)

@@ -6,15 +6,16 @@ the metainfo file and Qt's desktop file name, so a desktop groups the running wi
 
 Where ``assets/`` is: in a wheel and in the PyInstaller bundle it is package data at
 ``opsprep_voice/assets`` (pyproject maps the top-level folder there); in a source checkout or an editable
-install it is the repository's top-level ``assets/`` beside the package. The folder is located by path,
-not imported: it holds no Python, and an editable install does not make a data-only subpackage importable.
+install it is the repository's top-level ``assets/`` (:func:`opsprep_voice.core.resources.shipped`). The
+folder is found from the ``opsprep_voice`` package, not imported as ``opsprep_voice.assets``: it holds no
+Python, and an editable install does not make a data-only subpackage importable.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import opsprep_voice
+from opsprep_voice.core.resources import shipped
 
 APP_ID = "io.github.opsprep.OpsPrepVoice"
 APP_NAME = "OpsPrep Voice"
@@ -23,8 +24,6 @@ ORGANIZATION = "OpsPrep"
 #: PNG sizes rendered from the SVG (scripts/render_icons.py) and installed into hicolor.
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
-_PACKAGE_DIR = Path(opsprep_voice.__file__).resolve().parent
-
 
 class AssetsMissingError(FileNotFoundError):
     """The app's assets folder is not where an install or a checkout puts it."""
@@ -32,11 +31,10 @@ class AssetsMissingError(FileNotFoundError):
 
 def assets_dir() -> Path:
     """The folder holding the icon, the desktop entry and the metainfo."""
-    for candidate in (_PACKAGE_DIR / "assets", _PACKAGE_DIR.parent / "assets"):
-        if (candidate / f"{APP_ID}.svg").is_file():
-            return candidate
-    looked = f"{_PACKAGE_DIR / 'assets'} and {_PACKAGE_DIR.parent / 'assets'}"
-    raise AssetsMissingError(f"The app's assets are missing (looked in {looked}); reinstall OpsPrep Voice.")
+    folder = shipped("assets", "assets")
+    if (folder / f"{APP_ID}.svg").is_file():
+        return folder
+    raise AssetsMissingError(f"The app's assets are missing (looked in {folder}); reinstall OpsPrep Voice.")
 
 
 def icon_svg() -> Path:

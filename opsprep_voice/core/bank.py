@@ -1,8 +1,9 @@
 """The question bank: 24 interview questions with guidance, example answers and curated checklists.
 
-The bundled bank is ``questions.json`` at the repository root; users may pass their own file with the same
-shape. Validation is done by pydantic models; :func:`load_bank` turns every problem into a
-:class:`BankError` that names the file, the place (``questions[3].checklist[2].phrases``) and the fix.
+The bundled bank is ``questions.json`` at the repository root, shipped inside the package by the build
+(:func:`opsprep_voice.core.resources.shipped`); users may pass their own file with the same shape.
+Validation is done by pydantic models; :func:`load_bank` turns every problem into a :class:`BankError`
+that names the file, the place (``questions[3].checklist[2].phrases``) and the fix.
 ``schema/questions.schema.json`` is generated from these models for people editing banks in an editor.
 """
 
@@ -25,9 +26,9 @@ from pydantic import (
 )
 
 from opsprep_voice.core.concepts import check_rule
+from opsprep_voice.core.resources import shipped
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-BUNDLED_BANK = REPO_ROOT / "questions.json"
+BUNDLED_BANK = shipped("core/data/questions.json", "questions.json")
 
 Category = Literal[
     "architecture",
@@ -310,6 +311,8 @@ def load_bank(path: Path | str | None = None) -> QuestionBank:
             )
         raw = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
+        if path is None:
+            raise BankError(file, ["the bundled question bank is missing; reinstall OpsPrep Voice"]) from None
         raise BankError(file, ["file not found; check the path"]) from None
     except IsADirectoryError:
         raise BankError(file, ["is a folder; pass a .json file"]) from None

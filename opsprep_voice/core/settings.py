@@ -57,6 +57,9 @@ class Settings(BaseModel):
     last_selection: str | None = Field(default=None, description="all, random, category, single or plan")
     last_question_id: str | None = None
     last_category: str | None = None
+    # Started from the standalone bundle, the app offers once to add itself to the application menu
+    # (ui.desktop_offer); True once asked, whatever the answer.
+    desktop_entry_offered: bool = False
 
     @field_validator("last_selection", "last_question_id", "last_category", mode="wrap")
     @classmethod

@@ -29,6 +29,7 @@ from opsprep_voice.practice.attempts import APP_CLOSED, Attempts
 from opsprep_voice.storage.db import StorageError
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.app_identity import app_icon, apply_identity
+from opsprep_voice.ui.desktop_offer import offer_if_wanted
 from opsprep_voice.ui.main_window import MainWindow
 from opsprep_voice.ui.plan.plan_service import PlanService
 from opsprep_voice.ui.qt_logging import quiet_multimedia_logs
@@ -39,6 +40,13 @@ from opsprep_voice.ui.rehearsal.summary_screen import SummaryScreen
 from opsprep_voice.ui.services.recording import AnswerRecorder
 from opsprep_voice.ui.services.speaker import QuestionSpeaker, Synthesizer
 from opsprep_voice.ui.services.transcription import Factory, TranscriptionService
+from opsprep_voice.ui.startup_order import (
+    after_first_paint,
+    mic_status,
+    parse_ahead,
+    show_mic_status,
+    start_after_first_paint,
+)
 from opsprep_voice.ui.workers import TaskRunner
 
 if TYPE_CHECKING:
@@ -136,16 +144,6 @@ def _make_synthesizer(paths: AppPaths) -> tuple[Synthesizer | None, str | None]:
         return None, f"Questions can't be read aloud: {exc}"
 
 
-def _mic_status(sd: Any) -> tuple[bool, str]:
-    try:
-        from opsprep_voice.audio.devices import default_input_device
-
-        dev = default_input_device(sd)
-        return True, f"Microphone: {dev.name}"
-    except Exception as exc:
-        return False, str(exc)
-
-
 def build_app(
     *,
     paths: AppPaths | None = None,
@@ -156,11 +154,15 @@ def build_app(
     engine: str | None = None,
     model: str | None = None,
     freeze_gc: bool = False,
+    entry_order: bool = False,
 ) -> AppContext:
     """Build every service and screen and wire them; the model starts loading in the background.
 
     ``freeze_gc`` (the entry point sets it; tests leave it off, it is process-wide) moves the start-up heap
     to the garbage collector's permanent generation once the first model load is over (see :func:`_warm_up`).
+    ``entry_order`` (the entry point sets it) follows :mod:`opsprep_voice.ui.startup_order`: the tokenizer
+    is parsed now, the model load and the microphone check start after the window's first paint; without
+    it (tests) both start here, so a window that is never shown still gets its model and status.
     """
     paths = paths or AppPaths.default()
     problems: list[str] = []
@@ -172,6 +174,8 @@ def build_app(
             update={"engine": engine or store.settings.engine, "model": model or store.settings.model}
         )
     settings = store.settings
+    if entry_order:
+        parse_ahead(settings.engine, settings.model)
     bank = _open_bank(questions or settings.questions_file, problems)
     history = _open_history(paths, problems)
     attempts = Attempts(history)
@@ -242,7 +246,11 @@ def build_app(
     )
     _wire(ctx)
     _warm_up(ctx, freeze_gc=freeze_gc)
-    transcription.load(settings.engine, settings.model)
+    if entry_order:
+        start_after_first_paint(window, transcription, runner, ctx.sd, settings.engine, settings.model)
+    else:
+        show_mic_status(window, *mic_status(ctx.sd))
+        transcription.load(settings.engine, settings.model)
     return ctx
 
 
@@ -315,9 +323,6 @@ def _wire(ctx: AppContext) -> None:
             {"ready": "ok", "loading": "busy"}.get(state, "problem"), msg
         )
     )
-    mic_ok, mic_msg = _mic_status(ctx.sd)
-    w.set_mic_status(mic_ok, mic_msg)
-    w.start_screen.mic_status.set_state("ok" if mic_ok else "problem", mic_msg)
     if ctx.speaker.available:
         w.start_screen.voice_status.set_state("ok", "Questions are read aloud; replay any time with P.")
     else:
@@ -397,7 +402,7 @@ def apply_settings(ctx: AppContext, values: dict[str, Any]) -> None:
     ctx.controller.settings = settings
     ctx.speaker.configure(settings.tts_voice, settings.tts_rate)
     ctx.transcription.load(settings.engine, settings.model)  # switching engines needs no restart
-    mic_ok, mic_msg = _mic_status(ctx.sd)
+    mic_ok, mic_msg = mic_status(ctx.sd)
     ctx.window.set_mic_status(mic_ok, mic_msg)
 
 
@@ -451,9 +456,10 @@ def run(questions: str | None = None, engine: str | None = None, model: str | No
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     apply_identity(app)
-    ctx = build_app(questions=questions, engine=engine, model=model, freeze_gc=True)
+    ctx = build_app(questions=questions, engine=engine, model=model, freeze_gc=True, entry_order=True)
     ctx.window.resize(1280, 800)
     ctx.window.show()
+    after_first_paint(ctx.window, lambda: offer_if_wanted(ctx.window, ctx.settings_store, ctx.runner))
     QTimer.singleShot(0, lambda: log.info("Window visible %.2f s after start", time.perf_counter() - started))
     code = app.exec()
     return int(code)

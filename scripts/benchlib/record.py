@@ -37,8 +37,10 @@ def answer_wav(workdir: Path, seconds: float) -> Path:
     return synthesize(text, path, rate_wpm=160)
 
 
-def record_child(wav: Path, live: bool, profile: bool) -> dict[str, Any]:
-    """The record child: one rehearsal answer replayed through a fake microphone, stalls per phase."""
+def record_child(wav: Path | None, live: bool, profile: bool, startup_only: bool = False) -> dict[str, Any]:
+    """The record child: one rehearsal answer replayed through a fake microphone, stalls per phase.
+
+    ``startup_only`` (``bench_gui.py --only startup``): stop after the start-up phase (no answer needed)."""
     import numpy as np
     from PySide6.QtWidgets import QApplication
 
@@ -48,18 +50,22 @@ def record_child(wav: Path, live: bool, profile: bool) -> dict[str, Any]:
     from tests.support.fake_sounddevice import FakeSoundDevice
 
     app = QApplication.instance() or QApplication(sys.argv)
-    with wave.open(str(wav)) as w:
-        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).copy()
-        rate = w.getframerate()
+    if wav is None:
+        pcm, rate = np.zeros(16_000, dtype=np.int16), 16_000
+    else:
+        with wave.open(str(wav)) as w:
+            pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).copy()
+            rate = w.getframerate()
     blocksize = 800
     sd = FakeSoundDevice(pcm, rate, blocksize=blocksize, pace=blocksize / rate)
     monitor = StallMonitor()
     gcs = GcMonitor()
     marks: dict[str, float] = {}
     t_build = time.perf_counter()
-    # freeze_gc as the entry point (ui.application.run) sets it, if this checkout has it (before/after runs).
-    has_freeze = "freeze_gc" in inspect.signature(build_app).parameters
-    extra: dict[str, Any] = {"freeze_gc": True} if has_freeze else {}
+    # freeze_gc and entry_order as the entry point (ui.application.run) sets them, if this checkout has
+    # them (before/after runs).
+    accepted = inspect.signature(build_app).parameters
+    extra: dict[str, Any] = {k: True for k in ("freeze_gc", "entry_order") if k in accepted}
     ctx = build_app(paths=AppPaths.default(), sd=sd, synthesizer=None, **extra)
     # Stop-to-review of the answer itself: no interviewer follow-up before the review (a checkout without
     # follow-ups ignores the extra setting).
@@ -82,6 +88,15 @@ def record_child(wav: Path, live: bool, profile: bool) -> dict[str, Any]:
     warm_s = time.perf_counter() - t_load - load_s
     wait_until(lambda: False, 0.5)  # let the window settle
     marks["idle"] = time.perf_counter()
+    if startup_only:
+        monitor.stop()
+        gcs.stop()
+        return {
+            "build_app_s": round(build_s, 3),
+            "model_load_s": round(load_s, 2),
+            "warm_up_s": round(warm_s, 2),
+            "startup": monitor.phase(marks["shown"], marks["idle"], gcs),
+        }
 
     screen = ctx.window.rehearsal_screen
     real_show_review = screen.show_review

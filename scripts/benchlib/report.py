@@ -34,6 +34,12 @@ def render(res: dict[str, Any]) -> str:
         n = len(lb["runs"])
         row(f"window visible, 10,000-answer history, median of {n}", lb["median_s"], "s", TARGET_LAUNCH_S)
         row(f"window visible, 10,000-answer history, worst of {n}", lb["worst_s"], "s", TARGET_LAUNCH_S)
+    if "startups" in res:
+        worst = sorted(r["startup"]["worst_ms"] for r in res["startups"])
+        n = len(worst)
+        row(f"start-up worst stall, median of {n} runs", worst[n // 2], "ms", TARGET_STALL_MS)
+        row(f"start-up worst stall, worst of {n} runs", worst[-1], "ms", TARGET_STALL_MS)
+        out.append(f"| start-up worst stall per run | {', '.join(f'{w:.1f}' for w in worst)} ms | | |")
     for key, label in (("record_live", "live ON"), ("record_batch", "live OFF")):
         if key not in res:
             continue
@@ -83,8 +89,31 @@ def render(res: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _phase_lines(phase: str, p: dict[str, Any]) -> list[str]:
+    lines = [
+        f"  {phase}: {p['ticks']} ticks, p50 {p['p50_ms']} ms, p99 {p['p99_ms']} ms, "
+        f"worst {p['worst_ms']} ms, {p['over_target']} ticks >= {TARGET_STALL_MS:.0f} ms late"
+    ]
+    if "gc" in p:
+        g = p["gc"]
+        counts = ", ".join(f"{k} x{v}" for k, v in sorted(g["collections"].items())) or "none"
+        lines.append(f"    GC: {counts}, total {g['total_ms']} ms, worst {g['worst'] or '-'}")
+    for s in p["stalls"]:
+        lines.append(f"    +{s['at_s']} s: {s['lateness_ms']} ms late, GUI thread CPU {s['gui_cpu_ms']} ms")
+        lines += [f"        {st}" for st in s["stacks"]]
+        lines += [f"        overlapping {g}" for g in s.get("gc", [])]
+        lines += [f"        {g}" for g in s.get("watchdog_gaps", [])]
+    return lines
+
+
 def render_details(res: dict[str, Any]) -> str:
     lines: list[str] = []
+    for i, r in enumerate(res.get("startups", []), 1):
+        lines.append(
+            f"startup run {i}: build_app {r['build_app_s']} s, model load {r['model_load_s']} s, "
+            f"warm-up {r['warm_up_s']} s"
+        )
+        lines += _phase_lines("startup", r["startup"])
     if "big_launch_unguarded" in res:
         lines.append(f"launch with the 10,000-answer history, no None guard: {res['big_launch_unguarded']}")
     for key in ("launch", "launch_big"):
@@ -109,24 +138,8 @@ def render_details(res: dict[str, Any]) -> str:
                 f"the end took {g['full_collect_at_end_ms']} ms"
             )
         for phase in ("startup", "switch", "recording", "stopping"):
-            p = r.get(phase)
-            if p is None:
-                continue
-            lines.append(
-                f"  {phase}: {p['ticks']} ticks, p50 {p['p50_ms']} ms, p99 {p['p99_ms']} ms, "
-                f"worst {p['worst_ms']} ms, {p['over_target']} ticks >= {TARGET_STALL_MS:.0f} ms late"
-            )
-            if "gc" in p:
-                g = p["gc"]
-                counts = ", ".join(f"{k} x{v}" for k, v in sorted(g["collections"].items())) or "none"
-                lines.append(f"    GC: {counts}, total {g['total_ms']} ms, worst {g['worst'] or '-'}")
-            for s in p["stalls"]:
-                lines.append(
-                    f"    +{s['at_s']} s: {s['lateness_ms']} ms late, GUI thread CPU {s['gui_cpu_ms']} ms"
-                )
-                lines += [f"        {st}" for st in s["stacks"]]
-                lines += [f"        overlapping {g}" for g in s.get("gc", [])]
-                lines += [f"        {g}" for g in s.get("watchdog_gaps", [])]
+            if r.get(phase) is not None:
+                lines += _phase_lines(phase, r[phase])
         if "profile" in r:
             lines.append("  GUI-thread profile (cumulative):")
             lines += [f"    {p}" for p in r["profile"]]

@@ -17,11 +17,10 @@ import logging
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from opsprep_voice.audio.recorder import RecordingResult
 from opsprep_voice.core.bank import Question
 from opsprep_voice.core.session import Phase, RehearsalSession
 from opsprep_voice.core.settings import Settings
@@ -33,6 +32,9 @@ from opsprep_voice.ui.services.recording import AnswerRecorder
 from opsprep_voice.ui.services.speaker import QuestionSpeaker
 from opsprep_voice.ui.services.transcription import LiveTranscription, TranscriptionService
 from opsprep_voice.ui.workers import Task, TaskRunner
+
+if TYPE_CHECKING:
+    from opsprep_voice.audio.recorder import RecordingResult
 
 log = logging.getLogger(__name__)
 

@@ -9,16 +9,26 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from opsprep_voice.audio.devices import AudioDeviceError
-from opsprep_voice.audio.recorder import RecordingResult, RecordingSession, Sink
+
+if TYPE_CHECKING:
+    from opsprep_voice.audio.recorder import RecordingResult, RecordingSession, Sink
 
 log = logging.getLogger(__name__)
 
-SessionFactory = Callable[..., RecordingSession]
+SessionFactory = Callable[..., "RecordingSession"]
+
+
+def _recording_session(*args: Any, **kwargs: Any) -> RecordingSession:
+    # audio.recorder brings numpy (~0.2 s), which the window does not need: imported at the first
+    # recording, or earlier by the start-up warm-up (TranscriptionService.warm_up).
+    from opsprep_voice.audio.recorder import RecordingSession
+
+    return RecordingSession(*args, **kwargs)
 
 
 class AnswerRecorder(QObject):
@@ -34,7 +44,7 @@ class AnswerRecorder(QObject):
         self,
         *,
         sd: Any = None,
-        session_factory: SessionFactory = RecordingSession,
+        session_factory: SessionFactory = _recording_session,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)

@@ -12,15 +12,17 @@ import threading
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from opsprep_voice.asr.base import TranscribeOptions, Transcriber, TranscriptionError
 from opsprep_voice.core.bank import Question
 from opsprep_voice.core.transcript import Transcript
 from opsprep_voice.ui.workers import Task, TaskRunner, lower_thread_priority
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -135,14 +137,18 @@ class TranscriptionService(QObject):
         One second of silence makes the engine load its voice-activity detector: faster-whisper imports
         onnxruntime and builds the Silero session on its first call, holding the GIL long enough to stall
         the GUI at the first live chunk of the first answer (docs/BENCHMARKS.md). The modules live
-        transcription and the recorder's sink import on first use come in too.
+        transcription, the recorder and its sink import on first use come in too (numpy among them: the
+        window shows without it).
         Never raises: a failed warm-up only means the first call pays instead.
         """
         transcriber = self._transcriber
         try:
+            import numpy as np
+
             from opsprep_voice.asr.base import SAMPLE_RATE
             from opsprep_voice.asr.streaming import StreamingTranscriber  # noqa: F401
             from opsprep_voice.audio.io import Resampler  # noqa: F401
+            from opsprep_voice.audio.recorder import RecordingSession  # noqa: F401
 
             if transcriber is not None:
                 transcriber.transcribe(
