@@ -246,6 +246,7 @@ class ExportDialog(QDialog):
             return f"#{session_id}"
         day = session.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
         return f"{session.title or session.mode.capitalize()} ({day})"
+
     def fmt(self) -> str:
         return str(self.format_combo.currentData())
 
