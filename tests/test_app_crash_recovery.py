@@ -31,7 +31,8 @@ def test_sigkill_mid_answer_then_relaunch_recovers_and_transcribes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from opsprep_voice.ui.application import build_app, transcribe_attempt
+    from opsprep_voice.ui.application import build_app
+    from opsprep_voice.ui.history_store import transcribe_attempt
 
     home = tmp_path / "home"
     # Share the run's model cache so the relaunch does not rebuild the embedded model.

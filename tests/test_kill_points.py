@@ -114,11 +114,11 @@ def test_kill_9_then_restart_keeps_every_answer_and_a_sound_database(tmp_path: P
         return
 
     # The restart as the app does it: open the history and recover what the killed run left.
-    from opsprep_voice.ui.application import _open_history
+    from opsprep_voice.ui.history_store import open_history
 
     problems: list[str] = []
     paths = AppPaths(data=home / "data", cache=home / "cache", config=home / "config")
-    restarted = _open_history(paths, problems)
+    restarted = open_history(paths, problems)
     assert restarted is not None, problems
     try:
         earlier = restarted.get_attempt(earlier_id)

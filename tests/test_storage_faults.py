@@ -180,8 +180,8 @@ def test_the_app_says_the_place_is_read_only_not_that_the_history_is_damaged(tmp
     data = home / "data"
     code = (
         "import sys; from pathlib import Path; from opsprep_voice.core.paths import AppPaths; "
-        "from opsprep_voice.ui.application import _open_history; p=[]; "
-        f"r=_open_history(AppPaths(data=Path({str(data)!r}), cache=Path({str(home)!r})/'cache', "
+        "from opsprep_voice.ui.history_store import open_history; p=[]; "
+        f"r=open_history(AppPaths(data=Path({str(data)!r}), cache=Path({str(home)!r})/'cache', "
         f"config=Path({str(home)!r})/'config'), p); print(r is None); print(p[0] if p else '')"
     )
     proc = run_in_mount_ns(read_only(data), [sys.executable, "-c", code], env=_env(home))

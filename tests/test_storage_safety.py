@@ -244,7 +244,7 @@ def test_a_sound_old_database_is_backed_up_before_it_is_migrated(tmp_path: Path)
 
 def test_the_app_starts_without_history_and_says_why(tmp_path: Path) -> None:
     from opsprep_voice.core.paths import AppPaths
-    from opsprep_voice.ui.application import _open_history
+    from opsprep_voice.ui.history_store import open_history
 
     paths = AppPaths(data=tmp_path / "data", cache=tmp_path / "cache", config=tmp_path / "config")
     path = paths.data / "history.sqlite3"
@@ -252,7 +252,7 @@ def test_the_app_starts_without_history_and_says_why(tmp_path: Path) -> None:
     _garbage_page(path)
     before = path.read_bytes()
     problems: list[str] = []
-    assert _open_history(paths, problems) is None
+    assert open_history(paths, problems) is None
     assert len(problems) == 1 and "History is unavailable" in problems[0]
     _assert_damaged_message(problems[0], path)
     assert path.read_bytes() == before

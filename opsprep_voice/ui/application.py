@@ -24,12 +24,11 @@ from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.session import RehearsalSession, Selection, plan_questions
 from opsprep_voice.core.settings import SettingsStore
 from opsprep_voice.core.titles import session_title
-from opsprep_voice.core.wording import plural
 from opsprep_voice.practice.attempts import APP_CLOSED, Attempts
-from opsprep_voice.storage.db import StorageError
 from opsprep_voice.storage.repository import HistoryRepository
 from opsprep_voice.ui.app_identity import app_icon, apply_identity
 from opsprep_voice.ui.desktop_offer import offer_if_wanted
+from opsprep_voice.ui.history_store import open_history, transcribe_attempt
 from opsprep_voice.ui.main_window import MainWindow
 from opsprep_voice.ui.plan.plan_service import PlanService
 from opsprep_voice.ui.qt_logging import quiet_multimedia_logs
@@ -100,41 +99,6 @@ def _open_bank(path: str | Path | None, problems: list[str]) -> QuestionBank:
     return load_bank()
 
 
-def _open_history(paths: AppPaths, problems: list[str]) -> HistoryRepository | None:
-    try:
-        repo = HistoryRepository(paths.data_dir() / "history.sqlite3")
-    except StorageError as exc:  # the message says what, where and the fix; no traceback needed
-        log.error("History store unavailable: %s", exc)
-        problems.append(f"History is unavailable ({exc}); answers will not be kept after you quit.")
-        return None
-    except Exception as exc:
-        log.exception("History store unavailable")
-        problems.append(f"History is unavailable ({exc}); answers will not be kept after you quit.")
-        return None
-    if repo.audio_problem:
-        problems.append(
-            f"New answers cannot be saved in History: {repo.audio_problem.rstrip('.')}. Until then each new "
-            "recording is kept in the temporary folder, and its review says where."
-        )
-    try:
-        from opsprep_voice.audio.wavfile import repair_wav
-        from opsprep_voice.storage.recovery import find_interrupted
-
-        # Announce only what this start recovered (one recovered earlier is still listed in History).
-        earlier = {a.id for a in repo.list_attempts(status="interrupted", with_json=False)}
-        recovered = find_interrupted(repo, repair_wav)
-        usable = [a for a in recovered if a.status == "interrupted" and a.id not in earlier]
-        if usable:
-            problems.append(
-                f"{plural(len(usable), 'answer')} recorded before the app stopped unexpectedly "
-                f"{'was' if len(usable) == 1 else 'were'} recovered; "
-                "open History to transcribe them."
-            )
-    except Exception:
-        log.exception("Recovery of interrupted recordings failed")
-    return repo
-
-
 def _make_synthesizer(paths: AppPaths) -> tuple[Synthesizer | None, str | None]:
     try:
         from opsprep_voice.audio.tts import SpeechSynthesizer
@@ -177,7 +141,7 @@ def build_app(
     if entry_order:
         parse_ahead(settings.engine, settings.model)
     bank = _open_bank(questions or settings.questions_file, problems)
-    history = _open_history(paths, problems)
+    history = open_history(paths, problems)
     attempts = Attempts(history)
     runner = TaskRunner()
 
@@ -404,50 +368,6 @@ def apply_settings(ctx: AppContext, values: dict[str, Any]) -> None:
     ctx.transcription.load(settings.engine, settings.model)  # switching engines needs no restart
     mic_ok, mic_msg = mic_status(ctx.sd)
     ctx.window.set_mic_status(mic_ok, mic_msg)
-
-
-def transcribe_attempt(ctx: AppContext, attempt_id: int) -> None:
-    """Transcribe an attempt recorded earlier (recovered after a crash, or cancelled) and store its score;
-    the History screen then shows its review."""
-    history = ctx.history
-    if history is None:
-        return
-    attempt = history.get_attempt(attempt_id)
-    path = history.resolve_audio(attempt.audio_path)
-    try:
-        question = ctx.bank.find(attempt.question_id)
-    except KeyError:
-        ctx.window.notify(f"Question {attempt.question_id} is not in the current bank.", 10_000)
-        return
-    if path is None or not path.exists():
-        ctx.window.notify("The recording of this attempt is missing.")
-        return
-    if attempt_id in ctx.transcribing:
-        ctx.window.notify("This answer is being transcribed already…")
-        return
-    task = ctx.transcription.transcribe_file(path, question)
-    ctx.transcribing.add(attempt_id)
-    cancelled = attempt.status == "cancelled"
-    ctx.window.notify(
-        "Transcribing the cancelled take…" if cancelled else "Transcribing the recovered answer…"
-    )
-
-    def done(transcript: Any) -> None:
-        ctx.transcribing.discard(attempt_id)
-        scored = ctx.attempts.rescore(attempt_id, question, transcript, ctx.transcription.transcriber)
-        if scored.save_error is not None:
-            ctx.window.notify(f"Transcribed, but the score could not be saved: {scored.save_error}", 10_000)
-            return
-        uncounted = "Transcribed. A cancelled take is not counted in your averages or progress."
-        ctx.window.notify(uncounted if cancelled else "Transcribed and scored.")
-        if ctx.window.history_screen is not None:
-            ctx.window.history_screen.refresh(select_attempt_id=attempt_id)
-
-    def failed(message: str) -> None:
-        ctx.transcribing.discard(attempt_id)
-        ctx.window.notify(f"Transcription failed: {message}")
-
-    task.then(done, failed)
 
 
 def run(questions: str | None = None, engine: str | None = None, model: str | None = None) -> int:

@@ -123,7 +123,7 @@ def test_transcribe_now_twice_transcribes_once(
     """A second "Transcribe now" while the first transcription runs starts no second one (two would race to
     save the same answer); once it has ended, the answer can be transcribed again."""
     from opsprep_voice.core.transcript import Transcript
-    from opsprep_voice.ui.application import transcribe_attempt
+    from opsprep_voice.ui.history_store import transcribe_attempt
 
     ctx, history = app
     assert history.interrupted is not None
