@@ -91,19 +91,29 @@ def test_kill_9_then_restart_keeps_every_answer_and_a_sound_database(tmp_path: P
     else:
         earlier_id, earlier_audio = _earlier_answer(home)
     (home / "exports").mkdir(parents=True)
+    errors = (tmp_path / "child.err").open("w")
     child = subprocess.Popen(
         [sys.executable, "-m", "tests.support.kill_child", str(home), point],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE, stderr=errors, text=True,
         env=child_env({"QT_QPA_PLATFORM": "offscreen"}),
     )  # fmt: skip
     try:
-        held = _wait_for_point(child, point)
+        try:
+            held = _wait_for_point(child, point)
+        except AssertionError as exc:
+            if child.poll() is None:  # where is it stuck? The child's faulthandler writes its stacks
+                child.send_signal(signal.SIGABRT)
+                child.wait(60)
+            errors.flush()
+            tail = (tmp_path / "child.err").read_text(errors="replace")[-3000:]
+            raise AssertionError(f"{exc}\nchild stderr:\n{tail}") from None
         child.send_signal(signal.SIGKILL)
         assert child.wait(60) == -signal.SIGKILL
     finally:
         if child.poll() is None:
             child.kill()
             child.wait()
+        errors.close()
 
     assert _integrity(db_path) == "ok"  # as the kill left it, before anything repairs it
     if point == "migrating":
