@@ -54,14 +54,7 @@ def _old_database(home: Path) -> int:
     return 300
 
 
-def _log_tail(log: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError as exc:
-        return f"(no child log: {exc})"
-
-
-def _wait_for_point(child: subprocess.Popen[str], point: str, log: Path) -> list[str]:
+def _wait_for_point(child: subprocess.Popen[str], point: str) -> list[str]:
     assert child.stdout is not None
     stdout = child.stdout
     lines: queue.Queue[str] = queue.Queue()
@@ -76,11 +69,9 @@ def _wait_for_point(child: subprocess.Popen[str], point: str, log: Path) -> list
         try:
             line = lines.get(timeout=POINT_TIMEOUT_S)
         except queue.Empty:
-            raise AssertionError(
-                f"the child never reached {point!r} in {POINT_TIMEOUT_S} s; its log:\n{_log_tail(log)}"
-            ) from None
+            raise AssertionError(f"the child never reached {point!r} in {POINT_TIMEOUT_S} s") from None
         if not line:
-            raise AssertionError(f"the child ended (rc={child.wait()}) before {point!r}:\n{_log_tail(log)}")
+            raise AssertionError(f"the child ended (rc={child.wait()}) before {point!r}")
         words = line.split()
         if words[:2] == ["point", point]:
             return words[2:]
@@ -100,21 +91,29 @@ def test_kill_9_then_restart_keeps_every_answer_and_a_sound_database(tmp_path: P
     else:
         earlier_id, earlier_audio = _earlier_answer(home)
     (home / "exports").mkdir(parents=True)
-    log = tmp_path / "child.log"  # what the child said, for a failure's message
-    with log.open("w") as err:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.kill_child", str(home), point],
-            stdout=subprocess.PIPE, stderr=err, text=True,
-            env=child_env({"QT_QPA_PLATFORM": "offscreen"}),
-        )  # fmt: skip
+    errors = (tmp_path / "child.err").open("w")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.kill_child", str(home), point],
+        stdout=subprocess.PIPE, stderr=errors, text=True,
+        env=child_env({"QT_QPA_PLATFORM": "offscreen"}),
+    )  # fmt: skip
     try:
-        held = _wait_for_point(child, point, log)
+        try:
+            held = _wait_for_point(child, point)
+        except AssertionError as exc:
+            if child.poll() is None:  # where is it stuck? The child's faulthandler writes its stacks
+                child.send_signal(signal.SIGABRT)
+                child.wait(60)
+            errors.flush()
+            tail = (tmp_path / "child.err").read_text(errors="replace")[-3000:]
+            raise AssertionError(f"{exc}\nchild stderr:\n{tail}") from None
         child.send_signal(signal.SIGKILL)
         assert child.wait(60) == -signal.SIGKILL
     finally:
         if child.poll() is None:
             child.kill()
             child.wait()
+        errors.close()
 
     assert _integrity(db_path) == "ok"  # as the kill left it, before anything repairs it
     if point == "migrating":

@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +51,16 @@ class TaskSignals(QObject):
     cancelled = Signal()
 
 
-class Task(QRunnable):
-    """One unit of background work. Keep a reference to ``signals`` while it runs."""
+class Task:
+    """One unit of background work. Keep a reference to ``signals`` while it runs.
+
+    Not a ``QRunnable``: the pool runs :meth:`run` through a runnable of its own that it deletes after
+    the call. A ``QRunnable`` subclass handed to ``QThreadPool.start`` belongs to the pool's wrapper from
+    then on (PySide), and with auto-delete off (which the outcome's late delivery needs) every task lived
+    as long as the app, with its function, what that captured and its result (scripts/bench_soak.py).
+    """
 
     def __init__(self, fn: TaskFn, name: str = "task") -> None:
-        super().__init__()
-        self.setAutoDelete(False)
         self.fn = fn
         self.name = name
         self.signals = TaskSignals()
@@ -140,12 +145,18 @@ class TaskRunner:
     def start(self, fn: TaskFn, name: str = "task") -> Task:
         task = Task(fn, name)
         self._running.add(task)
+        # ``forget`` is connected to the task's own signals: holding the task itself it would make a cycle
+        # through Qt's connection, which Python's collector cannot see, and the task would never be freed.
+        ref = weakref.ref(task)
 
         def forget(*_args: object) -> None:
-            self._running.discard(task)
+            ended = ref()
+            if ended is not None:
+                # Released after the outcome's other receivers, whose deliveries are already queued.
+                QTimer.singleShot(0, lambda: self._running.discard(ended))
 
         task.then(forget, forget, forget)
-        self.pool.start(task)
+        self.pool.start(task.run)
         return task
 
     def cancel_all(self) -> None:

@@ -19,7 +19,8 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 POINTS = ("speaking", "recording", "transcribing", "saving", "exporting", "migrating")
-#: The answer the fake microphone plays (seconds): all of it is on disk at every point after recording.
+#: The answer's length (seconds): stopped once this much is on disk, so all of it is there at every point
+#: after recording.
 ANSWER_S = 3.0
 
 
@@ -44,8 +45,10 @@ def run_app(home: Path, point: str) -> int:
     paths = AppPaths(data=home / "data", cache=home / "cache", config=home / "config")
     settings = {"speak_questions": point == "speaking", "live_transcription": False, "follow_ups": "off"}
     (paths.config_dir() / "settings.json").write_text(json.dumps(settings))
-    tone = (np.sin(np.arange(int(16_000 * ANSWER_S)) / 6) * 8000).astype(np.int16)
-    sd = FakeSoundDevice(tone, 16_000, blocksize=800)
+    # A live microphone: blocks keep coming in real time (a source that ran dry would make the recorder
+    # end the answer as a stalled device after 2 s, before a busy GUI thread got to press Stop).
+    tone = (np.sin(np.arange(16_000 * 120) / 6) * 8000).astype(np.int16)
+    sd = FakeSoundDevice(tone, 16_000, blocksize=800, pace=0.05)
     # Open for the start-up warm-up; closed when the answer stops, so its transcription hangs.
     gate = threading.Event() if point == "transcribing" else None
     if gate is not None:
@@ -92,7 +95,7 @@ def run_app(home: Path, point: str) -> int:
             if point == "recording":
                 timer.stop()
                 hold("recording", attempt[0])
-            if sd.replayed.is_set() and recording.blocks_written == sd.blocks_sent:
+            if recording.seconds_recorded >= ANSWER_S:
                 step[0] = 2
                 if gate is not None:
                     gate.clear()
@@ -144,6 +147,9 @@ def run_migration(home: Path) -> None:
 
 
 def main() -> int:
+    import faulthandler
+
+    faulthandler.enable()  # a parent that waited too long sends SIGABRT: every thread's stack on stderr
     home, point = Path(sys.argv[1]), sys.argv[2]
     if point == "exporting":
         run_export(home)

@@ -198,6 +198,10 @@ class LiveTranscription(QObject):
 
     ``sink`` runs on the recording pump thread and only resamples and appends; a dedicated thread
     calls ``process()`` and emits ``updated`` (queued to the GUI thread).
+
+    One is made per answer, a child of the service: it deletes itself (``deleteLater``, posted to the GUI
+    thread) once its thread and, after :meth:`finish`, the finishing task are both done with it. Kept, each
+    held its answer's transcript and stream state for as long as the app ran (scripts/bench_soak.py).
     """
 
     updated = Signal(object)  # list[Word]: committed words followed by the tentative tail
@@ -217,8 +221,18 @@ class LiveTranscription(QObject):
         self._runner = runner
         self._resampler: Any = None
         self._stop = threading.Event()
+        self._users = 1  # the live thread; finish() adds its task
+        self._users_lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="live-transcription", daemon=True)
         self._thread.start()
+
+    def _release(self) -> None:
+        """One user (the live thread or the finishing task) is done; the last one deletes the object."""
+        with self._users_lock:
+            self._users -= 1
+            last = self._users == 0
+        if last:
+            self.deleteLater()  # thread-safe: the deletion runs on the GUI thread
 
     def sink(self, block: np.ndarray, rate: int) -> None:
         from opsprep_voice.audio.io import Resampler
@@ -241,6 +255,8 @@ class LiveTranscription(QObject):
         except Exception as exc:
             log.exception("Live transcription failed")
             self.failed.emit(str(exc))
+        finally:
+            self._release()
 
     def finish(self) -> Task:
         """Stop live updates and complete the transcript; the task's result is a Transcript.
@@ -250,12 +266,17 @@ class LiveTranscription(QObject):
         """
         self._stop.set()
         self._processor.stop()  # no new pass is started
+        with self._users_lock:
+            self._users += 1
 
         def work(_progress: Callable[[float, str], None], _cancel: threading.Event) -> Transcript:
-            resampler, self._resampler = self._resampler, None  # released with the stream: see abandon()
-            if resampler is not None:
-                self._processor.feed(resampler.flush())
-            return self._processor.finish()
+            try:
+                resampler, self._resampler = self._resampler, None  # released with the stream: see abandon()
+                if resampler is not None:
+                    self._processor.feed(resampler.flush())
+                return self._processor.finish()
+            finally:
+                self._release()
 
         return self._runner.start(work, "finish live transcription")
 
@@ -263,6 +284,6 @@ class LiveTranscription(QObject):
         self._stop.set()
         self._processor.cancel()
         # The recording has ended, so nothing feeds the resampler again. Drop its soxr stream now: this
-        # object stays a child of the service, the app freezes its start-up heap (gc.freeze), and every
-        # soxr stream still referenced at exit is reported by nanobind as "leaked".
+        # object lives until its thread notices the stop, the app freezes its start-up heap (gc.freeze),
+        # and every soxr stream still referenced at exit is reported by nanobind as "leaked".
         self._resampler = None
