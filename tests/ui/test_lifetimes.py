@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import shiboken6
+from PySide6.QtCore import QThreadPool
 
 from opsprep_voice.asr.base import TranscribeOptions
 from opsprep_voice.ui.services.transcription import LiveTranscription
@@ -19,12 +20,18 @@ from tests.support.app_fakes import FakeTranscriber
 WAIT_MS = 60_000
 
 
+def private_runner() -> TaskRunner:
+    """A runner on a pool of its own: the global pool is shared with every earlier test, and one that left
+    a worker blocked (a fake engine waiting on its gate) would starve this test's tasks."""
+    return TaskRunner(QThreadPool())
+
+
 class Payload:
     """Stands for what a task's function captures (an answer's audio, a transcriber's state)."""
 
 
 def test_a_finished_task_is_freed_with_what_it_held(qtbot: Any) -> None:
-    runner = TaskRunner()
+    runner = private_runner()
     payload = Payload()
     held = weakref.ref(payload)
     results: list[object] = []
@@ -43,7 +50,7 @@ def test_a_finished_task_is_freed_with_what_it_held(qtbot: Any) -> None:
 
 
 def test_an_answers_live_transcription_is_deleted_once_finished_or_abandoned(qtbot: Any) -> None:
-    runner = TaskRunner()
+    runner = private_runner()
     block = np.zeros(4800, dtype=np.int16)
     finished = LiveTranscription(FakeTranscriber("point in time"), TranscribeOptions(), runner)
     finished.sink(block, 48_000)
