@@ -45,8 +45,8 @@ for _p in (REPO_ROOT, REPO_ROOT / "scripts"):
         sys.path.insert(0, str(_p))
 
 import numpy as np  # noqa: E402
-
 from bench_latency import norm  # noqa: E402
+
 from opsprep_voice.asr.base import SAMPLE_RATE, TranscribeOptions, Transcriber  # noqa: E402
 from opsprep_voice.asr.streaming import StreamingTranscriber, StreamUpdate  # noqa: E402
 from opsprep_voice.cli.replay import replay  # noqa: E402
@@ -127,7 +127,9 @@ def _key(word: Word) -> str:
     return norm(word.text)
 
 
-def word_lags(final: Transcript, snapshots: list[tuple[float, tuple[Word, ...]]], review_t: float) -> list[float]:
+def word_lags(
+    final: Transcript, snapshots: list[tuple[float, tuple[Word, ...]]], review_t: float
+) -> list[float]:
     """Per final word: when it first appeared live (see the module doc) minus when it was spoken (seconds
     since the replay started, + one block)."""
     lags = []
@@ -178,6 +180,10 @@ def errors(ref: str, hyp: str) -> tuple[int, int]:
     return out.substitutions + out.deletions + out.insertions, len(norm(ref).split())
 
 
+def loadavg() -> str:
+    return Path("/proc/loadavg").read_text().strip()
+
+
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
@@ -188,9 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cases", default="", help="comma-separated case names (default: all)")
     ap.add_argument("--no-batch", action="store_true", help="skip the batch reference (no wer_delta)")
     ap.add_argument("--model", default=None)
-    ap.add_argument(
-        "--out", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "opsprep-bench-live"
-    )
+    ap.add_argument("--out", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "opsprep-bench-live")
     args = ap.parse_args(argv)
     from opsprep_voice.asr.registry import create_transcriber
 
@@ -200,14 +204,15 @@ def main(argv: list[str] | None = None) -> int:
     transcriber.transcribe(load(cases[0])[: 5 * SAMPLE_RATE])  # warm-up, as the app does at start-up
     for case in cases:  # compile the phrases once, as the app does before the answer ends
         score_answer(case.asked, Transcript.from_text(case.text))
-    print(f"{os.cpu_count()} cpus, model {transcriber.model}; loadavg {open('/proc/loadavg').read().strip()}")
+    print(f"{os.cpu_count()} cpus, model {transcriber.model}; loadavg {loadavg()}")
     all_lags: list[float] = []
     stops: list[float] = []
     s_err = s_n = b_err = b_n = 0
     rows = []
     for case in cases:
         audio = load(case)
-        options = TranscribeOptions(prompt=recognition_prompt(case.asked) if transcriber.uses_prompt else None)
+        prompt = recognition_prompt(case.asked) if transcriber.uses_prompt else None
+        options = TranscribeOptions(prompt=prompt)
         b_wer = float("nan")
         if not args.no_batch:
             e, n = errors(case.text, transcriber.transcribe(audio, options).text)
@@ -219,9 +224,10 @@ def main(argv: list[str] | None = None) -> int:
             lags = r["lags"]
             all_lags += lags
             stops.append(r["stop_review"])
-            load_now = open("/proc/loadavg").read().split()[0]
+            load_now = loadavg().split()[0]
             line = (
-                f"| {case.name} | {run + 1} | {r['stop_review']:.2f} | {r['path'] or '-'} | {r['tail_s']:.1f} "
+                f"| {case.name} | {run + 1} | {r['stop_review']:.2f} | {r['path'] or '-'} "
+                f"| {r['tail_s']:.1f} "
                 f"| {statistics.median(lags):.2f} | {pct(lags, 95):.2f} | {max(lags):.2f} "
                 f"| {100 * e / n:.1f} | {b_wer:.1f} | {r['cpu_share']:.2f} | {r['calls']} | {load_now} |"
             )
@@ -236,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     s_wer = 100 * s_err / max(1, s_n)
     b_wer_all = 100 * b_err / b_n if b_n else float("nan")
     print(f"pooled WER streaming {s_wer:.2f} % vs batch {b_wer_all:.2f} %; "
-          f"loadavg {open('/proc/loadavg').read().strip()}")  # fmt: skip
+          f"loadavg {loadavg()}")  # fmt: skip
     print(
         f"stop_review_median_s={statistics.median(stops):.2f} stop_review_worst_s={max(stops):.2f} "
         f"lag_median_s={pct(all_lags, 50):.2f} lag_p95_s={pct(all_lags, 95):.2f} "
