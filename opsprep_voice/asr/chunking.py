@@ -12,6 +12,10 @@ threaded shell (:class:`~opsprep_voice.asr.streaming.StreamingTranscriber`):
   ``commit_s``, the last tentative pass is committed as it is; only speech without any pause for
   ``max_chunk_s`` is cut *forced*, at the quietest point between two recognised words.
 * :meth:`~ChunkPlanner.apply`: take a finished pass's words.
+* :meth:`~ChunkPlanner.plan_preview`: between passes, a *preview* over the audio after the last pass,
+  about every ``preview_s``, so words show about a second after they are spoken rather than at the next
+  pause. Its words are shown after the tentative ones; at Stop they stand in for the call over that
+  audio up to a word gap, so only the last second or so needs an engine call then.
 * :meth:`~ChunkPlanner.ending` and friends: at Stop, which words are known and which audio still needs one
   engine call (an :class:`Ending`).
 
@@ -70,6 +74,13 @@ class StreamingConfig:
     #: At Stop with no pass running, up to this much uncommitted audio is transcribed again in one call
     #: (more context); beyond it only the audio after the last tentative pass is (bounded wait).
     finish_full_s: float = 6.0
+    #: Between passes, a *preview* transcribes the audio after the last pass up to now once this much of
+    #: it is new, so words show about a second after they are spoken instead of at the next pause
+    #: (passes wait for a pause that closes ``min_chunk_s``). 0 disables previews.
+    preview_s: float = 1.0
+    #: At Stop, a preview's words ending in its last ``preview_hold_s`` may be cut off: they are
+    #: transcribed again with the audio after the preview.
+    preview_hold_s: float = 0.5
 
     def __post_init__(self) -> None:
         if not 0 < self.min_chunk_s <= self.commit_s < self.max_chunk_s:
@@ -78,6 +89,8 @@ class StreamingConfig:
             raise ValueError("hold_s must be shorter than max_chunk_s - min_chunk_s")
         if self.min_pause_s < 2 * self.frame_s:
             raise ValueError("min_pause_s must span at least two VAD frames")
+        if self.preview_s < 0 or self.preview_hold_s < 0:
+            raise ValueError("preview_s and preview_hold_s must not be negative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +98,8 @@ class Chunk:
     """Audio to transcribe: absolute samples ``[start, end)`` and why.
 
     ``kind``: ``"pause"`` (ends at a pause, committed), ``"tentative"`` (ends at a pause, shown until the
-    next pass), ``"forced"`` (no pause for ``max_chunk_s``), ``"tail"`` (at Stop).
+    next pass), ``"forced"`` (no pause for ``max_chunk_s``), ``"preview"`` (from the last pass to the end
+    of the audio received, shown after the tentative words), ``"tail"`` (at Stop).
     """
 
     start: int
@@ -126,6 +140,8 @@ class ChunkPlanner:
         self.committed: list[Word] = []
         self.tentative: tuple[Word, ...] = ()
         self.heard = 0  # where the last tentative pass ended (nothing newer when <= base)
+        self.preview: tuple[Word, ...] = ()  # the last preview's words
+        self.preview_span: tuple[int, int] | None = None  # and the samples it transcribed
 
     # ------------------------------------------------------------------------------------------ audio
 
@@ -217,6 +233,42 @@ class ChunkPlanner:
             self._forced_cut(chunk, words)
             self.tentative, self.heard = (), self.base
 
+    # ------------------------------------------------------------------------------------- previews
+
+    def since(self) -> int:
+        """Where the audio no pass has heard begins: the end of the last tentative pass, else the cut."""
+        return self.heard if self.heard > self.base else self.base
+
+    def plan_preview(self) -> Chunk | None:
+        """The preview to run now, if any (ask after :meth:`plan` found no pass): from :meth:`since` to
+        the end of the audio, once ``preview_s`` of audio with speech in it came after the last preview."""
+        cfg = self.config
+        if cfg.preview_s <= 0:
+            return None
+        since = self.since()
+        last = self.preview_span[1] if self.preview_span and self._preview_valid() else since
+        if self.end - last < round(cfg.preview_s * SAMPLE_RATE) or not self.has_speech(last, self.end):
+            return None
+        return Chunk(since, self.end, "preview")
+
+    def apply_preview(self, chunk: Chunk, words: list[Word]) -> None:
+        """Take the words of a finished preview over ``chunk``."""
+        self.preview, self.preview_span = tuple(words), (chunk.start, chunk.end)
+
+    def shown_preview(self) -> tuple[Word, ...]:
+        """The preview's words to show after the tentative ones: those after :meth:`since` (a pass that
+        ended after the preview started has heard the others)."""
+        if self.preview_span is None:
+            return ()
+        if self._preview_valid():
+            return self.preview
+        since_s = self.since() / SAMPLE_RATE
+        return tuple(w for w in self.preview if w.start >= since_s)
+
+    def _preview_valid(self) -> bool:
+        """Whether the last preview starts where the unheard audio starts (no pass or cut since)."""
+        return self.preview_span is not None and self.preview_span[0] == self.since()
+
     def _forced_cut(self, chunk: Chunk, words: list[Word]) -> None:
         """No pause for max_chunk_s: commit all but the last ``hold_s`` and cut between two words."""
         cfg = self.config
@@ -229,17 +281,20 @@ class ChunkPlanner:
             lo, hi = start + round(cfg.min_chunk_s * SAMPLE_RATE), round(hold_from * SAMPLE_RATE)
             cut = self._quietest(lo, hi, fallback=hi, dip_only=False)
         else:
-            # Between the last committed word and the next: at a clear energy dip near the engine's word
-            # boundary if there is one, else at the boundary itself.
-            nxt = words[len(keep)]
-            gap_lo, gap_hi = keep[-1].end, max(keep[-1].end, nxt.start)
-            boundary = round((gap_lo + gap_hi) / 2 * SAMPLE_RATE)
-            lo = max(round((gap_lo - CUT_SEARCH_S) * SAMPLE_RATE), start + self._frame)
-            hi = min(round((gap_hi + CUT_SEARCH_S) * SAMPLE_RATE), end - self._frame)
-            cut = self._quietest(lo, hi, fallback=boundary, dip_only=True)
+            cut = self._cut_between(keep[-1], words[len(keep)], start, end)
         cut_s = cut / SAMPLE_RATE
         self.committed.extend(w for w in words if (w.start + w.end) / 2 < cut_s)
         self._trim_to(cut)
+
+    def _cut_between(self, before: Word, after: Word | None, start: int, end: int) -> int:
+        """A cut after the word ``before`` (and before ``after``, if given) inside ``[start, end)``: at a
+        clear energy dip near the engine's word boundary if there is one, else at the boundary itself."""
+        gap_lo = before.end
+        gap_hi = max(gap_lo, after.start) if after is not None else gap_lo
+        boundary = round((gap_lo + gap_hi) / 2 * SAMPLE_RATE)
+        lo = max(round((gap_lo - CUT_SEARCH_S) * SAMPLE_RATE), start + self._frame)
+        hi = min(round((gap_hi + CUT_SEARCH_S) * SAMPLE_RATE), end - self._frame)
+        return self._quietest(lo, hi, fallback=boundary, dip_only=True)
 
     def _quietest(self, lo: int, hi: int, *, fallback: int, dip_only: bool) -> int:
         """Where to cut in ``[lo, hi)``: the VAD's quietest frame there, else ``fallback`` (kept inside
@@ -261,6 +316,10 @@ class ChunkPlanner:
             return Ending("")
         if heard > base and not self.has_speech(heard, end):
             return Ending("tentative", self.tentative)
+        if self._preview_valid() and self.preview:
+            # The preview heard the audio after the last pass: its words, and one short call after them.
+            path, words, tail = self._since_tentative()
+            return Ending(path, words, tail if self.has_speech(*tail) else None)
         if heard > base and (end - base) / SAMPLE_RATE > self.config.finish_full_s:
             return Ending("tentative+tail", self.tentative, (heard, end))
         return Ending("full", (), (base, end))
@@ -269,7 +328,8 @@ class ChunkPlanner:
         """At Stop, given a pass over ``chunk`` that ended after Stop (``words`` is ``None`` when it
         failed): its words plus the audio after it, if anything was said there."""
         if words is None or chunk.kind == "forced":  # a forced pass may end inside a word
-            return Ending("pass+tail", *self._since_tentative())
+            _path, known, tail = self._since_tentative()
+            return Ending("pass+tail", known, tail)
         if not self.has_speech(chunk.end, self.end):
             return Ending("pass+tail", tuple(words))
         return Ending("pass+tail", tuple(words), (chunk.end, self.end))
@@ -277,22 +337,37 @@ class ChunkPlanner:
     def ending_while_running(self) -> Ending:
         """At Stop while a pass is still running: the last tentative pass's words plus the audio after it
         (``tail``: the call raced against the running pass), or no call when nothing was said after it."""
-        words, tail = self._since_tentative()
+        path, words, tail = self._since_tentative()
         if not self.has_speech(tail[0], tail[1]):
-            return Ending("tentative", words)  # the running pass would only re-hear the same words
-        return Ending("tentative+tail (raced)", words, tail)
+            return Ending(path, words)  # the running pass would only re-hear the same words
+        return Ending(f"{path}+tail (raced)", words, tail)
 
     def pass_heard_all(self, chunk: Chunk) -> bool:
         """Whether a pass over ``chunk`` would complete the transcript: it ends at a pause and nothing
         was said after it."""
         return chunk.kind != "forced" and not self.has_speech(chunk.end, self.end)
 
-    def _since_tentative(self) -> tuple[tuple[Word, ...], tuple[int, int]]:
-        """The words that never wait for a pass: the last tentative pass's words, and the audio after
-        that pass (after the cut when there is no tentative pass)."""
-        if self.heard > self.base:
-            return self.tentative, (self.heard, self.end)
-        return (), (self.base, self.end)
+    def _since_tentative(self) -> tuple[str, tuple[Word, ...], tuple[int, int]]:
+        """The words that never wait for a pass, and the audio after them, named ``"tentative"`` or
+        ``"preview"``: the last tentative pass's words, then, when the last preview started where they
+        end, the preview's words up to a word gap before its last ``preview_hold_s`` (all of them when
+        nothing was said after the preview). The audio starts where those words end."""
+        words = self.tentative if self.heard > self.base else ()
+        since = self.since()
+        if not (self._preview_valid() and self.preview and self.preview_span):
+            return "tentative", words, (since, self.end)
+        p_end = self.preview_span[1]
+        if not self.has_speech(p_end, self.end):
+            return "preview", (*words, *self.preview), (p_end, self.end)
+        hold_from = p_end / SAMPLE_RATE - self.config.preview_hold_s
+        keep = [w for w in self.preview if w.end <= hold_from]
+        if not keep:
+            return "tentative", words, (since, self.end)
+        after = self.preview[len(keep)] if len(keep) < len(self.preview) else None
+        cut = self._cut_between(keep[-1], after, since, p_end)
+        cut_s = cut / SAMPLE_RATE
+        known = (*words, *(w for w in self.preview if (w.start + w.end) / 2 < cut_s))
+        return "preview", known, (cut, self.end)
 
     def close(self, words: list[Word]) -> None:
         """Commit ``words`` (the final ones, after the committed text) and drop all audio."""
@@ -300,3 +375,4 @@ class ChunkPlanner:
         self._audio = np.zeros(0, dtype=np.float32)
         self.base = self.end
         self.tentative = ()
+        self.preview, self.preview_span = (), None

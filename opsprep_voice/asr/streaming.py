@@ -8,7 +8,8 @@ shell around two pure parts: :mod:`opsprep_voice.asr.vad` (energy voice activity
 * :meth:`~StreamingTranscriber.process` (one worker thread, called repeatedly) hands the fed blocks to the
   planner and runs the *pass* it plans, if any: an engine call from the cut to a pause. Passes start at
   the *latest* pause available when the worker gets to them, so a worker that fell behind catches up with
-  one larger pass instead of a queue of small ones.
+  one larger pass instead of a queue of small ones. Between passes it runs *previews* over the audio
+  after the last pass (``preview`` words of the update), so words show about a second after they are said.
 * :meth:`~StreamingTranscriber.finish` (at Stop) completes the transcript without waiting for a pass that
   may still need a second or more: if a pass is running, the audio after the last tentative pass is
   transcribed at the same time on the engine's other worker, and whichever is complete first wins: the
@@ -74,14 +75,20 @@ class StreamUpdate:
     changed: bool
     audio_s: float  # audio received so far
     committed_s: float  # audio up to which the text is final
+    preview: tuple[Word, ...] = ()  # after the tentative words: the latest preview's (chunking)
+
+    @property
+    def shown(self) -> tuple[Word, ...]:
+        """The words to show live: committed, tentative, then preview words."""
+        return (*self.committed, *self.tentative, *self.preview)
 
     @property
     def text(self) -> str:
-        return join_words((*self.committed, *self.tentative))
+        return join_words(self.shown)
 
     def transcript(self) -> Transcript:
-        """Committed plus tentative words as a transcript (for live scoring)."""
-        return Transcript.from_words((*self.committed, *self.tentative), self.audio_s)
+        """The words shown as a transcript (for live scoring)."""
+        return Transcript.from_words(self.shown, self.audio_s)
 
 
 @dataclass(slots=True)
@@ -214,12 +221,18 @@ class StreamingTranscriber:
                     return self._update(False)
                 self._drain()
                 changed, chunk = self._chunks.plan()
+                if chunk is None and not changed:
+                    chunk = self._chunks.plan_preview()
                 if chunk is None:
                     return self._update(changed)
-                call = self._running = _Call(chunk)
+                call = _Call(chunk)
+                if chunk.kind != "preview":
+                    self._running = call
                 audio, options = self._chunks.samples(chunk.start, chunk.end), self._options()
             self._run(call, audio, options)
             with self._lock:
+                if chunk.kind == "preview":
+                    return self._preview_done(call)
                 self._running = None
                 if self._stopping.is_set() or self._finished is not None:
                     self._unapplied = call  # Stop came during the call: finish() decides what to use
@@ -231,6 +244,17 @@ class StreamingTranscriber:
                     log.debug("forced cut at %.2f s (no pause for %.1f s)", self._chunks.base / SAMPLE_RATE,
                               (chunk.end - chunk.start) / SAMPLE_RATE)  # fmt: skip
                 return self._update(True)
+
+    def _preview_done(self, call: _Call) -> StreamUpdate:
+        """Take a finished preview (``_lock`` held). A preview is not a pass: finish() neither waits for
+        it nor races it (its call holds one engine worker for a fraction of a second; the call at Stop
+        takes the other), and one that ends after Stop is dropped, as finish() decided without it."""
+        if self._stopping.is_set() or self._finished is not None:
+            return self._update(False)
+        if call.error is not None:
+            raise call.error
+        self._chunks.apply_preview(call.chunk, call.words)
+        return self._update(True)
 
     # -------------------------------------------------------------------------------------- at Stop
 
@@ -325,6 +349,7 @@ class StreamingTranscriber:
             changed=changed,
             audio_s=self._chunks.end / SAMPLE_RATE,
             committed_s=self._chunks.base / SAMPLE_RATE,
+            preview=self._chunks.shown_preview(),
         )
 
     def _drain(self) -> None:
