@@ -168,6 +168,7 @@ def run_stream(case: Case, audio: np.ndarray, transcriber: Transcriber, options:
         "final": final,
         "cpu_share": (marks["stop_cpu"] - cpu0) / (marks["stop"] - marks["t0"]),
         "path": proc.stats.finish_path,
+        "finish_s": proc.stats.finish_s,
         "tail_s": proc.stats.tail_s,
         "calls": proc.stats.calls,
     }
@@ -227,16 +228,16 @@ def main(argv: list[str] | None = None) -> int:
             load_now = loadavg().split()[0]
             line = (
                 f"| {case.name} | {run + 1} | {r['stop_review']:.2f} | {r['path'] or '-'} "
-                f"| {r['tail_s']:.1f} "
+                f"| {r['tail_s']:.1f} | {r['finish_s']:.2f} "
                 f"| {statistics.median(lags):.2f} | {pct(lags, 95):.2f} | {max(lags):.2f} "
                 f"| {100 * e / n:.1f} | {b_wer:.1f} | {r['cpu_share']:.2f} | {r['calls']} | {load_now} |"
             )
             rows.append(line)
             print(line, flush=True)
     print()
-    print("| answer | run | Stop->review s | Stop path | tail s | lag median s | lag p95 s | lag max s "
-          "| WER % | batch WER % | CPU share | calls | load 1 min |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| answer | run | Stop->review s | Stop path | tail s | finish() s | lag median s | lag p95 s "
+          "| lag max s | WER % | batch WER % | CPU share | calls | load 1 min |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(row)
     s_wer = 100 * s_err / max(1, s_n)

@@ -318,3 +318,32 @@ def test_a_call_at_stop_while_a_pass_runs_starts_after_the_preview_words() -> No
     assert [*ending.words, *words_in(words, *ending.tail)] == words_in(words, planner.base, planner.end)
     close = planner.ending()
     assert (close.words, close.tail) == (ending.words, ending.tail)
+
+
+def test_a_pause_after_new_speech_starts_a_preview_before_preview_s() -> None:
+    spans = [*steady(0.5, 4.0), (4.5, 4.8)]  # one word after the tentative pass, then silence
+    audio, _ = spoken(spans, 6.0)
+    planner = ChunkPlanner(StreamingConfig())
+    feed(planner, audio, 4.5)
+    _, chunk = planner.plan()
+    assert chunk is not None and chunk.kind == "tentative"
+    planner.apply(chunk, [])
+    feed(planner, audio, 4.95)  # 0.15 s of silence: not a pause yet
+    assert planner.plan() == (False, None) and planner.plan_preview() is None
+    feed(planner, audio, 5.15)  # less than preview_s after the pass, but a pause
+    assert planner.plan() == (False, None)
+    assert planner.plan_preview() == Chunk(planner.heard, sec(5.15), "preview")
+
+
+def test_a_preview_that_ended_after_stop_is_used_like_the_last_preview() -> None:
+    planner, words = planner_after_tentative(9.5)
+    late = Chunk(planner.heard, sec(7.0), "preview")
+    late_words = words_in(words, late.start, late.end)
+    ending = planner.ending_after(late, late_words)
+    assert ending.path == "preview+tail" and ending.tail is not None and ending.tail[0] < late.end
+    assert [*ending.words, *words_in(words, *ending.tail)] == words_in(words, planner.base, planner.end)
+    assert not planner.pass_heard_all(late)
+    everything = Chunk(planner.heard, planner.end, "preview")
+    assert planner.pass_heard_all(everything)
+    assert planner.ending_after(everything, words_in(words, planner.heard, planner.end)).tail is None
+    assert not planner.pass_heard_all(Chunk(planner.base, planner.end, "preview"))  # not from the pass

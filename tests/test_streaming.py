@@ -549,7 +549,9 @@ def test_stop_calls_the_engine_only_after_the_preview_words() -> None:
     assert texts(transcript.words) == texts(words[:-7])
 
 
-def test_a_preview_running_at_stop_is_neither_waited_for_nor_applied() -> None:
+def test_a_preview_running_at_stop_is_raced_and_never_applied() -> None:
+    """Stop mid-word while a preview is stuck in the engine: the call after the last preview's words
+    completes the transcript without it, and the late preview changes nothing."""
     words, dur = make_script(60, pause_every=20)  # ~8 s sentences
     engine = GatedEngine(words, dur)
     proc = StreamingTranscriber(engine)
@@ -571,8 +573,45 @@ def test_a_preview_running_at_stop_is_neither_waited_for_nor_applied() -> None:
     stuck.set()
     worker.join(10)
     assert result and not result[0].changed  # the late preview changed nothing
+    assert proc.stats.finish_path == "preview+tail (raced)"
     spoken = [w for w in words if (w.start + w.end) / 2 < fed / SAMPLE_RATE]
     assert [t.rstrip("~") for t in texts(transcript.words)] == texts(spoken)
+
+
+def test_stop_takes_a_running_preview_that_heard_the_last_words() -> None:
+    """The speaker pauses after the last word: a preview starts at the pause (before preview_s of new
+    audio), Stop comes while it runs, and it wins the race against the call at Stop."""
+    words, dur = make_script(12, pause_every=0)  # ~4 s without a pause, then silence
+    engine = GatedEngine(words, dur)
+    # No pass at the pause (it closes < min_chunk_s), no preview before it (preview_s is longer).
+    proc = StreamingTranscriber(engine, config=StreamingConfig(min_chunk_s=5.0, preview_s=30.0))
+    audio, block, fed = engine.audio, SAMPLE_RATE // 10, 0
+    end_of_speech = round((words[-1].end + 0.45) * SAMPLE_RATE)  # a pause, shorter than a pass needs
+    while fed < round((words[-1].end + 0.1) * SAMPLE_RATE):
+        proc.feed(audio[fed : fed + block])
+        fed += block
+        proc.process()
+    n = proc.stats.calls
+    assert n == 0
+    running = engine.gates[n] = threading.Event()
+    side = engine.gates[n + 1] = threading.Event()
+    proc.feed(audio[fed:end_of_speech])
+    worker = threading.Thread(target=proc.process)
+    worker.start()
+    assert engine.started[n].wait(10)
+    result: list[Transcript] = []
+    finisher = threading.Thread(target=lambda: result.append(proc.finish()))
+    finisher.start()
+    assert engine.started[n + 1].wait(10)  # the call at Stop runs beside the preview
+    running.set()
+    finisher.join(10)
+    assert result and not side.is_set()
+    assert proc.stats.finish_path == "running preview"
+    assert proc.stats.chunks[n][2] == "preview"
+    assert texts(result[0].words) == texts(words)
+    side.set()
+    worker.join(10)
+    assert proc.wait_idle(10)
 
 
 # ------------------------------------------------------------------------------------- real model

@@ -241,13 +241,19 @@ class ChunkPlanner:
 
     def plan_preview(self) -> Chunk | None:
         """The preview to run now, if any (ask after :meth:`plan` found no pass): from :meth:`since` to
-        the end of the audio, once ``preview_s`` of audio with speech in it came after the last preview."""
+        the end of the audio, once ``preview_s`` of audio with speech in it came after the last preview,
+        or sooner when that speech is followed by a pause (the speaker may be done: a preview then hears
+        the last words before Stop, and finish() can take it instead of a call)."""
         cfg = self.config
         if cfg.preview_s <= 0:
             return None
         since = self.since()
         last = self.preview_span[1] if self.preview_span and self._preview_valid() else since
-        if self.end - last < round(cfg.preview_s * SAMPLE_RATE) or not self.has_speech(last, self.end):
+        if not self.has_speech(last, self.end):
+            return None
+        pause = round(cfg.min_pause_s * SAMPLE_RATE)
+        paused = self.end - pause > last and not self.has_speech(self.end - pause, self.end)
+        if self.end - last < round(cfg.preview_s * SAMPLE_RATE) and not paused:
             return None
         return Chunk(since, self.end, "preview")
 
@@ -325,9 +331,12 @@ class ChunkPlanner:
         return Ending("full", (), (base, end))
 
     def ending_after(self, chunk: Chunk, words: list[Word] | None) -> Ending:
-        """At Stop, given a pass over ``chunk`` that ended after Stop (``words`` is ``None`` when it
-        failed): its words plus the audio after it, if anything was said there."""
-        if words is None or chunk.kind == "forced":  # a forced pass may end inside a word
+        """At Stop, given a pass or preview over ``chunk`` that ended after Stop (``words`` is ``None``
+        when it failed): its words plus the audio after it, if anything was said there."""
+        if chunk.kind == "preview" and words is not None and chunk.start == self.since():
+            path, known, tail = self._since_tentative(tuple(words), (chunk.start, chunk.end))
+            return Ending(f"{path}+tail", known, tail if self.has_speech(*tail) else None)
+        if words is None or chunk.kind in ("forced", "preview"):  # these may end inside a word
             _path, known, tail = self._since_tentative()
             return Ending("pass+tail", known, tail)
         if not self.has_speech(chunk.end, self.end):
@@ -343,30 +352,36 @@ class ChunkPlanner:
         return Ending(f"{path}+tail (raced)", words, tail)
 
     def pass_heard_all(self, chunk: Chunk) -> bool:
-        """Whether a pass over ``chunk`` would complete the transcript: it ends at a pause and nothing
-        was said after it."""
+        """Whether a pass or preview over ``chunk`` would complete the transcript: nothing was said
+        after it (and a preview starts where the unheard audio starts)."""
+        if chunk.kind == "preview" and chunk.start != self.since():
+            return False
         return chunk.kind != "forced" and not self.has_speech(chunk.end, self.end)
 
-    def _since_tentative(self) -> tuple[str, tuple[Word, ...], tuple[int, int]]:
+    def _since_tentative(
+        self, preview: tuple[Word, ...] | None = None, span: tuple[int, int] | None = None
+    ) -> tuple[str, tuple[Word, ...], tuple[int, int]]:
         """The words that never wait for a pass, and the audio after them, named ``"tentative"`` or
-        ``"preview"``: the last tentative pass's words, then, when the last preview started where they
-        end, the preview's words up to a word gap before its last ``preview_hold_s`` (all of them when
-        nothing was said after the preview). The audio starts where those words end."""
+        ``"preview"``: the last tentative pass's words, then, when the last preview (or ``preview`` over
+        ``span``) started where they end, its words up to a word gap before its last ``preview_hold_s``
+        (all of them when nothing was said after it). The audio starts where those words end."""
+        if span is None:
+            preview, span = self.preview, self.preview_span
         words = self.tentative if self.heard > self.base else ()
         since = self.since()
-        if not (self._preview_valid() and self.preview and self.preview_span):
+        if not (preview and span and span[0] == since):
             return "tentative", words, (since, self.end)
-        p_end = self.preview_span[1]
+        p_end = span[1]
         if not self.has_speech(p_end, self.end):
-            return "preview", (*words, *self.preview), (p_end, self.end)
+            return "preview", (*words, *preview), (p_end, self.end)
         hold_from = p_end / SAMPLE_RATE - self.config.preview_hold_s
-        keep = [w for w in self.preview if w.end <= hold_from]
+        keep = [w for w in preview if w.end <= hold_from]
         if not keep:
             return "tentative", words, (since, self.end)
-        after = self.preview[len(keep)] if len(keep) < len(self.preview) else None
+        after = preview[len(keep)] if len(keep) < len(preview) else None
         cut = self._cut_between(keep[-1], after, since, p_end)
         cut_s = cut / SAMPLE_RATE
-        known = (*words, *(w for w in self.preview if (w.start + w.end) / 2 < cut_s))
+        known = (*words, *(w for w in preview if (w.start + w.end) / 2 < cut_s))
         return "preview", known, (cut, self.end)
 
     def close(self, words: list[Word]) -> None:

@@ -11,13 +11,13 @@ shell around two pure parts: :mod:`opsprep_voice.asr.vad` (energy voice activity
   one larger pass instead of a queue of small ones. Between passes it runs *previews* over the audio
   after the last pass (``preview`` words of the update), so words show about a second after they are said.
 * :meth:`~StreamingTranscriber.finish` (at Stop) completes the transcript without waiting for a pass that
-  may still need a second or more: if a pass is running, the audio after the last tentative pass is
-  transcribed at the same time on the engine's other worker, and whichever is complete first wins: the
-  running pass if nothing was said after it, else the tentative words plus that call. With no pass
-  running it takes what :meth:`~opsprep_voice.asr.chunking.ChunkPlanner.ending` says. One call over a
-  committed chunk takes longer than the one-second Stop-to-review target allows on 2 cores
-  (docs/BENCHMARKS.md), so the race bounds the wait by one call over the few seconds after the last
-  tentative pass.
+  may still need a second or more: if a pass (or preview) is running, the audio after the last tentative
+  pass (and preview) is transcribed at the same time on the engine's other worker, and whichever is
+  complete first wins: the running call if nothing was said after it, else the known words plus that
+  call. With nothing running it takes what :meth:`~opsprep_voice.asr.chunking.ChunkPlanner.ending`
+  says. One call over a committed chunk takes longer than the one-second Stop-to-review target allows on
+  2 cores (docs/BENCHMARKS.md), so the race bounds the wait by one call over the second or so after the
+  last preview's words.
 
 Threads and locks. ``feed`` may be called from any thread at any time (also during ``process``, and after
 ``stop`` until ``finish`` so the recorder can flush its last blocks); it takes only ``_fed`` (the pending
@@ -225,36 +225,24 @@ class StreamingTranscriber:
                     chunk = self._chunks.plan_preview()
                 if chunk is None:
                     return self._update(changed)
-                call = _Call(chunk)
-                if chunk.kind != "preview":
-                    self._running = call
+                call = self._running = _Call(chunk)
                 audio, options = self._chunks.samples(chunk.start, chunk.end), self._options()
             self._run(call, audio, options)
             with self._lock:
-                if chunk.kind == "preview":
-                    return self._preview_done(call)
                 self._running = None
                 if self._stopping.is_set() or self._finished is not None:
                     self._unapplied = call  # Stop came during the call: finish() decides what to use
                     return self._update(False)
                 if call.error is not None:
                     raise call.error
+                if chunk.kind == "preview":
+                    self._chunks.apply_preview(chunk, call.words)
+                    return self._update(True)
                 self._chunks.apply(chunk, call.words)
                 if chunk.kind == "forced":
                     log.debug("forced cut at %.2f s (no pause for %.1f s)", self._chunks.base / SAMPLE_RATE,
                               (chunk.end - chunk.start) / SAMPLE_RATE)  # fmt: skip
                 return self._update(True)
-
-    def _preview_done(self, call: _Call) -> StreamUpdate:
-        """Take a finished preview (``_lock`` held). A preview is not a pass: finish() neither waits for
-        it nor races it (its call holds one engine worker for a fraction of a second; the call at Stop
-        takes the other), and one that ends after Stop is dropped, as finish() decided without it."""
-        if self._stopping.is_set() or self._finished is not None:
-            return self._update(False)
-        if call.error is not None:
-            raise call.error
-        self._chunks.apply_preview(call.chunk, call.words)
-        return self._update(True)
 
     # -------------------------------------------------------------------------------------- at Stop
 
@@ -321,7 +309,9 @@ class StreamingTranscriber:
         if not side_done:
             if self._cancel.is_set():
                 raise TranscriptionCancelled("Live transcription was cancelled")
-            return Ending("running pass", tuple(running.words))
+            # It heard everything (pass_wins): its words, after the tentative ones for a preview.
+            won = self._chunks.ending_after(running.chunk, running.words)
+            return Ending(f"running {'preview' if running.chunk.kind == 'preview' else 'pass'}", won.words)
         self.stats.tail_s = (side.chunk.end - side.chunk.start) / SAMPLE_RATE
         if side.error is None:
             return Ending(ending.path, (*ending.words, *side.words))
