@@ -300,24 +300,26 @@ def test_ending_uses_the_preview_words_and_calls_only_after_them() -> None:
 
     planner, words, chunk = planner_with_preview(7.0, 9.5)  # speech after the preview
     ending = planner.ending()
-    assert ending.path == "preview" and ending.tail is not None
-    cut = ending.tail[0] / S
+    assert ending.path == "preview" and ending.tail is not None and ending.after is not None
+    cut = ending.after / S
     assert 7.0 - 0.5 - 0.35 - 0.15 <= cut <= 7.0 - 0.5  # the last word gap before the last preview_hold_s
     assert not any(w.start < cut < w.end for w in words)
-    assert ending.tail[1] == planner.end
+    # The call starts preview_context_s earlier (not before the tentative pass) and ends at the end.
+    assert ending.tail == (max(planner.heard, ending.after - sec(3.0)), planner.end)
     # Words known now plus a perfect engine's words for the tail: every word once, in order.
-    tail_words = words_in(words, *ending.tail)
+    tail_words = ending.tail_words(words_in(words, *ending.tail))
     assert [*ending.words, *tail_words] == words_in(words, planner.base, planner.end)
 
 
 def test_a_call_at_stop_while_a_pass_runs_starts_after_the_preview_words() -> None:
     planner, words, _ = planner_with_preview(7.0, 9.5)
     ending = planner.ending_while_running()
-    assert ending.path == "preview+tail (raced)" and ending.tail is not None
-    assert ending.tail[0] > planner.heard
-    assert [*ending.words, *words_in(words, *ending.tail)] == words_in(words, planner.base, planner.end)
+    assert ending.path == "preview+tail (raced)" and ending.tail is not None and ending.after is not None
+    assert ending.after > planner.heard
+    tail_words = ending.tail_words(words_in(words, *ending.tail))
+    assert [*ending.words, *tail_words] == words_in(words, planner.base, planner.end)
     close = planner.ending()
-    assert (close.words, close.tail) == (ending.words, ending.tail)
+    assert (close.words, close.tail, close.after) == (ending.words, ending.tail, ending.after)
 
 
 def test_a_pause_after_new_speech_starts_a_preview_before_preview_s() -> None:
@@ -340,8 +342,10 @@ def test_a_preview_that_ended_after_stop_is_used_like_the_last_preview() -> None
     late = Chunk(planner.heard, sec(7.0), "preview")
     late_words = words_in(words, late.start, late.end)
     ending = planner.ending_after(late, late_words)
-    assert ending.path == "preview+tail" and ending.tail is not None and ending.tail[0] < late.end
-    assert [*ending.words, *words_in(words, *ending.tail)] == words_in(words, planner.base, planner.end)
+    assert ending.path == "preview+tail" and ending.tail is not None and ending.after is not None
+    assert ending.after < late.end
+    tail_words = ending.tail_words(words_in(words, *ending.tail))
+    assert [*ending.words, *tail_words] == words_in(words, planner.base, planner.end)
     assert not planner.pass_heard_all(late)
     everything = Chunk(planner.heard, planner.end, "preview")
     assert planner.pass_heard_all(everything)

@@ -544,8 +544,8 @@ def test_stop_calls_the_engine_only_after_the_preview_words() -> None:
     assert proc.stats.finish_path == "preview"
     start, end = engine.calls[-1]
     assert proc.stats.chunks[-1][2] == "tail" and end == pytest.approx(stop / SAMPLE_RATE)
-    cfg = proc.config
-    assert end - start <= cfg.preview_s + cfg.preview_hold_s + 0.6  # the hold, a word, a block
+    cfg = proc.config  # the words after a gap near the preview's end, with preview_context_s before
+    assert end - start <= cfg.preview_context_s + cfg.preview_s + cfg.preview_hold_s + 0.6
     assert texts(transcript.words) == texts(words[:-7])
 
 

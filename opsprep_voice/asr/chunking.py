@@ -27,7 +27,7 @@ are in docs/BENCHMARKS.md (live transcription).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -76,11 +76,15 @@ class StreamingConfig:
     finish_full_s: float = 6.0
     #: Between passes, a *preview* transcribes the audio after the last pass up to now once this much of
     #: it is new, so words show about a second after they are spoken instead of at the next pause
-    #: (passes wait for a pause that closes ``min_chunk_s``). 0 disables previews.
+    #: (passes wait for a pause that closes ``min_chunk_s``). Each preview is one engine call, mostly
+    #: the encoder's fixed cost, so this sets the CPU used while speaking (scripts/bench_live.py,
+    #: docs/BENCHMARKS.md). 0 disables previews.
     preview_s: float = 1.0
     #: At Stop, a preview's words ending in its last ``preview_hold_s`` may be cut off: they are
     #: transcribed again with the audio after the preview.
     preview_hold_s: float = 0.5
+    #: ... and that call starts up to this much earlier (its words there are dropped): context.
+    preview_context_s: float = 3.0
 
     def __post_init__(self) -> None:
         if not 0 < self.min_chunk_s <= self.commit_s < self.max_chunk_s:
@@ -89,8 +93,8 @@ class StreamingConfig:
             raise ValueError("hold_s must be shorter than max_chunk_s - min_chunk_s")
         if self.min_pause_s < 2 * self.frame_s:
             raise ValueError("min_pause_s must span at least two VAD frames")
-        if self.preview_s < 0 or self.preview_hold_s < 0:
-            raise ValueError("preview_s and preview_hold_s must not be negative")
+        if min(self.preview_s, self.preview_hold_s, self.preview_context_s) < 0:
+            raise ValueError("preview_s, preview_hold_s and preview_context_s must not be negative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +114,21 @@ class Chunk:
 @dataclass(frozen=True, slots=True)
 class Ending:
     """How the transcript is completed at Stop: ``words`` are known now; when ``tail`` is set, the words of
-    one engine call over those absolute samples ``(start, end)`` follow them. ``path`` names the case
-    (``StreamStats.finish_path``)."""
+    one engine call over those absolute samples ``(start, end)`` follow them, those whose middle is at or
+    after sample ``after`` when it is set (the call then starts earlier, for context). ``path`` names the
+    case (``StreamStats.finish_path``)."""
 
     path: str
     words: tuple[Word, ...] = ()
     tail: tuple[int, int] | None = None
+    after: int | None = None
+
+    def tail_words(self, words: list[Word]) -> list[Word]:
+        """The tail call's words that complete ``words`` (absolute times)."""
+        if self.after is None:
+            return words
+        after_s = self.after / SAMPLE_RATE
+        return [w for w in words if (w.start + w.end) / 2 >= after_s]
 
 
 class ChunkPlanner:
@@ -324,8 +337,7 @@ class ChunkPlanner:
             return Ending("tentative", self.tentative)
         if self._preview_valid() and self.preview:
             # The preview heard the audio after the last pass: its words, and one short call after them.
-            path, words, tail = self._since_tentative()
-            return Ending(path, words, tail if self.has_speech(*tail) else None)
+            return self._since_tentative()
         if heard > base and (end - base) / SAMPLE_RATE > self.config.finish_full_s:
             return Ending("tentative+tail", self.tentative, (heard, end))
         return Ending("full", (), (base, end))
@@ -334,22 +346,21 @@ class ChunkPlanner:
         """At Stop, given a pass or preview over ``chunk`` that ended after Stop (``words`` is ``None``
         when it failed): its words plus the audio after it, if anything was said there."""
         if chunk.kind == "preview" and words is not None and chunk.start == self.since():
-            path, known, tail = self._since_tentative(tuple(words), (chunk.start, chunk.end))
-            return Ending(f"{path}+tail", known, tail if self.has_speech(*tail) else None)
+            ending = self._since_tentative(tuple(words), (chunk.start, chunk.end))
+            return replace(ending, path=f"{ending.path}+tail")
         if words is None or chunk.kind in ("forced", "preview"):  # these may end inside a word
-            _path, known, tail = self._since_tentative()
-            return Ending("pass+tail", known, tail)
+            return replace(self._since_tentative(), path="pass+tail")
         if not self.has_speech(chunk.end, self.end):
             return Ending("pass+tail", tuple(words))
         return Ending("pass+tail", tuple(words), (chunk.end, self.end))
 
     def ending_while_running(self) -> Ending:
-        """At Stop while a pass is still running: the last tentative pass's words plus the audio after it
+        """At Stop while a pass is still running: the words known without it plus the audio after them
         (``tail``: the call raced against the running pass), or no call when nothing was said after it."""
-        path, words, tail = self._since_tentative()
-        if not self.has_speech(tail[0], tail[1]):
-            return Ending(path, words)  # the running pass would only re-hear the same words
-        return Ending(f"{path}+tail (raced)", words, tail)
+        ending = self._since_tentative()
+        if ending.tail is None:
+            return ending  # the running pass would only re-hear the same words
+        return replace(ending, path=f"{ending.path}+tail (raced)")
 
     def pass_heard_all(self, chunk: Chunk) -> bool:
         """Whether a pass or preview over ``chunk`` would complete the transcript: nothing was said
@@ -360,29 +371,32 @@ class ChunkPlanner:
 
     def _since_tentative(
         self, preview: tuple[Word, ...] | None = None, span: tuple[int, int] | None = None
-    ) -> tuple[str, tuple[Word, ...], tuple[int, int]]:
-        """The words that never wait for a pass, and the audio after them, named ``"tentative"`` or
-        ``"preview"``: the last tentative pass's words, then, when the last preview (or ``preview`` over
-        ``span``) started where they end, its words up to a word gap before its last ``preview_hold_s``
-        (all of them when nothing was said after it). The audio starts where those words end."""
+    ) -> Ending:
+        """The words that never wait for a pass, and the audio after them (no ``tail`` when nothing was
+        said there), as an ending named ``"tentative"`` or ``"preview"``: the last tentative pass's words,
+        then, when the last preview (or ``preview`` over ``span``) started where they end, its words up
+        to a word gap before its last ``preview_hold_s`` (all of them when nothing was said after it).
+        A call after a preview's words starts up to ``preview_context_s`` before them: a second of
+        speech cut out on its own is heard worse than with what was said before it."""
         if span is None:
             preview, span = self.preview, self.preview_span
         words = self.tentative if self.heard > self.base else ()
         since = self.since()
         if not (preview and span and span[0] == since):
-            return "tentative", words, (since, self.end)
+            return Ending("tentative", words, (since, self.end) if self.has_speech(since, self.end) else None)
         p_end = span[1]
         if not self.has_speech(p_end, self.end):
-            return "preview", (*words, *preview), (p_end, self.end)
+            return Ending("preview", (*words, *preview))
         hold_from = p_end / SAMPLE_RATE - self.config.preview_hold_s
         keep = [w for w in preview if w.end <= hold_from]
         if not keep:
-            return "tentative", words, (since, self.end)
+            return Ending("tentative", words, (since, self.end))
         after = preview[len(keep)] if len(keep) < len(preview) else None
         cut = self._cut_between(keep[-1], after, since, p_end)
         cut_s = cut / SAMPLE_RATE
         known = (*words, *(w for w in preview if (w.start + w.end) / 2 < cut_s))
-        return "preview", known, (cut, self.end)
+        start = max(since, cut - round(self.config.preview_context_s * SAMPLE_RATE))
+        return Ending("preview", known, (start, self.end), after=cut)
 
     def close(self, words: list[Word]) -> None:
         """Commit ``words`` (the final ones, after the committed text) and drop all audio."""

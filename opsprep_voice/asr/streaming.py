@@ -285,7 +285,7 @@ class StreamingTranscriber:
         self.stats.finish_path = ending.path
         words = list(ending.words)
         if ending.tail is not None:
-            words += self._call_now(Chunk(*ending.tail, "tail"))
+            words += ending.tail_words(self._call_now(Chunk(*ending.tail, "tail")))
         return words
 
     def _race(self, running: _Call, ending: Ending) -> Ending:
@@ -314,7 +314,7 @@ class StreamingTranscriber:
             return Ending(f"running {'preview' if running.chunk.kind == 'preview' else 'pass'}", won.words)
         self.stats.tail_s = (side.chunk.end - side.chunk.start) / SAMPLE_RATE
         if side.error is None:
-            return Ending(ending.path, (*ending.words, *side.words))
+            return Ending(ending.path, (*ending.words, *ending.tail_words(side.words)))
         if isinstance(side.error, TranscriptionCancelled) or not pass_ok:
             raise side.error
         # The call at Stop failed and the pass did not: the pass's words, then the audio after it.
