@@ -271,12 +271,10 @@ class ChunkPlanner:
         return Chunk(since, self.end, "preview")
 
     def apply_preview(self, chunk: Chunk, words: list[Word]) -> None:
-        """Take the words of a finished preview over ``chunk``."""
         self.preview, self.preview_span = tuple(words), (chunk.start, chunk.end)
 
     def shown_preview(self) -> tuple[Word, ...]:
-        """The preview's words to show after the tentative ones: those after :meth:`since` (a pass that
-        ended after the preview started has heard the others)."""
+        """The preview's words to show after the tentative ones: those no later pass has heard."""
         if self.preview_span is None:
             return ()
         if self._preview_valid():
@@ -363,8 +361,7 @@ class ChunkPlanner:
         return replace(ending, path=f"{ending.path}+tail (raced)")
 
     def pass_heard_all(self, chunk: Chunk) -> bool:
-        """Whether a pass or preview over ``chunk`` would complete the transcript: nothing was said
-        after it (and a preview starts where the unheard audio starts)."""
+        """Whether a pass or preview (from :meth:`since`) over ``chunk`` completes the transcript."""
         if chunk.kind == "preview" and chunk.start != self.since():
             return False
         return chunk.kind != "forced" and not self.has_speech(chunk.end, self.end)
@@ -372,11 +369,10 @@ class ChunkPlanner:
     def _since_tentative(
         self, preview: tuple[Word, ...] | None = None, span: tuple[int, int] | None = None
     ) -> Ending:
-        """The words that never wait for a pass, and the audio after them (no ``tail`` when nothing was
-        said there), as an ending named ``"tentative"`` or ``"preview"``: the last tentative pass's words,
-        then, when the last preview (or ``preview`` over ``span``) started where they end, its words up
-        to a word gap before its last ``preview_hold_s`` (all of them when nothing was said after it).
-        A call after a preview's words starts up to ``preview_context_s`` before them: a second of
+        """The words known without a pass, and the audio after them (no ``tail`` when silent): the last
+        tentative pass's words, then, when the last preview (or ``preview`` over ``span``) started where
+        they end, its words up to a word gap before its last ``preview_hold_s`` (all when nothing was said
+        after it). The call after a preview's words starts ``preview_context_s`` earlier: a second of
         speech cut out on its own is heard worse than with what was said before it."""
         if span is None:
             preview, span = self.preview, self.preview_span
