@@ -305,7 +305,7 @@ def test_ending_uses_the_preview_words_and_calls_only_after_them() -> None:
     assert 7.0 - 0.5 - 0.35 - 0.15 <= cut <= 7.0 - 0.5  # the last word gap before the last preview_hold_s
     assert not any(w.start < cut < w.end for w in words)
     # The call starts preview_context_s earlier (not before the tentative pass) and ends at the end.
-    assert ending.tail == (max(planner.heard, ending.after - sec(3.0)), planner.end)
+    assert ending.tail == (max(planner.heard, ending.after - sec(1.0)), planner.end)
     # Words known now plus a perfect engine's words for the tail: every word once, in order.
     tail_words = ending.tail_words(words_in(words, *ending.tail))
     assert [*ending.words, *tail_words] == words_in(words, planner.base, planner.end)

@@ -84,7 +84,7 @@ class StreamingConfig:
     #: transcribed again with the audio after the preview.
     preview_hold_s: float = 0.5
     #: ... and that call starts up to this much earlier (its words there are dropped): context.
-    preview_context_s: float = 3.0
+    preview_context_s: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0 < self.min_chunk_s <= self.commit_s < self.max_chunk_s:
