@@ -232,3 +232,122 @@ def test_close_commits_the_final_words_and_drops_the_audio() -> None:
     assert planner.committed == words[:2]
     assert planner.base == planner.end and planner.tentative == ()
     assert planner.samples(planner.base, planner.end).size == 0
+
+
+# ------------------------------------------------------------------------------------------ previews
+
+
+def planner_with_preview(preview_to_s: float, stop_s: float) -> tuple[ChunkPlanner, list[Word], Chunk]:
+    """:func:`planner_after_tentative`'s planner with a preview from the tentative pass to
+    ``preview_to_s`` (a perfect engine's words), then audio up to ``stop_s``."""
+    planner, words = planner_after_tentative(preview_to_s)
+    assert planner.plan() == (False, None)
+    chunk = planner.plan_preview()
+    assert chunk is not None
+    planner.apply_preview(chunk, words_in(words, chunk.start, chunk.end))
+    feed(planner, planner_audio(), stop_s)
+    planner.measure()
+    return planner, words, chunk
+
+
+def planner_audio() -> Audio:
+    return spoken(steady(0.5, 4.0) + steady(4.5, 9.0), 10.0)[0]
+
+
+def test_previews_cover_the_audio_after_the_last_pass_about_every_preview_s() -> None:
+    planner, words = planner_after_tentative(5.0)
+    heard = planner.heard
+    assert planner.plan() == (False, None) and planner.plan_preview() is None  # < 1 s after the pass
+    feed(planner, planner_audio(), 5.5)
+    planner.plan()
+    chunk = planner.plan_preview()
+    assert chunk == Chunk(heard, sec(5.5), "preview")
+    planner.apply_preview(chunk, words_in(words, chunk.start, chunk.end))
+    assert planner.shown_preview() == tuple(words_in(words, heard, sec(5.5)))
+    assert not planner.committed and planner.heard == heard  # a preview commits nothing
+    feed(planner, planner_audio(), 6.0)
+    planner.plan()
+    assert planner.plan_preview() is None  # 0.5 s since the last preview
+    feed(planner, planner_audio(), 6.6)
+    planner.plan()
+    assert planner.plan_preview() == Chunk(heard, sec(6.6), "preview")  # again from the pass
+
+
+def test_no_preview_over_silence_or_when_disabled() -> None:
+    planner, _, _ = planner_with_preview(9.2, 10.0)  # only silence after the preview
+    planner.plan()
+    assert planner.plan_preview() is None
+    off, _ = planner_after_tentative(7.0)
+    off.config = StreamingConfig(preview_s=0.0)
+    off.plan()
+    assert off.plan_preview() is None
+    with pytest.raises(ValueError):
+        StreamingConfig(preview_s=-1.0)
+
+
+def test_a_pass_after_the_preview_keeps_only_the_preview_words_it_has_not_heard() -> None:
+    planner, words, _ = planner_with_preview(8.0, 8.0)
+    later = Chunk(planner.base, sec(6.0), "tentative")
+    planner.apply(later, words_in(words, later.start, later.end))
+    assert planner.shown_preview() == tuple(w for w in words_in(words, sec(4.4), sec(8.0)) if w.start >= 6.0)
+    assert planner.plan_preview() == Chunk(sec(6.0), planner.end, "preview")  # from the new pass
+
+
+def test_ending_uses_the_preview_words_and_calls_only_after_them() -> None:
+    planner, words, chunk = planner_with_preview(9.2, 9.2)  # nothing said after the preview
+    preview = tuple(words_in(words, chunk.start, chunk.end))
+    assert planner.ending() == Ending("preview", (*planner.tentative, *preview))
+
+    planner, words, chunk = planner_with_preview(7.0, 9.5)  # speech after the preview
+    ending = planner.ending()
+    assert ending.path == "preview" and ending.tail is not None and ending.after is not None
+    cut = ending.after / S
+    assert 7.0 - 0.5 - 0.35 - 0.15 <= cut <= 7.0 - 0.5  # the last word gap before the last preview_hold_s
+    assert not any(w.start < cut < w.end for w in words)
+    # The call starts preview_context_s earlier (not before the tentative pass) and ends at the end.
+    assert ending.tail == (max(planner.heard, ending.after - sec(1.0)), planner.end)
+    # Words known now plus a perfect engine's words for the tail: every word once, in order.
+    tail_words = ending.tail_words(words_in(words, *ending.tail))
+    assert [*ending.words, *tail_words] == words_in(words, planner.base, planner.end)
+
+
+def test_a_call_at_stop_while_a_pass_runs_starts_after_the_preview_words() -> None:
+    planner, words, _ = planner_with_preview(7.0, 9.5)
+    ending = planner.ending_while_running()
+    assert ending.path == "preview+tail (raced)" and ending.tail is not None and ending.after is not None
+    assert ending.after > planner.heard
+    tail_words = ending.tail_words(words_in(words, *ending.tail))
+    assert [*ending.words, *tail_words] == words_in(words, planner.base, planner.end)
+    close = planner.ending()
+    assert (close.words, close.tail, close.after) == (ending.words, ending.tail, ending.after)
+
+
+def test_a_pause_after_new_speech_starts_a_preview_before_preview_s() -> None:
+    spans = [*steady(0.5, 4.0), (4.5, 4.8)]  # one word after the tentative pass, then silence
+    audio, _ = spoken(spans, 6.0)
+    planner = ChunkPlanner(StreamingConfig())
+    feed(planner, audio, 4.5)
+    _, chunk = planner.plan()
+    assert chunk is not None and chunk.kind == "tentative"
+    planner.apply(chunk, [])
+    feed(planner, audio, 4.95)  # 0.15 s of silence: not a pause yet
+    assert planner.plan() == (False, None) and planner.plan_preview() is None
+    feed(planner, audio, 5.15)  # less than preview_s after the pass, but a pause
+    assert planner.plan() == (False, None)
+    assert planner.plan_preview() == Chunk(planner.heard, sec(5.15), "preview")
+
+
+def test_a_preview_that_ended_after_stop_is_used_like_the_last_preview() -> None:
+    planner, words = planner_after_tentative(9.5)
+    late = Chunk(planner.heard, sec(7.0), "preview")
+    late_words = words_in(words, late.start, late.end)
+    ending = planner.ending_after(late, late_words)
+    assert ending.path == "preview+tail" and ending.tail is not None and ending.after is not None
+    assert ending.after < late.end
+    tail_words = ending.tail_words(words_in(words, *ending.tail))
+    assert [*ending.words, *tail_words] == words_in(words, planner.base, planner.end)
+    assert not planner.pass_heard_all(late)
+    everything = Chunk(planner.heard, planner.end, "preview")
+    assert planner.pass_heard_all(everything)
+    assert planner.ending_after(everything, words_in(words, planner.heard, planner.end)).tail is None
+    assert not planner.pass_heard_all(Chunk(planner.base, planner.end, "preview"))  # not from the pass

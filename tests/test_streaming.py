@@ -138,12 +138,14 @@ def test_chunks_are_contiguous_and_end_in_pauses(floor: float) -> None:
     proc = StreamingTranscriber(engine)
     replay(engine.audio, proc, realtime=False)
     kinds = [k for _, _, k in proc.stats.chunks]
-    committed = [c for c, k in zip(engine.calls, kinds, strict=True) if k != "tentative"]
+    committed = [c for c, k in zip(engine.calls, kinds, strict=True) if k not in ("tentative", "preview")]
     for (_, prev_end), (start, _) in itertools.pairwise(committed):
         # A committed chunk starts where the last one ended, or later only across silence.
         assert start >= prev_end - 1e-6
         assert not any(prev_end < w.start < start or prev_end < w.end < start for w in words)
     for (start, end), kind in zip(engine.calls, kinds, strict=True):
+        if kind == "preview":  # up to the audio received, wherever that is: shown, never committed
+            continue
         assert all(not (w.start < end < w.end) for w in words), (
             f"{kind} pass ends at {end:.2f} s inside a word"
         )
@@ -151,7 +153,7 @@ def test_chunks_are_contiguous_and_end_in_pauses(floor: float) -> None:
             assert end - start >= proc.config.commit_s - 1e-6
         if kind == "tentative":
             assert end - start < proc.config.commit_s
-    assert set(kinds) <= {"pause", "tentative", "tail"}  # the VAD found the pauses
+    assert set(kinds) <= {"pause", "tentative", "preview", "tail"}  # the VAD found the pauses
     assert "tentative" in kinds and "pause" in kinds
 
 
@@ -337,6 +339,11 @@ class GatedEngine(ScriptedEngine):
         return super().transcribe(audio, options, **kw)  # type: ignore[arg-type]
 
 
+#: The race at Stop between a running pass and the call after the last tentative pass, without previews
+#: (they add engine calls between passes; the preview tests below cover them).
+PASSES_ONLY = StreamingConfig(preview_s=0)
+
+
 def _stream_until_tentative(
     engine: GatedEngine, proc: StreamingTranscriber, upto_s: float
 ) -> tuple[int, int]:
@@ -355,7 +362,7 @@ def test_stop_does_not_wait_for_a_running_pass() -> None:
     the last tentative pass on the side and returns without that pass."""
     words, dur = make_script(60, pause_every=8)  # ~25 s, pauses every ~3 s
     engine = GatedEngine(words, dur)
-    proc = StreamingTranscriber(engine)
+    proc = StreamingTranscriber(engine, config=PASSES_ONLY)
     n, fed = _stream_until_tentative(engine, proc, 7.0)
     stuck = engine.gates[n] = threading.Event()
     upto = round(13.0 * SAMPLE_RATE)
@@ -382,7 +389,7 @@ def test_stop_takes_the_running_pass_when_it_heard_everything() -> None:
     the audio after the last tentative pass ends first is used; here the running pass."""
     words, dur = make_script(40, pause_every=8)
     engine = GatedEngine(words, dur)
-    proc = StreamingTranscriber(engine)
+    proc = StreamingTranscriber(engine, config=PASSES_ONLY)
     n, fed = _stream_until_tentative(engine, proc, 7.0)
     running = engine.gates[n] = threading.Event()
     side = engine.gates[n + 1] = threading.Event()
@@ -424,9 +431,9 @@ def test_stop_call_fails_after_the_running_pass_ended_uses_that_pass() -> None:
     the pass's words and transcribes the audio after it, instead of failing."""
     words, dur = make_script(60, pause_every=8)
     probe = GatedEngine(words, dur)
-    n, fed = _stream_until_tentative(probe, StreamingTranscriber(probe), 7.0)
+    n, fed = _stream_until_tentative(probe, StreamingTranscriber(probe, config=PASSES_ONLY), 7.0)
     engine = FailingCallEngine(words, dur, fail=n + 1)
-    proc = StreamingTranscriber(engine)
+    proc = StreamingTranscriber(engine, config=PASSES_ONLY)
     assert _stream_until_tentative(engine, proc, 7.0) == (n, fed)
     running = engine.gates[n] = threading.Event()
     side = engine.gates[n + 1] = threading.Event()
@@ -455,7 +462,7 @@ def test_finish_holds_no_lock_during_its_engine_call() -> None:
     """While finish() is inside the engine, process() returns at once and feed() reports the closed stream."""
     words, dur = make_script(30, pause_every=5)
     engine = GatedEngine(words, dur)
-    proc = StreamingTranscriber(engine)
+    proc = StreamingTranscriber(engine, config=PASSES_ONLY)
     proc.feed(engine.audio)
     gate = engine.gates[0] = threading.Event()
     result: list[Transcript] = []
@@ -479,7 +486,7 @@ def test_stop_with_nothing_running_transcribes_after_the_tentative_pass() -> Non
     words, dur = make_script(60, pause_every=8)
     for full_s, path in ((2.0, "tentative+tail"), (60.0, "full")):
         engine = GatedEngine(words, dur)
-        proc = StreamingTranscriber(engine, config=StreamingConfig(finish_full_s=full_s))
+        proc = StreamingTranscriber(engine, config=StreamingConfig(finish_full_s=full_s, preview_s=0))
         _, fed = _stream_until_tentative(engine, proc, 7.0)
         heard = proc.stats.chunks[-1][1]
         stop = round(9.0 * SAMPLE_RATE)
@@ -494,6 +501,117 @@ def test_stop_with_nothing_running_transcribes_after_the_tentative_pass() -> Non
             assert start < heard
         spoken = [w for w in words if (w.start + w.end) / 2 < stop / SAMPLE_RATE]
         assert [t.rstrip("~") for t in texts(transcript.words)] == texts(spoken)
+
+
+# ------------------------------------------------------------------------------------------ previews
+
+
+def first_shown(updates: list[StreamUpdate], word: Word) -> float | None:
+    """The audio received when ``word`` was first shown whole (its text without ``~``), if ever."""
+    for u in updates:
+        if any(w.text == word.text and abs(w.start - word.start) < 0.05 for w in u.shown):
+            return u.audio_s
+    return None
+
+
+@pytest.mark.parametrize("preview_s", [1.0, 0.0], ids=["previews", "passes-only"])
+def test_words_show_about_a_preview_after_they_are_spoken(preview_s: float) -> None:
+    """Sentences of ~7 s: passes wait for the pauses, previews show each word within about two previews
+    (a word cut by the edge of one is whole in the next). Previews are never committed."""
+    words, dur = make_script(80, pause_every=20)
+    engine = ScriptedEngine(words, dur)
+    proc = StreamingTranscriber(engine, config=StreamingConfig(preview_s=preview_s))
+    updates: list[StreamUpdate] = []
+    transcript = replay(engine.audio, proc, realtime=False, on_update=updates.append)
+    assert texts(transcript.words) == texts(words)
+    lags = [(first_shown(updates, w) or dur + 1.0) - w.end for w in words[:-10]]
+    late = [lag for lag in lags if lag > 2 * preview_s + 0.2]
+    if preview_s:
+        assert not late, f"{len(late)} of {len(lags)} words shown late: {max(lags):.2f} s"
+        assert all("~" not in w.text for u in updates for w in u.committed)
+    else:
+        assert len(late) > len(lags) / 2  # without previews most words wait for the pause
+
+
+def test_stop_calls_the_engine_only_after_the_preview_words() -> None:
+    """Stop mid-sentence with no pass running: the preview's words are used, and the one call at Stop
+    covers only the audio after a word gap near the end of the last preview."""
+    words, dur = make_script(60, pause_every=20)
+    engine = ScriptedEngine(words, dur)
+    proc = StreamingTranscriber(engine)
+    stop = round((words[-8].end + 0.01) * SAMPLE_RATE)
+    transcript = replay(engine.audio[:stop], proc, realtime=False)
+    assert proc.stats.finish_path == "preview"
+    start, end = engine.calls[-1]
+    assert proc.stats.chunks[-1][2] == "tail" and end == pytest.approx(stop / SAMPLE_RATE)
+    cfg = proc.config  # the words after a gap near the preview's end, with preview_context_s before
+    assert end - start <= cfg.preview_context_s + cfg.preview_s + cfg.preview_hold_s + 0.6
+    assert texts(transcript.words) == texts(words[:-7])
+
+
+def test_a_preview_running_at_stop_is_raced_and_never_applied() -> None:
+    """Stop mid-word while a preview is stuck in the engine: the call after the last preview's words
+    completes the transcript without it, and the late preview changes nothing."""
+    words, dur = make_script(60, pause_every=20)  # ~8 s sentences
+    engine = GatedEngine(words, dur)
+    proc = StreamingTranscriber(engine)
+    audio, block, fed = engine.audio, SAMPLE_RATE // 10, 0
+    while fed < round(10.0 * SAMPLE_RATE):  # past the first pause, mid-sentence
+        proc.feed(audio[fed : fed + block])
+        fed += block
+        proc.process()
+    n = proc.stats.calls
+    stuck = engine.gates[n] = threading.Event()
+    proc.feed(audio[fed : fed + SAMPLE_RATE])  # 1 s more: a preview is due, no pause closes a pass
+    fed += SAMPLE_RATE
+    result: list[StreamUpdate] = []
+    worker = threading.Thread(target=lambda: result.append(proc.process()))
+    worker.start()
+    assert engine.started[n].wait(10)
+    transcript = proc.finish()
+    assert not stuck.is_set() and worker.is_alive()  # returned while the preview was still running
+    stuck.set()
+    worker.join(10)
+    assert result and not result[0].changed  # the late preview changed nothing
+    assert proc.stats.finish_path == "preview+tail (raced)"
+    spoken = [w for w in words if (w.start + w.end) / 2 < fed / SAMPLE_RATE]
+    assert [t.rstrip("~") for t in texts(transcript.words)] == texts(spoken)
+
+
+def test_stop_takes_a_running_preview_that_heard_the_last_words() -> None:
+    """The speaker pauses after the last word: a preview starts at the pause (before preview_s of new
+    audio), Stop comes while it runs, and it wins the race against the call at Stop."""
+    words, dur = make_script(12, pause_every=0)  # ~4 s without a pause, then silence
+    engine = GatedEngine(words, dur)
+    # No pass at the pause (it closes < min_chunk_s), no preview before it (preview_s is longer).
+    proc = StreamingTranscriber(engine, config=StreamingConfig(min_chunk_s=5.0, preview_s=30.0))
+    audio, block, fed = engine.audio, SAMPLE_RATE // 10, 0
+    end_of_speech = round((words[-1].end + 0.45) * SAMPLE_RATE)  # a pause, shorter than a pass needs
+    while fed < round((words[-1].end + 0.1) * SAMPLE_RATE):
+        proc.feed(audio[fed : fed + block])
+        fed += block
+        proc.process()
+    n = proc.stats.calls
+    assert n == 0
+    running = engine.gates[n] = threading.Event()
+    side = engine.gates[n + 1] = threading.Event()
+    proc.feed(audio[fed:end_of_speech])
+    worker = threading.Thread(target=proc.process)
+    worker.start()
+    assert engine.started[n].wait(10)
+    result: list[Transcript] = []
+    finisher = threading.Thread(target=lambda: result.append(proc.finish()))
+    finisher.start()
+    assert engine.started[n + 1].wait(10)  # the call at Stop runs beside the preview
+    running.set()
+    finisher.join(10)
+    assert result and not side.is_set()
+    assert proc.stats.finish_path == "running preview"
+    assert proc.stats.chunks[n][2] == "preview"
+    assert texts(result[0].words) == texts(words)
+    side.set()
+    worker.join(10)
+    assert proc.wait_idle(10)
 
 
 # ------------------------------------------------------------------------------------- real model

@@ -12,6 +12,10 @@ threaded shell (:class:`~opsprep_voice.asr.streaming.StreamingTranscriber`):
   ``commit_s``, the last tentative pass is committed as it is; only speech without any pause for
   ``max_chunk_s`` is cut *forced*, at the quietest point between two recognised words.
 * :meth:`~ChunkPlanner.apply`: take a finished pass's words.
+* :meth:`~ChunkPlanner.plan_preview`: between passes, a *preview* over the audio after the last pass,
+  about every ``preview_s``, so words show about a second after they are spoken rather than at the next
+  pause. Its words are shown after the tentative ones; at Stop they stand in for the call over that
+  audio up to a word gap, so only the last second or so needs an engine call then.
 * :meth:`~ChunkPlanner.ending` and friends: at Stop, which words are known and which audio still needs one
   engine call (an :class:`Ending`).
 
@@ -23,7 +27,7 @@ are in docs/BENCHMARKS.md (live transcription).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -70,6 +74,17 @@ class StreamingConfig:
     #: At Stop with no pass running, up to this much uncommitted audio is transcribed again in one call
     #: (more context); beyond it only the audio after the last tentative pass is (bounded wait).
     finish_full_s: float = 6.0
+    #: Between passes, a *preview* transcribes the audio after the last pass up to now once this much of
+    #: it is new, so words show about a second after they are spoken instead of at the next pause
+    #: (passes wait for a pause that closes ``min_chunk_s``). Each preview is one engine call, mostly
+    #: the encoder's fixed cost, so this sets the CPU used while speaking (scripts/bench_live.py,
+    #: docs/BENCHMARKS.md). 0 disables previews.
+    preview_s: float = 1.0
+    #: At Stop, a preview's words ending in its last ``preview_hold_s`` may be cut off: they are
+    #: transcribed again with the audio after the preview.
+    preview_hold_s: float = 0.5
+    #: ... and that call starts up to this much earlier (its words there are dropped): context.
+    preview_context_s: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0 < self.min_chunk_s <= self.commit_s < self.max_chunk_s:
@@ -78,6 +93,8 @@ class StreamingConfig:
             raise ValueError("hold_s must be shorter than max_chunk_s - min_chunk_s")
         if self.min_pause_s < 2 * self.frame_s:
             raise ValueError("min_pause_s must span at least two VAD frames")
+        if min(self.preview_s, self.preview_hold_s, self.preview_context_s) < 0:
+            raise ValueError("preview_s, preview_hold_s and preview_context_s must not be negative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +102,8 @@ class Chunk:
     """Audio to transcribe: absolute samples ``[start, end)`` and why.
 
     ``kind``: ``"pause"`` (ends at a pause, committed), ``"tentative"`` (ends at a pause, shown until the
-    next pass), ``"forced"`` (no pause for ``max_chunk_s``), ``"tail"`` (at Stop).
+    next pass), ``"forced"`` (no pause for ``max_chunk_s``), ``"preview"`` (from the last pass to the end
+    of the audio received, shown after the tentative words), ``"tail"`` (at Stop).
     """
 
     start: int
@@ -96,12 +114,21 @@ class Chunk:
 @dataclass(frozen=True, slots=True)
 class Ending:
     """How the transcript is completed at Stop: ``words`` are known now; when ``tail`` is set, the words of
-    one engine call over those absolute samples ``(start, end)`` follow them. ``path`` names the case
-    (``StreamStats.finish_path``)."""
+    one engine call over those absolute samples ``(start, end)`` follow them, those whose middle is at or
+    after sample ``after`` when it is set (the call then starts earlier, for context). ``path`` names the
+    case (``StreamStats.finish_path``)."""
 
     path: str
     words: tuple[Word, ...] = ()
     tail: tuple[int, int] | None = None
+    after: int | None = None
+
+    def tail_words(self, words: list[Word]) -> list[Word]:
+        """The tail call's words that complete ``words`` (absolute times)."""
+        if self.after is None:
+            return words
+        after_s = self.after / SAMPLE_RATE
+        return [w for w in words if (w.start + w.end) / 2 >= after_s]
 
 
 class ChunkPlanner:
@@ -126,6 +153,8 @@ class ChunkPlanner:
         self.committed: list[Word] = []
         self.tentative: tuple[Word, ...] = ()
         self.heard = 0  # where the last tentative pass ended (nothing newer when <= base)
+        self.preview: tuple[Word, ...] = ()  # the last preview's words
+        self.preview_span: tuple[int, int] | None = None  # and the samples it transcribed
 
     # ------------------------------------------------------------------------------------------ audio
 
@@ -217,6 +246,46 @@ class ChunkPlanner:
             self._forced_cut(chunk, words)
             self.tentative, self.heard = (), self.base
 
+    # ------------------------------------------------------------------------------------- previews
+
+    def since(self) -> int:
+        """Where the audio no pass has heard begins: the end of the last tentative pass, else the cut."""
+        return self.heard if self.heard > self.base else self.base
+
+    def plan_preview(self) -> Chunk | None:
+        """The preview to run now, if any (ask after :meth:`plan` found no pass): from :meth:`since` to
+        the end of the audio, once ``preview_s`` of audio with speech in it came after the last preview,
+        or sooner when that speech is followed by a pause (the speaker may be done: a preview then hears
+        the last words before Stop, and finish() can take it instead of a call)."""
+        cfg = self.config
+        if cfg.preview_s <= 0:
+            return None
+        since = self.since()
+        last = self.preview_span[1] if self.preview_span and self._preview_valid() else since
+        if not self.has_speech(last, self.end):
+            return None
+        pause = round(cfg.min_pause_s * SAMPLE_RATE)
+        paused = self.end - pause > last and not self.has_speech(self.end - pause, self.end)
+        if self.end - last < round(cfg.preview_s * SAMPLE_RATE) and not paused:
+            return None
+        return Chunk(since, self.end, "preview")
+
+    def apply_preview(self, chunk: Chunk, words: list[Word]) -> None:
+        self.preview, self.preview_span = tuple(words), (chunk.start, chunk.end)
+
+    def shown_preview(self) -> tuple[Word, ...]:
+        """The preview's words to show after the tentative ones: those no later pass has heard."""
+        if self.preview_span is None:
+            return ()
+        if self._preview_valid():
+            return self.preview
+        since_s = self.since() / SAMPLE_RATE
+        return tuple(w for w in self.preview if w.start >= since_s)
+
+    def _preview_valid(self) -> bool:
+        """Whether the last preview starts where the unheard audio starts (no pass or cut since)."""
+        return self.preview_span is not None and self.preview_span[0] == self.since()
+
     def _forced_cut(self, chunk: Chunk, words: list[Word]) -> None:
         """No pause for max_chunk_s: commit all but the last ``hold_s`` and cut between two words."""
         cfg = self.config
@@ -229,17 +298,20 @@ class ChunkPlanner:
             lo, hi = start + round(cfg.min_chunk_s * SAMPLE_RATE), round(hold_from * SAMPLE_RATE)
             cut = self._quietest(lo, hi, fallback=hi, dip_only=False)
         else:
-            # Between the last committed word and the next: at a clear energy dip near the engine's word
-            # boundary if there is one, else at the boundary itself.
-            nxt = words[len(keep)]
-            gap_lo, gap_hi = keep[-1].end, max(keep[-1].end, nxt.start)
-            boundary = round((gap_lo + gap_hi) / 2 * SAMPLE_RATE)
-            lo = max(round((gap_lo - CUT_SEARCH_S) * SAMPLE_RATE), start + self._frame)
-            hi = min(round((gap_hi + CUT_SEARCH_S) * SAMPLE_RATE), end - self._frame)
-            cut = self._quietest(lo, hi, fallback=boundary, dip_only=True)
+            cut = self._cut_between(keep[-1], words[len(keep)], start, end)
         cut_s = cut / SAMPLE_RATE
         self.committed.extend(w for w in words if (w.start + w.end) / 2 < cut_s)
         self._trim_to(cut)
+
+    def _cut_between(self, before: Word, after: Word | None, start: int, end: int) -> int:
+        """A cut after the word ``before`` (and before ``after``, if given) inside ``[start, end)``: at a
+        clear energy dip near the engine's word boundary if there is one, else at the boundary itself."""
+        gap_lo = before.end
+        gap_hi = max(gap_lo, after.start) if after is not None else gap_lo
+        boundary = round((gap_lo + gap_hi) / 2 * SAMPLE_RATE)
+        lo = max(round((gap_lo - CUT_SEARCH_S) * SAMPLE_RATE), start + self._frame)
+        hi = min(round((gap_hi + CUT_SEARCH_S) * SAMPLE_RATE), end - self._frame)
+        return self._quietest(lo, hi, fallback=boundary, dip_only=True)
 
     def _quietest(self, lo: int, hi: int, *, fallback: int, dip_only: bool) -> int:
         """Where to cut in ``[lo, hi)``: the VAD's quietest frame there, else ``fallback`` (kept inside
@@ -261,38 +333,66 @@ class ChunkPlanner:
             return Ending("")
         if heard > base and not self.has_speech(heard, end):
             return Ending("tentative", self.tentative)
+        if self._preview_valid() and self.preview:
+            # The preview heard the audio after the last pass: its words, and one short call after them.
+            return self._since_tentative()
         if heard > base and (end - base) / SAMPLE_RATE > self.config.finish_full_s:
             return Ending("tentative+tail", self.tentative, (heard, end))
         return Ending("full", (), (base, end))
 
     def ending_after(self, chunk: Chunk, words: list[Word] | None) -> Ending:
-        """At Stop, given a pass over ``chunk`` that ended after Stop (``words`` is ``None`` when it
-        failed): its words plus the audio after it, if anything was said there."""
-        if words is None or chunk.kind == "forced":  # a forced pass may end inside a word
-            return Ending("pass+tail", *self._since_tentative())
+        """At Stop, given a pass or preview over ``chunk`` that ended after Stop (``words`` is ``None``
+        when it failed): its words plus the audio after it, if anything was said there."""
+        if chunk.kind == "preview" and words is not None and chunk.start == self.since():
+            ending = self._since_tentative(tuple(words), (chunk.start, chunk.end))
+            return replace(ending, path=f"{ending.path}+tail")
+        if words is None or chunk.kind in ("forced", "preview"):  # these may end inside a word
+            return replace(self._since_tentative(), path="pass+tail")
         if not self.has_speech(chunk.end, self.end):
             return Ending("pass+tail", tuple(words))
         return Ending("pass+tail", tuple(words), (chunk.end, self.end))
 
     def ending_while_running(self) -> Ending:
-        """At Stop while a pass is still running: the last tentative pass's words plus the audio after it
+        """At Stop while a pass is still running: the words known without it plus the audio after them
         (``tail``: the call raced against the running pass), or no call when nothing was said after it."""
-        words, tail = self._since_tentative()
-        if not self.has_speech(tail[0], tail[1]):
-            return Ending("tentative", words)  # the running pass would only re-hear the same words
-        return Ending("tentative+tail (raced)", words, tail)
+        ending = self._since_tentative()
+        if ending.tail is None:
+            return ending  # the running pass would only re-hear the same words
+        return replace(ending, path=f"{ending.path}+tail (raced)")
 
     def pass_heard_all(self, chunk: Chunk) -> bool:
-        """Whether a pass over ``chunk`` would complete the transcript: it ends at a pause and nothing
-        was said after it."""
+        """Whether a pass or preview (from :meth:`since`) over ``chunk`` completes the transcript."""
+        if chunk.kind == "preview" and chunk.start != self.since():
+            return False
         return chunk.kind != "forced" and not self.has_speech(chunk.end, self.end)
 
-    def _since_tentative(self) -> tuple[tuple[Word, ...], tuple[int, int]]:
-        """The words that never wait for a pass: the last tentative pass's words, and the audio after
-        that pass (after the cut when there is no tentative pass)."""
-        if self.heard > self.base:
-            return self.tentative, (self.heard, self.end)
-        return (), (self.base, self.end)
+    def _since_tentative(
+        self, preview: tuple[Word, ...] | None = None, span: tuple[int, int] | None = None
+    ) -> Ending:
+        """The words known without a pass, and the audio after them (no ``tail`` when silent): the last
+        tentative pass's words, then, when the last preview (or ``preview`` over ``span``) started where
+        they end, its words up to a word gap before its last ``preview_hold_s`` (all when nothing was said
+        after it). The call after a preview's words starts ``preview_context_s`` earlier: a second of
+        speech cut out on its own is heard worse than with what was said before it."""
+        if span is None:
+            preview, span = self.preview, self.preview_span
+        words = self.tentative if self.heard > self.base else ()
+        since = self.since()
+        if not (preview and span and span[0] == since):
+            return Ending("tentative", words, (since, self.end) if self.has_speech(since, self.end) else None)
+        p_end = span[1]
+        if not self.has_speech(p_end, self.end):
+            return Ending("preview", (*words, *preview))
+        hold_from = p_end / SAMPLE_RATE - self.config.preview_hold_s
+        keep = [w for w in preview if w.end <= hold_from]
+        if not keep:
+            return Ending("tentative", words, (since, self.end))
+        after = preview[len(keep)] if len(keep) < len(preview) else None
+        cut = self._cut_between(keep[-1], after, since, p_end)
+        cut_s = cut / SAMPLE_RATE
+        known = (*words, *(w for w in preview if (w.start + w.end) / 2 < cut_s))
+        start = max(since, cut - round(self.config.preview_context_s * SAMPLE_RATE))
+        return Ending("preview", known, (start, self.end), after=cut)
 
     def close(self, words: list[Word]) -> None:
         """Commit ``words`` (the final ones, after the committed text) and drop all audio."""
@@ -300,3 +400,4 @@ class ChunkPlanner:
         self._audio = np.zeros(0, dtype=np.float32)
         self.base = self.end
         self.tentative = ()
+        self.preview, self.preview_span = (), None

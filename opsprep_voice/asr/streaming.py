@@ -8,15 +8,16 @@ shell around two pure parts: :mod:`opsprep_voice.asr.vad` (energy voice activity
 * :meth:`~StreamingTranscriber.process` (one worker thread, called repeatedly) hands the fed blocks to the
   planner and runs the *pass* it plans, if any: an engine call from the cut to a pause. Passes start at
   the *latest* pause available when the worker gets to them, so a worker that fell behind catches up with
-  one larger pass instead of a queue of small ones.
+  one larger pass instead of a queue of small ones. Between passes it runs *previews* over the audio
+  after the last pass (``preview`` words of the update), so words show about a second after they are said.
 * :meth:`~StreamingTranscriber.finish` (at Stop) completes the transcript without waiting for a pass that
-  may still need a second or more: if a pass is running, the audio after the last tentative pass is
-  transcribed at the same time on the engine's other worker, and whichever is complete first wins: the
-  running pass if nothing was said after it, else the tentative words plus that call. With no pass
-  running it takes what :meth:`~opsprep_voice.asr.chunking.ChunkPlanner.ending` says. One call over a
-  committed chunk takes longer than the one-second Stop-to-review target allows on 2 cores
-  (docs/BENCHMARKS.md), so the race bounds the wait by one call over the few seconds after the last
-  tentative pass.
+  may still need a second or more: if a pass (or preview) is running, the audio after the last tentative
+  pass (and preview) is transcribed at the same time on the engine's other worker, and whichever is
+  complete first wins: the running call if nothing was said after it, else the known words plus that
+  call. With nothing running it takes what :meth:`~opsprep_voice.asr.chunking.ChunkPlanner.ending`
+  says. One call over a committed chunk takes longer than the one-second Stop-to-review target allows on
+  2 cores (docs/BENCHMARKS.md), so the race bounds the wait by one call over the second or so after the
+  last preview's words.
 
 Threads and locks. ``feed`` may be called from any thread at any time (also during ``process``, and after
 ``stop`` until ``finish`` so the recorder can flush its last blocks); it takes only ``_fed`` (the pending
@@ -74,14 +75,20 @@ class StreamUpdate:
     changed: bool
     audio_s: float  # audio received so far
     committed_s: float  # audio up to which the text is final
+    preview: tuple[Word, ...] = ()  # after the tentative words: the latest preview's (chunking)
+
+    @property
+    def shown(self) -> tuple[Word, ...]:
+        """The words to show live: committed, tentative, then preview words."""
+        return (*self.committed, *self.tentative, *self.preview)
 
     @property
     def text(self) -> str:
-        return join_words((*self.committed, *self.tentative))
+        return join_words(self.shown)
 
     def transcript(self) -> Transcript:
-        """Committed plus tentative words as a transcript (for live scoring)."""
-        return Transcript.from_words((*self.committed, *self.tentative), self.audio_s)
+        """The words shown as a transcript (for live scoring)."""
+        return Transcript.from_words(self.shown, self.audio_s)
 
 
 @dataclass(slots=True)
@@ -214,6 +221,8 @@ class StreamingTranscriber:
                     return self._update(False)
                 self._drain()
                 changed, chunk = self._chunks.plan()
+                if chunk is None and not changed:
+                    chunk = self._chunks.plan_preview()
                 if chunk is None:
                     return self._update(changed)
                 call = self._running = _Call(chunk)
@@ -226,6 +235,9 @@ class StreamingTranscriber:
                     return self._update(False)
                 if call.error is not None:
                     raise call.error
+                if chunk.kind == "preview":
+                    self._chunks.apply_preview(chunk, call.words)
+                    return self._update(True)
                 self._chunks.apply(chunk, call.words)
                 if chunk.kind == "forced":
                     log.debug("forced cut at %.2f s (no pause for %.1f s)", self._chunks.base / SAMPLE_RATE,
@@ -273,7 +285,7 @@ class StreamingTranscriber:
         self.stats.finish_path = ending.path
         words = list(ending.words)
         if ending.tail is not None:
-            words += self._call_now(Chunk(*ending.tail, "tail"))
+            words += ending.tail_words(self._call_now(Chunk(*ending.tail, "tail")))
         return words
 
     def _race(self, running: _Call, ending: Ending) -> Ending:
@@ -297,10 +309,12 @@ class StreamingTranscriber:
         if not side_done:
             if self._cancel.is_set():
                 raise TranscriptionCancelled("Live transcription was cancelled")
-            return Ending("running pass", tuple(running.words))
+            # It heard everything (pass_wins): its words, after the tentative ones for a preview.
+            won = self._chunks.ending_after(running.chunk, running.words)
+            return Ending(f"running {'preview' if running.chunk.kind == 'preview' else 'pass'}", won.words)
         self.stats.tail_s = (side.chunk.end - side.chunk.start) / SAMPLE_RATE
         if side.error is None:
-            return Ending(ending.path, (*ending.words, *side.words))
+            return Ending(ending.path, (*ending.words, *ending.tail_words(side.words)))
         if isinstance(side.error, TranscriptionCancelled) or not pass_ok:
             raise side.error
         # The call at Stop failed and the pass did not: the pass's words, then the audio after it.
@@ -325,6 +339,7 @@ class StreamingTranscriber:
             changed=changed,
             audio_s=self._chunks.end / SAMPLE_RATE,
             committed_s=self._chunks.base / SAMPLE_RATE,
+            preview=self._chunks.shown_preview(),
         )
 
     def _drain(self) -> None:

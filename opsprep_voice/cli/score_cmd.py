@@ -299,7 +299,7 @@ def _stream(transcriber: Any, options: Any, audio: Any, question: Any, *, to_std
     shown = {"text": ""}
 
     def on_update(update: Any) -> None:
-        words = list(update.committed) + list(update.tentative)
+        words = list(update.shown)
         text = update.text
         if text == shown["text"]:
             return

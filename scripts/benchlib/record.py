@@ -130,6 +130,7 @@ def record_child(wav: Path | None, live: bool, profile: bool, startup_only: bool
     session = ctx.controller.session
     assert session is not None and session.phase is Phase.RECORDING, "recording did not start"
     live_used = ctx.controller._live is not None
+    live_obj = ctx.controller._live
     wait_until(
         lambda: (
             sd.replayed.is_set()
@@ -181,6 +182,16 @@ def record_child(wav: Path | None, live: bool, profile: bool, startup_only: bool
         "recording": recording,
         "stopping": stopping,
     }
+    stats = getattr(getattr(live_obj, "_processor", None), "stats", None)
+    if stats is not None:  # how the live transcript was completed at Stop (asr.streaming.StreamStats)
+        result["live_finish"] = {
+            "path": stats.finish_path,
+            "finish_s": round(stats.finish_s, 2),
+            "wait_s": round(stats.finish_wait_s, 2),
+            "tail_s": round(stats.tail_s, 1),
+            "calls": stats.calls,
+            "last_calls": [(round(a, 1), round(b, 1), k) for a, b, k in stats.chunks[-4:]],
+        }
     if profiler is not None:
         result["profile"] = profile_top(profiler)
     ctx.shutdown()

@@ -130,6 +130,8 @@ def render_details(res: dict[str, Any]) -> str:
             f"{r.get('stop_to_review_filled_s')} s, live used {r['live_used']}, coverage {r['coverage']}, "
             f"net change of None's refcount {r.get('none_refs_lost')}"
         )
+        if "live_finish" in r:
+            lines.append(f"  live transcript at Stop: {r['live_finish']}")
         if "gc_process" in r:
             g = r["gc_process"]
             lines.append(

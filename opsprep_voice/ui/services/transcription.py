@@ -204,7 +204,7 @@ class LiveTranscription(QObject):
     held its answer's transcript and stream state for as long as the app ran (scripts/bench_soak.py).
     """
 
-    updated = Signal(object)  # list[Word]: committed words followed by the tentative tail
+    updated = Signal(object)  # list[Word]: committed words followed by the tentative and preview ones
     failed = Signal(str)
 
     def __init__(
@@ -249,7 +249,7 @@ class LiveTranscription(QObject):
             while not self._stop.is_set():
                 update = self._processor.process()
                 if update.changed:
-                    self.updated.emit([*update.committed, *update.tentative])
+                    self.updated.emit(list(update.shown))
                 if not update.changed:
                     self._stop.wait(0.1)  # a pass starts at most 0.1 s after its pause
         except Exception as exc:
