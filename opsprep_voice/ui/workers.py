@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QThread, QThreadPool, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -135,11 +135,23 @@ class Task:
             self.done.set()
 
 
+#: Threads of a runner's own pool: a live answer's finishing call, a model load and a short task (the plan,
+#: an export, a warm-up) may all be under way at once; more would only share the same two cores.
+POOL_THREADS = 4
+
+
 class TaskRunner:
-    """Starts tasks on a thread pool and keeps them alive until they end."""
+    """Starts tasks on a thread pool and keeps them alive until they end.
+
+    By default on a pool of its own, not Qt's global one: Qt Multimedia loads every review's recording
+    on the global pool, and on a busy 2-core machine its loaders held both of that pool's threads long
+    enough for the app's tasks queued behind them (the plan, "Add to menu", a save) to wait for minutes."""
 
     def __init__(self, pool: QThreadPool | None = None) -> None:
-        self.pool = pool or QThreadPool.globalInstance()
+        if pool is None:
+            pool = QThreadPool()
+            pool.setMaxThreadCount(max(POOL_THREADS, QThread.idealThreadCount()))
+        self.pool = pool
         self._running: set[Task] = set()
 
     def start(self, fn: TaskFn, name: str = "task") -> Task:
