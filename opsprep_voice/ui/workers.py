@@ -1,11 +1,9 @@
-"""Background work for the GUI: a task runs a function off the GUI thread and reports through signals.
+"""Background work for the GUI: a task runs a function off the GUI thread and reports on the GUI thread.
 
 ``fn(progress, cancel)`` gets a progress callback ``(fraction, message)`` and a ``threading.Event``
-that is set when the user cancels; the function should check it between steps. Signals are emitted
-from the worker thread and delivered queued to receivers on the GUI thread.
-
-Connect through :meth:`Task.then`, not to the signals directly: a task may end before its caller
-gets to connect, and ``then`` delivers the outcome even then (exactly once).
+that is set when the user cancels; the function should check it between steps. Progress and the outcome
+are carried to the GUI thread by one relay and handed to the callbacks given to :meth:`Task.then`, which
+delivers the outcome even when the task ended before its caller got to ask (exactly once).
 """
 
 from __future__ import annotations
@@ -13,11 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import weakref
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +42,64 @@ def lower_thread_priority() -> None:
         log.debug("could not lower the priority of thread %s", threading.current_thread().name)
 
 
-class TaskSignals(QObject):
-    progress = Signal(float, str)
-    finished = Signal(object)
-    failed = Signal(str)
-    cancelled = Signal()
+class _Relay(QObject):
+    """Carries every task's progress and outcome to the GUI thread, and calls its callbacks there.
+
+    One for the app, living on the GUI thread; its signals are connected (queued) to its own slots. A
+    task's callbacks are plain Python lists held by the task, never Qt connections: a Python function
+    connected to a signal of a short-lived QObject (one per task) was sometimes not called once such
+    objects were freed as soon as their task ended (a fresh app's warm-up, "Add to menu" and the plan
+    build each waited forever on a loaded machine).
+    """
+
+    outcome = Signal(object)  # (callbacks, args): call each callback with args
+    progress = Signal(object)  # (task, fraction, message)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.outcome.connect(self._call, Qt.ConnectionType.QueuedConnection)
+        self.progress.connect(self._progress, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object)
+    def _call(self, parcel: tuple[list[Callable[..., None]], tuple[Any, ...]]) -> None:
+        callbacks, args = parcel
+        first_error: Exception | None = None
+        for callback in callbacks:  # one failing callback does not keep the outcome from the others
+            try:
+                callback(*args)
+            except Exception as exc:
+                first_error = first_error or exc
+        if first_error is not None:
+            raise first_error
+
+    @Slot(object)
+    def _progress(self, parcel: tuple[Task, float, str]) -> None:
+        task, fraction, message = parcel
+        for callback in list(task._progress):
+            callback(fraction, message)
+
+
+_relay: _Relay | None = None
+_relay_lock = threading.Lock()
+
+
+def _gui_relay() -> _Relay:
+    global _relay
+    with _relay_lock:
+        if _relay is None:
+            relay = _Relay()
+            app = QCoreApplication.instance()
+            if app is not None and relay.thread() is not app.thread():
+                relay.moveToThread(app.thread())
+            _relay = relay
+        return _relay
+
+
+_KINDS = ("finished", "failed", "cancelled")
 
 
 class Task:
-    """One unit of background work. Keep a reference to ``signals`` while it runs.
+    """One unit of background work, run by a :class:`TaskRunner`.
 
     Not a ``QRunnable``: the pool runs :meth:`run` through a runnable of its own that it deletes after
     the call. A ``QRunnable`` subclass handed to ``QThreadPool.start`` belongs to the pool's wrapper from
@@ -63,11 +110,13 @@ class Task:
     def __init__(self, fn: TaskFn, name: str = "task") -> None:
         self.fn = fn
         self.name = name
-        self.signals = TaskSignals()
         self.cancel_event = threading.Event()
         self.done = threading.Event()
+        self._relay = _gui_relay()
         self._lock = threading.Lock()
-        self._outcome: tuple[str, Any] | None = None
+        self._outcome: tuple[str, tuple[Any, ...]] | None = None
+        self._callbacks: dict[str, list[Callable[..., None]]] = {kind: [] for kind in _KINDS}
+        self._progress: list[Callable[[float, str], None]] = []
 
     def then(
         self,
@@ -76,37 +125,31 @@ class Task:
         cancelled: Callable[[], None] | None = None,
         progress: Callable[[float, str], None] | None = None,
     ) -> Task:
-        """Call back on the GUI thread when the task ends, even if it already has."""
+        """Call back on the GUI thread when the task ends, even if it already has (exactly once each)."""
+        given = dict(zip(_KINDS, (finished, failed, cancelled), strict=True))
         with self._lock:
             if progress is not None:
-                self.signals.progress.connect(progress)
-            outcome = self._outcome
-            if outcome is None:
-                if finished is not None:
-                    self.signals.finished.connect(finished)
-                if failed is not None:
-                    self.signals.failed.connect(failed)
-                if cancelled is not None:
-                    self.signals.cancelled.connect(cancelled)
+                self._progress.append(progress)
+            if self._outcome is None:
+                for kind, callback in given.items():
+                    if callback is not None:
+                        self._callbacks[kind].append(callback)
                 return self
-        kind, value = outcome
-        if kind == "finished" and finished is not None:
-            QTimer.singleShot(0, lambda: finished(value))
-        elif kind == "failed" and failed is not None:
-            QTimer.singleShot(0, lambda: failed(value))
-        elif kind == "cancelled" and cancelled is not None:
-            QTimer.singleShot(0, cancelled)
+            kind, args = self._outcome
+        late = given[kind]
+        if late is not None:
+            self._relay.outcome.emit(([late], args))
         return self
 
-    def _emit(self, kind: str, value: Any = None) -> None:
+    def _report(self, fraction: float, message: str) -> None:
+        self._relay.progress.emit((self, fraction, message))
+
+    def _end(self, kind: str, *args: Any) -> None:
         with self._lock:
-            self._outcome = (kind, value)
-            if kind == "finished":
-                self.signals.finished.emit(value)
-            elif kind == "failed":
-                self.signals.failed.emit(value)
-            else:
-                self.signals.cancelled.emit()
+            self._outcome = (kind, args)
+            callbacks = self._callbacks[kind]
+            self._callbacks = {k: [] for k in _KINDS}  # what they captured is not kept past the call
+            self._relay.outcome.emit((callbacks, args))
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -120,17 +163,20 @@ class Task:
 
         lower_thread_priority()
         try:
-            result = self.fn(self.signals.progress.emit, self.cancel_event)
+            result = self.fn(self._report, self.cancel_event)
         except TranscriptionCancelled:
-            self._emit("cancelled")
-        except Exception as exc:  # reported to the user through the failed signal
+            self._end("cancelled")
+        except Exception as exc:  # reported to the user through the failed callbacks
             if self.cancel_event.is_set():
-                self._emit("cancelled")
+                self._end("cancelled")
             else:
                 log.exception("%s failed", self.name)
-                self._emit("failed", str(exc) or type(exc).__name__)
+                self._end("failed", str(exc) or type(exc).__name__)
         else:
-            self._emit("cancelled" if self.cancel_event.is_set() else "finished", result)
+            if self.cancel_event.is_set():
+                self._end("cancelled")
+            else:
+                self._end("finished", result)
         finally:
             self.done.set()
 
@@ -143,9 +189,8 @@ POOL_THREADS = 4
 class TaskRunner:
     """Starts tasks on a thread pool and keeps them alive until they end.
 
-    By default on a pool of its own, not Qt's global one: Qt Multimedia loads every review's recording
-    on the global pool, and on a busy 2-core machine its loaders held both of that pool's threads long
-    enough for the app's tasks queued behind them (the plan, "Add to menu", a save) to wait for minutes."""
+    By default on a pool of its own, not Qt's global one, where Qt Multimedia loads every review's
+    recording: the app's tasks (a save, the plan) never queue behind a load that is slow to end."""
 
     def __init__(self, pool: QThreadPool | None = None) -> None:
         if pool is None:
@@ -157,17 +202,10 @@ class TaskRunner:
     def start(self, fn: TaskFn, name: str = "task") -> Task:
         task = Task(fn, name)
         self._running.add(task)
-        # ``forget`` is connected to the task's own signals: holding the task itself it would make a cycle
-        # through Qt's connection, which Python's collector cannot see, and the task would never be freed.
-        ref = weakref.ref(task)
-
-        def forget(*_args: object) -> None:
-            ended = ref()
-            if ended is not None:
-                # Released after the outcome's other receivers, whose deliveries are already queued.
-                QTimer.singleShot(0, lambda: self._running.discard(ended))
-
-        task.then(forget, forget, forget)
+        # Released once its outcome is delivered: the runner's callback comes first, but the parcel being
+        # delivered holds the others.
+        forget = partial(self._running.discard, task)
+        task.then(lambda _result: forget(), lambda _message: forget(), forget)
         self.pool.start(task.run)
         return task
 
