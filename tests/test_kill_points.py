@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import wave
 from pathlib import Path
 
@@ -101,7 +102,12 @@ def test_kill_9_then_restart_keeps_every_answer_and_a_sound_database(tmp_path: P
         try:
             held = _wait_for_point(child, point)
         except AssertionError as exc:
-            if child.poll() is None:  # where is it stuck? The child's faulthandler writes its stacks
+            if child.poll() is None:  # where is it stuck? It says, then its faulthandler writes its stacks
+                if point not in ("exporting", "migrating"):
+                    child.send_signal(signal.SIGUSR1)  # its report comes from its GUI thread, when that runs
+                    deadline = time.monotonic() + 10
+                    while "step " not in (tmp_path / "child.err").read_text() and time.monotonic() < deadline:
+                        time.sleep(0.05)
                 child.send_signal(signal.SIGABRT)
                 child.wait(60)
             errors.flush()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -24,8 +25,15 @@ POINTS = ("speaking", "recording", "transcribing", "saving", "exporting", "migra
 ANSWER_S = 3.0
 
 
+_said = threading.Lock()
+
+
 def hold(point: str, attempt_id: int | None = None) -> None:
-    print(f"point {point}" + (f" {attempt_id}" if attempt_id is not None else ""), flush=True)
+    # Two threads can get to a point at once (the question and the next one's prefetch both start
+    # speaking): the first says so, and no second line is interleaved with its words on stdout.
+    if _said.acquire(blocking=False):
+        sys.stdout.write(f"point {point}" + (f" {attempt_id}" if attempt_id is not None else "") + "\n")
+        sys.stdout.flush()
     threading.Event().wait()
 
 
@@ -110,6 +118,19 @@ def run_app(home: Path, point: str) -> int:
             timer.stop()
             hold("transcribing", attempt[0])
 
+    def report(*_args: object) -> None:
+        """SIGUSR1 (a parent that waited too long): where the flow stands, before it asks for the stacks."""
+        running = sorted(f"{t.name} (done={t.done.is_set()})" for t in ctx.runner._running)
+        session = ctx.controller.session
+        print(
+            f"step {step[0]}; model {ctx.transcription.state}; warmed up {ctx.warmed_up}; "
+            f"phase {session.phase if session else None}; recording {ctx.recorder.session is not None}; "
+            f"tasks not yet forgotten: {running or 'none'}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    signal.signal(signal.SIGUSR1, report)  # run by the interpreter between two of the timer's calls
     timer = QTimer()
     timer.timeout.connect(advance)
     timer.start(20)
