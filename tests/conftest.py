@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from opsprep_voice.storage.repository import HistoryRepository
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt tests run headless unless told otherwise
 
 # Property-based tests (tests/test_properties_*.py). "ci", the default, tries few examples and has no
@@ -103,3 +105,10 @@ def pulse_audio() -> Iterator[dict[str, str]]:
         if not list_input_devices():
             rescan_devices()
     yield env
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[HistoryRepository]:
+    """A fresh history store in the test's own data folder (``tmp_path / "data"``), closed after the test."""
+    with HistoryRepository(tmp_path / "data" / "history.sqlite3") as store:
+        yield store

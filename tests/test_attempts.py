@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +32,6 @@ Q1, _Q2, Q3 = QUESTIONS
 
 class Engine:
     engine, model = "fake-engine", "fake-model"
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[HistoryRepository]:
-    with HistoryRepository(tmp_path / "data" / "history.sqlite3") as r:
-        yield r
 
 
 @pytest.fixture(scope="module")

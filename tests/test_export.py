@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,13 +25,6 @@ from tests.support.history_data import QUESTIONS, add_scored, at
 Q1, Q2, Q3 = QUESTIONS
 TRANSCRIPT_1 = 'We cut spend by 38%, tagging *every* resource; the "FinOps" review ran weekly, with alerts.'
 TRANSCRIPT_2 = "- I was on call when the database failover hung for 12 minutes"
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[HistoryRepository]:
-    r = HistoryRepository(tmp_path / "data" / "history.sqlite3")
-    yield r
-    r.close()
 
 
 @pytest.fixture

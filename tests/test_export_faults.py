@@ -11,7 +11,6 @@ import shlex
 import stat
 import subprocess
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +23,6 @@ from opsprep_voice.storage.records import SessionRecord
 from opsprep_voice.storage.repository import HistoryRepository
 from tests.support.history_data import QUESTIONS, add_scored, at
 from tests.support.mount_ns import child_env, cli, mount_ns_problem, run_in_mount_ns, small_tmpfs
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[HistoryRepository]:
-    r = HistoryRepository(tmp_path / "data" / "history.sqlite3")
-    yield r
-    r.close()
 
 
 @pytest.fixture

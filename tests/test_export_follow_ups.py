@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import pypdf
@@ -16,13 +15,6 @@ from opsprep_voice.storage.repository import HistoryRepository
 from tests.support.history_data import QUESTIONS, add_follow_up, add_scored, at
 
 Q1, Q2, _ = QUESTIONS
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[HistoryRepository]:
-    r = HistoryRepository(tmp_path / "data" / "history.sqlite3")
-    yield r
-    r.close()
 
 
 @pytest.fixture

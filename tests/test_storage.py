@@ -6,7 +6,6 @@ import math
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,13 +18,6 @@ from opsprep_voice.storage.repository import HistoryRepository
 from tests.support.history_data import QUESTIONS, add_follow_up, add_scored, at, make_report, make_transcript
 
 Q1, Q2, Q3 = QUESTIONS
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[HistoryRepository]:
-    r = HistoryRepository(tmp_path / "data" / "history.sqlite3")
-    yield r
-    r.close()
 
 
 def _mode(path: Path) -> int:

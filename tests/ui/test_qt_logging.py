@@ -85,25 +85,16 @@ def test_starting_the_app_prints_no_pipewire_probe() -> None:
     env.pop("QT_LOGGING_RULES", None)
     root = Path(__file__).resolve().parents[2]
     probe = "from PySide6 import QtMultimedia"
-    loud = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=root,
-        check=True,
-    )
+
+    def python(code: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True, text=True, timeout=120, env=env, cwd=root, check=True,
+        )  # fmt: skip
+
+    loud = python(probe)
     if "pipewire" not in loud.stderr.lower():
         pytest.skip("Qt finds PipeWire here (or does not probe for it): nothing to keep quiet")
-    started = subprocess.run(
-        [sys.executable, "-c", child],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=root,
-        check=True,
-    )
+    started = python(child)
     assert started.stdout.strip() == "loaded", started.stderr
     assert "pipewire" not in started.stderr.lower(), started.stderr
