@@ -1,10 +1,12 @@
 """The checklists credit ideas said in the candidate's own words, and not thin answers.
 
 Answers written blind to the checklists and labelled by an independent annotator
-(scripts/bench_data/paraphrases, see its README). Rounds 1 and 2 are both tuning data now (the checklists
-were curated with them in view), so both are asserted here: credit and false hits on the two rounds
-together, the coverage order per question on round 1. A later held-out round is measured outside the
-tests, never read while curating. One paraphrase is also spoken and transcribed by the real model, so
+(scripts/bench_data/paraphrases, see its README). Rounds 1 to 5 are all tuning data now (the checklists
+were curated with them in view), so all are asserted here: credit and false hits on rounds 1-2 together
+(tight bounds, the rounds the rules grew from) and on rounds 3-5 together (written later by other people,
+each measured held out before it became tuning data; looser bounds), the coverage order per question on
+round 1 and on the five rounds' means. A later held-out round is measured outside the tests, never read
+while curating. One paraphrase is also spoken and transcribed by the real model, so
 the concept rules are checked on Whisper's wording too.
 """
 
@@ -48,42 +50,76 @@ TUNE = labelled_answers(DATA)
 ROUND2 = labelled_answers(DATA / "round2")
 """Round 2, written later by other writers with varied backgrounds (clouds, industries, tool stacks)."""
 BOTH = TUNE + ROUND2
+LATER = [a for folder in ("round3", "round4", "round5") for a in labelled_answers(DATA / folder)]
+"""Rounds 3-5: other writers and personas (clouds, industries, tool stacks), each once held out."""
+ALL = BOTH + LATER
 
 
 def score(answer: Labelled, transcript: Transcript | None = None) -> ScoreReport:
     return score_answer(BANK.find(answer.question), transcript or Transcript.from_text(answer.text))
 
 
-def test_both_rounds_are_there_and_labelled_for_every_item() -> None:
-    assert len(TUNE) == 96 and len(ROUND2) == 96
-    for a in BOTH:
+def test_every_round_is_there_and_labelled_for_every_item() -> None:
+    assert len(TUNE) == 96 and len(ROUND2) == 96 and len(LATER) == 3 * 96
+    for a in ALL:
         assert set(a.labels) == {item.id for item in BANK.find(a.question).checklist}, a.id
 
 
-def test_strong_paraphrases_get_credit_for_the_points_they_make() -> None:
-    """Rounds 1 and 2 together, every question."""
+def credit(answers: list[Labelled]) -> tuple[float, list[str]]:
+    """Share of the points strong answers made that are credited, and the ones missed."""
     made = credited = 0
     missed = []
-    for a in (a for a in BOTH if a.kind == "strong"):
+    for a in (a for a in answers if a.kind == "strong"):
         hits = {i.id for i in score(a).hits}
         made += sum(a.labels.values())
         credited += sum(1 for item, covered in a.labels.items() if covered and item in hits)
         missed += [f"{a.id}/{item}" for item, covered in a.labels.items() if covered and item not in hits]
-    assert credited / made >= 0.95, (f"{credited}/{made}", missed)
+    return credited / made, missed
 
 
-def test_points_not_made_are_not_credited() -> None:
-    """Rounds 1 and 2 together, every question: at most 3 % of the points an answer did not make."""
-    false_hits = []
+def false_hits(answers: list[Labelled]) -> tuple[float, list[str]]:
+    """Share of the points answers did not make that are credited anyway, and the evidence."""
+    found = []
     not_made = 0
-    for a in BOTH:
+    for a in answers:
         hits = {i.id: i for i in score(a).hits}
         for item, covered in a.labels.items():
             if not covered:
                 not_made += 1
                 if item in hits:
-                    false_hits.append(f"{a.id}/{item}: {hits[item].evidence}")
-    assert len(false_hits) / not_made <= 0.03, false_hits
+                    found.append(f"{a.id}/{item}: {hits[item].evidence}")
+    return len(found) / not_made, found
+
+
+def test_strong_paraphrases_get_credit_for_the_points_they_make() -> None:
+    """Rounds 1 and 2 together, every question."""
+    rate, missed = credit(BOTH)
+    assert rate >= 0.95, (rate, missed)
+
+
+def test_points_not_made_are_not_credited() -> None:
+    """Rounds 1 and 2 together, every question: at most 3 % of the points an answer did not make."""
+    rate, found = false_hits(BOTH)
+    assert rate <= 0.03, found
+
+
+def test_later_rounds_get_credit_for_the_points_they_make() -> None:
+    """Rounds 3-5 together, every question (92 % when written; questions 1-12 alone 98 %)."""
+    rate, missed = credit(LATER)
+    assert rate >= 0.90, (rate, missed)
+    rate, missed = credit([a for a in LATER if a.question <= 12])
+    assert rate >= 0.96, (rate, missed)
+
+
+def test_later_rounds_points_not_made_are_not_credited() -> None:
+    """Rounds 3-5 together: 3.8 % of the points not made were credited when written (1.2 % on questions
+    1-12), and a weak answer naming tools or buzzwords in passing must not gain coverage."""
+    rate, found = false_hits(LATER)
+    assert rate <= 0.05, found
+    rate, found = false_hits([a for a in LATER if a.kind == "weak"])
+    assert rate <= 0.05, found
+    rate, found = false_hits([a for a in LATER if a.question <= 12])
+    assert rate <= 0.02, found
 
 
 @pytest.mark.parametrize("number", sorted({a.question for a in TUNE}))
@@ -93,6 +129,17 @@ def test_coverage_orders_strong_above_partial_above_weak(number: int) -> None:
         by_kind[a.kind].append(score(a).coverage)
     strong = sum(by_kind["strong"]) / len(by_kind["strong"])
     (partial,), (weak,) = by_kind["partial"], by_kind["weak"]
+    assert strong > partial > weak
+    assert strong >= 0.6 and weak <= 0.2
+
+
+@pytest.mark.parametrize("number", sorted({a.question for a in ALL}))
+def test_coverage_orders_strong_above_partial_above_weak_over_all_rounds(number: int) -> None:
+    """Mean coverage per kind over rounds 1-5 (one round's single partial or weak answer can be off)."""
+    by_kind: dict[str, list[float]] = {"strong": [], "partial": [], "weak": []}
+    for a in (a for a in ALL if a.question == number):
+        by_kind[a.kind].append(score(a).coverage)
+    strong, partial, weak = (sum(v) / len(v) for v in by_kind.values())
     assert strong > partial > weak
     assert strong >= 0.6 and weak <= 0.2
 
