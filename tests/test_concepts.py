@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from opsprep_voice.core.bank import BankError, ChecklistItem, Question, parse_bank
@@ -104,11 +106,18 @@ def test_three_groups_get_a_longer_span() -> None:
         ("aut* + scaling", "at least 4 letters"),
         ("re*plica + region", "at most one '*' at the end"),
         ("journey + (user)", "is not a word"),
+        ("bottleneck* + lock*|n+1|pool", "'n+1' has a '+' inside a term"),  # split silently, never matched
+        ("fix +N 1", "'+N' has a '+' inside a term"),
     ],
 )
 def test_unreadable_rules_say_what_to_change(rule: str, problem: str) -> None:
-    with pytest.raises(RuleSyntaxError, match=problem.replace("(", r"\(").replace("*", r"\*")):
+    with pytest.raises(RuleSyntaxError, match=re.escape(problem)):
         compile_rule(rule)
+
+
+def test_a_term_said_with_a_plus_matches_as_a_transcript_reads_it() -> None:
+    rule = compile_rule("fixed|found + n 1|slow query")
+    assert said(rule.text, "we found an N+1 in the orders endpoint") == "found an N+1"
 
 
 def test_a_bank_with_a_bad_rule_names_its_place() -> None:

@@ -1,13 +1,11 @@
 """The checklists credit ideas said in the candidate's own words, and not thin answers.
 
 Answers written blind to the checklists and labelled by an independent annotator
-(scripts/bench_data/paraphrases, see its README). Rounds 1 to 5 are all tuning data now (the checklists
-were curated with them in view), so all are asserted here: credit and false hits on rounds 1-2 together
-(tight bounds, the rounds the rules grew from) and on rounds 3-5 together (written later by other people,
-each measured held out before it became tuning data; looser bounds), the coverage order per question on
-round 1 and on the five rounds' means. A later held-out round is measured outside the tests, never read
-while curating. One paraphrase is also spoken and transcribed by the real model, so
-the concept rules are checked on Whisper's wording too.
+(scripts/bench_data/paraphrases, see its README). Rounds 1-5 are tuning data now (the checklists were
+curated with them in view), so they are asserted here: credit and false hits on rounds 1-2 and on rounds
+3-5, the coverage order per question. The held-out round (round 6) is measured outside the tests, never read
+while curating. One paraphrase is also spoken and transcribed by the real model, so the concept rules are
+checked on Whisper's wording too.
 """
 
 from __future__ import annotations
@@ -104,21 +102,17 @@ def test_points_not_made_are_not_credited() -> None:
 
 
 def test_later_rounds_get_credit_for_the_points_they_make() -> None:
-    """Rounds 3-5 together, every question (92 % when written; questions 1-12 alone 98 %)."""
+    """Rounds 3-5 together, every question (97.3 % when both halves of the bank were curated on them)."""
     rate, missed = credit(LATER)
-    assert rate >= 0.90, (rate, missed)
-    rate, missed = credit([a for a in LATER if a.question <= 12])
-    assert rate >= 0.96, (rate, missed)
+    assert rate >= 0.95, (rate, missed)
 
 
 def test_later_rounds_points_not_made_are_not_credited() -> None:
-    """Rounds 3-5 together: 3.8 % of the points not made were credited when written (1.2 % on questions
-    1-12), and a weak answer naming tools or buzzwords in passing must not gain coverage."""
+    """Rounds 3-5 together: 1.7 % of the points not made were credited when written, and a weak answer naming
+    tools or buzzwords in passing must not gain coverage (0.6 %)."""
     rate, found = false_hits(LATER)
-    assert rate <= 0.05, found
+    assert rate <= 0.03, found
     rate, found = false_hits([a for a in LATER if a.kind == "weak"])
-    assert rate <= 0.05, found
-    rate, found = false_hits([a for a in LATER if a.question <= 12])
     assert rate <= 0.02, found
 
 
@@ -135,13 +129,24 @@ def test_coverage_orders_strong_above_partial_above_weak(number: int) -> None:
 
 @pytest.mark.parametrize("number", sorted({a.question for a in ALL}))
 def test_coverage_orders_strong_above_partial_above_weak_over_all_rounds(number: int) -> None:
-    """Mean coverage per kind over rounds 1-5 (one round's single partial or weak answer can be off)."""
+    """Mean coverage per kind over rounds 1-5 (one round's single partial or weak answer can be off). No bound
+    on one question's weak answers: a thin answer can still make a point (Q15's weak answers say they wore
+    several hats; the labels agree)."""
     by_kind: dict[str, list[float]] = {"strong": [], "partial": [], "weak": []}
     for a in (a for a in ALL if a.question == number):
         by_kind[a.kind].append(score(a).coverage)
     strong, partial, weak = (sum(v) / len(v) for v in by_kind.values())
     assert strong > partial > weak
-    assert strong >= 0.6 and weak <= 0.2
+
+
+def test_strong_answers_average_high_coverage_and_weak_ones_low() -> None:
+    """The issue's coverage targets, over rounds 1-5: strong answers >= 0.8 (0.88 when written), weak <= 0.2
+    (0.04)."""
+    mean = {
+        kind: sum(score(a).coverage for a in ALL if a.kind == kind) / sum(1 for a in ALL if a.kind == kind)
+        for kind in ("strong", "weak")
+    }
+    assert mean["strong"] >= 0.8 and mean["weak"] <= 0.2, mean
 
 
 @pytest.mark.model

@@ -92,10 +92,17 @@ class ConceptHit:
 
 _STARRED = re.compile(r"^[^\W\d_]+\*$")
 _SYMBOLS = frozenset("%$€£")
+_GLUED_PLUS = re.compile(r"[^\s|+]*(?:\S\+|\+\S)[^\s|+]*")
 
 
 def _split(text: str) -> list[list[list[str]]]:
     """The rule's groups, each a list of terms, each a list of words; raises :class:`RuleSyntaxError`."""
+    glued = _GLUED_PLUS.search(text)
+    if glued:  # "n+1" would silently split into two groups and the rule would never match
+        raise RuleSyntaxError(
+            f"rule {text!r}: {glued.group(0)!r} has a '+' inside a term; '+' joins groups, with a space on "
+            "each side. Write the term's words without it, as a transcript's \"N+1\" is read: 'n 1'"
+        )
     parts = [p.strip() for p in text.split("+")]
     if len(parts) < 2:
         raise RuleSyntaxError(
