@@ -41,7 +41,7 @@ def test_text_is_scored_like_a_transcript_of_the_same_words(
     assert set(hits) == {i.id for i in expected.hits}
     assert hits["user-journeys"]["match"] == "concept"
     assert hits["user-journeys"]["why"].startswith("Said in other words")
-    assert hits["metrics-dashboards"]["text"] == "Prometheus"  # the named tool, not "metrics"
+    assert hits["metrics-dashboards"]["text"].startswith("Prometheus")  # the named tool, not "metrics"
     assert data["word_count"] == len(ANSWER.split())
 
 
@@ -109,7 +109,7 @@ def test_bad_text_input_exits_2_with_one_line(
 
 
 FOLLOW_UP = "I would start from the critical user journeys, like checkout and login."
-THIN = "We set SLOs on availability and keep an error budget."
+THIN = "We set SLOs of 99.9 percent on availability and keep an error budget."
 
 
 def test_a_written_follow_up_recovers_items_and_keeps_the_main_coverage(

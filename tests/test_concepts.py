@@ -163,6 +163,16 @@ def test_a_named_tool_beats_a_generic_word_said_earlier() -> None:
     )  # fmt: skip
 
 
+def test_a_rule_naming_a_tool_beats_an_earlier_rule_of_everyday_words() -> None:
+    q = _question(["time series"], ["metric* + store*", "Prometheus|Grafana + store*|scrap*"])
+    assert _evidence(q, "Prometheus stores the metrics") == (
+        "Prometheus stores",
+        "Prometheus + stores",
+        "concept",
+    )
+    assert _evidence(q, "we store the metrics") == ("store the metrics", "metrics + store", "concept")
+
+
 def test_between_equally_specific_phrases_the_checklist_order_decides() -> None:
     q = _question(["burn rate", "error budget"])
     assert _evidence(q, "we track the error budget and page on the burn rate")[1] == "burn rate"

@@ -266,6 +266,21 @@ def test_prompt_terms_fall_back_to_the_first_phrase() -> None:
     assert prompt_terms(some) == ["point-in-time recovery", "Blue green"]  # not said: the first phrase
 
 
+def test_prompt_terms_take_a_tool_named_in_a_rule_when_no_phrase_is_said() -> None:
+    """A bare tool name is not a phrase when saying it in passing makes no point, but the prompt still needs
+    it: Whisper heard "promises stores the metrics" when the prompt lost "Prometheus"."""
+    item = ChecklistItem(
+        id="metrics", label="Metrics store", phrases=["time series"], example="say it",
+        concepts=["metric* + store*", "Prometheus|Grafana + store*|scrap*"],
+    )  # fmt: skip
+    q = _question(("x", ["x"], 1.0)).model_copy(
+        update={"checklist": [item], "example_answer": "We store metrics in Prometheus, scraped every 15 s."}
+    )
+    assert prompt_terms(q) == ["Prometheus"]  # the first rule matches too, but names nothing
+    said = q.model_copy(update={"example_answer": "A time series database stores metrics in Prometheus."})
+    assert prompt_terms(said) == ["time series"]  # a phrase said still comes first
+
+
 def test_recognition_prompt_is_the_question_then_its_terms() -> None:
     q = load_bank().find("secure-fast-ci-cd")
     prompt = recognition_prompt(q)

@@ -23,6 +23,7 @@ from opsprep_voice.core.concepts import ConceptRule, compile_rule, match_rule
 from opsprep_voice.core.misheard import match_misheard, windows
 from opsprep_voice.core.phrases import (
     KIND_RANK,
+    NAMED,
     SEVERAL_WORDS,
     Hit,
     Index,
@@ -31,6 +32,7 @@ from opsprep_voice.core.phrases import (
     Specificity,
     compile_phrase,
     match_phrase,
+    term_specificity,
 )
 from opsprep_voice.core.text import Token, time_of_span, tokenize
 from opsprep_voice.core.transcript import Transcript
@@ -150,13 +152,19 @@ def _said(item: _CompiledItem, index: Index, text: str) -> _Candidate | None:
         if hit is not None:
             found.append(_Candidate(hit, phrase.text, phrase.specificity, order))
     # A concept (several words) cannot outrank a phrase of several words or a name: skip the rules then.
+    # Among rules, one whose matched terms name a tool ("Prometheus + store*") beats one of everyday words
+    # ("metric* + store*"), then the first listed.
     if all(c.specificity < SEVERAL_WORDS for c in found):
         for k, rule in enumerate(item.concepts):
             concept = match_rule(rule, index)
             if concept is not None:
                 said = concept.described(index.tokens, text)
-                found.append(_Candidate(concept.hit, said, SEVERAL_WORDS, len(item.phrases) + k))
-                break  # rules come after every phrase and rank by order: the first rule that matches wins
+                named = any(term_specificity(term) == NAMED for term in concept.terms)
+                found.append(
+                    _Candidate(concept.hit, said, NAMED if named else SEVERAL_WORDS, len(item.phrases) + k)
+                )
+                if named:
+                    break  # nothing after it can rank higher
     return min(found, key=lambda c: c.rank) if found else None
 
 
@@ -255,19 +263,38 @@ def recognition_prompt(question: Question) -> str:
 def prompt_terms(question: Question) -> list[str]:
     """One term per checklist item: the first of its phrases that the example answer says, as the answer
     says it (the wording a rehearsing candidate most likely uses: "image scanning", not the item's first
-    phrase "vulnerability"), else the item's first phrase."""
+    phrase "vulnerability"); else a tool the answer names in the first group of one of the item's rules
+    ("Prometheus" for "Prometheus|Grafana + store*": the checklists keep many names in rules, since a
+    name said in passing is not a point made, and names are what Whisper mishears without a prompt); else
+    the item's first phrase."""
+    compiled = compile_question(question)
     items = tuple(tuple(item.phrases) for item in question.checklist)
-    return list(_prompt_terms(items, question.example_answer))
+    return list(_prompt_terms(compiled, items, question.example_answer))
 
 
 @lru_cache(maxsize=64)
-def _prompt_terms(items: tuple[tuple[str, ...], ...], answer: str) -> tuple[str, ...]:
+def _prompt_terms(
+    compiled: tuple[_CompiledItem, ...], items: tuple[tuple[str, ...], ...], answer: str
+) -> tuple[str, ...]:
     transcript = Transcript.from_text(answer)
     tokens = tokenize(transcript.text)
     index, found_windows = Index(tokens, transcript.text), windows(tokens)
     terms = []
-    for phrases in items:
+    for item, phrases in zip(compiled, items, strict=True):
         found = (_find(p, transcript, tokens, index, found_windows) for p in phrases)
         evidence = next((e for e in found if e is not None), None)
-        terms.append(evidence.text if evidence is not None else phrases[0])
+        if evidence is not None:
+            terms.append(evidence.text)
+        else:
+            terms.append(_name_in_rules(item, index, transcript.text) or phrases[0])
     return tuple(terms)
+
+
+def _name_in_rules(item: _CompiledItem, index: Index, text: str) -> str | None:
+    """The words said for the first rule whose first group matched on a name, as said, if any."""
+    for rule in item.concepts:
+        concept = match_rule(rule, index)
+        if concept is not None and term_specificity(concept.terms[0]) == NAMED:
+            part = concept.parts[0]
+            return text[index.tokens[part.first].start : index.tokens[part.last].end]
+    return None

@@ -118,6 +118,14 @@ def _specificity(text: str, tokens: Sequence[Token]) -> Specificity:
     return SEVERAL_WORDS if len(content) >= 2 else ONE_WORD
 
 
+def term_specificity(text: str) -> Specificity:
+    """The specificity of a concept rule's term as written ("Prometheus": a name; "metric*", "#": words)."""
+    if text.endswith("*") or text == "#":
+        return ONE_WORD
+    tokens = tokenize(text)
+    return _specificity(text, tokens) if tokens else ONE_WORD
+
+
 def compile_phrase(text: str) -> Phrase | None:
     """``text`` tokenized for matching; None (with a warning) if it has no words."""
     tokens = tokenize(text)
