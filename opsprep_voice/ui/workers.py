@@ -46,10 +46,9 @@ class _Relay(QObject):
     """Carries every task's progress and outcome to the GUI thread, and calls its callbacks there.
 
     One for the app, living on the GUI thread; its signals are connected (queued) to its own slots. A
-    task's callbacks are plain Python lists held by the task, never Qt connections: a Python function
-    connected to a signal of a short-lived QObject (one per task) was sometimes not called once such
-    objects were freed as soon as their task ended (a fresh app's warm-up, "Add to menu" and the plan
-    build each waited forever on a loaded machine).
+    task's callbacks are plain Python lists held by the task, never Qt connections: tasks are freed as soon
+    as they end, and PySide can drop a queued call to a Python function connected to a signal of a QObject
+    freed that soon (tests/ui/test_workers.py shows it with per-task signal objects).
     """
 
     outcome = Signal(object)  # (callbacks, args): call each callback with args
