@@ -48,7 +48,7 @@ class _Relay(QObject):
     One for the app, living on the GUI thread; its signals are connected (queued) to its own slots. A
     task's callbacks are plain Python lists held by the task, never Qt connections: tasks are freed as soon
     as they end, and PySide can drop a queued call to a Python function connected to a signal of a QObject
-    freed that soon (tests/ui/test_workers.py shows it with per-task signal objects).
+    freed that soon (the stress in tests/ui/test_workers.py lost a few outcomes in every few thousand so).
     """
 
     outcome = Signal(object)  # (callbacks, args): call each callback with args
