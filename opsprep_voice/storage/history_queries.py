@@ -69,19 +69,12 @@ class HistoryQueries:
         ``with_json=False`` leaves each attempt's ``transcript`` and ``report`` dicts out (``None``; the
         columns, ``transcript_text`` included, are all there): much faster for long lists.
         """
-        where: list[str] = []
-        params: list[Any] = []
-        if question_id is not None:
-            where.append("question_id = ?")
-            params.append(question_id)
-        if question_number is not None:
-            where.append("question_number = ?")
-            params.append(question_number)
-        attempt_filter = " AND ".join(where)
+        where, params = attempt_filter(question_id=question_id, question_number=question_number)
+        wanted = " AND ".join(where)
         session_sql = "SELECT * FROM sessions"
         session_params: list[Any] = []
-        if attempt_filter:
-            session_sql += f" WHERE id IN (SELECT session_id FROM attempts WHERE {attempt_filter})"
+        if wanted:
+            session_sql += f" WHERE id IN (SELECT session_id FROM attempts WHERE {wanted})"
             session_params += params
         session_sql += " ORDER BY started_at DESC, id DESC"
         if limit is not None:
@@ -94,8 +87,8 @@ class HistoryQueries:
             by_id = {s.id: s for s in sessions}
             ids_sql = session_sql.replace("SELECT *", "SELECT id", 1)
             sql = f"SELECT {columns(with_json)} FROM attempts WHERE session_id IN ({ids_sql})"
-            if attempt_filter:
-                sql += f" AND {attempt_filter}"
+            if wanted:
+                sql += f" AND {wanted}"
             sql += " ORDER BY started_at, id"
             for attempt in self._attempts(sql, [*session_params, *params]):
                 by_id[attempt.session_id].attempts.append(attempt)

@@ -139,21 +139,25 @@ def uncounted(values: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def attempt_filter(
     *,
-    question_id: str | None,
-    category: str | None,
-    since: datetime | date | None,
-    until: datetime | date | None,
-    text: str | None,
-    status: Status | Sequence[Status] | None,
-    session_id: int | None,
+    question_id: str | None = None,
+    question_number: int | None = None,
+    category: str | None = None,
+    since: datetime | date | None = None,
+    until: datetime | date | None = None,
+    text: str | None = None,
+    status: Status | Sequence[Status] | None = None,
+    session_id: int | None = None,
     follow_ups: bool = True,
 ) -> tuple[list[str], list[Any]]:
-    """The ``WHERE`` terms (joined by ``AND``) and their parameters for ``list_attempts``' filters."""
+    """The ``WHERE`` terms (joined by ``AND``) and their parameters for filters on attempts (None: any)."""
     where: list[str] = []
     params: list[Any] = []
     if question_id is not None:
         where.append("question_id = ?")
         params.append(question_id)
+    if question_number is not None:
+        where.append("question_number = ?")
+        params.append(question_number)
     if category is not None:
         where.append("category = ?")
         params.append(category)
