@@ -390,24 +390,32 @@ def test_stop_takes_the_running_pass_when_it_heard_everything() -> None:
     words, dur = make_script(40, pause_every=8)
     engine = GatedEngine(words, dur)
     proc = StreamingTranscriber(engine, config=PASSES_ONLY)
-    n, fed = _stream_until_tentative(engine, proc, 7.0)
+    _n, fed = _stream_until_tentative(engine, proc, 7.0)
+    transcript = _stop_while_a_call_runs(engine, proc, engine.audio[fed:])
+    assert proc.stats.finish_path == "running pass"
+    assert texts(transcript.words) == texts(words)
+
+
+def _stop_while_a_call_runs(engine: GatedEngine, proc: StreamingTranscriber, rest: np.ndarray) -> Transcript:
+    """Feed ``rest`` and hold the call it starts; press Stop while it runs and hold the call at Stop beside
+    it; then let the running call end. What ``finish()`` returned, before the call at Stop was let go."""
+    n = proc.stats.calls
     running = engine.gates[n] = threading.Event()
     side = engine.gates[n + 1] = threading.Event()
-    proc.feed(engine.audio[fed:])
+    proc.feed(rest)
     worker = threading.Thread(target=proc.process)
     worker.start()
     assert engine.started[n].wait(10)
     result: list[Transcript] = []
     finisher = threading.Thread(target=lambda: result.append(proc.finish()))
     finisher.start()
-    assert engine.started[n + 1].wait(10)  # the side call started while the pass was running
+    assert engine.started[n + 1].wait(10)  # the call at Stop started while the other was running
     running.set()
     finisher.join(10)
-    assert result and not side.is_set()  # done without waiting for the side call
-    assert proc.stats.finish_path == "running pass"
-    assert texts(result[0].words) == texts(words)
+    assert result and not side.is_set()  # done without waiting for the call at Stop
     side.set()
     worker.join(10)
+    return result[0]
 
 
 class FailingCallEngine(GatedEngine):
@@ -591,26 +599,11 @@ def test_stop_takes_a_running_preview_that_heard_the_last_words() -> None:
         proc.feed(audio[fed : fed + block])
         fed += block
         proc.process()
-    n = proc.stats.calls
-    assert n == 0
-    running = engine.gates[n] = threading.Event()
-    side = engine.gates[n + 1] = threading.Event()
-    proc.feed(audio[fed:end_of_speech])
-    worker = threading.Thread(target=proc.process)
-    worker.start()
-    assert engine.started[n].wait(10)
-    result: list[Transcript] = []
-    finisher = threading.Thread(target=lambda: result.append(proc.finish()))
-    finisher.start()
-    assert engine.started[n + 1].wait(10)  # the call at Stop runs beside the preview
-    running.set()
-    finisher.join(10)
-    assert result and not side.is_set()
+    assert proc.stats.calls == 0
+    transcript = _stop_while_a_call_runs(engine, proc, audio[fed:end_of_speech])
     assert proc.stats.finish_path == "running preview"
-    assert proc.stats.chunks[n][2] == "preview"
-    assert texts(result[0].words) == texts(words)
-    side.set()
-    worker.join(10)
+    assert proc.stats.chunks[0][2] == "preview"
+    assert texts(transcript.words) == texts(words)
     assert proc.wait_idle(10)
 
 
