@@ -113,9 +113,13 @@ def _compile_key(key: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]) -> tu
     )
 
 
+def _checklist_key(question: Question) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    return tuple((tuple(i.phrases), tuple(i.concepts)) for i in question.checklist)
+
+
 def compile_question(question: Question) -> tuple[_CompiledItem, ...]:
     """The question's phrases and rules compiled once (cached on their content, so edits are picked up)."""
-    return _compile_key(tuple((tuple(i.phrases), tuple(i.concepts)) for i in question.checklist))
+    return _compile_key(_checklist_key(question))
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,20 +271,16 @@ def prompt_terms(question: Question) -> list[str]:
     ("Prometheus" for "Prometheus|Grafana + store*": the checklists keep many names in rules, since a
     name said in passing is not a point made, and names are what Whisper mishears without a prompt); else
     the item's first phrase."""
-    compiled = compile_question(question)
-    items = tuple(tuple(item.phrases) for item in question.checklist)
-    return list(_prompt_terms(compiled, items, question.example_answer))
+    return list(_prompt_terms(_checklist_key(question), question.example_answer))
 
 
 @lru_cache(maxsize=64)
-def _prompt_terms(
-    compiled: tuple[_CompiledItem, ...], items: tuple[tuple[str, ...], ...], answer: str
-) -> tuple[str, ...]:
+def _prompt_terms(key: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...], answer: str) -> tuple[str, ...]:
     transcript = Transcript.from_text(answer)
     tokens = tokenize(transcript.text)
     index, found_windows = Index(tokens, transcript.text), windows(tokens)
     terms = []
-    for item, phrases in zip(compiled, items, strict=True):
+    for item, (phrases, _concepts) in zip(_compile_key(key), key, strict=True):
         found = (_find(p, transcript, tokens, index, found_windows) for p in phrases)
         evidence = next((e for e in found if e is not None), None)
         if evidence is not None:
