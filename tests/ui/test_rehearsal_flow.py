@@ -294,6 +294,28 @@ def test_rerecord_starts_a_new_take_and_keeps_the_old_audio(
     ctx.shutdown()
 
 
+def test_live_words_and_ticks_reach_the_screen_while_recording(
+    qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray
+) -> None:
+    """The live pass runs on its own thread; its words and the items they credit reach the view queued."""
+    sd = FakeSoundDevice(answer_pcm, 16000, blocksize=800, pace=0.01)
+    ctx = make_app(
+        qtbot, tmp_path, sd, FakeTranscriber(Q.example_answer), settings={"live_transcription": True}
+    )
+    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=WAIT_MS)
+    start_single(ctx, qtbot)
+    press(ctx, "Space")
+    screen = ctx.window.rehearsal_screen
+    qtbot.waitUntil(lambda: bool(screen.live_text.toPlainText()), timeout=WAIT_MS)
+    assert phase(ctx) is Phase.RECORDING
+    assert screen.live_text.toPlainText().split()[:3] == Q.example_answer.split()[:3]
+    live_rows = (screen.live_checklist.item(r).text() for r in range(screen.live_checklist.count()))
+    assert any(row.startswith("✔") for row in live_rows)
+    press(ctx, "Esc")
+    qtbot.waitUntil(lambda: not ctx.recorder.recording, timeout=WAIT_MS)
+    ctx.shutdown()
+
+
 def test_a_dropped_takes_late_live_words_never_reach_the_next_take(
     qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray
 ) -> None:

@@ -200,8 +200,10 @@ class RehearsalController(QObject):
         if self.settings.live_transcription:
             self._live = self.transcription.start_live(s.question)
             if self._live is not None:
-                # Bound to this take: an abandoned take's last pass may still arrive after the next began.
-                self._live.updated.connect(partial(self._live_update, self._live))
+                # The pass names its take: an abandoned take's last pass may still arrive after the next
+                # began. A bound method, not a closure, since PySide can drop queued calls to a closure
+                # once its sender is freed, and this sender is freed after each answer.
+                self._live.updated.connect(self._live_update)
                 self._live.failed.connect(self._live_failed)
                 sinks = (self._live.sink,)
         limit_s = follow_up.time_limit_s(self.settings, s)  # before the phase moves on

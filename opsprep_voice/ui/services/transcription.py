@@ -204,7 +204,9 @@ class LiveTranscription(QObject):
     held its answer's transcript and stream state for as long as the app ran (scripts/bench_soak.py).
     """
 
-    updated = Signal(object)  # list[Word]: committed words followed by the tentative and preview ones
+    # (this LiveTranscription, list[Word]): the words are the committed ones followed by the tentative and
+    # preview ones; the sender rides along so a receiver can drop a pass of a take it has abandoned.
+    updated = Signal(object, object)
     failed = Signal(str)
 
     def __init__(
@@ -249,7 +251,7 @@ class LiveTranscription(QObject):
             while not self._stop.is_set():
                 update = self._processor.process()
                 if update.changed:
-                    self.updated.emit(list(update.shown))
+                    self.updated.emit(self, list(update.shown))
                 if not update.changed:
                     self._stop.wait(0.1)  # a pass starts at most 0.1 s after its pause
         except Exception as exc:
