@@ -81,6 +81,12 @@ _LETTER_RUN_GAP = re.compile(r"[\s./]*")
 #: Whisper writes a half-spelled acronym with a hyphen: "S-BOM", "s -bom" (SBOM).
 _LETTER_HYPHEN_GAP = re.compile(r"\s*-\s*")
 _ACRONYM_PLURAL = re.compile(r"[A-Z]{2,5}s")  # "SLOs", "RPOs", "VMs": the stemmer would keep the "s"
+#: The same plurals typed in lower case ("slis", "slos"), which the pattern above cannot tell from words:
+#: the field's acronyms, listed, since the stemmer keeps their "s" and "slis" would never meet "SLI".
+_LOWER_ACRONYM_PLURALS = frozenset({
+    "slis", "slos", "slas", "kpis", "okrs", "rpos", "rtos", "mttrs", "vms", "vpcs", "vpns", "cdns",
+    "apis", "amis", "prs", "cves", "sboms", "sres", "dbs", "acls", "iams", "adrs", "rfcs",
+})  # fmt: skip
 
 _UNITS = {
     "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -363,7 +369,7 @@ def tokenize(text: str) -> list[Token]:
         prev = tokens[-1] if tokens else None
         after_number = prev is not None and prev.kind == "number" and prev.end <= p.start
         canon = _UNIT_CANON.get(w)
-        if canon is None and _ACRONYM_PLURAL.fullmatch(text, p.start, p.end):
+        if canon is None and (w in _LOWER_ACRONYM_PLURALS or _ACRONYM_PLURAL.fullmatch(text, p.start, p.end)):
             canon = w[:-1]
         if canon is None and after_number and w in _AFTER_NUMBER_CANON and (p.glued or w == "times"):
             canon = _AFTER_NUMBER_CANON[w]
