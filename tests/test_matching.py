@@ -63,6 +63,7 @@ def test_misheard_names_are_caught(phrase: str, heard: str, kind: str) -> None:
     ("phrase", "said"),
     [
         ("SLO", "it was slow, slowly getting worse, a solo effort"),
+        ("Cloud Profiler", "we put Cloudflare in front"),  # one of its words, then not the other
         ("RTO", "auto scaling is an art"),
         ("IAM", "I am the on-call"),
         ("IAM", "I-am the on-call"),

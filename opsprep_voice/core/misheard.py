@@ -85,6 +85,14 @@ def _partial_exact(phrase: Phrase, tokens: Sequence[Token], first: int, last: in
     BuildKit, "canary rollouts" for Argo Rollouts), return the leftover (window part, phrase part)."""
     target = phrase.letters
     head, tail = tokens[first], tokens[last]
+    if first == last and len(phrase.letters_by_token) >= 2:
+        # One word for a name of several, which starts or ends with one of its words exactly: the rest
+        # must be close too ("cloudrun" is Cloud Run; "Cloudflare" is not Cloud Profiler).
+        said, lead, end = head.letters, phrase.letters_by_token[0], phrase.letters_by_token[-1]
+        if len(lead) >= 3 and said.startswith(lead):
+            return said[len(lead) :], target[len(lead) :]
+        if len(end) >= 3 and said.endswith(end):
+            return said[: -len(end)], target[: -len(end)]
     lo, hi = first, last
     p_lo, p_hi = 0, len(target)
     for form in (head.letters, head.key):
