@@ -41,6 +41,10 @@ def said(rule: str, text: str) -> str | None:
         ("replic* + region", "a replica in a second region", "replica in a second region"),
         ("replic* + region", "replication across regions", "replication across regions"),
         ("SLO|target + #", "we set the target at ninety-nine point five", "target at ninety-nine point five"),
+        # A word after "#" is read as a transcript reads it after a figure: "ten times" is "10 x".
+        ("throughput + # times", "throughput went up ten times", "throughput went up ten times"),
+        ("throughput + # times", "3x the throughput", "3x the throughput"),
+        ("utiliz* + low", "utilisation was low", "utilisation was low"),  # British spelling, US rule
         (
             "restore + test|drill + month*",
             "every month we drill a full restore",

@@ -30,6 +30,10 @@ from opsprep_voice.core.text import normalize, tokenize
         ("SLOs", "SLO"),
         ("slis and slos", "SLIs and SLOs"),
         ("kpis", "KPI"),
+        ("utilisation", "utilization"),
+        ("we containerised it", "we containerized it"),
+        ("prioritise behaviour", "prioritize behavior"),
+        ("analysed in the data centre", "analyzed in the data center"),
         ("blue-green", "blue green"),
         ("rolled back", "roll back"),
         ("canaries", "canary"),
@@ -49,6 +53,7 @@ def test_equal_after_normalisation(a: str, b: str) -> None:
         ("p95", "p99"),
         ("slow", "SLO"),
         ("slows", "SLOs"),
+        ("a promise", "a promize"),  # an everyday word keeps its spelling
         ("I am", "IAM"),
         ("thirty second timeout", "32 timeout"),
     ],

@@ -153,8 +153,13 @@ def _word_tokens(word: str) -> tuple[Token, ...]:
 def _compile_term(words: list[str]) -> _Term:
     keys: list[str] = []
     prefixes: list[str] = []
-    for word in words:
-        if word == _NUMBER:
+    for n, word in enumerate(words):
+        if n and words[n - 1] == _NUMBER and not word.endswith("*"):
+            # Read as a transcript reads a word after a figure ("ten times" -> "10 x", "5 s" -> seconds).
+            for token in _word_tokens(f"2 {word}")[1:]:
+                keys.append(token.key)
+                prefixes.append("")
+        elif word == _NUMBER:
             keys.append("")
             prefixes.append(_NUMBER)
         elif word.endswith("*"):

@@ -38,8 +38,10 @@ class Token(NamedTuple):
     """One normalised token.
 
     ``norm`` is the canonical form (lower-case word, ``"99.9"``, ``"95th"``, ``"p95"``, ``"percent"``);
-    ``key`` is what matching compares (the stem of ``norm`` for words, ``norm`` otherwise);
-    ``letters`` is ``norm`` without apostrophes, used when words are joined (``run book`` ~ ``runbook``);
+    ``key`` is what matching compares (the stem of ``norm`` in American spelling for words, ``norm``
+    otherwise);
+    ``letters`` is ``norm`` in American spelling without apostrophes, used when words are joined (``run
+    book`` ~ ``runbook``) and by starred rule words;
     ``start``/``end`` is the span in the source text (``text[start:end]`` is the surface form).
     ``spoken`` is True for numbers written as words (``"five"``), False for digits.
     """
@@ -247,9 +249,37 @@ def _parse_spoken_number(words: list[str], i: int) -> tuple[int, str, bool] | No
     return used, _format_number(total + current), ordinal
 
 
+# British spellings -> the American ones the checklists are written in ("utilisation", "behaviour",
+# "centre", "analysed"): the stemmer keeps them apart. An ending is swapped only when the word is not an
+# everyday American word and its swap is ("promise", "expertise" stay); "-isation" and "-ise" verbs of the
+# trade that no list knows ("containerise", "standardisation") are swapped anyway.
+_BRITISH_ENDINGS = (
+    ("isation", "ization"), ("isations", "izations"), ("ise", "ize"), ("ised", "ized"), ("ises", "izes"),
+    ("ising", "izing"), ("iser", "izer"), ("isers", "izers"), ("yse", "yze"), ("ysed", "yzed"),
+    ("ysing", "yzing"), ("our", "or"), ("ours", "ors"), ("tre", "ter"), ("tres", "ters"), ("ence", "ense"),
+    ("amme", "am"), ("ammes", "ams"),
+)  # fmt: skip
+_ALWAYS_SWAPPED = ("isation", "isations", "ise", "ised", "ises", "ising")
+
+
+def american(norm: str) -> str:
+    """``norm`` in American spelling if it is a British spelling of a word (see above), else ``norm``."""
+    from opsprep_voice.core.phrases import is_common_word  # phrases builds on this module
+
+    if len(norm) < 6 or is_common_word(norm):
+        return norm
+    for british, us in _BRITISH_ENDINGS:
+        if norm.endswith(british):
+            swapped = norm[: -len(british)] + us
+            if is_common_word(swapped) or (british in _ALWAYS_SWAPPED and len(norm) - len(british) >= 4):
+                return swapped
+    return norm
+
+
 @lru_cache(maxsize=65536)
 def _word_forms(norm: str) -> tuple[str, str]:
-    return stem(norm), norm.replace("'", "")
+    us = american(norm)  # the key and the letters (which starred rule words match) both
+    return stem(us), us.replace("'", "")
 
 
 def _word_token(norm: str, start: int, end: int) -> Token:
