@@ -19,6 +19,7 @@ from opsprep_voice.core.bank import (
     Question,
     load_bank,
 )
+from opsprep_voice.core.follow_up_prompt import fallback_prompt, probe_prompt
 from opsprep_voice.core.followup import (
     DEFAULT_FOLLOW_UPS,
     FOLLOW_UP_SETTINGS,
@@ -26,9 +27,7 @@ from opsprep_voice.core.followup import (
     MIN_PROBE_WEIGHT,
     FollowUpSetting,
     choose_probe,
-    fallback_prompt,
     follow_up_limit,
-    probe_prompt,
     score_follow_up,
 )
 from opsprep_voice.core.scoring import ChecklistResult, ScoreReport, score_answer

@@ -1,5 +1,9 @@
 """Chunk planning for live transcription: where to cut, which words to commit, what is left at Stop.
 
+The module reads better whole: live passes, previews and the ending at Stop all read and move one state
+(the cut, the uncommitted audio, the tentative, preview and committed words) held by :class:`ChunkPlanner`,
+and :class:`StreamingConfig` is the tuning of exactly those decisions.
+
 Pure: no threads, no I/O, no engine. :class:`ChunkPlanner` keeps the uncommitted audio and the words, asks
 :class:`~opsprep_voice.asr.vad.EnergyVad` where the pauses are, and answers three questions for the
 threaded shell (:class:`~opsprep_voice.asr.streaming.StreamingTranscriber`):

@@ -6,8 +6,9 @@ figure found in a transcript points back to the text (and, via ``Transcript.time
 What the tokenizer makes equal (both in transcripts and in checklist phrases, so they meet in the middle):
 
 * case, punctuation and hyphens: ``"30-day"`` -> ``30 day``, ``"Blue-Green"`` -> ``blue green``;
-* numbers, written or spoken: ``"five minutes"`` -> ``5 minute``; ``"ninety-nine point nine percent"``
-  and ``"99.9%"`` -> ``99.9 percent``; ``"1,000"`` -> ``1000``; ordinals ``"ninety-fifth"`` -> ``95th``;
+* numbers, written or spoken (read by :mod:`opsprep_voice.core.numbers`): ``"five minutes"`` -> ``5 minute``;
+  ``"ninety-nine point nine percent"`` and ``"99.9%"`` -> ``99.9 percent``; ``"1,000"`` -> ``1000``; ordinals
+  ``"ninety-fifth"`` -> ``95th``;
 * units: ``%``/``per cent`` -> ``percent``; ``ms``/``millisecond(s)`` -> ``ms``; ``sec``/``secs`` ->
   ``second``; ``min``/``mins`` -> ``minute``; ``hr``/``hrs`` -> ``hour``; ``10x``/``ten times`` -> ``10 x``;
 * percentiles: ``p95``, ``P 95``, ``p ninety five``, ``95th percentile`` -> ``p95``;
@@ -27,6 +28,7 @@ from typing import Any, Literal, NamedTuple
 
 import snowballstemmer
 
+from opsprep_voice.core.numbers import NUMBER_WORDS, SCALES, digits_value, format_number, parse_spoken_number
 from opsprep_voice.core.transcript import Transcript
 
 logger = logging.getLogger(__name__)
@@ -90,36 +92,6 @@ _LOWER_ACRONYM_PLURALS = frozenset({
     "apis", "amis", "prs", "cves", "sboms", "sres", "dbs", "acls", "iams", "adrs", "rfcs",
 })  # fmt: skip
 
-_UNITS = {
-    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9,
-}  # fmt: skip
-_TEENS = {
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-    "ninety": 90,
-}  # fmt: skip
-_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
-_ORDINAL_UNITS = {
-    "first": 1, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9,
-}  # fmt: skip
-_ORDINAL_TEENS = {
-    "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
-    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
-}  # fmt: skip
-_ORDINAL_TENS = {
-    "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 60, "seventieth": 70,
-    "eightieth": 80, "ninetieth": 90, "hundredth": 100,
-}  # fmt: skip
-_NUMBER_WORDS = (
-    set(_UNITS) | set(_TEENS) | set(_TENS) | set(_SCALES) | {"hundred"}
-    | set(_ORDINAL_UNITS) | set(_ORDINAL_TEENS) | set(_ORDINAL_TENS)
-)  # fmt: skip
-
 # Unit spellings -> one canonical word ("s"/"h"/"x"/"k" only when glued to a number, as in "5s", "10x").
 # "second" is never read as an ordinal: "thirty second timeout" is about seconds far more often.
 _UNIT_CANON = {
@@ -163,90 +135,6 @@ def _pieces(text: str) -> list[_Piece]:
         out.append(_Piece(m.group(), start, end, start == prev_end))
         prev_end = end
     return out
-
-
-def _format_number(value: float) -> str:
-    if value == int(value):
-        return str(int(value))
-    return f"{value:.6f}".rstrip("0").rstrip(".")
-
-
-def _digits_value(raw: str) -> str:
-    plain = raw.replace(",", "")
-    if "." in plain:
-        whole, frac = plain.split(".", 1)
-        frac = frac.rstrip("0")
-        return f"{int(whole)}.{frac}" if frac else str(int(whole))
-    return str(int(plain))
-
-
-def _parse_spoken_number(words: list[str], i: int) -> tuple[int, str, bool] | None:
-    """Read a number spelled in words starting at ``words[i]``.
-
-    Returns (count of words used, canonical value, is_ordinal) or None if ``words[i]`` starts no number.
-    """
-    total = 0
-    current = 0
-    last: str | None = None  # "unit" | "teen" | "tens" | "hundred" | "scale"
-    used = 0
-    j = i
-    ordinal = False
-    n = len(words)
-    while j < n:
-        w = words[j]
-        if w in _UNITS or w in _ORDINAL_UNITS:
-            value = _UNITS.get(w, _ORDINAL_UNITS.get(w, 0))
-            if last not in (None, "tens", "hundred", "scale") or (w == "oh" and last is None):
-                break
-            if value == 0 and last is not None:
-                break
-            current += value
-            last = "unit"
-            ordinal = w in _ORDINAL_UNITS
-        elif w in _TEENS or w in _ORDINAL_TEENS:
-            if last not in (None, "hundred", "scale"):
-                break
-            current += _TEENS.get(w, _ORDINAL_TEENS.get(w, 0))
-            last = "teen"
-            ordinal = w in _ORDINAL_TEENS
-        elif w in _TENS or (w in _ORDINAL_TENS and w != "hundredth"):
-            if last not in (None, "hundred", "scale"):
-                break
-            current += _TENS.get(w, _ORDINAL_TENS.get(w, 0))
-            last = "tens"
-            ordinal = w in _ORDINAL_TENS
-        elif w in ("hundred", "hundredth"):
-            if last not in ("unit", "teen", "tens", None) or (last is None and j == i):
-                break
-            current = (current or 1) * 100
-            last = "hundred"
-            ordinal = w == "hundredth"
-        elif w in _SCALES:
-            if last is None:
-                break
-            total += (current or 1) * _SCALES[w]
-            current = 0
-            last = "scale"
-        elif w == "and" and last in ("hundred", "scale") and j + 1 < n and words[j + 1] in _NUMBER_WORDS:
-            j += 1
-            continue
-        elif w == "point" and last is not None and not ordinal and j + 1 < n and words[j + 1] in _UNITS:
-            digits = ""
-            k = j + 1
-            while k < n and words[k] in _UNITS:
-                digits += str(_UNITS[words[k]])
-                k += 1
-            decimal = _format_number(total + current) + "." + digits
-            return k - i, _digits_value(decimal), False
-        else:
-            break
-        j += 1
-        used = j - i
-        if ordinal:
-            break
-    if used == 0 or last is None:
-        return None
-    return used, _format_number(total + current), ordinal
 
 
 # British spellings -> the American ones the checklists are written in ("utilisation", "behaviour",
@@ -330,7 +218,7 @@ def tokenize(text: str) -> list[Token]:
         # Numbers written with digits ("99.9", "1,000", "95th", "2 million"). Decimal digits only (as the
         # piece pattern's \d): "²" is a digit to isdigit() but not to int(); it stays a word.
         if w[0].isdecimal():
-            value = _digits_value(w)
+            value = digits_value(w)
             end = p.end
             j = i + 1
             if j < n and pieces[j].glued and pieces[j].text in _ORDINAL_SUFFIX and "." not in value:
@@ -339,16 +227,16 @@ def tokenize(text: str) -> list[Token]:
                 )
                 i = j + 1
                 continue
-            if j < n and pieces[j].text in _SCALES:
-                value = _format_number(float(value) * _SCALES[pieces[j].text])
+            if j < n and pieces[j].text in SCALES:
+                value = format_number(float(value) * SCALES[pieces[j].text])
                 end = pieces[j].end
                 j += 1
             tokens.append(Token(value, value, value, p.start, end, "number"))
             i = j
             continue
         # Numbers spelled in words ("ninety-nine point nine", "ninety-fifth").
-        if w in _NUMBER_WORDS:
-            parsed = _parse_spoken_number(words, i)
+        if w in NUMBER_WORDS:
+            parsed = parse_spoken_number(words, i)
             if parsed is not None:
                 used, value, ordinal = parsed
                 end = pieces[i + used - 1].end

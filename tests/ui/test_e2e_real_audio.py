@@ -195,7 +195,7 @@ def test_a_spoken_follow_up_recovers_a_missed_item_through_real_audio(
         review = ctx.window.rehearsal_screen.review
         qtbot.waitUntil(review.is_filled, timeout=60_000)
         assert review.checklist.row("burn-rate-alerts").status == AFTER_FOLLOW_UP
-        assert "with follow-up" in review.coverage_detail.text()
+        assert "with follow-up" in review.coverage.detail.text()
         assert ctx.history is not None and s.result.attempt_id is not None
         [stored] = ctx.history.follow_ups(s.result.attempt_id)
         assert stored.status == "scored" and stored.probe_item_id == "burn-rate-alerts"

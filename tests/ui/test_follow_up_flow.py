@@ -140,9 +140,9 @@ def test_a_thin_answer_gets_a_spoken_follow_up_and_the_review_shows_what_it_reco
     assert review.checklist.row("user-journeys").status == "covered"
     assert review.checklist.row("slo-targets").status == "missed"
     assert "1 after follow-up" in review.checklist.heading.text()
-    detail = review.coverage_detail.text()
+    detail = review.coverage.detail.text()
     assert "Coverage 42% · with follow-up 58%" in detail and "1 after the follow-up" in detail
-    assert review.follow_up_coverage.isVisible() and "58%" in review.follow_up_coverage.text()
+    assert review.coverage.with_follow_ups.isVisible() and "58%" in review.coverage.with_follow_ups.text()
     [block] = review.follow_up_panel.blocks()
     assert PROBE in block.prompt.text() and "burn rate" in block.answer.text()
     assert f"of 0:{FOLLOW_UP_TARGET_S} target" in block.metrics.value_text("length")
@@ -177,7 +177,7 @@ def test_a_thin_answer_gets_a_spoken_follow_up_and_the_review_shows_what_it_reco
     assert history.attempt_view.checklist.row(PROBE_ITEM).status == AFTER_FOLLOW_UP
     [stored] = history.attempt_view.follow_up_panel.blocks()
     assert PROBE in stored.prompt.text()
-    assert "with follow-up 58%" in history.attempt_view.coverage_detail.text()
+    assert "with follow-up 58%" in history.attempt_view.coverage.detail.text()
     ctx.shutdown()
 
 
@@ -192,7 +192,7 @@ def test_n_skips_the_follow_up_to_the_review(qtbot: Any, tmp_path: Path, answer_
     qtbot.waitUntil(screen.review.is_filled, timeout=WAIT_MS)
     assert screen.review.checklist.row(PROBE_ITEM).status == "missed"
     assert not screen.review.follow_up_panel.isVisible()
-    assert not screen.review.follow_up_coverage.isVisible()
+    assert not screen.review.coverage.with_follow_ups.isVisible()
     assert ctx.history is not None and len(ctx.history.list_attempts(question_id=Q.id)) == 1
     press(ctx, "N")
     assert MainWindowPage(ctx.window).summary.rows()[0]["With follow-ups"] == ""

@@ -312,7 +312,7 @@ def test_attempt_view_wires_player_and_transcript(
         view.show_attempt(question, report, wav)
         view.show()
         assert question.text in view.question_label.text()
-        assert f"{report['coverage']:.0%}" == view.coverage_label.text()
+        assert f"{report['coverage']:.0%}" == view.coverage.percent.text()
     qtbot.waitUntil(lambda: view.player.duration() > 1, timeout=5000)
 
     # A checklist time plays from there, and the transcript follows the player.

@@ -1,6 +1,10 @@
 """Item model of the history: sessions with their answers (a tree), or a flat list of answers; a main answer
 that had interviewer follow-ups has them as child rows, in the order they were asked.
 
+The module reads better whole: it is one ``QAbstractItemModel`` whose indexes, lookups, cell data and
+sorting all follow the same internal-pointer scheme (below) and the row map that sorting rebuilds; what a
+cell says is in :mod:`.history_rows`.
+
 Built for large histories (10,000 attempts): one light ``AttemptRecord`` per row (no JSON), no widget per row,
 and sorting done here on the Python lists (:meth:`HistoryModel.sort`, called by the view's header) instead of
 a ``QSortFilterProxyModel`` asking :meth:`HistoryModel.data` for every row. A row's cell texts (see

@@ -2,6 +2,10 @@
 report back, and hands each transcript to the practice service (:class:`~opsprep_voice.practice.attempts.
 Attempts`), which scores it and owns the attempt in the history.
 
+The module reads better whole: it is one class of signal handlers over one session, and what one handler
+starts (the think timer, the live transcription, the task in flight) the others stop or finish, so the
+flow of an answer reads from top to bottom in one place.
+
 The view follows the session: :meth:`RehearsalSession.subscribe` renders every phase change (the answer
 page, the follow-up being asked, the review). Everything slow happens in services off the GUI thread (warm-up
 work as a task); this class only reacts to their signals.

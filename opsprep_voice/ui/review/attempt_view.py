@@ -3,9 +3,10 @@ and (collapsible) the question's example answer beside the transcript.
 
 Playback highlights the current word; clicking a word, or a checklist item's time, plays from there.
 
-An answer that got interviewer follow-ups (``follow_ups``) shows both coverages ("54% · with follow-up 72%"),
-marks the items only a follow-up answer covered as "after follow-up" in the checklist, and lists each
-follow-up (question, answer, delivery) under the answer's own delivery.
+An answer that got interviewer follow-ups (``follow_ups``) shows both coverages ("54% · with follow-up 72%",
+:class:`~opsprep_voice.ui.review.coverage_summary.CoverageSummary`), marks the items only a follow-up
+answer covered as "after follow-up" in the checklist, and lists each follow-up (question, answer,
+delivery) under the answer's own delivery.
 
 :meth:`AttemptView.show_attempt` fills the view over a few event-loop turns so the GUI never stalls: the
 header, coverage, transcript, delivery metrics and player at once, then the checklist rows (a few per turn)
@@ -24,7 +25,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QScrollArea,
     QSizePolicy,
     QSplitter,
@@ -39,10 +39,11 @@ from opsprep_voice.practice.follow_ups import FollowUpTurn, merged_result
 from opsprep_voice.ui.review import report_data as rd
 from opsprep_voice.ui.review.audio_player import AudioPlayer
 from opsprep_voice.ui.review.checklist_view import ChecklistView
+from opsprep_voice.ui.review.coverage_summary import CoverageSummary
 from opsprep_voice.ui.review.example_answer import ExampleAnswerPanel
 from opsprep_voice.ui.review.follow_up_panel import FollowUpPanel
 from opsprep_voice.ui.review.metrics_panel import MetricsPanel
-from opsprep_voice.ui.review.style import ReviewColours, bold_font
+from opsprep_voice.ui.review.style import bold_font
 from opsprep_voice.ui.review.transcript_view import TranscriptView
 
 if TYPE_CHECKING:
@@ -98,21 +99,7 @@ class AttemptView(QWidget):
         self.example_button.setToolTip("Show the question's example answer beside your transcript")
         self.example_button.toggled.connect(self.set_example_visible)
 
-        self.coverage_label = QLabel(self)
-        self.coverage_label.setAccessibleName("Coverage")
-        bold_font(self.coverage_label, 1.6)
-        self.follow_up_coverage = QLabel(self)
-        self.follow_up_coverage.setAccessibleName("Coverage with follow-ups")
-        bold_font(self.follow_up_coverage, 1.25)
-        self.follow_up_coverage.hide()
-        self.coverage_bar = QProgressBar(self)
-        self.coverage_bar.setRange(0, 100)
-        self.coverage_bar.setTextVisible(False)
-        self.coverage_bar.setMaximumHeight(10)
-        self.coverage_bar.setAccessibleName("Coverage of the checklist")
-        self.coverage_detail = QLabel(self)
-        self.coverage_detail.setAccessibleName("Checklist summary")
-        self.coverage_detail.setWordWrap(True)
+        self.coverage = CoverageSummary(self)
 
         header = QVBoxLayout()
         top = QHBoxLayout()
@@ -120,14 +107,7 @@ class AttemptView(QWidget):
         top.addWidget(self.example_button)
         header.addLayout(top)
         header.addWidget(self.question_label)
-        cov = QHBoxLayout()
-        cov.addWidget(self.coverage_label)
-        cov.addWidget(self.follow_up_coverage)
-        cov_right = QVBoxLayout()
-        cov_right.addWidget(self.coverage_detail)
-        cov_right.addWidget(self.coverage_bar)
-        cov.addLayout(cov_right, 1)
-        header.addLayout(cov)
+        header.addWidget(self.coverage)
 
         # ---- transcript, player and delivery metrics
         self.metrics = MetricsPanel(self, columns=metrics_columns)
@@ -241,7 +221,7 @@ class AttemptView(QWidget):
         else:
             self.question_meta.setText(f"Question {number}")
             self.question_label.setText(read.question_id or "Unknown question")
-        self._show_coverage(read)
+        self.coverage.show_report(read, self._merged)
         self.follow_up_panel.set_turns(follow_ups)
         self.transcript.set_report(read)
         # The metrics share the transcript's column: filled now, so its text is laid out only once.
@@ -326,7 +306,7 @@ class AttemptView(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self._read is not None:
-            self._show_coverage(self._read)
+            self.coverage.show_report(self._read, self._merged)
             self.example_panel.set_question(self._question, self._read)
 
     def _fill_step(self) -> None:
@@ -365,41 +345,3 @@ class AttemptView(QWidget):
             return
         self.player.seek(seconds)
         self.player.play()
-
-    def _show_coverage(self, report: ScoreReport) -> None:
-        colours = ReviewColours.from_palette(self.palette())
-        value = report.coverage
-        entries = report.checklist
-        hits = sum(1 for e in entries if e.hit)
-        colour = colours.good if value >= 0.7 else colours.bad if value < 0.4 else colours.text
-        self.coverage_label.setText(f"{value:.0%}")
-        self.coverage_label.setStyleSheet(f"color: {colour.name()};")
-        self.coverage_bar.setValue(round(value * 100))
-        merged = self._merged
-        later = len(merged.recovered) if merged is not None else 0
-        missed = len(entries) - hits - later
-        verdict = (
-            "Strong coverage."
-            if value >= 0.7
-            else "Some key points are missing."
-            if value >= 0.4
-            else "Most key points are missing."
-        )
-        if merged is None:
-            headline = "<b>Coverage</b>"
-            covered = f"{hits} of {len(entries)} checklist points covered"
-            self.follow_up_coverage.hide()
-        else:
-            with_follow_ups = merged.coverage_with_follow_ups
-            headline = f"<b>Coverage {value:.0%} · with follow-up {with_follow_ups:.0%}</b>"
-            covered = f"{hits} of {len(entries)} points covered in your answer, {later} after the follow-up"
-            self.follow_up_coverage.setText(f"→ {with_follow_ups:.0%} with follow-up")
-            self.follow_up_coverage.setStyleSheet(f"color: {colours.figure.name()};")
-            self.follow_up_coverage.setAccessibleDescription(
-                f"Coverage with follow-ups {with_follow_ups:.0%}"
-            )
-            self.follow_up_coverage.show()
-        self.coverage_detail.setText(
-            f"{headline} — {covered}" + (f", {missed} missed" if missed else "") + f". {verdict}"
-        )
-        self.coverage_label.setAccessibleDescription(f"Coverage {value:.0%}")

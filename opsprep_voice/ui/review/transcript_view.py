@@ -1,41 +1,31 @@
-"""Read-only transcript of an answer with its feedback marked inline.
+"""Read-only transcript of an answer with its feedback marked inline, played along and clicked to seek.
 
-* checklist hits: tinted background (green for exact/stem matches, amber for approximate ones); the tooltip
-  names the checklist item and how the words matched;
-* filler words: struck through in a muted colour;
-* figures (numbers, percentages, durations): bold, in an accent colour;
-* long pauses: inline ``⏸ 2.4 s`` markers;
-* during playback the current word uses the palette's Highlight colours (an extra selection, so updating it at
-  30 Hz never touches the document).
+The marks (checklist hits, fillers, figures, pauses) are written by
+:func:`~opsprep_voice.ui.review.transcript_render.render_transcript`, which also records where everything
+ended up in the document (:class:`~opsprep_voice.ui.review.transcript_render.TranscriptLayout`); this widget
+maps clicks, keys and tooltips back to words through that record. During playback the current word uses the
+palette's Highlight colours (an extra selection, so updating it at 30 Hz never touches the document).
 
 Clicking a word (or pressing Enter with the text cursor in it) emits :attr:`TranscriptView.wordClicked` with
-the word's start time, for the player to seek to.
-
-The widget reads better whole: rendering the marks and mapping clicks, keys and tooltips back to words
-share one record of where everything ended up in the document (``_Layout``). Its legend is
+the word's start time, for the player to seek to. The legend is
 :class:`~opsprep_voice.ui.review.transcript_legend.TranscriptLegend`.
 """
 
 from __future__ import annotations
 
 import bisect
-import itertools
 import logging
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QFocusEvent,
-    QFont,
     QHelpEvent,
     QKeyEvent,
     QMouseEvent,
-    QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
-    QTextFormat,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -47,46 +37,14 @@ from PySide6.QtWidgets import (
 )
 
 from opsprep_voice.ui.review import report_data as rd
-from opsprep_voice.ui.review.style import ReviewColours, fmt_clock, pause_glyph
+from opsprep_voice.ui.review.style import ReviewColours, fmt_clock
 from opsprep_voice.ui.review.transcript_legend import TranscriptLegend
+from opsprep_voice.ui.review.transcript_render import TranscriptLayout, render_transcript
 
 if TYPE_CHECKING:
     from opsprep_voice.core.scoring import ScoreReport
 
 log = logging.getLogger(__name__)
-
-APPROXIMATE_MATCHES = frozenset({"fuzzy", "phonetic"})
-MATCH_WORDING = {
-    "exact": "exact wording",
-    "stem": "same word stem",
-    "concept": "said in other words",
-    "fuzzy": "close spelling (likely misheard)",
-    "phonetic": "sounds alike (likely misheard)",
-}
-
-
-@dataclass(slots=True)
-class _Segment:
-    """Attributes of a run of transcript characters."""
-
-    hit_label: str | None = None
-    hit_match: str | None = None
-    also_hit: list[tuple[str, str]] = field(default_factory=list)
-    filler: bool = False
-    figure: bool = False
-
-
-@dataclass(slots=True)
-class _Layout:
-    """Where everything ended up in the document (filled by :meth:`TranscriptView._render`)."""
-
-    text: str = ""
-    words: list[rd.TimedWord] = field(default_factory=list)
-    starts: list[float] = field(default_factory=list)
-    doc_spans: list[tuple[int, int]] = field(default_factory=list)
-    inserts: list[tuple[int, int]] = field(default_factory=list)  # (text offset, inserted length)
-    tooltips: list[tuple[int, int, str]] = field(default_factory=list)  # (doc start, doc end, tip)
-    pause_doc_spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 class _TranscriptEdit(QTextEdit):
@@ -168,7 +126,7 @@ class TranscriptView(QWidget):
     def __init__(self, parent: QWidget | None = None, *, show_legend: bool = True) -> None:
         super().__init__(parent)
         self._report: ScoreReport | None = None
-        self._layout = _Layout()
+        self._layout = TranscriptLayout()
         self._current: int | None = None
         self.follow_playback = True
         self.edit = _TranscriptEdit(self)
@@ -228,13 +186,7 @@ class TranscriptView(QWidget):
 
     def doc_pos(self, text_offset: int, *, end: bool = False) -> int:
         """Document position of a transcript-text character offset (markers inserted before it counted)."""
-        shift = 0
-        for pos, length in self._layout.inserts:
-            if pos < text_offset or (pos == text_offset and not end):
-                shift += length
-            else:
-                break
-        return text_offset + shift
+        return self._layout.doc_pos(text_offset, end=end)
 
     def char_format_at(self, text_offset: int) -> QTextCharFormat:
         """Format of the transcript character at ``text_offset`` (for tests and accessibility tools)."""
@@ -317,115 +269,5 @@ class TranscriptView(QWidget):
         bar.setValue(bar.value() + rect.center().y() - viewport.height() // 3)
 
     def _render(self) -> None:
-        report = self._report
-        self.edit.setExtraSelections([])
-        document = self.edit.document()
-        document.clear()
-        self._layout = _Layout()
-        if report is None:
-            return
-        text = report.transcript
-        words = rd.timed_words(report)
         colours = ReviewColours.from_palette(self.palette())
-        n = len(text)
-
-        hits: list[tuple[int, int, str, str]] = []  # start, end, label, match
-        for entry in report.checklist:
-            ev = entry.evidence
-            if entry.hit and ev is not None:
-                start, end = max(0, ev.char_start), min(n, ev.char_end)
-                if start < end:
-                    hits.append((start, end, entry.label, ev.match))
-        fillers = [(s.char_start, min(n, s.char_end)) for s in report.fillers if s.char_start < n]
-        figures = [(s.char_start, min(n, s.char_end)) for s in report.figures_mentioned if s.char_start < n]
-
-        # Pause markers go before the first word that starts after the pause (or at the end).
-        starts = [w.start for w in words]
-        glyph = pause_glyph(self.edit.font())
-        marker_at: dict[int, list[str]] = {}
-        for pause in report.long_pauses:
-            j = bisect.bisect_left(starts, pause.end - 0.05)
-            if not words:
-                offset = n
-            elif j < len(words):
-                offset = words[j].char_start
-            else:
-                offset = n
-            marker_at.setdefault(offset, []).append(f"{glyph}\u00a0{pause.duration:.1f}\u00a0s")
-
-        inserts: list[tuple[int, int]] = []
-        boundaries = {0, n, *marker_at}
-        for s, e, *_ in hits:
-            boundaries.update((s, e))
-        for s, e in (*fillers, *figures):
-            boundaries.update((s, e))
-        edges = sorted(b for b in boundaries if 0 <= b <= n)
-
-        base_fmt = QTextCharFormat()
-        base_fmt.setForeground(QBrush(colours.text))
-        pause_fmt = QTextCharFormat()
-        pause_fmt.setForeground(QBrush(colours.muted))
-        pause_fmt.setBackground(QBrush(colours.pause_bg))
-        pause_fmt.setFontPointSize(max(6.0, self.edit.font().pointSizeF() * 0.85))
-        pause_fmt.setProperty(QTextFormat.Property.UserProperty, "pause")
-
-        cursor = QTextCursor(document)
-        cursor.beginEditBlock()
-        block = QTextBlockFormat()
-        block.setLineHeight(140, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value)
-        cursor.setBlockFormat(block)
-        tooltips: list[tuple[int, int, str]] = []
-        pause_spans: list[tuple[int, int]] = []
-
-        def put_markers(offset: int) -> None:
-            for marker in marker_at.get(offset, []):
-                leading = " " if offset == n and offset > 0 else ""
-                trailing = " " if offset < n else ""
-                if leading:
-                    cursor.insertText(leading, base_fmt)
-                begin = cursor.position()
-                cursor.insertText(marker, pause_fmt)
-                pause_spans.append((begin, cursor.position()))
-                shown = marker.replace("\u00a0", " ")[2:]
-                tooltips.append((begin, cursor.position(), f"Long pause: {shown} of silence"))
-                if trailing:
-                    cursor.insertText(trailing, base_fmt)
-                inserts.append((offset, len(leading) + len(marker) + len(trailing)))
-
-        for a, b in itertools.pairwise(edges):
-            put_markers(a)
-            seg = _Segment()
-            # Evidence can overlap (a concept spans several words): every item said here is listed.
-            here = [(label, match) for s, e, label, match in hits if s <= a < e]
-            if here:
-                seg.hit_label, seg.hit_match = here[0]
-                seg.also_hit = here[1:]
-            seg.filler = any(s <= a < e for s, e in fillers)
-            seg.figure = any(s <= a < e for s, e in figures)
-            fmt = QTextCharFormat(base_fmt)
-            tips: list[str] = []
-            if seg.hit_label is not None:
-                approximate = seg.hit_match in APPROXIMATE_MATCHES
-                fmt.setBackground(QBrush(colours.hit_fuzzy_bg if approximate else colours.hit_bg))
-                for label, match in [(seg.hit_label, seg.hit_match), *seg.also_hit]:
-                    tips.append(f"✓ Checklist: {label} ({MATCH_WORDING.get(match or '', match or '')})")
-            if seg.filler:
-                fmt.setForeground(QBrush(colours.muted))
-                fmt.setFontStrikeOut(True)
-                tips.append("Filler word")
-            if seg.figure:
-                fmt.setFontWeight(QFont.Weight.Bold)
-                fmt.setForeground(QBrush(colours.figure))
-                tips.append("Figure: concrete numbers make an answer credible")
-            begin = cursor.position()
-            cursor.insertText(text[a:b], fmt)
-            if tips:
-                tooltips.append((begin, cursor.position(), "\n".join(tips)))
-        put_markers(n)
-        cursor.endEditBlock()
-
-        layout = _Layout(text=text, words=words, starts=starts, inserts=sorted(inserts), tooltips=tooltips)
-        layout.pause_doc_spans = pause_spans
-        self._layout = layout
-        layout.doc_spans = [(self.doc_pos(w.char_start), self.doc_pos(w.char_end, end=True)) for w in words]
-        self.edit.moveCursor(QTextCursor.MoveOperation.Start)
+        self._layout = render_transcript(self.edit, self._report, colours)
