@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import statistics
 import sys
 import time
@@ -168,6 +169,17 @@ def summarise_decisions(decisions: Sequence[Decision]) -> Summary:
     return s
 
 
+def _interval(hit: int, total: int, z: float = 1.96) -> str:
+    """Wilson 95 % interval of a rate. Items of one answer are not independent draws, so the true spread
+    is wider: read it as a floor on how much one round's rate can move by chance."""
+    if not total:
+        return "none"
+    p = hit / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return f"95 % {max(0.0, centre - half):.1%}-{min(1.0, centre + half):.1%}"
+
+
 def _spread(values: Sequence[float]) -> str:
     if not values:
         return "-"
@@ -176,9 +188,11 @@ def _spread(values: Sequence[float]) -> str:
 
 def print_summary(title: str, s: Summary) -> None:
     print(f"\n## {title}: {s.questions} questions")
-    print(f"  item recall, strong answers: {s.recall:.1%} ({s.recall_hit}/{s.recall_total})")
+    recall = _interval(s.recall_hit, s.recall_total)
+    print(f"  item recall, strong answers: {s.recall:.1%} ({s.recall_hit}/{s.recall_total}, {recall})")
     per_kind = ", ".join(f"{k} {s.false_rate([k]):.1%} ({s.false_hit[k]}/{s.false_total[k]})" for k in KINDS)
-    print(f"  false hits: {s.false_rate():.1%} overall; {per_kind}")
+    false = _interval(sum(s.false_hit.values()), sum(s.false_total.values()))
+    print(f"  false hits: {s.false_rate():.1%} overall ({false}); {per_kind}")
     print("  coverage, mean (min-max): " + ", ".join(f"{k} {_spread(s.coverage[k])}" for k in KINDS))
     order = (
         "every question" if not s.disordered else f"not for {len(s.disordered)}: " + "; ".join(s.disordered)
