@@ -48,9 +48,8 @@ TUNE = labelled_answers(DATA)
 ROUND2 = labelled_answers(DATA / "round2")
 """Round 2, written later by other writers with varied backgrounds (clouds, industries, tool stacks)."""
 BOTH = TUNE + ROUND2
-LATER = [
-    a for folder in ("round3", "round4", "round5", "round6", "round7") for a in labelled_answers(DATA / folder)
-]
+LATER_ROUNDS = ("round3", "round4", "round5", "round6", "round7")
+LATER = [a for folder in LATER_ROUNDS for a in labelled_answers(DATA / folder)]
 """Rounds 3-7: other writers and personas (clouds, industries, tool stacks), each once held out."""
 ALL = BOTH + LATER
 
