@@ -49,7 +49,9 @@ ROUND2 = labelled_answers(DATA / "round2")
 """Round 2, written later by other writers with varied backgrounds (clouds, industries, tool stacks)."""
 BOTH = TUNE + ROUND2
 LATER = [
-    a for folder in ("round3", "round4", "round5", "round6", "round7") for a in labelled_answers(DATA / folder)
+    a
+    for folder in ("round3", "round4", "round5", "round6", "round7")
+    for a in labelled_answers(DATA / folder)
 ]
 """Rounds 3-7: other writers and personas (clouds, industries, tool stacks), each once held out."""
 ALL = BOTH + LATER
