@@ -128,7 +128,11 @@ class ChecklistRow(QFrame):
         row.setContentsMargins(2, 5, 2, 5)
         row.setSpacing(6)
         row.addWidget(self.mark, 0, Qt.AlignmentFlag.AlignTop)
-        row.addWidget(self.text, 1)
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.text)
+        row.addLayout(column, 1)
 
         ev = entry.evidence
         if entry.hit and ev is not None and ev.start is not None:
@@ -146,7 +150,8 @@ class ChecklistRow(QFrame):
             self.mark_button.setCheckable(True)
             self.mark_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             self.mark_button.setCursor(Qt.CursorShape.PointingHandCursor)
-            row.addWidget(self.mark_button, 0, Qt.AlignmentFlag.AlignTop)
+            # Under the item's words, not beside them: the checklist column is narrow in History.
+            column.addWidget(self.mark_button, 0, Qt.AlignmentFlag.AlignLeft)
             self.set_marked(marked)
 
     def set_marked(self, marked: bool) -> None:
@@ -245,6 +250,7 @@ class ChecklistView(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.heading.setFont(font)
         self.heading.setAccessibleName("Checklist heading")
+        self.heading.setWordWrap(True)  # "…, 1 marked by you" must not widen a narrow column
         self._rows_box = QVBoxLayout()
         self._rows_box.setContentsMargins(0, 0, 0, 0)
         self._rows_box.setSpacing(0)
