@@ -231,6 +231,12 @@ def render(out: Path, size: tuple[int, int] = DEFAULT_SIZE, theme: str = "light"
         latest = [a for a in attempts if a.session_id == max(b.session_id for b in attempts)]
         history.select_attempt(max(latest, key=lambda a: a.coverage or 0.0).id)
         wait(app, history.attempt_view.is_filled)
+        # History's review with a point the candidate marked ("I made this point"), the other screens without.
+        view = history.attempt_view
+        missed = [row for row in view.checklist.rows() if row.mark_button is not None]
+        if missed and missed[0].mark_button is not None:
+            missed[0].mark_button.click()
+            view.feedback_scroll.ensureWidgetVisible(missed[0])
     shot(app, w, out / "history.png")
     same = [a for a in (ctx.history.list_attempts() if ctx.history else []) if a.status == "scored"]
     by_question: dict[str, list[Any]] = {}

@@ -141,7 +141,7 @@ def test_migration_v4_rewrites_old_transcripts_once_with_a_backup(
         assert {a.id for a in repo.list_attempts(text="point-in-time")} == {old.id, clean.id}
         assert repo.get_attempt(clean.id) == clean_before  # a transcript written today is left as it was
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.CURRENT_VERSION
     backup = tmp_path / "history.sqlite3.pre-v4.bak"
     with sqlite3.connect(backup) as conn:
         stored = conn.execute(

@@ -79,7 +79,7 @@ def test_v1_database_is_migrated_with_data_kept_and_columns_back_filled(tmp_path
 
     with HistoryRepository(path) as repo:
         conn = sqlite3.connect(path)
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.CURRENT_VERSION == 4
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.CURRENT_VERSION == 5
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}

@@ -25,6 +25,10 @@ must recall in the interview:
   half its target or longer than 1.5 times it, or with more than :data:`MANY_FILLERS` fillers a minute,
   is not interview-ready even when the points are there.
 
+The rating reads the scorer's coverage only: a point the candidate marked as made ("I made this point" in
+the review, :attr:`PlanAttempt.marked`) never raises it, so a mark cannot move a question's schedule. A
+marked point is, however, not reported as a weak point: the candidate said they made it.
+
 **New questions** (never scored) are introduced ``new_per_day`` a day in bank order; questions first
 answered today count against today's quota.
 
@@ -69,6 +73,8 @@ class PlanAttempt:
     fillers_per_min: float | None = None
     missed: tuple[str, ...] = ()
     """Ids of the checklist items the main answer missed."""
+    marked: tuple[str, ...] = ()
+    """Ids of missed items the candidate marked as covered: not weak points (the rating ignores them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +273,7 @@ def _reviewed(
 def _weak_points(question: Question, recent: Sequence[PlanAttempt]) -> tuple[WeakPoint, ...]:
     """Core and regular items missed in at least two of the recent days' first answers (or in the only
     one), most missed first."""
-    counts = Counter(item for attempt in recent for item in set(attempt.missed))
+    counts = Counter(item for attempt in recent for item in set(attempt.missed) - set(attempt.marked))
     needed = 1 if len(recent) == 1 else 2
     points = [
         WeakPoint(item.id, item.label, counts[item.id], len(recent))

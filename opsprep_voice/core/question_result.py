@@ -8,7 +8,7 @@ just answered.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,6 +65,14 @@ class QuestionResult:
         self.follow_ups = []
         # The take shares the list: follow-ups answered from now on belong to this take.
         self.takes.append(Take(report, audio_path, attempt_id, self.follow_ups))
+
+    def keep_marks(self, item_ids: Sequence[str]) -> None:
+        """The candidate's own marks on the reviewed take's missed items (its scores are unchanged)."""
+        if self.report is None:
+            return
+        self.report = self.report.with_marks(item_ids)
+        if self.takes and self.takes[-1].attempt_id == self.attempt_id:
+            self.takes[-1].report = self.report
 
     @property
     def covered_ids(self) -> frozenset[str]:

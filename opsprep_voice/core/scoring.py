@@ -6,13 +6,19 @@ every second. :meth:`ScoreReport.to_dict` is the JSON the CLI prints and storage
 ``report_version``); :meth:`ScoreReport.from_dict` is the one reader of it. Stored reports may come from an
 older (or newer) version, so it never raises: a missing or malformed field reads as an empty value and a
 bad list item is dropped on its own, so one bad item never loses the report.
+
+**The candidate's own marks** (``marked_by_you``): items the scorer missed that the candidate marked as
+covered in the review ("I made this point"). They are kept apart from the scorer's credit: ``coverage`` and
+every item's ``hit`` stay the scorer's, and :attr:`ScoreReport.coverage_with_marks` is the one number that
+counts them. History stores them in a table of their own and hands them back in the report dict under
+``marked_by_you``; a report without marks writes no such key, so the scorer's JSON (the CLI's) is unchanged.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from opsprep_voice.core.bank import Question
@@ -105,6 +111,8 @@ class ScoreReport:
     engine: str = ""
     model: str = ""
     filler_count: int | None = None  # as stored, when the items could not all be read; else len(fillers)
+    #: Ids of missed items the candidate marked as covered, in checklist order (see the module doc).
+    marked_by_you: tuple[str, ...] = ()
 
     @property
     def hits(self) -> tuple[ChecklistResult, ...]:
@@ -113,6 +121,25 @@ class ScoreReport:
     @property
     def misses(self) -> tuple[ChecklistResult, ...]:
         return tuple(i for i in self.checklist if not i.hit)
+
+    @property
+    def coverage_with_marks(self) -> float:
+        """The weighted coverage with the candidate's marked items counted as covered (``coverage`` when
+        there are none: the scorer's own rounding of it is kept)."""
+        if not self.marked_by_you:
+            return self.coverage
+        total = sum(i.weight for i in self.checklist)
+        if total <= 0:
+            return self.coverage
+        marked = set(self.marked_by_you)
+        return sum(i.weight for i in self.checklist if i.hit or i.id in marked) / total
+
+    def with_marks(self, item_ids: Sequence[str]) -> ScoreReport:
+        """This report with ``item_ids`` as the candidate's marks: only missed items of its checklist count,
+        each once, in checklist order (an item the scorer credited has nothing to correct)."""
+        wanted = set(item_ids)
+        marks = tuple(i.id for i in self.checklist if not i.hit and i.id in wanted)
+        return replace(self, marked_by_you=tuple(dict.fromkeys(marks)))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -141,7 +168,7 @@ class ScoreReport:
             "star": None if self.star is None else self.star.to_dict(),
             "engine": self.engine,
             "model": self.model,
-        }
+        } | ({"marked_by_you": list(self.marked_by_you)} if self.marked_by_you else {})
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> ScoreReport:
@@ -154,7 +181,7 @@ class ScoreReport:
         fillers = fillers if isinstance(fillers, Mapping) else {}
         band = d.get("wpm_band")
         star = d.get("star")
-        return cls(
+        report = cls(
             question_id=_str(d.get("question_id")),
             question_number=_int(d.get("question_number")) or 0,
             transcript=text if isinstance(text, str) else "",
@@ -176,6 +203,10 @@ class ScoreReport:
             model=_str(d.get("model")),
             filler_count=_int(fillers.get("count")),
         )
+        marks = d.get("marked_by_you")
+        if isinstance(marks, Sequence) and not isinstance(marks, str) and marks:
+            report = report.with_marks([m for m in marks if isinstance(m, str)])
+        return report
 
 
 # --------------------------------------------------------------------------- tolerant reading

@@ -287,6 +287,13 @@ class Attempts:
         and store the score."""
         return self._save(attempt_id, score(question, transcript, transcriber), transcript)
 
+    def set_mark(self, attempt_id: int | None, item_id: str, covered: bool) -> str | None:
+        """The candidate marks a missed item of a scored answer as covered, or takes the mark back
+        (:func:`~opsprep_voice.practice.marks.save_mark`); None when saved, else what to tell them."""
+        from opsprep_voice.practice.marks import save_mark
+
+        return save_mark(self.history, attempt_id, item_id, covered)
+
     def _refusal(self, path: Path) -> str | None:
         """Why the history did not take the answer recorded at ``path``, and where its recording is."""
         reason = self._refused.pop(path, None)

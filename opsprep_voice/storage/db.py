@@ -151,6 +151,7 @@ def connect(path: Path | str, *, migrate: bool = True, read_only: bool = False) 
             if version > 0:
                 _backup(conn, db_path, version)
             migrations.migrate(conn)
+        migrations.marks_readable(conn)
     except sqlite3.OperationalError as exc:  # locked by another program, disk I/O, out of space
         conn.close()
         raise operational_error(db_path, exc) from exc

@@ -3,7 +3,10 @@
 The Markdown is written by :mod:`.export_markdown` (follow-up answers under their main answer). The CSV has
 one row per attempt, each main answer followed by its follow-ups, which name it in ``follow_up_of`` and the
 item probed in ``probe_item_id``; a main answer's ``coverage_with_follow_ups`` is its coverage merged with
-theirs (``coverage`` stays the main answer's own).
+theirs (``coverage`` stays the main answer's own). The last two columns are the candidate's own marks
+("I made this point" in the review): ``marked_by_you`` (the item ids, ``;``-joined) and
+``coverage_with_your_marks`` (the coverage counting them; empty without marks). ``coverage`` stays the
+scorer's.
 
 The PDF is made from the same Markdown by :mod:`opsprep_voice.ui.pdf_export` (Qt's own writer; no Qt here).
 With ``with_audio=True`` the answers' audio files are copied into a folder beside the export
@@ -88,6 +91,9 @@ CSV_FIELDS = (
     "audio_file",
     "error",
     "transcript",
+    # Added after the existing columns so readers of earlier exports keep their column positions.
+    "marked_by_you",
+    "coverage_with_your_marks",
 )
 
 
@@ -131,6 +137,10 @@ def _csv_row(attempt: AttemptRecord, audio_links: Mapping[int, str]) -> dict[str
         "audio_file": _audio_cell(attempt, audio_links),
         "error": attempt.error or "",
         "transcript": attempt.transcript_text,
+        "marked_by_you": ";".join(report.marked_by_you) if report is not None else "",
+        "coverage_with_your_marks": (
+            round(report.coverage_with_marks, 4) if report is not None and report.marked_by_you else ""
+        ),
     }
 
 

@@ -135,6 +135,8 @@ def _attempt_markdown(
     coverage = f"Coverage: **{_pct(attempt.coverage)}**"
     if attempt.coverage_with_follow_ups is not None:
         coverage += f" (with follow-ups: **{_pct(attempt.coverage_with_follow_ups)}**)"
+    if report is not None and report.marked_by_you:
+        coverage += f" (with your marks: **{_pct(report.coverage_with_marks)}**)"
     lines += [" · ".join([coverage, *_delivery(attempt, report)]), ""]
     link = audio_links.get(attempt.id)
     if link:
@@ -152,6 +154,9 @@ def _attempt_markdown(
                 lines.append(f"- [x] {label}" + (f" — “{md_escape(evidence)}”" if evidence else ""))
             elif item.label in later:
                 lines.append(f"- [ ] {label} — ↳ recovered after a follow-up")
+            elif report is not None and item.id in report.marked_by_you:
+                # Apart from the scorer's [x]: the candidate's word, not words the scorer found.
+                lines.append(f"- [ ] {label} — ✓ marked covered by you (the scorer found no words for it)")
             else:
                 example = item.example
                 lines.append(f"- [ ] {label}" + (f" — e.g. “{md_escape(example)}”" if example else ""))

@@ -223,7 +223,9 @@ class HistoryQueries:
         """
         sql = """
             SELECT question_id, started_at, coverage, coverage_with_follow_ups, duration_s, fillers_per_min,
-                   missed_items AS missed
+                   missed_items AS missed,
+                   (SELECT group_concat(item_id, ' ') FROM item_marks
+                     WHERE item_marks.attempt_id = attempts.id) AS marked
               FROM attempts
              WHERE status = 'scored' AND follow_up_of IS NULL AND coverage IS NOT NULL
              ORDER BY started_at, id

@@ -11,6 +11,8 @@ candidate dropped: Esc, re-record, or the rehearsal or app closed before it was 
 Version 4 changes no schema: transcripts stored before Whisper's word pieces were joined as written
 ("99 .9 %", "point -in -time") are rewritten once as the app writes them now
 (:mod:`opsprep_voice.core.legacy_joins`).
+Version 5 adds ``item_marks``: the checklist items the candidate marked as covered in a review ("I made this
+point"), one row per attempt and item, kept in a table of their own, apart from the scorer's report.
 
 Rules: a migration is never edited once released; a new change is a new entry at the end of
 :data:`MIGRATIONS`. Each migration runs inside one transaction together with its ``user_version`` bump, so a
@@ -184,6 +186,19 @@ CREATE INDEX attempts_status ON attempts(status);
 CREATE INDEX attempts_follow_up_of ON attempts(follow_up_of);
 """
 
+# The candidate's own marks on items the scorer missed. A table of their own, not a column: the scorer's
+# report and the columns copied from it stay the scorer's (a rescore replaces them, the marks stay), the
+# table needs no rebuild of attempts, and deleting an attempt deletes its marks. WITHOUT ROWID: the key is
+# the whole row, and every read is by attempt.
+_V5_ITEM_MARKS = """
+CREATE TABLE item_marks (
+    attempt_id  INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
+    item_id     TEXT NOT NULL,
+    marked_at   TEXT NOT NULL,
+    PRIMARY KEY (attempt_id, item_id)
+) WITHOUT ROWID;
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Migration:
@@ -292,9 +307,24 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         4, "stored transcripts' word pieces joined as written ('99.9 %', 'point-in-time')", _join_word_pieces
     ),
+    Migration(5, "items the candidate marked as covered ('I made this point')", _run_script(_V5_ITEM_MARKS)),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1].version
+
+
+def marks_readable(conn: sqlite3.Connection) -> None:
+    """A history opened at a version before 5 without migrating it (``migrate=False``) has no
+    ``item_marks``: the queries, which read the marks beside every answer, then read an empty temporary table
+    of that name, so such a history reads as one without marks instead of failing."""
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'item_marks'"
+    ).fetchone()
+    if found is None:
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS item_marks (attempt_id INTEGER NOT NULL, item_id TEXT NOT NULL, "
+            "marked_at TEXT NOT NULL, PRIMARY KEY (attempt_id, item_id))"
+        )
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

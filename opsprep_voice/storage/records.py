@@ -79,6 +79,8 @@ class AttemptRecord:
     probe_prompt: str | None = None
     #: A main answer: its coverage merged with its follow-ups' (None until a follow-up is scored).
     coverage_with_follow_ups: float | None = None
+    #: Checklist items the candidate marked as covered in the review (ids; the scorer's credit is unchanged).
+    marked_items: tuple[str, ...] = ()
 
     @property
     def is_follow_up(self) -> bool:
@@ -109,6 +111,7 @@ class AttemptRecord:
             "probe_item_id": self.probe_item_id,
             "probe_prompt": self.probe_prompt,
             "coverage_with_follow_ups": self.coverage_with_follow_ups,
+            "marked_by_you": list(self.marked_items),
         }
 
 

@@ -198,6 +198,27 @@ class HistoryRepository(HistoryQueries):
                 (finite(coverage), attempt_id),
             )
 
+    def set_item_mark(self, attempt_id: int, item_id: str, covered: bool) -> tuple[str, ...]:
+        """The candidate marks a checklist item of the attempt as covered ("I made this point"), or takes
+        the mark back (``covered`` False); returns the attempt's marks now. The scorer's report is not
+        touched: the marks are read back beside it (see :mod:`.rows`)."""
+        with self.transaction():
+            self._status(attempt_id)
+            if covered:
+                self._conn.execute(
+                    "INSERT OR IGNORE INTO item_marks (attempt_id, item_id, marked_at) VALUES (?, ?, ?)",
+                    (attempt_id, item_id, to_db_time(utc_now())),
+                )
+            else:
+                self._conn.execute(
+                    "DELETE FROM item_marks WHERE attempt_id = ? AND item_id = ?", (attempt_id, item_id)
+                )
+            rows = self._conn.execute(
+                "SELECT item_id FROM item_marks WHERE attempt_id = ? ORDER BY item_id",
+                (attempt_id,),
+            ).fetchall()
+        return tuple(row["item_id"] for row in rows)
+
     def mark_recorded(self, attempt_id: int, duration_s: float, *, ended_at: datetime | None = None) -> None:
         """The answer's audio is complete on disk. Its writer created it user-only (the recorder's
         ``StreamingWavWriter``, ``db.private_copy``); its mode is not changed here."""

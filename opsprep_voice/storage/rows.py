@@ -30,6 +30,10 @@ from opsprep_voice.storage.records import (
 
 log = logging.getLogger(__name__)
 
+#: The key under which a stored report is handed back with the candidate's marks (what
+#: ``ScoreReport.from_dict`` reads as ``marked_by_you``).
+MARKS_KEY = "marked_by_you"
+
 
 def bound(value: datetime | date, *, end: bool) -> str:
     """A filter bound: a datetime as given; a date is local midnight (``until`` a date includes that day)."""
@@ -81,7 +85,11 @@ ATTEMPT_COLUMNS = (
     "id, session_id, question_id, question_number, category, question_text, started_at, ended_at, status, "
     "audio_path, transcript_json, report_json, error, transcript_text, coverage, duration_s, wpm, "
     "fillers_per_min, word_count, engine, model, recorder, follow_up_of, probe_item_id, probe_prompt, "
-    "coverage_with_follow_ups, missed_items"
+    "coverage_with_follow_ups, missed_items, "
+    # The candidate's marks, from their own table (in key order; the report reader puts them in checklist
+    # order).
+    "(SELECT group_concat(item_id, ' ') FROM item_marks WHERE item_marks.attempt_id = attempts.id) "
+    "AS marked_items"
 )
 #: Without the two JSON documents (tens of kB each with word timings): for lists and tables.
 ATTEMPT_COLUMNS_LIGHT = ATTEMPT_COLUMNS.replace(
@@ -103,6 +111,8 @@ def score_values(report: Mapping[str, Any], transcript: Mapping[str, Any] | None
     duration = finite(report.get("duration_s"))
     if duration is None and transcript is not None:
         duration = finite(transcript.get("duration_s"))
+    # The candidate's marks live in their own table: a report handed back with them does not store them twice.
+    report = {key: value for key, value in report.items() if key != MARKS_KEY}
     return (
         dumps(report),
         dumps(transcript) if transcript is not None else None,
@@ -226,11 +236,20 @@ def plan_attempt_from_row(row: sqlite3.Row) -> PlanAttempt:
         duration_s=finite(row["duration_s"]),
         fillers_per_min=finite(row["fillers_per_min"]),
         missed=tuple(missed.split()),
+        marked=tuple((row["marked"] or "").split()),
     )
 
 
 def attempt_from_row(row: sqlite3.Row, resolve_audio: Callable[[str | None], Path | None]) -> AttemptRecord:
-    """An attempt row selected with :func:`columns`; ``resolve_audio`` gives its absolute audio path."""
+    """An attempt row selected with :func:`columns`; ``resolve_audio`` gives its absolute audio path. The
+    candidate's marks are in ``marked_items`` and, when the report was read, in the report too, so the one
+    report reader gives them back with it."""
+    marked = tuple(dict.fromkeys((row["marked_items"] or "").split()))
+    report = loads(row["report_json"])
+    if report is not None:
+        report.pop(MARKS_KEY, None)  # the table is the only record of them
+        if marked:
+            report[MARKS_KEY] = list(marked)
     return AttemptRecord(
         id=int(row["id"]),
         session_id=int(row["session_id"]),
@@ -242,7 +261,7 @@ def attempt_from_row(row: sqlite3.Row, resolve_audio: Callable[[str | None], Pat
         status=row["status"],
         audio_path=resolve_audio(row["audio_path"]),
         transcript=loads(row["transcript_json"]),
-        report=loads(row["report_json"]),
+        report=report,
         coverage=row["coverage"],
         duration_s=row["duration_s"],
         wpm=row["wpm"],
@@ -258,4 +277,5 @@ def attempt_from_row(row: sqlite3.Row, resolve_audio: Callable[[str | None], Pat
         probe_item_id=row["probe_item_id"],
         probe_prompt=row["probe_prompt"],
         coverage_with_follow_ups=row["coverage_with_follow_ups"],
+        marked_items=marked,
     )

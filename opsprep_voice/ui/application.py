@@ -336,6 +336,8 @@ def _wire(ctx: AppContext) -> None:
             lambda attempt_id: transcribe_attempt(ctx, attempt_id)
         )
     )
+    w.historyScreenBuilt.connect(lambda screen: screen.notice.connect(w.notify))
+    c.notice.connect(w.notify)
 
 
 def open_settings(ctx: AppContext) -> None:

@@ -55,6 +55,8 @@ class HistoryScreen(QWidget):
     """History of rehearsals. ``HistoryScreen(repository, bank)``; ``refresh()`` after new answers."""
 
     transcribeRequested = Signal(int)
+    #: A sentence for the window's notice line (a mark the history did not keep).
+    notice = Signal(str)
 
     def __init__(
         self, repository: HistoryRepository, bank: QuestionBank, parent: QWidget | None = None
@@ -112,6 +114,7 @@ class HistoryScreen(QWidget):
         self.filter_bar.changed.connect(lambda _filter: self.apply_filters())
         self.tree.selectionModel().selectionChanged.connect(lambda *_a: self._on_selection())
         self.status_panel.transcribe_button.clicked.connect(self._request_transcription)
+        self.detail.notice.connect(self.notice)
         self.compare_button.clicked.connect(self.compare_selected)
         self.export_button.clicked.connect(self.export_selected)
         self.delete_button.clicked.connect(self.delete_selected)

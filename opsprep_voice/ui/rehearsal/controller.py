@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 class RehearsalController(QObject):
     finished = Signal(object)  # the RehearsalSession, when the last question is done or ended early
+    notice = Signal(str)  # for the window's notice line: a mark the history did not keep
 
     def __init__(
         self,
@@ -84,6 +85,7 @@ class RehearsalController(QObject):
         view.nextRequested.connect(self.next_question)
         view.cancelRequested.connect(self.cancel)
         view.endRequested.connect(self.end)
+        view.review.markChanged.connect(self.mark_item)
         speaker.finished.connect(self._speech_done)
         speaker.failed.connect(self._speech_failed)
         speaker.speakingChanged.connect(view.set_speaking)
@@ -138,6 +140,18 @@ class RehearsalController(QObject):
         self.view.set_follow_up(session.probe, res.covered_ids, follow_up.follow_up_limit_s(self.settings))
         if session.phase is Phase.REVIEW and res.report is not None:
             self.view.show_review(res.question, res.report, res.audio_path, follow_up.turns(res))
+
+    def mark_item(self, item_id: str, covered: bool) -> None:
+        """The candidate's mark on a missed item of the reviewed answer: kept with the take (a later render
+        of the review shows it), then saved like the answer's score, on this thread. A failure is told in
+        the window's notice line; the mark stays shown."""
+        s = self.session
+        if s is None or s.result.report is None:
+            return
+        s.result.keep_marks(self.view.review.marked)
+        problem = self.attempts.set_mark(s.result.attempt_id, item_id, covered)
+        if problem:
+            self.notice.emit(problem)
 
     # -- speaking and thinking -------------------------------------------------------------------
     def replay(self) -> None:

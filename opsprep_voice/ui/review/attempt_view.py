@@ -8,6 +8,10 @@ An answer that got interviewer follow-ups (``follow_ups``) shows both coverages 
 answer covered as "after follow-up" in the checklist, and lists each follow-up (question, answer,
 delivery) under the answer's own delivery.
 
+A missed item can be marked by the candidate as covered ("I made this point", see
+:mod:`~opsprep_voice.ui.review.checklist_view`): the view shows the mark and the coverage with the marks at
+once, keeps them in the report it shows, and emits :attr:`AttemptView.markChanged` for its owner to save.
+
 :meth:`AttemptView.show_attempt` fills the view over a few event-loop turns so the GUI never stalls: the
 header, coverage, transcript, delivery metrics and player at once, then the checklist rows (a few per turn)
 and the example answer. :attr:`AttemptView.filled` is emitted when everything is in.
@@ -63,6 +67,8 @@ class AttemptView(QWidget):
     exampleToggled = Signal(bool)
     #: The attempt given to :meth:`show_attempt` is fully shown (checklist, metrics and example answer too).
     filled = Signal()
+    #: The candidate marked a missed item as covered (True) or took the mark back (False): item id, state.
+    markChanged = Signal(str, bool)
 
     def __init__(self, parent: QWidget | None = None, *, metrics_columns: int = 2) -> None:
         """``metrics_columns``: 1 where the view shares the window (History), so the delivery figures
@@ -192,6 +198,7 @@ class AttemptView(QWidget):
         self.player.positionChanged.connect(self.transcript.set_current_time)
         self.transcript.wordClicked.connect(self._play_from)
         self.checklist.seekRequested.connect(self._play_from)
+        self.checklist.markToggled.connect(self._on_mark)
 
     # ----------------------------------------------------------------------------------------- public API
     def show_attempt(
@@ -339,6 +346,20 @@ class AttemptView(QWidget):
                 if entry.hit and entry.id in recovered:
                     found.setdefault(entry.id, entry)
         return found
+
+    def _on_mark(self, item_id: str, marked: bool) -> None:
+        """The headline follows the candidate's marks at once; saving them is the owner's (markChanged)."""
+        if self._read is None:
+            return
+        self._read = self._read.with_marks(self.checklist.marked())
+        self._report = self._read
+        self.coverage.show_report(self._read, self._merged)
+        self.markChanged.emit(item_id, marked)
+
+    @property
+    def marked(self) -> tuple[str, ...]:
+        """The items the candidate marked as covered in the shown answer."""
+        return self._read.marked_by_you if self._read is not None else ()
 
     def _play_from(self, seconds: float) -> None:
         if not self.player.available:

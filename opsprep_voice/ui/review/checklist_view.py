@@ -5,6 +5,15 @@ A covered item whose evidence has a time shows a small "▶ 0:42" button; clicki
 :attr:`ChecklistView.seekRequested` with that time. An item covered after a follow-up has its own mark (↪),
 colour and words ("after follow-up"), so it never depends on colour alone; its evidence is in the follow-up's
 recording, so it has no time button on the main answer's player.
+
+The scorer misses points strong answers make (it credits about nine in ten of them on answers in the
+candidate's own words), so every missed item has an "I made this point" button: the candidate's own mark,
+shown apart from the scorer's credit ("✓ you", in the text colour, not the scorer's green ✓, and the words
+"You marked this as covered; the scorer found no words for it."). The same button takes the mark back. An
+item the scorer credited, also after a follow-up, has no button: there is nothing to correct. The button
+answers Space and Enter itself (the review's Space shortcut, "next question", would take them otherwise),
+so a mark is made from the keyboard without leaving the review. :attr:`ChecklistView.markToggled` reports
+each change; saving it is the owner's job.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from opsprep_voice.ui.review import report_data as rd
@@ -28,6 +38,33 @@ log = logging.getLogger(__name__)
 Status = Literal["covered", "after follow-up", "missed"]
 AFTER_FOLLOW_UP: Status = "after follow-up"
 _MARKS: dict[Status, str] = {"covered": "✓", AFTER_FOLLOW_UP: "↪", "missed": "✗"}
+#: The candidate's own mark: a tick with "you" under it, never the scorer's bare ✓.
+YOUR_MARK = "✓ you"
+MARKED_TEXT = "You marked this as covered; the scorer found no words for it."
+MARK_BUTTON_TEXT = "I made this point"
+UNMARK_BUTTON_TEXT = "Take back my mark"
+_ACTIVATE_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+class MarkButton(QToolButton):
+    """A checkable button that keeps Space and Enter for itself while it has the focus."""
+
+    def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() in _ACTIVATE_KEYS
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
+            event.accept()  # the key comes to keyPressEvent instead of the window's shortcut
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.isAutoRepeat():
+            self.click()  # a tool button answers Space only
+            return
+        super().keyPressEvent(event)
 
 
 class ChecklistRow(QFrame):
@@ -40,16 +77,21 @@ class ChecklistRow(QFrame):
         parent: QWidget | None = None,
         *,
         recovered_by: ChecklistResult | None = None,
+        marked: bool = False,
     ) -> None:
         super().__init__(parent)
         self.entry = entry
         self.recovered_by = recovered_by
         self.time_button: QToolButton | None = None
+        self.mark_button: MarkButton | None = None
+        self.marked = False
         colours = ReviewColours.from_palette(self.palette())
+        self._colours = colours
         self.status: Status = "covered" if entry.hit else AFTER_FOLLOW_UP if recovered_by else "missed"
         status = {"covered": "Covered", AFTER_FOLLOW_UP: "Covered after a follow-up", "missed": "Missed"}[
             self.status
         ]
+        self._status_text = status
         self.setAccessibleName(f"{status}: {entry.label}")
 
         self.mark = QLabel(_MARKS[self.status], self)
@@ -73,16 +115,12 @@ class ChecklistRow(QFrame):
             self._detail_html = tag + html.escape(recovered_by.why, quote=False)
             self._detail_text = f"After follow-up: {recovered_by.why}"
         weight = "font-weight:600;" if entry.hit or recovered_by is not None else ""
-        self.text = QLabel(
-            f'<div style="{weight}">{html.escape(entry.label)}</div>'
-            f'<div style="margin-top:2px;">{self._detail_html}</div>',
-            self,
-        )
+        self.text = QLabel(self)
+        self._show_text(weight)
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.text.setAccessibleName(f"{entry.label}. {self.detail_text()}")
         if entry.weight != 1.0:
             self.text.setToolTip(f"Weight {entry.weight:g} in the coverage score")
 
@@ -90,7 +128,11 @@ class ChecklistRow(QFrame):
         row.setContentsMargins(2, 5, 2, 5)
         row.setSpacing(6)
         row.addWidget(self.mark, 0, Qt.AlignmentFlag.AlignTop)
-        row.addWidget(self.text, 1)
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.text)
+        row.addLayout(column, 1)
 
         ev = entry.evidence
         if entry.hit and ev is not None and ev.start is not None:
@@ -103,6 +145,63 @@ class ChecklistRow(QFrame):
             button.setProperty("seconds", ev.start)
             row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
             self.time_button = button
+        if self.status == "missed":
+            self.mark_button = MarkButton(self)
+            self.mark_button.setCheckable(True)
+            self.mark_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            self.mark_button.setCursor(Qt.CursorShape.PointingHandCursor)
+            # Under the item's words, not beside them: the checklist column is narrow in History.
+            column.addWidget(self.mark_button, 0, Qt.AlignmentFlag.AlignLeft)
+            self.set_marked(marked)
+
+    def set_marked(self, marked: bool) -> None:
+        """Show the candidate's own mark on this missed item (or take it off). The button is not toggled
+        from here without a change, so no click is reported back."""
+        button = self.mark_button
+        if button is None:
+            return
+        self.marked = marked
+        if button.isChecked() != marked:
+            button.blockSignals(True)
+            button.setChecked(marked)
+            button.blockSignals(False)
+        button.setText(UNMARK_BUTTON_TEXT if marked else MARK_BUTTON_TEXT)
+        button.setAccessibleName(
+            f"Take back your mark: {self.entry.label}" if marked else f"I made this point: {self.entry.label}"
+        )
+        button.setToolTip(
+            "Take back your mark; the scorer's coverage never changed"
+            if marked
+            else "Mark this point as covered by you: the scorer's coverage stays as it is"
+        )
+        colours = self._colours
+        if marked:
+            status = "Marked covered by you"
+            self.mark.setStyleSheet(f"color: {colours.text.name()};")
+            self.mark.setText(
+                f'<div style="color:{colours.text.name()};">✓</div>'
+                f'<div style="color:{colours.text.name()}; font-size:small; font-weight:600;">you</div>'
+            )
+            self._detail_html = html.escape(MARKED_TEXT, quote=False)
+            self._detail_text = MARKED_TEXT
+        else:
+            status = "Missed"
+            self.mark.setText(_MARKS["missed"])
+            self.mark.setStyleSheet(f"color: {colours.bad.name()};")
+            self._detail_html = self.detail_html(self.entry, colours)
+            self._detail_text = self.detail_plain(self.entry)
+        self._status_text = status
+        self.mark.setAccessibleName(status)
+        self.mark.setToolTip(status)
+        self.setAccessibleName(f"{status}: {self.entry.label}")
+        self._show_text("font-weight:600;" if marked else "")
+
+    def _show_text(self, weight: str) -> None:
+        self.text.setText(
+            f'<div style="{weight}">{html.escape(self.entry.label)}</div>'
+            f'<div style="margin-top:2px;">{self._detail_html}</div>'
+        )
+        self.text.setAccessibleName(f"{self.entry.label}. {self.detail_text()}")
 
     @staticmethod
     def detail_html(entry: ChecklistResult, colours: ReviewColours) -> str:
@@ -133,11 +232,15 @@ class ChecklistView(QWidget):
     """All checklist items of one report. ``set_report(report)``; ``seekRequested(seconds)``."""
 
     seekRequested = Signal(float)
+    #: The candidate marked a missed item as covered (True) or took the mark back (False): item id, state.
+    markToggled = Signal(str, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Checklist")
         self._report: rd.Report | None = None
+        self._entries: list[ChecklistResult] = []
+        self._marked: set[str] = set()
         self._recovered: Mapping[str, ChecklistResult] = {}
         self._rows: list[ChecklistRow] = []
         self._pending: list[ChecklistResult] = []
@@ -147,6 +250,7 @@ class ChecklistView(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.heading.setFont(font)
         self.heading.setAccessibleName("Checklist heading")
+        self.heading.setWordWrap(True)  # "…, 1 marked by you" must not widen a narrow column
         self._rows_box = QVBoxLayout()
         self._rows_box.setContentsMargins(0, 0, 0, 0)
         self._rows_box.setSpacing(0)
@@ -178,15 +282,39 @@ class ChecklistView(QWidget):
             row.hide()  # at once: deleteLater waits for the event loop, and a grab or paint may come first
             row.deleteLater()
         self._rows = []
-        entries = list(rd.as_report(report).checklist) if report is not None else []
-        hits = sum(1 for e in entries if e.hit)
-        later = sum(1 for e in entries if not e.hit and e.id in self._recovered)
-        after = f", {later} after follow-up" if later else ""
-        self.heading.setText(
-            f"Checklist — {hits} of {len(entries)} covered{after}" if entries else "Checklist"
-        )
+        read = rd.as_report(report) if report is not None else None
+        entries = list(read.checklist) if read is not None else []
+        self._entries = entries
+        self._marked = set(read.marked_by_you) if read is not None else set()
+        self._update_heading()
         self.empty.setVisible(not entries)
         self._pending = entries
+
+    def _update_heading(self) -> None:
+        entries = self._entries
+        hits = sum(1 for e in entries if e.hit)
+        later = sum(1 for e in entries if not e.hit and e.id in self._recovered)
+        mine = sum(1 for e in entries if not e.hit and e.id not in self._recovered and e.id in self._marked)
+        after = f", {later} after follow-up" if later else ""
+        yours = f", {mine} marked by you" if mine else ""
+        self.heading.setText(
+            f"Checklist — {hits} of {len(entries)} covered{after}{yours}" if entries else "Checklist"
+        )
+
+    def set_marked(self, item_id: str, marked: bool) -> None:
+        """Show (or take off) the candidate's mark on a missed item; no signal is emitted."""
+        if marked:
+            self._marked.add(item_id)
+        else:
+            self._marked.discard(item_id)
+        for row in self._rows:
+            if row.entry.id == item_id:
+                row.set_marked(marked)
+        self._update_heading()
+
+    def marked(self) -> tuple[str, ...]:
+        """The items shown as marked by the candidate, in checklist order."""
+        return tuple(e.id for e in self._entries if e.id in self._marked)
 
     def add_rows(self, limit: int | None = None) -> bool:
         """Add up to ``limit`` (default: all) of the rows still to show; True while some remain."""
@@ -194,13 +322,19 @@ class ChecklistView(QWidget):
         batch, self._pending = self._pending[:count], self._pending[count:]
         for entry in batch:
             recovered = None if entry.hit else self._recovered.get(entry.id)
-            row = ChecklistRow(entry, self, recovered_by=recovered)
+            row = ChecklistRow(entry, self, recovered_by=recovered, marked=entry.id in self._marked)
             if row.time_button is not None:
                 seconds = float(row.time_button.property("seconds"))
                 row.time_button.clicked.connect(lambda _=False, s=seconds: self.seekRequested.emit(s))
+            if row.mark_button is not None:
+                row.mark_button.toggled.connect(lambda on, item=entry.id: self._on_mark(item, on))
             self._rows_box.addWidget(row)
             self._rows.append(row)
         return bool(self._pending)
+
+    def _on_mark(self, item_id: str, marked: bool) -> None:
+        self.set_marked(item_id, marked)
+        self.markToggled.emit(item_id, marked)
 
     @property
     def pending_rows(self) -> int:
@@ -221,4 +355,7 @@ class ChecklistView(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self._report is not None:
+            marked = set(self._marked)
             self.set_report(self._report, self._recovered)
+            for item_id in marked:  # the shown marks, also those not yet in the report given
+                self.set_marked(item_id, True)

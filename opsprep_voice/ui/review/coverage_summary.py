@@ -3,6 +3,9 @@
 With interviewer follow-ups it shows both coverages ("54% → 72% with follow-up") and counts the items
 covered only after a follow-up apart from those the answer covered and those still missed. The colour
 of the percentage says how the answer did: good from 70%, bad below 40%.
+
+The candidate's own marks ("I made this point") never change the scorer's percentage, its colour or the
+verdict: with marks the headline adds the coverage counting them ("74% · 87% with your marks").
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ class CoverageSummary(QWidget):
         self.with_follow_ups.setAccessibleName("Coverage with follow-ups")
         bold_font(self.with_follow_ups, 1.25)
         self.with_follow_ups.hide()
+        self.with_marks = QLabel(self)
+        self.with_marks.setAccessibleName("Coverage with your marks")
+        bold_font(self.with_marks, 1.1)
+        self.with_marks.hide()
         self.bar = QProgressBar(self)
         self.bar.setRange(0, 100)
         self.bar.setTextVisible(False)
@@ -43,6 +50,7 @@ class CoverageSummary(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.percent)
         row.addWidget(self.with_follow_ups)
+        row.addWidget(self.with_marks)
         right = QVBoxLayout()
         right.addWidget(self.detail)
         right.addWidget(self.bar)
@@ -58,7 +66,9 @@ class CoverageSummary(QWidget):
         self.percent.setStyleSheet(f"color: {colour.name()};")
         self.bar.setValue(round(value * 100))
         later = len(merged.recovered) if merged is not None else 0
-        missed = len(entries) - hits - later
+        recovered = {item.id for item in merged.recovered} if merged is not None else set()
+        mine = sum(1 for e in entries if not e.hit and e.id not in recovered and e.id in report.marked_by_you)
+        missed = len(entries) - hits - later - mine
         verdict = (
             "Strong coverage."
             if value >= 0.7
@@ -78,6 +88,19 @@ class CoverageSummary(QWidget):
             self.with_follow_ups.setStyleSheet(f"color: {colours.figure.name()};")
             self.with_follow_ups.setAccessibleDescription(f"Coverage with follow-ups {with_follow_ups:.0%}")
             self.with_follow_ups.show()
+        if mine:
+            with_marks = report.coverage_with_marks
+            if merged is None:
+                headline = f"<b>Coverage {value:.0%} · {with_marks:.0%} with your marks</b>"
+            else:
+                headline = headline[: -len("</b>")] + f" · {with_marks:.0%} with your marks</b>"
+            covered += f", {mine} marked by you"
+            self.with_marks.setText(f"· {with_marks:.0%} with your marks")
+            self.with_marks.setStyleSheet(f"color: {colours.text.name()};")
+            self.with_marks.setAccessibleDescription(f"Coverage with your marks {with_marks:.0%}")
+            self.with_marks.show()
+        else:
+            self.with_marks.hide()
         self.detail.setText(
             f"{headline} — {covered}" + (f", {missed} missed" if missed else "") + f". {verdict}"
         )
