@@ -91,6 +91,19 @@ def press(ctx: AppContext, key: str) -> None:
     ctx.window.rehearsal_screen.shortcuts[key].activated.emit()
 
 
+def answer_in_full(ctx: AppContext, qtbot: Any, sd: FakeSoundDevice) -> None:
+    """Space to record, the whole replayed answer written to its file, Space to stop; back at the review."""
+    press(ctx, "Space")
+    assert phase(ctx) is Phase.RECORDING
+    assert sd.replayed.wait(10)
+    qtbot.waitUntil(
+        lambda: ctx.recorder.session is not None and ctx.recorder.session.blocks_written == sd.blocks_sent,
+        timeout=WAIT_MS,
+    )
+    press(ctx, "Space")
+    qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=WAIT_MS)
+
+
 def test_answer_is_recorded_transcribed_scored_saved_and_summarised(
     qtbot: Any, tmp_path: Path, answer_pcm: np.ndarray
 ) -> None:
@@ -101,15 +114,7 @@ def test_answer_is_recorded_transcribed_scored_saved_and_summarised(
     screen = ctx.window.rehearsal_screen
     assert screen.question_text.text() == Q.text
     assert not screen.study.isVisible()  # interview mode hides the example answer
-    press(ctx, "Space")
-    assert phase(ctx) is Phase.RECORDING
-    assert sd.replayed.wait(10)
-    qtbot.waitUntil(
-        lambda: ctx.recorder.session is not None and ctx.recorder.session.blocks_written == sd.blocks_sent,
-        timeout=WAIT_MS,
-    )
-    press(ctx, "Space")
-    qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=WAIT_MS)
+    answer_in_full(ctx, qtbot, sd)
     assert RehearsalPage(screen).shows_review
     result = ctx.controller.session.result if ctx.controller.session else None
     assert result is not None and result.report is not None

@@ -17,7 +17,16 @@ from opsprep_voice.ui.review.attempt_view import AttemptView
 from opsprep_voice.ui.review.checklist_view import MARKED_TEXT, ChecklistRow
 from tests.support.app_fakes import FakeTranscriber
 from tests.support.fake_sounddevice import FakeSoundDevice
-from tests.ui.test_rehearsal_flow import WAIT_MS, Q, make_app, phase, press, read_wav, start_single
+from tests.ui.test_rehearsal_flow import (
+    WAIT_MS,
+    Q,
+    answer_in_full,
+    make_app,
+    phase,
+    press,
+    read_wav,
+    start_single,
+)
 
 #: The first sentences of the example answer: some checklist points made, some missed.
 PARTIAL = Q.example_answer[: len(Q.example_answer) // 3]
@@ -50,14 +59,7 @@ def test_a_missed_point_marked_by_keyboard_is_saved_and_shown_again_from_history
     ctx = make_app(qtbot, tmp_path, sd, FakeTranscriber(PARTIAL))
     qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=WAIT_MS)
     start_single(ctx, qtbot)
-    press(ctx, "Space")
-    assert sd.replayed.wait(10)
-    qtbot.waitUntil(
-        lambda: ctx.recorder.session is not None and ctx.recorder.session.blocks_written == sd.blocks_sent,
-        timeout=WAIT_MS,
-    )
-    press(ctx, "Space")
-    qtbot.waitUntil(lambda: phase(ctx) is Phase.REVIEW, timeout=WAIT_MS)
+    answer_in_full(ctx, qtbot, sd)
     review = ctx.window.rehearsal_screen.review
     qtbot.waitUntil(review.is_filled, timeout=WAIT_MS)
     session = ctx.controller.session
