@@ -81,7 +81,7 @@ class AppContext:
     def shutdown(self) -> None:
         self.speaker.stop()
         self.recorder.stop_now()  # the WAV is finalised and the attempt marked before the store closes
-        self.runner.cancel_all()
+        self.runner.close()
         self.runner.wait(10_000)
         # A clean quit leaves nothing "recorded": the next start would take such a take for a crash.
         self.attempts.end_session(APP_CLOSED)

@@ -160,6 +160,10 @@ class Task:
     def run(self) -> None:
         from opsprep_voice.asr.base import TranscriptionCancelled
 
+        if self.cancel_event.is_set():  # cancelled before a thread was free, or started on a closed runner
+            self._end("cancelled")
+            self.done.set()
+            return
         lower_thread_priority()
         try:
             result = self.fn(self._report, self.cancel_event)
@@ -197,9 +201,14 @@ class TaskRunner:
             pool.setMaxThreadCount(max(POOL_THREADS, QThread.idealThreadCount()))
         self.pool = pool
         self._running: set[Task] = set()
+        self._closed = False
 
     def start(self, fn: TaskFn, name: str = "task") -> Task:
         task = Task(fn, name)
+        if self._closed:
+            # After the app's shutdown a late signal may still ask for work (a question to speak): it ends
+            # cancelled without running, instead of running on past the store and the log it would use.
+            task.cancel()
         self._running.add(task)
         # Released once its outcome is delivered: the runner's callback comes first, but the parcel being
         # delivered holds the others.
@@ -211,6 +220,11 @@ class TaskRunner:
     def cancel_all(self) -> None:
         for task in list(self._running):
             task.cancel()
+
+    def close(self) -> None:
+        """Cancel every task and every one started from now on (see :meth:`start`)."""
+        self._closed = True
+        self.cancel_all()
 
     def wait(self, timeout_ms: int = 30_000) -> bool:
         return self.pool.waitForDone(timeout_ms)

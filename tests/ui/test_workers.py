@@ -121,3 +121,17 @@ def test_cancelling_reports_cancelled_not_the_result(qtbot: Any, when: str) -> N
     gate.set()
     qtbot.waitUntil(lambda: bool(outcomes), timeout=WAIT_MS)
     assert outcomes == ["cancelled"]
+
+
+def test_a_closed_runner_ends_new_tasks_cancelled_without_running_them(qtbot: Any) -> None:
+    """After the app's shutdown a late signal may still start work; it must not run past the shutdown."""
+    runner = TaskRunner()
+    ran = threading.Event()
+    first: Task = runner.start(lambda _p, cancel: cancel.wait(WAIT_MS / 1000), "running at close")
+    runner.close()
+    outcomes: list[str] = []
+    late = runner.start(lambda _p, _c: ran.set(), "asked for after close")
+    late.then(lambda _v: outcomes.append("finished"), None, lambda: outcomes.append("cancelled"))
+    qtbot.waitUntil(lambda: bool(outcomes), timeout=WAIT_MS)
+    assert outcomes == ["cancelled"] and not ran.is_set()
+    assert first.is_cancelled and runner.wait(WAIT_MS)
