@@ -374,6 +374,26 @@ def test_compare_reports_metric_verdicts() -> None:
     assert result.metric("fillers_per_min").better is True
 
 
+def test_compare_shows_the_candidates_marks_apart_from_the_scorer(
+    screen: HistoryScreen, history: History, bank: QuestionBank
+) -> None:
+    q1 = sorted(history.by_question(bank.find(1).id), key=lambda a: a.started_at)
+    first, last = q1[0], q1[-1]
+    report = history.repo.get_attempt(first.id).report
+    missed = [c["id"] for c in report["checklist"] if not c["hit"]]  # type: ignore[index]
+    assert missed
+    history.repo.set_item_mark(first.id, missed[0], True)
+    screen.compare_attempts(first.id, last.id)
+    comparison = screen.compare_view.comparison
+    assert comparison is not None
+    assert comparison.marked(missed[0]) == (True, False)
+    assert "✓ marked covered by you (earlier answer)" in screen.compare_view.changes.text()
+    scorer, yours = comparison.metric("coverage"), comparison.metric("coverage_with_your_marks")
+    assert scorer.before is not None and yours.before is not None and yours.before > scorer.before
+    # The scorer's own comparison is unchanged by the mark.
+    assert missed[0] in {e.id for e in comparison.gained + comparison.still_missing}
+
+
 # ------------------------------------------------------------------------------------------ charts
 
 

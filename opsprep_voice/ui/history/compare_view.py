@@ -193,13 +193,21 @@ def _changes_html(comparison: Comparison, colours: ReviewColours) -> str:
     marked "↳ after a follow-up (earlier/later answer)", and each answer's recovered items are listed."""
     muted = colours.muted.name()
 
+    def which(earlier: bool, later: bool) -> str:
+        return "both answers" if earlier and later else "earlier answer" if earlier else "later answer"
+
     def note(item_id: str) -> str:
+        out = ""
         earlier, later = comparison.recovered(item_id)
-        which = "both answers" if earlier and later else "earlier answer" if earlier else "later answer"
-        if not (earlier or later):
-            return ""
-        style = f"color:{colours.figure.name()};"
-        return f' <span style="{style}">{RECOVERED_MARK} after a follow-up ({which})</span>'
+        if earlier or later:
+            style = f"color:{colours.figure.name()};"
+            out += (
+                f' <span style="{style}">{RECOVERED_MARK} after a follow-up ({which(earlier, later)})</span>'
+            )
+        earlier, later = comparison.marked(item_id)
+        if earlier or later:
+            out += f' <span style="color:{muted};">✓ marked covered by you ({which(earlier, later)})</span>'
+        return out
 
     def items(entries: list[ChecklistResult], mark: str, colour: str) -> str:
         if not entries:

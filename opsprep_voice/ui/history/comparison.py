@@ -79,6 +79,9 @@ class Comparison:
     # Missed in the main answer, covered after an interviewer follow-up (empty without follow-ups).
     recovered_before: list[ChecklistItem] = field(default_factory=list)
     recovered_after: list[ChecklistItem] = field(default_factory=list)
+    # Missed items the candidate marked as covered ("I made this point"): their word, not the scorer's.
+    marked_before: tuple[str, ...] = ()
+    marked_after: tuple[str, ...] = ()
 
     def recovered(self, item_id: str) -> tuple[bool, bool]:
         """Whether the earlier and the later answer recovered ``item_id`` after a follow-up."""
@@ -86,6 +89,10 @@ class Comparison:
             any(i.id == item_id for i in self.recovered_before),
             any(i.id == item_id for i in self.recovered_after),
         )
+
+    def marked(self, item_id: str) -> tuple[bool, bool]:
+        """Whether the candidate marked ``item_id`` as covered in the earlier and the later answer."""
+        return item_id in self.marked_before, item_id in self.marked_after
 
     def metric(self, key: str) -> MetricDelta:
         return next(m for m in self.metrics if m.key == key)
@@ -122,7 +129,7 @@ def compare_reports(
 ) -> Comparison:
     """Compare two main answers; ``*_follow_ups``: an answer merged with its follow-ups, if it had any."""
     before, after = rd.as_report(before_report), rd.as_report(after_report)
-    result = Comparison()
+    result = Comparison(marked_before=before.marked_by_you, marked_after=after.marked_by_you)
     if before_follow_ups is not None:
         result.recovered_before = list(before_follow_ups.recovered)
     if after_follow_ups is not None:
@@ -165,6 +172,17 @@ def compare_reports(
         tuple[str, str, float | None, float | None, Callable[[float, float], bool], Callable[[float], str]]
     ]
     specs = [("coverage", "Coverage", before.coverage, after.coverage, higher_is_better, percent)]
+    if before.marked_by_you or after.marked_by_you:
+        specs.append(
+            (
+                "coverage_with_your_marks",
+                "Coverage with your marks",
+                before.coverage_with_marks,
+                after.coverage_with_marks,
+                higher_is_better,
+                percent,
+            )
+        )
     if before_follow_ups is not None or after_follow_ups is not None:
         specs.append(
             (
