@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from opsprep_voice.core.bank import Question
 from opsprep_voice.core.transcript import Transcript, Word
+from opsprep_voice.practice.marks import save_mark
 from opsprep_voice.storage.records import QuestionLike
 from opsprep_voice.storage.repository import HistoryRepository
 
@@ -290,8 +291,6 @@ class Attempts:
     def set_mark(self, attempt_id: int | None, item_id: str, covered: bool) -> str | None:
         """The candidate marks a missed item of a scored answer as covered, or takes the mark back
         (:func:`~opsprep_voice.practice.marks.save_mark`); None when saved, else what to tell them."""
-        from opsprep_voice.practice.marks import save_mark
-
         return save_mark(self.history, attempt_id, item_id, covered)
 
     def _refusal(self, path: Path) -> str | None:
