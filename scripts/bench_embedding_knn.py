@@ -65,7 +65,6 @@ import datetime
 import hashlib
 import json
 import math
-import os
 import re
 import statistics
 import sys
@@ -74,12 +73,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# bench_embedding keeps the model offline (HF_HUB_OFFLINE) before anything imports the Hugging Face libraries.
 from bench_embedding import (
     BACKENDS,
     install_cost,
