@@ -5,10 +5,10 @@ the checklist): per question two strong answers (one plain, one told as a story 
 and one weak. A second, independent pass labelled every checklist item of every answer as covered or not,
 from the item labels alone. See ``scripts/bench_data/paraphrases/README.md``.
 
-**Tune** = rounds 1-7 (``paraphrases/answers``, ``round2/`` to ``round7/``): read while curating
-phrases and concept rules. **Held out** = round 8 (``paraphrases/round8/``): written and labelled later by
+**Tune** = rounds 1-8 (``paraphrases/answers``, ``round2/`` to ``round8/``): read while curating
+phrases and concept rules. **Held out** = round 9 (``paraphrases/round9/``): written and labelled later by
 other people, never read while tuning. Each earlier round was held out once and measured before it became
-tuning data: ``--held-out-round 7`` (rounds 1-6 tune), ``6`` (rounds 1-5), ``5`` (rounds 1-4), ``4``
+tuning data: ``--held-out-round 8`` (rounds 1-7 tune), ``7`` (rounds 1-6), ``6`` (rounds 1-5), ``5`` (rounds 1-4), ``4``
 (rounds 1-3), ``3`` (rounds 1-2) and ``2`` (round 1) reproduce those splits, later rounds left out, and
 ``--round1-split`` the first one (round 1 alone, odd questions tune, even held out). ``--details`` prints
 misses and false hits for the tune set only, unless ``--details-held-out``.
@@ -81,9 +81,10 @@ ROUNDS = (
     DATA / "round6",
     DATA / "round7",
     DATA / "round8",
+    DATA / "round9",
 )
 """The rounds in the order they were written; each was held out once and then became tuning data."""
-HELD_OUT_ROUND = 8
+HELD_OUT_ROUND = 9
 
 
 def load_answers(
