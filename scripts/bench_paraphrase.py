@@ -8,10 +8,10 @@ from the item labels alone. See ``scripts/bench_data/paraphrases/README.md``.
 **Tune** = rounds 1-8 (``paraphrases/answers``, ``round2/`` to ``round8/``): read while curating
 phrases and concept rules. **Held out** = round 9 (``paraphrases/round9/``): written and labelled later by
 other people, never read while tuning. Each earlier round was held out once and measured before it became
-tuning data: ``--held-out-round 8`` (rounds 1-7 tune), ``7`` (rounds 1-6), ``6`` (rounds 1-5), ``5`` (rounds 1-4), ``4``
-(rounds 1-3), ``3`` (rounds 1-2) and ``2`` (round 1) reproduce those splits, later rounds left out, and
-``--round1-split`` the first one (round 1 alone, odd questions tune, even held out). ``--details`` prints
-misses and false hits for the tune set only, unless ``--details-held-out``.
+tuning data: ``--held-out-round 8`` (rounds 1-7 tune), ``7`` (rounds 1-6), ``6`` (rounds 1-5), ``5``
+(rounds 1-4), ``4`` (rounds 1-3), ``3`` (rounds 1-2) and ``2`` (round 1) reproduce those splits, later
+rounds left out, and ``--round1-split`` the first one (round 1 alone, odd questions tune, even held
+out). ``--details`` prints misses and false hits for the tune set only, unless ``--details-held-out``.
 
     .venv/bin/python scripts/bench_paraphrase.py                    # text, tune and held out
     .venv/bin/python scripts/bench_paraphrase.py --audio            # also spoken, through faster-whisper
