@@ -1,9 +1,9 @@
 """The checklists credit ideas said in the candidate's own words, and not thin answers.
 
 Answers written blind to the checklists and labelled by an independent annotator
-(scripts/bench_data/paraphrases, see its README). Rounds 1-7 are tuning data now (the checklists were
+(scripts/bench_data/paraphrases, see its README). Rounds 1-8 are tuning data now (the checklists were
 curated with them in view), so they are asserted here: credit and false hits on rounds 1-2 and on rounds
-3-7, the coverage order per question. The next held-out round is measured outside the tests, never read
+3-8, the coverage order per question. The next held-out round is measured outside the tests, never read
 while curating. One paraphrase is also spoken and transcribed by the real model, so the concept rules are
 checked on Whisper's wording too.
 """
@@ -48,9 +48,9 @@ TUNE = labelled_answers(DATA)
 ROUND2 = labelled_answers(DATA / "round2")
 """Round 2, written later by other writers with varied backgrounds (clouds, industries, tool stacks)."""
 BOTH = TUNE + ROUND2
-LATER_ROUNDS = ("round3", "round4", "round5", "round6", "round7")
+LATER_ROUNDS = ("round3", "round4", "round5", "round6", "round7", "round8")
 LATER = [a for folder in LATER_ROUNDS for a in labelled_answers(DATA / folder)]
-"""Rounds 3-7: other writers and personas (clouds, industries, tool stacks), each once held out."""
+"""Rounds 3-8: other writers and personas (clouds, industries, tool stacks), each once held out."""
 ALL = BOTH + LATER
 
 
@@ -59,7 +59,7 @@ def score(answer: Labelled, transcript: Transcript | None = None) -> ScoreReport
 
 
 def test_every_round_is_there_and_labelled_for_every_item() -> None:
-    assert len(TUNE) == 96 and len(ROUND2) == 96 and len(LATER) == 5 * 96
+    assert len(TUNE) == 96 and len(ROUND2) == 96 and len(LATER) == 6 * 96
     for a in ALL:
         assert set(a.labels) == {item.id for item in BANK.find(a.question).checklist}, a.id
 
@@ -103,16 +103,17 @@ def test_points_not_made_are_not_credited() -> None:
 
 
 def test_later_rounds_get_credit_for_the_points_they_make() -> None:
-    """Rounds 3-7 together, every question (99.1 % once questions 1-12 were curated on round 7, questions
-    13-24 as they stood; round 7 alone, fresh to every rule before that curation, was at 93.6 %)."""
+    """Rounds 3-8 together, every question (98.5 % once questions 1-12 were curated on round 8, questions
+    13-24 as they stood; round 8 alone, fresh to every rule before that curation, was at 88.3 %, round 7
+    before it at 93.6 %)."""
     rate, missed = credit(LATER)
     assert rate >= 0.97, (rate, missed)
 
 
 def test_later_rounds_points_not_made_are_not_credited() -> None:
-    """Rounds 3-7 together: 1.8 % of the points not made were credited once questions 1-12 were curated on
-    round 7 (questions 13-24 as they stood; round 7 alone had been at 7.0 % before), and a weak answer
-    naming tools or buzzwords in passing must not gain coverage (0.7 %)."""
+    """Rounds 3-8 together: 1.4 % of the points not made were credited once questions 1-12 were curated on
+    round 8 (questions 13-24 as they stood; round 8 alone had been at 4.2 % before, round 7 at 7.0 %), and a
+    weak answer naming tools or buzzwords in passing must not gain coverage (0.6 %)."""
     rate, found = false_hits(LATER)
     assert rate <= 0.025, found
     rate, found = false_hits([a for a in LATER if a.kind == "weak"])
@@ -132,7 +133,7 @@ def test_coverage_orders_strong_above_partial_above_weak(number: int) -> None:
 
 @pytest.mark.parametrize("number", sorted({a.question for a in ALL}))
 def test_coverage_orders_strong_above_partial_above_weak_over_all_rounds(number: int) -> None:
-    """Mean coverage per kind over rounds 1-7 (one round's single partial or weak answer can be off). No bound
+    """Mean coverage per kind over rounds 1-8 (one round's single partial or weak answer can be off). No bound
     on one question's weak answers: a thin answer can still make a point (Q15's weak answers say they wore
     several hats; the labels agree)."""
     by_kind: dict[str, list[float]] = {"strong": [], "partial": [], "weak": []}
@@ -143,7 +144,7 @@ def test_coverage_orders_strong_above_partial_above_weak_over_all_rounds(number:
 
 
 def test_strong_answers_average_high_coverage_and_weak_ones_low() -> None:
-    """The issue's coverage targets, over rounds 1-7: strong answers >= 0.8 (0.89 with round 7), weak <= 0.2
+    """The issue's coverage targets, over rounds 1-8: strong answers >= 0.8 (0.88 with round 8), weak <= 0.2
     (0.04)."""
     mean = {
         kind: sum(score(a).coverage for a in ALL if a.kind == kind) / sum(1 for a in ALL if a.kind == kind)
