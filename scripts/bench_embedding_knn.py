@@ -50,11 +50,17 @@ PROTOCOL (fixed before round 8 was run; round 8 is never used to choose anything
    (whose per-answer time is measured on ``--numpy-answers`` answers).
 
 The matcher's rules were tuned on rounds 1-7, so its decisions there are fitted (99.5 % / 0.9 %): a signal
-that learns from rounds 1-7 sees few of the matcher's errors. Only round 8 is fresh for both.
+that learns from rounds 1-7 sees few of the matcher's errors. Only round 8 was fresh for both. Since then
+(``--decisions blind``, the default) the tuning rounds carry the matcher's decisions *as they were before each
+round was read* (``scripts/blind_decisions.py``): a few hundred real mistakes on new writers. The fresh round
+is ``--fresh-round`` (default 10; the steps above with "rounds 1-7" and "round 8" read as rounds
+1..N-1 and N); ``--fresh-round 8 --decisions current`` repeats the round-8 measurement. Each fresh look is
+logged to ``/tmp/knn-cache/roundN-runs.log``. ``scripts/bench_second_opinion.py`` checks the regression
+as the final judge out of distribution (the example answers).
 
-    PYTHONPATH=/work/wt-knn HF_HUB_OFFLINE=1 /tmp/embvenv/bin/python scripts/bench_embedding_knn.py
-    ... scripts/bench_embedding_knn.py --round8 --family knn     # once
-    ... scripts/bench_embedding_knn.py --round8 --family lr      # once
+    PYTHONPATH=. HF_HUB_OFFLINE=1 /tmp/embvenv/bin/python scripts/bench_embedding_knn.py   # LORO on 1..N-1
+    ... scripts/bench_embedding_knn.py --fresh --family knn     # round N once
+    ... scripts/bench_embedding_knn.py --fresh --family lr      # round N once
     ... scripts/bench_embedding_knn.py --cost
 """
 
@@ -99,8 +105,9 @@ from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.transcript import Transcript
 
 CACHE = Path("/tmp/knn-cache")
-TUNE_ROUNDS = (1, 2, 3, 4, 5, 6, 7)
-FRESH_ROUND = 8
+FRESH_ROUND = 10
+"""The default fresh round; every round before it is a tuning round (``--fresh-round``)."""
+BLIND = Path(__file__).resolve().parent / "bench_data" / "paraphrases" / "blind_decisions.json"
 KS = (1, 3, 5)
 LR_K = 3
 CS = (0.1, 1.0, 10.0)
@@ -147,11 +154,16 @@ class Case:
 class Data:
     cases: list[Case]
     rows: list[tuple[int, str]]  # (case index, item id)
+    fresh: int  # the round measured once; the rounds before it tune
     label_vec: dict[tuple[int, str], np.ndarray]  # (question, item) -> label vector
     example_vec: dict[tuple[int, str], np.ndarray]
     round: np.ndarray = field(init=False)
     covered: np.ndarray = field(init=False)
     hit: np.ndarray = field(init=False)
+
+    @property
+    def tune(self) -> tuple[int, ...]:
+        return tuple(range(1, self.fresh))
 
     def __post_init__(self) -> None:
         self.round = np.array([self.cases[c].round for c, _ in self.rows])
@@ -191,9 +203,13 @@ class Embedder:
         return np.stack([self.cache[self.key(t)] for t in texts])
 
 
-def build(threads: int) -> Data:
+def build(threads: int, fresh: int, decisions: str) -> Data:
+    """Every answer of rounds 1..fresh with its sentences, vectors and matcher decisions: today's code on the
+    fresh round; on the tuning rounds today's (``decisions="current"``, fitted to them) or the code's as it
+    stood before each was read (``"blind"``, ``scripts/blind_decisions.py``)."""
     bank = load_bank()
-    answers = load_answers(bank, held_out_round=FRESH_ROUND)
+    answers = load_answers(bank, held_out_round=fresh)
+    blind = json.loads(BLIND.read_text(encoding="utf-8"))["rounds"] if decisions == "blind" else {}
     cases = []
     for scored in score_all(answers, bank, None):
         a = scored.answer
@@ -208,20 +224,31 @@ def build(threads: int) -> Data:
                 if ev is None
                 else next((j for j, (s, e) in enumerate(spans) if s <= ev.char_start < e), None)
             )
+        hits = scored.hits
+        if decisions == "blind" and round_of(a) != fresh:
+            told = blind[str(round_of(a))]["decisions"][a.id]
+            hits = {i: bool(v[0]) for i, v in told.items()}
+            kinds = {
+                i: "" if not v[0] else ("fuzzy" if v[1] == "phonetic" else v[1]) for i, v in told.items()
+            }
+            where = {
+                i: None if not v[0] else next((j for j, (s, e) in enumerate(spans) if s <= v[2] < e), None)
+                for i, v in told.items()
+            }
         question = bank.find(a.question)
         cases.append(
             Case(
                 a,
                 round_of(a),
                 [text[s:e] for s, e in spans],
-                scored.hits,
+                hits,
                 kinds,
                 where,
                 {item.id: item.weight for item in question.checklist},
             )
         )
-    for r in range(1, FRESH_ROUND + 1):  # load_answers' half must agree with the id prefix
-        assert all((c.answer.half == "held-out") == (c.round == FRESH_ROUND) for c in cases if c.round == r)
+    for r in range(1, fresh + 1):  # load_answers' half must agree with the id prefix
+        assert all((c.answer.half == "held-out") == (c.round == fresh) for c in cases if c.round == r)
     emb = Embedder(threads)
     flat = [s for c in cases for s in c.sentences]
     vecs = emb.embed(flat)
@@ -235,7 +262,7 @@ def build(threads: int) -> Data:
             label_vec[(q.number, item.id)] = emb.embed(item_texts(item, "label"))[0]
             example_vec[(q.number, item.id)] = emb.embed(item_texts(item, "example"))[0]
     rows = [(ci, item) for ci, c in enumerate(cases) for item in c.matcher]
-    return Data(cases, rows, label_vec, example_vec)
+    return Data(cases, rows, fresh, label_vec, example_vec)
 
 
 # --------------------------------------------------------------------------------------------- features
@@ -446,11 +473,11 @@ class Choice:
 
 
 def tune(d: Data, feats: Features, family: str, report: dict[str, object]) -> Choice:
-    """Step 2: LORO on rounds 1-7; thresholds and hyper-parameters per use; per-round numbers."""
+    """Step 2: LORO on the tuning rounds; thresholds and hyper-parameters per use; per-round numbers."""
     model, hypers, hname = FAMILIES[family]
-    mask = np.isin(d.round, TUNE_ROUNDS)
-    oof = {h: out_of_fold(feats, model, h, TUNE_ROUNDS) for h in hypers}
-    print(f"\n# {family}: leave one round out on rounds 1-7 ({hname} in {hypers})")
+    mask = np.isin(d.round, d.tune)
+    oof = {h: out_of_fold(feats, model, h, d.tune) for h in hypers}
+    print(f"\n# {family}: leave one round out on rounds 1-{d.fresh - 1} ({hname} in {hypers})")
     ts: dict[float, dict[str, float]] = {}
     merit: dict[str, list[tuple[tuple[float, ...], float]]] = {u: [] for u in USES}
     for h, s in oof.items():
@@ -462,7 +489,7 @@ def tune(d: Data, feats: Features, family: str, report: dict[str, object]) -> Ch
         fixed_false = int((vetoed & ~d.covered).sum())
         lost = int((vetoed & d.covered).sum())
         gained = int((boosted & d.covered).sum())
-        alone = summary(d, s >= t["alone"], TUNE_ROUNDS)
+        alone = summary(d, s >= t["alone"], d.tune)
         merit["veto"].append(((fixed_false, -lost), h))
         merit["boost"].append(((gained,), h))
         merit["alone"].append(((alone.recall,), h))
@@ -479,24 +506,24 @@ def tune(d: Data, feats: Features, family: str, report: dict[str, object]) -> Ch
     # per-round numbers with the chosen hyper-parameters and pooled thresholds
     thresholds = {u: ts[chosen[u]][u] for u in USES}
     per_round: dict[str, dict[int, tuple[float, float]]] = {c: {} for c in COMBOS}
-    print(f"\n  per round ({hname} and threshold per use as chosen; fitted on the other rounds of 1-7):")
-    for r in TUNE_ROUNDS:
+    print(f"\n  per round ({hname} and threshold per use as chosen; fitted on the other tuning rounds):")
+    for r in d.tune:
         for combo in COMBOS:
             credit = _combo(d, oof, chosen, thresholds, combo)
             s = summary(d, credit, [r])
             per_round[combo][r] = (s.recall, s.false_rate())
             print(f"    round {r} {combo:<14} {line(s)}")
-    print("\n  mean (min-max) over rounds 2-7 | 1-7:")
+    print(f"\n  mean (min-max) over rounds 2-{d.fresh - 1} | 1-{d.fresh - 1}:")
     for combo in COMBOS:
         cells = []
-        for rounds in ((2, 3, 4, 5, 6, 7), TUNE_ROUNDS):
+        for rounds in (d.tune[1:], d.tune):
             rec = [per_round[combo][r][0] for r in rounds]
             fal = [per_round[combo][r][1] for r in rounds]
             cells.append(
                 f"recall {statistics.mean(rec):.1%} ({min(rec):.1%}-{max(rec):.1%}), "
                 f"false {statistics.mean(fal):.1%} ({min(fal):.1%}-{max(fal):.1%})"
             )
-        pooled = summary(d, _combo(d, oof, chosen, thresholds, combo), TUNE_ROUNDS)
+        pooled = summary(d, _combo(d, oof, chosen, thresholds, combo), d.tune)
         print(f"    {combo:<14} {cells[0]} | {cells[1]} | pooled {line(pooled)}")
     report[family] = {
         "chosen": chosen,
@@ -521,19 +548,23 @@ def _combo(
 
 
 def fresh(d: Data, feats: Features, family: str, choice: Choice, report: dict[str, object]) -> None:
-    """Step 3: fit on rounds 1-7, report round 8 once."""
+    """Step 3: fit on the tuning rounds, report the fresh round once."""
     model, _, hname = FAMILIES[family]
     CACHE.mkdir(parents=True, exist_ok=True)
-    with (CACHE / "round8-runs.log").open("a", encoding="utf-8") as log:
+    runs_log = CACHE / f"round{d.fresh}-runs.log"
+    with runs_log.open("a", encoding="utf-8") as log:
         log.write(f"{datetime.datetime.now().isoformat()} family={family} chosen={choice.hyper}\n")
-    runs = sum(1 for ln in (CACHE / "round8-runs.log").read_text().splitlines() if f"family={family} " in ln)
-    print(f"\n# {family}: ROUND 8, fitted on rounds 1-7 (round-8 run number {runs} for this family)")
-    scores = {h: model(feats, TUNE_ROUNDS, FRESH_ROUND, h) for h in set(choice.hyper.values())}
+    runs = sum(1 for ln in runs_log.read_text().splitlines() if f"family={family} " in ln)
+    print(
+        f"\n# {family}: ROUND {d.fresh}, fitted on rounds 1-{d.fresh - 1} "
+        f"(round-{d.fresh} run number {runs} for this family)"
+    )
+    scores = {h: model(feats, d.tune, d.fresh, h) for h in set(choice.hyper.values())}
     t = {u: choice.thresholds[u][u] for u in USES}
     print("  " + ", ".join(f"{u}: {hname}={choice.hyper[u]:g} t={t[u]:.3f}" for u in USES))
     out = {}
     for combo in COMBOS:
-        s = summary(d, _combo(d, scores, choice.hyper, t, combo), [FRESH_ROUND])
+        s = summary(d, _combo(d, scores, choice.hyper, t, combo), [d.fresh])
         print(f"  {combo}:")
         for text in full(s):
             print(f"    {text}")
@@ -542,7 +573,7 @@ def fresh(d: Data, feats: Features, family: str, choice: Choice, report: dict[st
             "false": {k: [s.false_hit[k], s.false_total[k]] for k in KINDS},
             "coverage_mean": {k: statistics.mean(v) for k, v in s.coverage.items()},
         }
-    r8 = d.round == FRESH_ROUND
+    r8 = d.round == d.fresh
     vetoed = r8 & d.hit & (scores[choice.hyper["veto"]] < t["veto"])
     added = r8 & ~d.hit & (scores[choice.hyper["boost"]] >= t["boost"])
     print(
@@ -551,7 +582,7 @@ def fresh(d: Data, feats: Features, family: str, choice: Choice, report: dict[st
         f"boost added {int(added.sum())}: {int((added & d.covered).sum())} correct "
         f"(of {int((r8 & ~d.hit & d.covered).sum())} missed)"
     )
-    report[f"{family}/round8"] = {"run": runs, "results": out}
+    report[f"{family}/round{d.fresh}"] = {"run": runs, "results": out}
 
 
 # --------------------------------------------------------------------------------------------- cost
@@ -569,7 +600,7 @@ def cost(d: Data, feats: Features, threads: int, numpy_answers: int, report: dic
     # reference vectors per item, as the app would ship them (rounds 1-7), and a fitted regression
     ref: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
     for ci, c in enumerate(d.cases):
-        if c.round == FRESH_ROUND:
+        if c.round == d.fresh:
             continue
         for item in c.matcher:
             pos, neg = ref.setdefault((c.answer.question, item), (np.zeros((0, 384)), np.zeros((0, 384))))
@@ -582,7 +613,7 @@ def cost(d: Data, feats: Features, threads: int, numpy_answers: int, report: dic
             ref[(c.answer.question, item)] = (pos, neg)
         del ci
     clf = LogisticRegression().fit(np.random.default_rng(0).normal(size=(50, len(FEATURES))), [0, 1] * 25)
-    cases = [c for c in d.cases if c.round == FRESH_ROUND]
+    cases = [c for c in d.cases if c.round == d.fresh]
     per_answer, per_update = [], []
     for c in cases:
         t1 = time.perf_counter()
@@ -604,7 +635,8 @@ def cost(d: Data, feats: Features, threads: int, numpy_answers: int, report: dic
     st_mb, st_big = install_cost("st")
     np_mb, _ = install_cost("numpy")
     lines = [
-        f"\n# cost (sentence-transformers + torch, {threads} threads, round 8's {len(cases)} answers: "
+        f"\n# cost (sentence-transformers + torch, {threads} threads, "
+        f"round {d.fresh}'s {len(cases)} answers: "
         f"{statistics.median(words):.0f} words / {statistics.median(sentences):.0f} sentences median, "
         f"{max(words)} / {max(sentences)} max)",
         f"  model load {load_s:.2f} s; peak RSS {peak_rss_mb():.0f} MB "
@@ -613,7 +645,7 @@ def cost(d: Data, feats: Features, threads: int, numpy_answers: int, report: dic
         f"{statistics.median(per_answer):.0f} ms, worst {max(per_answer):.0f} ms",
         f"  live update (one new sentence): median {statistics.median(per_update):.0f} ms, "
         f"worst {max(per_update):.0f} ms",
-        f"  reference vectors shipped (rounds 1-7, float32): {ref_mb:.1f} MB",
+        f"  reference vectors shipped (rounds 1-{d.fresh - 1}, float32): {ref_mb:.1f} MB",
         f"  installed beyond the app: torch + sentence-transformers {st_mb:.0f} MB ({', '.join(st_big)}); "
         f"numpy forward pass {np_mb:.0f} MB (weights only)",
     ]
@@ -654,7 +686,16 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--family", choices=(*FAMILIES, "all"), default="all")
-    parser.add_argument("--round8", action="store_true", help="also report round 8 once (fit on 1-7)")
+    parser.add_argument("--fresh", action="store_true", help="also report the fresh round once")
+    parser.add_argument(
+        "--fresh-round", type=int, default=FRESH_ROUND, help=f"the fresh round (default {FRESH_ROUND})"
+    )
+    parser.add_argument(
+        "--decisions",
+        choices=("blind", "current"),
+        default="blind",
+        help="the matcher's decisions on the tuning rounds: before each was read (default) or today's",
+    )
     parser.add_argument("--cost", action="store_true", help="measure cost only")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--numpy-answers", type=int, default=8, help="answers timed with the numpy pass")
@@ -662,7 +703,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
-    d = build(args.threads)
+    d = build(args.threads, args.fresh_round, args.decisions)
     feats = Features(d)
     print(
         f"# {len(d.cases)} answers, {len(d.rows)} answer x item rows, "
@@ -672,12 +713,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.cost:
         cost(d, feats, args.threads, args.numpy_answers, report)
     else:
-        mask = np.isin(d.round, TUNE_ROUNDS)
-        print("  matcher, rounds 1-7: " + line(summary(d, d.hit, TUNE_ROUNDS)))
+        mask = np.isin(d.round, d.tune)
+        print(f"  matcher ({args.decisions}), rounds 1-{d.fresh - 1}: " + line(summary(d, d.hit, d.tune)))
         print(f"  positives with an evidence sentence: {int((mask & d.hit & d.covered).sum())} rows")
         for family in FAMILIES if args.family == "all" else (args.family,):
             choice = tune(d, feats, family, report)
-            if args.round8:
+            if args.fresh:
                 fresh(d, feats, family, choice, report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
