@@ -5,14 +5,14 @@ the checklist): per question two strong answers (one plain, one told as a story 
 and one weak. A second, independent pass labelled every checklist item of every answer as covered or not,
 from the item labels alone. See ``scripts/bench_data/paraphrases/README.md``.
 
-**Tune** = rounds 1-9 (``paraphrases/answers``, ``round2/`` to ``round9/``): read while curating
-phrases and concept rules. **Held out** = round 10 (``paraphrases/round10/``): written and labelled later by
+**Tune** = rounds 1-10 (``paraphrases/answers``, ``round2/`` to ``round10/``): read while curating
+phrases and concept rules. **Held out** = round 11 (``paraphrases/round11/``): written and labelled later by
 other people, never read while tuning. Each earlier round was held out once and measured before it became
-tuning data: ``--held-out-round 9`` (rounds 1-8 tune), ``8`` (rounds 1-7), ``7`` (rounds 1-6), ``6``
-(rounds 1-5), ``5`` (rounds 1-4), ``4`` (rounds 1-3), ``3`` (rounds 1-2) and ``2`` (round 1) reproduce
-those splits, later rounds left out, and ``--round1-split`` the first one (round 1 alone, odd questions
-tune, even held out). ``--details`` prints misses and false hits for the tune set only, unless
-``--details-held-out``.
+tuning data: ``--held-out-round 10`` (rounds 1-9 tune), ``9`` (rounds 1-8), ``8`` (rounds 1-7), ``7``
+(rounds 1-6), ``6`` (rounds 1-5), ``5`` (rounds 1-4), ``4`` (rounds 1-3), ``3`` (rounds 1-2) and ``2``
+(round 1) reproduce those splits, later rounds left out, and ``--round1-split`` the first one (round 1
+alone, odd questions tune, even held out). ``--details`` prints misses and false hits for the tune set
+only, unless ``--details-held-out``.
 
     .venv/bin/python scripts/bench_paraphrase.py                    # text, tune and held out
     .venv/bin/python scripts/bench_paraphrase.py --audio            # also spoken, through faster-whisper
@@ -84,9 +84,10 @@ ROUNDS = (
     DATA / "round8",
     DATA / "round9",
     DATA / "round10",
+    DATA / "round11",
 )
 """The rounds in the order they were written; each was held out once and then became tuning data."""
-HELD_OUT_ROUND = 10
+HELD_OUT_ROUND = 11
 
 
 def load_answers(

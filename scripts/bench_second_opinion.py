@@ -38,6 +38,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # bench_embedding_knn imports bench_embedding first, which keeps the Hugging Face libraries offline.
 from bench_embedding_knn import (
+    DROPPED,
+    UNIT,
     Case,
     Data,
     Embedder,
@@ -111,8 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--audio", action="store_true", help="also the fresh round's cached transcripts")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/opsprep-bench-paraphrase"))
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--unit", choices=("sentences", "clauses"), default="sentences")
+    parser.add_argument("--drop", default="", help="features the regression leaves out, comma-separated")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
+    UNIT["name"] = args.unit
+    DROPPED.update(n for n in args.drop.split(",") if n)
 
     base = build(args.threads, args.fresh_round, "blind")
     tune = base.tune
