@@ -145,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         mask = np.isin(d.round, tune)
         oof = out_of_fold(feats, lr_model, C_REG, tune)
         t_alone, t_veto = alone_threshold(d, oof, mask), veto_threshold(d, oof, mask)
-        scores = lr_model(feats, tune, args.fresh_round, C_REG)
+        scores = np.full(len(d.rows), np.nan)
+        if (d.round == args.fresh_round).any():
+            scores = lr_model(feats, tune, args.fresh_round, C_REG)
         for extra in (EXAMPLE, HALF) if title.endswith("text") else ():
             scores[d.round == extra] = lr_model(feats, tune, extra, C_REG)[d.round == extra]
         alone, veto = scores >= t_alone, d.hit & ~(scores < t_veto)
@@ -155,18 +157,23 @@ def main(argv: list[str] | None = None) -> int:
             f"alone t={t_alone:.3f}, veto t={t_veto:.3f}"
         )
         out: dict[str, object] = {}
+        if not fresh.any():
+            print(f"  (no answers of round {args.fresh_round} yet: the example answers only)")
         for name, credit in (("matcher", d.hit), ("regression alone", alone), ("matcher, vetoed", veto)):
+            if not fresh.any():
+                break
             s = summary(d, credit, [args.fresh_round])
             print(f"  {name}:")
             for text in full(s):
                 print(f"    {text}")
             out[name] = {"recall": [s.recall_hit, s.recall_total], "false": sum(s.false_hit.values())}
         dropped, added = fresh & d.hit & ~alone, fresh & ~d.hit & alone
-        print(
-            f"  the regression alone, against the matcher: dropped {int((dropped & d.covered).sum())} right "
-            f"credits and {int((dropped & ~d.covered).sum())} false ones; added "
-            f"{int((added & d.covered).sum())} right and {int((added & ~d.covered).sum())} false"
-        )
+        if fresh.any():
+            print(
+                f"  the regression alone, against the matcher: dropped {int((dropped & d.covered).sum())} "
+                f"right credits and {int((dropped & ~d.covered).sum())} false ones; added "
+                f"{int((added & d.covered).sum())} right and {int((added & ~d.covered).sum())} false"
+            )
         if title.endswith("text"):
             for extra, what in ((EXAMPLE, "example answers"), (HALF, "first halves of the example answers")):
                 cov = {}
