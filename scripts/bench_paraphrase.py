@@ -5,16 +5,16 @@ the checklist): per question two strong answers (one plain, one told as a story 
 and one weak. A second, independent pass labelled every checklist item of every answer as covered or not,
 from the item labels alone. See ``scripts/bench_data/paraphrases/README.md``.
 
-**Tune** = rounds 1-12 (``paraphrases/answers``, ``round2/`` to ``round12/``): read while curating
-phrases and concept rules. **Held out** = round 13 (``paraphrases/round13/``): written and labelled later by
-other people, never read while tuning. Rounds 12 and 13 break the link between length and quality (a
+**Tune** = rounds 1-13 (``paraphrases/answers``, ``round2/`` to ``round13/``): read while curating
+phrases and concept rules. **Held out** = round 14 (``paraphrases/round14/``): written and labelled later by
+other people, never read while tuning. Rounds 12-14 break the link between length and quality (a
 compact strong answer of 110-160 words, a rambling one of 320-400, a padded partial one, a long weak one of
 200-280 words that names every tool). Each earlier round was held out once and measured before it became
-tuning data: ``--held-out-round 12`` (rounds 1-11 tune), ``11`` (rounds 1-10), ``10`` (rounds 1-9), ``9``
-(rounds 1-8), ``8`` (rounds 1-7), ``7`` (rounds 1-6), ``6`` (rounds 1-5), ``5`` (rounds 1-4), ``4``
-(rounds 1-3), ``3`` (rounds 1-2) and ``2`` (round 1) reproduce those splits, later rounds left out, and
-``--round1-split`` the first one (round 1 alone, odd questions tune, even held out). ``--details`` prints
-misses and false hits for the tune set only, unless ``--details-held-out``.
+tuning data: ``--held-out-round 13`` (rounds 1-12 tune), ``12`` (rounds 1-11), ``11`` (rounds 1-10), ``10``
+(rounds 1-9), ``9`` (rounds 1-8), ``8`` (rounds 1-7), ``7`` (rounds 1-6), ``6`` (rounds 1-5), ``5`` (rounds
+1-4), ``4`` (rounds 1-3), ``3`` (rounds 1-2) and ``2`` (round 1) reproduce those splits, later rounds left
+out, and ``--round1-split`` the first one (round 1 alone, odd questions tune, even held out). ``--details``
+prints misses and false hits for the tune set only, unless ``--details-held-out``.
 
     .venv/bin/python scripts/bench_paraphrase.py                    # text, tune and held out
     .venv/bin/python scripts/bench_paraphrase.py --audio            # also spoken, through faster-whisper
@@ -89,9 +89,10 @@ ROUNDS = (
     DATA / "round11",
     DATA / "round12",
     DATA / "round13",
+    DATA / "round14",
 )
 """The rounds in the order they were written; each was held out once and then became tuning data."""
-HELD_OUT_ROUND = 13
+HELD_OUT_ROUND = 14
 
 
 def load_answers(
