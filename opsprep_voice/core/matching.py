@@ -225,6 +225,8 @@ def explain(evidence: Evidence) -> str:
         return f'Said in other words: "{said}" ({phrase}).'
     if evidence.match == "fuzzy":
         return f'Heard "{said}", taken as a mishearing of "{phrase}".'
+    if evidence.match == "meaning":
+        return f'Said in other words, judged by meaning: "{said}".'
     return f'Heard "{said}", which sounds like "{phrase}".'
 
 

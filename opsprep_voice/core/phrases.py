@@ -33,8 +33,9 @@ from opsprep_voice.core.text import Token, stem, tokenize
 
 logger = logging.getLogger(__name__)
 
-MatchKind = Literal["exact", "stem", "concept", "fuzzy", "phonetic"]
-KIND_RANK: dict[str, int] = {"exact": 0, "stem": 1, "concept": 2, "fuzzy": 3, "phonetic": 4}
+MatchKind = Literal["exact", "stem", "concept", "fuzzy", "phonetic", "meaning"]
+# "meaning" is never the matcher's: the second opinion (core.second_opinion) credits a sentence by meaning.
+KIND_RANK: dict[str, int] = {"exact": 0, "stem": 1, "concept": 2, "fuzzy": 3, "phonetic": 4, "meaning": 5}
 
 MAX_GAP = 2
 """Extra tokens allowed between consecutive words of a phrase (fillers, articles)."""

@@ -41,6 +41,9 @@ COMFORTABLE_WPM = 145.0
 
 logger = logging.getLogger(__name__)
 
+SECOND_OPINION = ("agreed", "applied")
+"""The values of :attr:`ScoreReport.second_opinion` a stored report may carry ("" when absent)."""
+
 REPORT_VERSION = 2
 """Written by :meth:`ScoreReport.to_dict`. 1: reports before the field existed (same shape)."""
 
@@ -53,6 +56,9 @@ class ChecklistResult:
 
     ``quote`` is the words that ticked the item as stored; it survives when the stored evidence cannot be
     read as an :class:`Evidence` (an older report, or a match kind this version does not know).
+    ``opinion`` is the second opinion's probability that the point is made (None when it did not decide:
+    :mod:`opsprep_voice.core.second_opinion`), and ``doubted`` the matcher's evidence for an item it
+    credited and the second opinion did not (``hit`` is then False).
     """
 
     id: str
@@ -62,6 +68,8 @@ class ChecklistResult:
     hit: bool
     evidence: Evidence | None = None
     quote: str = ""
+    opinion: float | None = None
+    doubted: Evidence | None = None
 
     @classmethod
     def from_match(cls, item: ItemMatch) -> ChecklistResult:
@@ -78,15 +86,26 @@ class ChecklistResult:
             return explain(self.evidence)
         return f'You said "{self.quote}".' if self.quote else "Covered."
 
+    @property
+    def doubt(self) -> str:
+        """Why a wording the matcher credited does not count, "" unless the second opinion overruled it."""
+        if self.hit or self.doubted is None:
+            return ""
+        return f'You named "{self.doubted.text}", but the answer does not say how you use it.'
+
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "hit": self.hit,
-            "weight": self.weight,
-            "evidence": None if self.evidence is None else self.evidence.to_dict(),
-            "example": self.example,
-        }
+        return (
+            {
+                "id": self.id,
+                "label": self.label,
+                "hit": self.hit,
+                "weight": self.weight,
+                "evidence": None if self.evidence is None else self.evidence.to_dict(),
+                "example": self.example,
+            }
+            | ({} if self.opinion is None else {"opinion": round(self.opinion, 3)})
+            | ({} if self.doubted is None else {"doubted": self.doubted.to_dict()})
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +132,9 @@ class ScoreReport:
     filler_count: int | None = None  # as stored, when the items could not all be read; else len(fillers)
     #: Ids of missed items the candidate marked as covered, in checklist order (see the module doc).
     marked_by_you: tuple[str, ...] = ()
+    #: What the second opinion did (:mod:`opsprep_voice.core.second_opinion`): "" not run, "agreed" (the
+    #: matcher's decisions stand), "applied" (it doubted most of the matcher's credits and decided instead).
+    second_opinion: str = ""
 
     @property
     def hits(self) -> tuple[ChecklistResult, ...]:
@@ -142,33 +164,37 @@ class ScoreReport:
         return replace(self, marked_by_you=tuple(dict.fromkeys(marks)))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "report_version": REPORT_VERSION,
-            "question_id": self.question_id,
-            "question_number": self.question_number,
-            "transcript": self.transcript,
-            "words": [w.to_dict() for w in self.words],
-            "coverage": round(self.coverage, 3),
-            "checklist": [i.to_dict() for i in self.checklist],
-            "duration_s": round(self.duration_s, 3),
-            "target_seconds": self.target_seconds,
-            "word_count": self.word_count,
-            "wpm": self.wpm,
-            "wpm_band": self.wpm_band,
-            "fillers": {
-                "count": len(self.fillers) if self.filler_count is None else self.filler_count,
-                "per_min": self.fillers_per_min,
-                "items": [f.to_dict() for f in self.fillers],
-            },
-            "long_pauses": [p.to_dict() for p in self.long_pauses],
-            "time_to_first_word_s": (
-                None if self.time_to_first_word_s is None else round(self.time_to_first_word_s, 3)
-            ),
-            "figures_mentioned": [f.to_dict() for f in self.figures_mentioned],
-            "star": None if self.star is None else self.star.to_dict(),
-            "engine": self.engine,
-            "model": self.model,
-        } | ({"marked_by_you": list(self.marked_by_you)} if self.marked_by_you else {})
+        return (
+            {
+                "report_version": REPORT_VERSION,
+                "question_id": self.question_id,
+                "question_number": self.question_number,
+                "transcript": self.transcript,
+                "words": [w.to_dict() for w in self.words],
+                "coverage": round(self.coverage, 3),
+                "checklist": [i.to_dict() for i in self.checklist],
+                "duration_s": round(self.duration_s, 3),
+                "target_seconds": self.target_seconds,
+                "word_count": self.word_count,
+                "wpm": self.wpm,
+                "wpm_band": self.wpm_band,
+                "fillers": {
+                    "count": len(self.fillers) if self.filler_count is None else self.filler_count,
+                    "per_min": self.fillers_per_min,
+                    "items": [f.to_dict() for f in self.fillers],
+                },
+                "long_pauses": [p.to_dict() for p in self.long_pauses],
+                "time_to_first_word_s": (
+                    None if self.time_to_first_word_s is None else round(self.time_to_first_word_s, 3)
+                ),
+                "figures_mentioned": [f.to_dict() for f in self.figures_mentioned],
+                "star": None if self.star is None else self.star.to_dict(),
+                "engine": self.engine,
+                "model": self.model,
+            }
+            | ({"marked_by_you": list(self.marked_by_you)} if self.marked_by_you else {})
+            | ({"second_opinion": self.second_opinion} if self.second_opinion else {})
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> ScoreReport:
@@ -202,6 +228,7 @@ class ScoreReport:
             engine=_str(d.get("engine")),
             model=_str(d.get("model")),
             filler_count=_int(fillers.get("count")),
+            second_opinion=_str(d.get("second_opinion")) if d.get("second_opinion") in SECOND_OPINION else "",
         )
         marks = d.get("marked_by_you")
         if isinstance(marks, Sequence) and not isinstance(marks, str) and marks:
@@ -287,6 +314,14 @@ def _checklist_result(data: dict[str, Any]) -> ChecklistResult:
         quote = _str(raw)  # the oldest reports kept the words only
     item_id = _str(data.get("id"))
     weight = _float(data.get("weight"))
+    doubted: Evidence | None = None
+    raw_doubt = data.get("doubted")
+    if isinstance(raw_doubt, Mapping):
+        try:
+            doubted = Evidence.from_dict(dict(raw_doubt))
+        except (KeyError, TypeError, ValueError) as exc:
+            logger.debug("doubted evidence dropped: %s", exc)
+    opinion = _float(data.get("opinion"))
     return ChecklistResult(
         id=item_id,
         label=_str(data.get("label") or item_id or "?"),
@@ -295,6 +330,8 @@ def _checklist_result(data: dict[str, Any]) -> ChecklistResult:
         hit=bool(data.get("hit")),
         evidence=evidence,
         quote=quote,
+        opinion=None if opinion is None else max(0.0, min(1.0, opinion)),
+        doubted=doubted,
     )
 
 
@@ -352,6 +389,11 @@ def format_report(report: ScoreReport, question: Question) -> str:
     lines = [f"Q{report.question_number}. {question.text}", ""]
     hits, total = len(report.hits), len(report.checklist)
     lines.append(f"Coverage: {report.coverage:.0%} ({hits} of {total} points)")
+    if report.second_opinion == "applied":
+        lines.append(
+            "  Judged by meaning: this answer names tools and practices without saying how you use them;"
+        )
+        lines.append("  those mentions do not count until it does.")
     for item in report.checklist:
         if item.hit:
             ev = item.evidence
@@ -360,6 +402,8 @@ def format_report(report: ScoreReport, question: Question) -> str:
             lines.append(f"        {item.why}{when}")
         else:
             lines.append(f"  [ ] {item.label}")
+            if item.doubt:
+                lines.append(f"        {item.doubt}")
             if item.example:
                 lines.append(f'        e.g. "{item.example}"')
     lines.append("")

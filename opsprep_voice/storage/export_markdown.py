@@ -157,6 +157,8 @@ def _attempt_markdown(
             elif report is not None and item.id in report.marked_by_you:
                 # Apart from the scorer's [x]: the candidate's word, not words the scorer found.
                 lines.append(f"- [ ] {label} — ✓ marked covered by you (the scorer found no words for it)")
+            elif item.doubt:  # named, but the second opinion found the point not made
+                lines.append(f"- [ ] {label} — {md_escape(item.doubt)}")
             else:
                 example = item.example
                 lines.append(f"- [ ] {label}" + (f" — e.g. “{md_escape(example)}”" if example else ""))

@@ -1,0 +1,287 @@
+"""A second opinion on the checklist, learned from labelled answers: does an answer make its points, or only
+name them?
+
+The matcher (:mod:`opsprep_voice.core.matching`) credits wordings: phrases, concept rules, misheard names. A
+long answer that names every tool of the topic without saying how the speaker uses any of them fools it: on
+answers written that way by writers it had never seen, it credits 16-23 % of the items those answers do not
+make (``docs/BENCHMARKS.md``, "The second opinion"). This module re-judges each item with a logistic
+regression over sentence embeddings (:mod:`opsprep_voice.core.embedding`) and the matcher's own decision:
+
+* per item, each sentence of the answer is compared with the sentences of labelled answers that made the
+  point (``pos``) and of answers that did not (``neg``): ``p`` and ``n`` are the mean cosine of its 3
+  nearest of each; the features are the sentence where ``p - n`` is largest (its ``p - n``, ``p``, ``n``),
+  the largest ``p`` and ``n``, the mean ``p - n``, the best cosine to the item's label and to its example,
+  and the matcher's hit and match kind (not the answer's length: in the labelled data length tells the
+  kinds apart, and a model that used it would mark a short, dense answer as making nothing);
+* the model decides an answer only when it doubts at least :attr:`Judge.gate` (70 %) of the items the matcher
+  credited: a bluff. Then every item it knows is its call. Otherwise the matcher's decisions stand: used on
+  every answer, the model would also overrule correct credits of compact answers (the example answers fall
+  from 0.99 to 0.83), where the gate leaves every example answer as the matcher scores it.
+
+The reference sentences, the regression, its threshold and the gate are built by
+``scripts/build_second_opinion.py`` from the paraphrase benchmark's answers and labels, with the matcher's
+decisions *as they were before each round was read* (``scripts/blind_decisions.py``: the mistakes it makes
+on new writers, not the fitted decisions of today's rules), and shipped as ``core/data/second_opinion.npz``.
+
+The report stays explainable (``ScoreReport.second_opinion`` says whether the model decided):
+
+* a point the matcher missed and the model credits gets the sentence that made it as evidence (match kind
+  ``meaning``: "Said in other words, judged by meaning: ...");
+* a point the matcher credited and the model does not is a miss whose matcher evidence is kept as
+  ``doubted``, so the review can say "you named X, but the answer does not say how you use it".
+
+Items the shipped file does not know (a bank edited since it was built) keep the matcher's decision. The
+live checklist stays on the matcher (milliseconds); the review, the CLI's ``score`` and saved attempts use
+this (a few hundred milliseconds per answer, most of it embedding the sentences).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from opsprep_voice.core.bank import Question
+from opsprep_voice.core.embedding import EmbeddingUnavailable, SentenceEncoder
+from opsprep_voice.core.matching import Evidence
+from opsprep_voice.core.resources import package_file
+from opsprep_voice.core.scoring import ChecklistResult, ScoreReport
+from opsprep_voice.core.text import time_of_span
+from opsprep_voice.core.transcript import Transcript
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = package_file("core/data/second_opinion.npz")
+FEATURES = (
+    "knn",
+    "p_at",
+    "n_at",
+    "p_max",
+    "n_max",
+    "d_mean",
+    "cos_label",
+    "cos_example",
+    "hit",
+    "kind_exact",
+    "kind_stem",
+    "kind_concept",
+    "kind_fuzzy",
+)
+"""The regression's inputs, in order (the build script writes them into the file; a mismatch is refused)."""
+_KINDS = ("exact", "stem", "concept", "fuzzy")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+EVIDENCE_WORDS = 40
+"""A sentence shown as evidence is cut to this many words around its middle (long run-on sentences)."""
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text`` (split after . ? ! and space), blank ones dropped."""
+    spans, pos = [], 0
+    for part in _SENTENCE_END.split(text):
+        start = text.find(part, pos)
+        pos = start + len(part)
+        stripped = part.strip()
+        if stripped:
+            lead = len(part) - len(part.lstrip())
+            spans.append((start + lead, start + lead + len(stripped)))
+    return spans
+
+
+def _topk_mean(sims: np.ndarray, k: int) -> np.ndarray:
+    if sims.shape[1] == 0:
+        return np.zeros(sims.shape[0], np.float32)
+    k = min(k, sims.shape[1])
+    return np.asarray(-np.partition(-sims, k - 1, axis=1)[:, :k].mean(axis=1))
+
+
+@dataclass(frozen=True)
+class _Item:
+    pos: np.ndarray  # indices into its question's reference sentences: of answers that made the point
+    neg: np.ndarray  # ... of answers that did not
+    label: np.ndarray
+    example: np.ndarray
+
+
+@dataclass(frozen=True)
+class Opinion:
+    """The model's view of one item: the probability that the point is made, and where it is made best."""
+
+    probability: float
+    covered: bool
+    best_sentence: int  # index into the answer's sentences
+
+
+class Judge:
+    """The shipped regression and reference sentences, with the encoder; :meth:`reconsider` a report."""
+
+    def __init__(self, encoder: SentenceEncoder, path: Path = MODEL_FILE) -> None:
+        self.encoder = encoder
+        try:
+            data = np.load(path, allow_pickle=False)
+            names = tuple(str(n) for n in data["features"])
+            if names != FEATURES:
+                raise ValueError(f"features {names} are not this version's {FEATURES}")
+            self.coef = data["coef"].astype(np.float64)
+            self.intercept = float(data["intercept"])
+            self.mean = data["mean"].astype(np.float64)
+            self.scale = data["scale"].astype(np.float64)
+            self.threshold = float(data["threshold"])
+            self.k = int(data["k"])
+            self.gate = float(data["gate"])
+            self.about = str(data["about"])
+            items: dict[tuple[int, str], _Item] = {}
+            references: dict[int, np.ndarray] = {}  # a question's sentences, once (items index into them)
+            for key, number, item_id in zip(
+                data["item_keys"], data["item_question"], data["item_id"], strict=True
+            ):
+                if int(number) not in references:
+                    references[int(number)] = data[f"q{int(number)}_vecs"].astype(np.float32)
+                items[(int(number), str(item_id))] = _Item(
+                    data[f"{key}_pos"],
+                    data[f"{key}_neg"],
+                    data[f"{key}_label"].astype(np.float32),
+                    data[f"{key}_example"].astype(np.float32),
+                )
+        except (OSError, KeyError, ValueError) as exc:
+            raise EmbeddingUnavailable(f"{path}: the second opinion's model cannot be read ({exc})") from exc
+        self.items = items
+        self.references = references
+
+    def opinions(self, question: Question, report: ScoreReport) -> dict[str, Opinion]:
+        """The model's view of each item of ``report`` it knows (none for an empty transcript)."""
+        spans = sentences(report.transcript)
+        known = [i for i in report.checklist if (question.number, i.id) in self.items]
+        if not spans or not known:
+            return {}
+        vecs = self.encoder.encode([report.transcript[s:e] for s, e in spans])
+        sims = vecs @ self.references[question.number].T  # every sentence against every reference, once
+        out = {}
+        for result in known:
+            ref = self.items[(question.number, result.id)]
+            p = _topk_mean(sims[:, ref.pos], self.k)
+            n = _topk_mean(sims[:, ref.neg], self.k)
+            diff = p - n
+            best = int(np.argmax(diff))
+            ev = result.evidence if result.hit else None
+            kind = "" if ev is None else ("fuzzy" if ev.match == "phonetic" else ev.match)
+            x = np.array(
+                [
+                    diff[best],
+                    p[best],
+                    n[best],
+                    p.max(),
+                    n.max(),
+                    diff.mean(),
+                    (vecs @ ref.label).max(),
+                    (vecs @ ref.example).max(),
+                    float(result.hit),
+                    *(float(kind == k) for k in _KINDS),
+                ],
+                dtype=np.float64,
+            )
+            z = float(((x - self.mean) / self.scale) @ self.coef + self.intercept)
+            probability = 1.0 / (1.0 + math.exp(-z))
+            out[result.id] = Opinion(probability, probability >= self.threshold, best)
+        return out
+
+    def reconsider(self, question: Question, report: ScoreReport, transcript: Transcript) -> ScoreReport:
+        """``report`` re-judged: the model decides every item it knows when it doubts at least
+        :attr:`gate` of the matcher's credits (``second_opinion="applied"``), else the matcher's decisions
+        stand (``"agreed"``). See the module doc for the evidence kept."""
+        opinions = self.opinions(question, report)
+        credited = [i for i in report.checklist if i.hit and i.id in opinions]
+        if not credited:
+            return report
+        doubted = sum(1 for i in credited if not opinions[i.id].covered) / len(credited)
+        if doubted < self.gate:
+            return replace(report, second_opinion="agreed")
+        spans = sentences(report.transcript)
+        checklist = []
+        for result in report.checklist:
+            opinion = opinions.get(result.id)
+            if opinion is None:
+                checklist.append(result)
+            elif opinion.covered == result.hit:
+                checklist.append(replace(result, opinion=opinion.probability))
+            elif opinion.covered:
+                ev = _sentence_evidence(transcript, report.transcript, spans[opinion.best_sentence], result)
+                checklist.append(
+                    replace(result, hit=True, evidence=ev, quote=ev.text, opinion=opinion.probability)
+                )
+            else:
+                checklist.append(
+                    replace(
+                        result, hit=False, evidence=None, doubted=result.evidence, opinion=opinion.probability
+                    )
+                )
+        total = sum(i.weight for i in checklist)
+        coverage = sum(i.weight for i in checklist if i.hit) / total if total > 0 else 0.0
+        judged = replace(report, checklist=tuple(checklist), coverage=coverage, second_opinion="applied")
+        return judged.with_marks(report.marked_by_you)
+
+
+def _sentence_evidence(
+    transcript: Transcript, text: str, span: tuple[int, int], result: ChecklistResult
+) -> Evidence:
+    start, end = span
+    words = list(re.finditer(r"\S+", text[start:end]))
+    if len(words) > EVIDENCE_WORDS:  # a run-on sentence: its middle, where the point most often sits
+        cut = (len(words) - EVIDENCE_WORDS) // 2
+        start, end = start + words[cut].start(), start + words[cut + EVIDENCE_WORDS - 1].end()
+    times = time_of_span(transcript, start, end)
+    return Evidence(
+        text=text[start:end],
+        phrase=result.label,
+        match="meaning",
+        char_start=start,
+        char_end=end,
+        start=None if times is None else times[0],
+        end=None if times is None else times[1],
+    )
+
+
+class SecondOpinion:
+    """The app's one judge, loaded once on first use (off the GUI thread: the scoring warm-up task does it).
+
+    :meth:`judge` is None when the model is missing or unreadable; :attr:`problem` then says why (shown
+    once in the review), and the matcher's decisions stand."""
+
+    def __init__(self, path: Path = MODEL_FILE) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._judge: Judge | None = None
+        self._tried = False
+        self.problem = ""
+
+    def judge(self) -> Judge | None:
+        with self._lock:
+            if not self._tried:
+                self._tried = True
+                try:
+                    self._judge = Judge(SentenceEncoder(), self._path)
+                except EmbeddingUnavailable as exc:
+                    self.problem = str(exc)
+                    logger.warning("second opinion unavailable, the matcher decides alone: %s", exc)
+            return self._judge
+
+    def prepare(self, text: str) -> None:
+        """Embed ``text``'s sentences now (the slow part of :meth:`reconsider`, cached by sentence), so the
+        review that scores it next pays only for the comparisons. For the transcription task, off the GUI
+        thread; loads the model on first use."""
+        judge = self.judge()
+        spans = sentences(text)
+        if judge is not None and spans:
+            judge.encoder.encode([text[s:e] for s, e in spans])
+
+    def reconsider(self, question: Question, report: ScoreReport, transcript: Transcript) -> ScoreReport:
+        judge = self.judge()
+        return report if judge is None else judge.reconsider(question, report, transcript)
+
+
+SHARED = SecondOpinion()
+"""The process's judge (the app, the CLI): the weights load once."""

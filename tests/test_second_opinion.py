@@ -1,0 +1,254 @@
+"""The second opinion (core.second_opinion): a bluff loses the credit its named tools earned, real
+answers keep the matcher's decisions, the model's own credits and doubts stay explainable, and a missing
+model leaves the matcher to decide alone. The first tests use the shipped model and the real sentence
+encoder; the mechanics are pinned with a small hand-made model whose opinions are known in advance."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from opsprep_voice.core.bank import load_bank
+from opsprep_voice.core.embedding import SentenceEncoder
+from opsprep_voice.core.scoring import ScoreReport, format_report, score_answer
+from opsprep_voice.core.second_opinion import FEATURES, SHARED, Judge, SecondOpinion, sentences
+from opsprep_voice.core.transcript import Transcript, Word
+
+DATA = Path(__file__).resolve().parents[1] / "scripts" / "bench_data" / "paraphrases"
+
+# A long answer that names every tool of the topic and says how none of them is used (question 9).
+BLUFF = " ".join(
+    [
+        "Backups are super important, honestly, and at my company we take them really seriously.",
+        "We've got automated backups, point-in-time recovery, read replicas, cross-region stuff, runbooks,",
+        "all of that. Disaster recovery is a big topic for leadership, and our team is very mature about it.",
+        "We use AWS Backup and RDS and S3 with versioning. RTO and RPO are things we talk about a lot in",
+        "meetings. I think the key thing is having a culture where everyone cares about resilience,",
+        "and we have great documentation and a strong on-call rotation, so I'm confident we'd be fine",
+        "in a disaster.",
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return load_bank()
+
+
+@pytest.fixture(scope="module")
+def judge() -> Judge:
+    found = SHARED.judge()
+    assert found is not None, SHARED.problem  # the test command installs the model (requirements/)
+    return found
+
+
+def test_a_bluff_loses_the_credits_its_named_tools_earned(bank, judge: Judge) -> None:
+    question = bank.find(9)
+    transcript = Transcript.from_text(BLUFF)
+    matcher = score_answer(question, transcript)
+    judged = judge.reconsider(question, matcher, transcript)
+
+    assert matcher.coverage >= 0.5  # the names alone fool the matcher
+    assert judged.second_opinion == "applied"
+    assert judged.coverage <= 0.25
+    doubted = [i for i in judged.checklist if i.doubted is not None]
+    assert len(doubted) >= 2
+    for item in doubted:
+        assert not item.hit
+        assert item.doubted.text in BLUFF
+        assert item.doubt == f'You named "{item.doubted.text}", but the answer does not say how you use it.'
+    assert "Judged by meaning" in format_report(judged, question)
+
+
+def test_every_example_answer_keeps_the_matchers_decisions(bank, judge: Judge) -> None:
+    for question in bank.questions:
+        transcript = Transcript.from_text(question.example_answer)
+        matcher = score_answer(question, transcript)
+        judged = judge.reconsider(question, matcher, transcript)
+        assert judged.second_opinion == "agreed", question.number
+        assert [i.hit for i in judged.checklist] == [i.hit for i in matcher.checklist]
+        assert judged.coverage == matcher.coverage
+
+
+@pytest.mark.parametrize(
+    "answer_id", ["r14-q03-strong-compact", "r13-q17-strong-rambling", "r11-q05-strong-story"]
+)
+def test_strong_answers_in_their_own_words_keep_their_credit(bank, judge: Judge, answer_id: str) -> None:
+    round_name, number = answer_id.split("-")[0][1:], int(answer_id.split("-")[1][1:])
+    answers = json.loads((DATA / f"round{round_name}" / "answers" / f"q{number:02d}.json").read_text())
+    text = next(a["text"] for a in answers["answers"] if a["id"] == answer_id)
+    question = bank.find(number)
+    transcript = Transcript.from_text(text)
+    matcher = score_answer(question, transcript)
+    judged = judge.reconsider(question, matcher, transcript)
+    assert judged.second_opinion == "agreed"
+    assert judged.coverage == matcher.coverage >= 0.5
+
+
+def test_the_encoder_gives_sentence_transformers_vectors() -> None:
+    vec = SentenceEncoder().encode(["Prometheus stores the metrics and we alert on the SLO burn rate."])[0]
+    # all-MiniLM-L6-v2 through sentence-transformers and torch, first 8 of 384 dimensions
+    expected = [-0.04219, -0.01183, -0.01616, 0.07499, 0.06202, -0.08669, 0.00523, 0.0031]
+    assert np.allclose(vec[:8], expected, atol=2e-5)
+    assert abs(float(np.linalg.norm(vec)) - 1.0) < 1e-5
+
+
+def test_a_missing_model_leaves_the_matcher_deciding_and_says_why(bank, tmp_path: Path) -> None:
+    question = bank.find(9)
+    transcript = Transcript.from_text(BLUFF)
+    matcher = score_answer(question, transcript)
+    missing = SecondOpinion(tmp_path / "second_opinion.npz")
+    assert missing.reconsider(question, matcher, transcript) is matcher
+    assert str(tmp_path / "second_opinion.npz") in missing.problem
+    assert "cannot be read" in missing.problem
+
+
+# --------------------------------------------------------------------------------------------- mechanics
+
+
+class _AxisEncoder:
+    """Each sentence becomes a unit vector along the axis of the first keyword it contains (else axis 0)."""
+
+    KEYWORDS = ("terraform", "rollback", "canary")
+
+    def encode(self, texts):
+        out = np.zeros((len(texts), 384), np.float32)
+        for i, text in enumerate(texts):
+            axis = next((k + 1 for k, w in enumerate(self.KEYWORDS) if w in text.lower()), 0)
+            out[i, axis] = 1.0
+        return out
+
+
+def _model(tmp_path: Path, question, gate: float) -> Path:
+    """A model whose probability is high exactly when a sentence lies on the item's axis: item k of
+    ``question`` has its positive reference on axis k + 1 and its negative on axis 0."""
+    arrays: dict[str, np.ndarray] = {}
+    vecs = np.zeros((4, 384), np.float16)
+    for axis in range(4):
+        vecs[axis, axis] = 1
+    arrays[f"q{question.number}_vecs"] = vecs
+    keys, ids = [], []
+    for k, item in enumerate(question.checklist[:3]):
+        key = f"q{question.number}_i{k}"
+        keys.append(key)
+        ids.append(item.id)
+        arrays[f"{key}_pos"] = np.array([k + 1], np.int32)
+        arrays[f"{key}_neg"] = np.array([0], np.int32)
+        arrays[f"{key}_label"] = np.zeros(384, np.float16)
+        arrays[f"{key}_example"] = np.zeros(384, np.float16)
+    coef = np.zeros(len(FEATURES))
+    coef[FEATURES.index("knn")] = 10.0  # p - n at the best sentence: +1 on the item's axis, -1 off it
+    path = tmp_path / "model.npz"
+    np.savez(
+        path,
+        features=np.array(FEATURES),
+        coef=coef,
+        intercept=np.float64(0.0),
+        mean=np.zeros(len(FEATURES)),
+        scale=np.ones(len(FEATURES)),
+        threshold=np.float64(0.6),  # an item with no sentence on either axis scores 0.5: not covered
+        gate=np.float64(gate),
+        k=np.int64(1),
+        about=np.array("hand-made"),
+        item_keys=np.array(keys),
+        item_question=np.array([question.number] * len(keys)),
+        item_id=np.array(ids),
+        **arrays,
+    )
+    return path
+
+
+def _report(question, text: str, hits: dict[str, bool]) -> tuple[ScoreReport, Transcript]:
+    words, t = [], 0.0
+    for w in text.split():
+        words.append(Word(w, t, t + 0.4))
+        t += 0.5
+    transcript = Transcript.from_words(words, duration_s=t)
+    report = score_answer(question, transcript)
+    checklist = tuple(replace(i, hit=hits[i.id]) if i.id in hits else i for i in report.checklist)
+    return replace(report, checklist=checklist), transcript
+
+
+def test_the_model_decides_an_answer_only_past_the_gate(bank, tmp_path: Path) -> None:
+    question = bank.find(1)
+    first, second, third = (i.id for i in question.checklist[:3])
+    text = "We talk a lot. Terraform everywhere, a big rollback story. Nothing about the canary here."
+    # sentences: 0 "We talk a lot." (axis 0), 1 "Terraform ..." (axis 1: the first item), 2 "... canary here."
+    # (axis 3: the third item). The matcher credits the second item only: the model doubts it (1 of 1).
+    report, transcript = _report(question, text, {first: False, second: True, third: False})
+    judged = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7)).reconsider(
+        question, report, transcript
+    )
+    assert judged.second_opinion == "applied"
+    by_id = {i.id: i for i in judged.checklist}
+    assert not by_id[second].hit and by_id[second].doubted == report.checklist[1].evidence
+    assert by_id[first].hit and by_id[first].evidence.match == "meaning"
+    span = sentences(transcript.text)[1]
+    assert by_id[first].evidence.text == transcript.text[span[0] : span[1]]
+    said = transcript.words[4:10]  # "Terraform everywhere, a big rollback story."
+    assert (by_id[first].evidence.start, by_id[first].evidence.end) == (said[0].start, said[-1].end)
+    assert by_id[third].hit and by_id[third].evidence.text.endswith("canary here.")
+    assert by_id[first].why.startswith("Said in other words, judged by meaning:")
+    untouched = [i for i in judged.checklist if i.id not in (first, second, third)]
+    assert untouched == [i for i in report.checklist if i.id not in (first, second, third)]
+    assert judged.coverage == pytest.approx(
+        sum(i.weight for i in judged.checklist if i.hit) / sum(i.weight for i in judged.checklist)
+    )
+    again = ScoreReport.from_dict(json.loads(json.dumps(judged.to_dict())))
+    assert again.second_opinion == "applied"
+    for read, made in zip(again.checklist, judged.checklist, strict=True):  # opinions are kept to 3 places
+        assert (read.id, read.hit, read.evidence, read.doubted) == (
+            made.id,
+            made.hit,
+            made.evidence,
+            made.doubted,
+        )
+        assert read.opinion == (None if made.opinion is None else round(made.opinion, 3))
+
+
+def test_below_the_gate_the_matchers_decisions_stand(bank, tmp_path: Path) -> None:
+    question = bank.find(1)
+    first, second, third = (i.id for i in question.checklist[:3])
+    text = "Terraform everywhere. Nothing about the canary here."
+    # the matcher credits the first item (the model agrees) and the second (the model doubts): 1 of 2 doubted
+    report, transcript = _report(question, text, {first: True, second: True, third: False})
+    judged = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7)).reconsider(
+        question, report, transcript
+    )
+    assert judged.second_opinion == "agreed"
+    assert judged.checklist == report.checklist
+    assert "second_opinion" in judged.to_dict() and "opinion" not in judged.to_dict()["checklist"][0]
+
+
+def test_an_answer_the_matcher_credits_nothing_in_is_left_alone(bank, tmp_path: Path) -> None:
+    question = bank.find(1)
+    report, transcript = _report(question, "Terraform everywhere.", {i.id: False for i in question.checklist})
+    judge = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7))
+    assert judge.reconsider(question, report, transcript) is report
+
+
+def test_history_and_the_export_keep_the_second_opinion(bank, judge: Judge, repo) -> None:
+    from opsprep_voice.storage.export import export_markdown
+    from opsprep_voice.storage.export_markdown import md_escape
+
+    question = bank.find(9)
+    transcript = Transcript.from_text(BLUFF)
+    judged = judge.reconsider(question, score_answer(question, transcript), transcript)
+    session = repo.create_session("mock")
+    attempt = repo.start_attempt(session.id, question)
+    repo.mark_recorded(attempt.id, 60.0)
+    repo.save_score(attempt.id, judged.to_dict(), transcript.to_dict())
+
+    stored = repo.get_session(session.id).attempts[0]
+    read = ScoreReport.from_dict(stored.report)
+    assert read.second_opinion == "applied"
+    assert [i.doubted for i in read.checklist] == [i.doubted for i in judged.checklist]
+    text = export_markdown(repo.get_session(session.id))
+    doubted = [i for i in judged.checklist if i.doubted is not None]
+    assert doubted
+    for item in doubted:
+        assert f"- [ ] {md_escape(item.label)} — {md_escape(item.doubt)}" in text
