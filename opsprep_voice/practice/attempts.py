@@ -69,27 +69,52 @@ class LiveFeedback:
     duration_s: float
 
 
-def score(question: Question, transcript: Transcript, transcriber: Transcriber | None = None) -> ScoreReport:
-    """Score an answer, naming the engine and model that transcribed it."""
+def score(
+    question: Question,
+    transcript: Transcript,
+    transcriber: Transcriber | None = None,
+    *,
+    second_opinion: bool = True,
+) -> ScoreReport:
+    """Score an answer, naming the engine and model that transcribed it: the matcher, then the second
+    opinion (:mod:`opsprep_voice.core.second_opinion`; about 0.1-0.5 s, skipped with
+    ``second_opinion=False`` and when its model is missing, which :func:`second_opinion_problem` says)."""
     from opsprep_voice.core.scoring import score_answer
 
     engine = transcriber.engine if transcriber is not None else ""
     model = transcriber.model if transcriber is not None else ""
-    return score_answer(question, transcript, engine=engine, model=model)
+    report = score_answer(question, transcript, engine=engine, model=model)
+    if not second_opinion:
+        return report
+    from opsprep_voice.core.second_opinion import SHARED
+
+    return SHARED.reconsider(question, report, transcript)
+
+
+def second_opinion_problem() -> str:
+    """Why the second opinion is not judging ("" when it is, or has not been needed yet)."""
+    from opsprep_voice.core.second_opinion import SHARED
+
+    return SHARED.problem
 
 
 def warm_up(question: Question) -> None:
-    """Compile ``question``'s phrases (the first score of a question does it, ~0.4 s), so live updates and the
-    review never pay for it. Slow: call it off the GUI thread."""
-    score(question, Transcript.from_text(""))
+    """Compile ``question``'s phrases (the first score of a question does it, ~0.4 s) and load the second
+    opinion's model (about 1 s, once), so live updates and the review never pay for them. Slow: call it off
+    the GUI thread."""
+    from opsprep_voice.core.second_opinion import SHARED
+
+    score(question, Transcript.from_text(""), second_opinion=False)
+    SHARED.judge()
 
 
 def live_feedback(question: Question, words: Sequence[Word]) -> LiveFeedback | None:
-    """Score the words recognised so far (fast once :func:`warm_up` has run)."""
+    """Score the words recognised so far with the matcher alone (milliseconds once :func:`warm_up` has run;
+    the second opinion judges the whole answer at the review)."""
     if not words:
         return None
     partial = Transcript.from_words(words, duration_s=words[-1].end)
-    report = score(question, partial)
+    report = score(question, partial, second_opinion=False)
     hits = frozenset(item.id for item in report.checklist if item.hit)
     return LiveFeedback(partial.text, hits, report.wpm or None, partial.duration_s)
 

@@ -502,3 +502,39 @@ def test_a_narrow_legend_wraps_between_its_chips_never_inside_one(qtbot: QtBot) 
         for chip in ("checklist hit", "approximate match", "long pause", "playing now"):
             start = plain.index(chip)
             assert line_of(start) == line_of(start + len(chip) - 1), (chip, width)
+
+
+def test_a_bluff_judged_by_meaning_says_why_in_the_review(qtbot: QtBot) -> None:
+    """The second opinion overrules the matcher on an answer that names tools without using them: the
+    headline says so, each withdrawn credit says which words were named, and the plain text (the rows'
+    accessible names) says the same as the rich text."""
+    from PySide6.QtGui import QTextDocumentFragment
+
+    from opsprep_voice.core.bank import load_bank
+    from opsprep_voice.core.transcript import Transcript
+    from opsprep_voice.practice.attempts import score
+    from opsprep_voice.ui.review import report_data as rd
+    from opsprep_voice.ui.review.checklist_view import ChecklistRow
+    from opsprep_voice.ui.review.coverage_summary import NAMED_NOT_MADE
+    from tests.test_second_opinion import BLUFF
+
+    question = load_bank().find(9)
+    report = score(question, Transcript.from_text(BLUFF)).to_dict()
+    assert report["second_opinion"] == "applied"
+    view = AttemptView()
+    qtbot.addWidget(view)
+    view.resize(1280, 800)
+    with qtbot.waitSignal(view.filled, timeout=10_000):
+        view.show_attempt(question, report, None)
+        view.show()
+    assert NAMED_NOT_MADE in view.coverage.detail.text()
+    doubted = [c for c in report["checklist"] if c.get("doubted")]
+    assert len(doubted) >= 2
+    colours = ReviewColours.from_palette(QPalette())
+    for item in doubted:
+        row = view.checklist.row(item["id"])
+        assert f'You named "{item["doubted"]["text"]}"' in row.detail_text()
+        assert row.accessibleName().startswith("Missed")
+        entry = next(e for e in rd.as_report(report).checklist if e.id == item["id"])
+        html = ChecklistRow.detail_html(entry, colours)
+        assert ChecklistRow.detail_plain(entry) == QTextDocumentFragment.fromHtml(html).toPlainText()

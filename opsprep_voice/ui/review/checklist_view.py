@@ -209,19 +209,23 @@ class ChecklistRow(QFrame):
         if entry.hit:
             # The same sentence as the terminal report and exports (core.matching.explain).
             return html.escape(entry.why, quote=False)
+        # A wording the matcher credited and the second opinion overruled: say so, so the candidate can
+        # mark the point if they did make it.
+        doubt = f"{html.escape(entry.doubt, quote=False)} " if entry.doubt else ""
         if entry.example:
             example = html.escape(entry.example)
-            return f'<span style="color:{muted};">Example answer: </span><i>“{example}”</i>'
-        return f'<span style="color:{muted};">Not mentioned.</span>'
+            return f'{doubt}<span style="color:{muted};">Example answer: </span><i>“{example}”</i>'
+        return doubt.strip() or f'<span style="color:{muted};">Not mentioned.</span>'
 
     @staticmethod
     def detail_plain(entry: ChecklistResult) -> str:
         """:meth:`detail_html` without the markup, built directly: parsing the HTML again is slow per row."""
         if entry.hit:
             return entry.why
+        doubt = f"{entry.doubt} " if entry.doubt else ""
         if entry.example:
-            return f"Example answer: “{entry.example}”"
-        return "Not mentioned."
+            return f"{doubt}Example answer: “{entry.example}”"
+        return doubt.strip() or "Not mentioned."
 
     def detail_text(self) -> str:
         """The detail line as plain text."""

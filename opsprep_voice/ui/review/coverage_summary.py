@@ -4,6 +4,10 @@ With interviewer follow-ups it shows both coverages ("54% → 72% with follow-up
 covered only after a follow-up apart from those the answer covered and those still missed. The colour
 of the percentage says how the answer did: good from 70%, bad below 40%.
 
+When the second opinion decided the answer (``report.second_opinion == "applied"``: it doubted most of the
+matcher's credits, :mod:`opsprep_voice.core.second_opinion`) the sentence says so: the tools the answer
+names count once it says how they are used.
+
 The candidate's own marks ("I made this point") never change the scorer's percentage, its colour or the
 verdict: with marks the headline adds the coverage counting them ("74% · 87% with your marks").
 """
@@ -19,6 +23,12 @@ from opsprep_voice.ui.review.style import ReviewColours, bold_font
 if TYPE_CHECKING:
     from opsprep_voice.core.followup import FollowUpResult
     from opsprep_voice.core.scoring import ScoreReport
+
+
+NAMED_NOT_MADE = (
+    "This answer names tools and practices without saying how you use them; "
+    "those mentions do not count until it does."
+)
 
 
 class CoverageSummary(QWidget):
@@ -101,6 +111,8 @@ class CoverageSummary(QWidget):
             self.with_marks.show()
         else:
             self.with_marks.hide()
+        if report.second_opinion == "applied":
+            verdict += f" {NAMED_NOT_MADE}"
         self.detail.setText(
             f"{headline} — {covered}" + (f", {missed} missed" if missed else "") + f". {verdict}"
         )

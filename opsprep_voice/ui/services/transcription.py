@@ -35,6 +35,15 @@ def _default_factory(engine: str | None, model: str | None, *, progress: Any = N
     return create_transcriber(engine, model, progress=progress)
 
 
+def _ready_for_review(transcript: Transcript) -> Transcript:
+    """Embed the transcript's sentences for the second opinion here, in the transcription task: the review
+    scores it on the GUI thread, where the embedding (a few hundred ms) would stall the window."""
+    from opsprep_voice.core.second_opinion import SHARED
+
+    SHARED.prepare(transcript.text)
+    return transcript
+
+
 def options_for(transcriber: Transcriber, question: Question) -> TranscribeOptions:
     if not transcriber.uses_prompt:
         return TranscribeOptions()
@@ -177,10 +186,10 @@ class TranscriptionService(QObject):
             progress(0.0, "Waiting for the model" if not self._ready.is_set() else "Transcribing")
             transcriber = self._wait_transcriber(cancel)
             source = AudioFile(path)
-            return transcribe_blocks(
+            return _ready_for_review(transcribe_blocks(
                 transcriber, source.blocks(), options_for(transcriber, question), total_s=source.duration_s,
                 progress=progress, cancel=cancel,
-            )  # fmt: skip
+            ))  # fmt: skip
 
         return self._runner.start(work, "transcribe")
 
@@ -246,12 +255,20 @@ class LiveTranscription(QObject):
         self._processor.feed(resampler.process(block))
 
     def _loop(self) -> None:
+        from opsprep_voice.core.second_opinion import SHARED
+
         lower_thread_priority()
+        committed = 0
         try:
             while not self._stop.is_set():
                 update = self._processor.process()
                 if update.changed:
                     self.updated.emit(self, list(update.shown))
+                    if len(update.committed) > committed:
+                        # The final text keeps the committed words: their sentences, embedded now for the
+                        # second opinion, leave only the last few to embed between Stop and the review.
+                        committed = len(update.committed)
+                        SHARED.prepare(Transcript.from_words(update.committed, update.committed_s).text)
                 if not update.changed:
                     self._stop.wait(0.1)  # a pass starts at most 0.1 s after its pause
         except Exception as exc:
@@ -276,7 +293,7 @@ class LiveTranscription(QObject):
                 resampler, self._resampler = self._resampler, None  # released with the stream: see abandon()
                 if resampler is not None:
                     self._processor.feed(resampler.flush())
-                return self._processor.finish()
+                return _ready_for_review(self._processor.finish())
             finally:
                 self._release()
 
