@@ -14,7 +14,9 @@ recognition prompt of the question asked, and scored at Stop as the app scores i
 
 Measured per answer and run:
 
-* **Stop->review**: Stop (the end of the audio) to the scored transcript.
+* **Stop->review**: Stop (the end of the audio) to the scored transcript, as the app scores it: the matcher
+  and the second opinion, with the sentences committed while speaking embedded then (as the app's live
+  thread does) and the rest after Stop.
 * **Word lag**: for each word of the final transcript, the first time a word with the same spelling and
   about the same place (centres within 0.7 s) was shown live (committed, tentative or preview words),
   minus the time the word's end was spoken (its end time in the final transcript). Blocks are handed over
@@ -53,7 +55,9 @@ from opsprep_voice.cli.replay import replay  # noqa: E402
 from opsprep_voice.core.bank import Question, load_bank  # noqa: E402
 from opsprep_voice.core.matching import recognition_prompt  # noqa: E402
 from opsprep_voice.core.scoring import score_answer  # noqa: E402
+from opsprep_voice.core.second_opinion import SHARED  # noqa: E402
 from opsprep_voice.core.transcript import Transcript, Word  # noqa: E402
+from opsprep_voice.practice.attempts import score  # noqa: E402
 
 BLOCK_S = 0.1
 MATCH_S = 0.7
@@ -149,15 +153,21 @@ def run_stream(case: Case, audio: np.ndarray, transcriber: Transcriber, options:
     marks: dict[str, float] = {}
     snapshots: list[tuple[float, tuple[Word, ...]]] = []
 
+    committed = [0]
+
     def on_update(update: StreamUpdate) -> None:
         shown = (*update.committed, *update.tentative, *getattr(update, "preview", ()))
         snapshots.append((time.perf_counter() - marks["t0"], shown))
+        if len(update.committed) > committed[0]:  # as the app's live thread: embed committed sentences
+            committed[0] = len(update.committed)
+            SHARED.prepare(Transcript.from_words(update.committed, update.committed_s).text)
 
     def on_stop() -> None:
         marks["stop"], marks["stop_cpu"] = time.perf_counter(), time.process_time()
 
     def on_review(transcript: Transcript) -> None:
-        score_answer(case.asked, transcript)
+        SHARED.prepare(transcript.text)  # the transcription task's last step in the app
+        score(case.asked, transcript)  # the matcher and the second opinion, as the review scores it
         marks["review"] = time.perf_counter()
 
     marks["t0"], cpu0 = time.perf_counter(), time.process_time()
@@ -205,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     transcriber.transcribe(load(cases[0])[: 5 * SAMPLE_RATE])  # warm-up, as the app does at start-up
     for case in cases:  # compile the phrases once, as the app does before the answer ends
         score_answer(case.asked, Transcript.from_text(case.text))
+    SHARED.judge()  # the second opinion's model, loaded by the app's start-up work
     print(f"{os.cpu_count()} cpus, model {transcriber.model}; loadavg {loadavg()}")
     all_lags: list[float] = []
     stops: list[float] = []
