@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
-from typing import Any
 
 import jiwer
 import numpy as np
@@ -201,20 +200,10 @@ SKIPPED_PROMPT = (
 )
 
 
-def _all_workers_free(transcriber: Transcriber) -> None:
-    """Wait (on the pool's condition, not a sleep) until no decoding worker is busy: an earlier test's
-    cancelled call can still hold one for a while on a loaded machine, and the windows an answer is cut
-    into, hence its words, follow the workers free when the call starts."""
-    model: Any = transcriber  # the faster-whisper transcriber's pool of decoding workers
-    with model._pool:
-        assert model._pool.wait_for(lambda: len(model._free) == model._workers, timeout=120)
-
-
 def test_prompt_that_skips_speech_falls_back(transcriber: Transcriber, speech_dir: Path) -> None:
     wav = speech_dir / "skipped-en-gb.wav"
     if not wav.exists():
         speech.synthesize(SKIPPED_ANSWER, wav, voice="en-gb")
-    _all_workers_free(transcriber)
     transcript = transcriber.transcribe(load_audio(wav), TranscribeOptions(prompt=SKIPPED_PROMPT))
     hyp = _norm(transcript.text)
     assert transcript.words[0].start < 2.0, transcript.text

@@ -42,7 +42,7 @@ def synthesize(
         # Converted next to the target and renamed: another test run sharing OPSPREP_TEST_SPEECH_DIR may be
         # playing this file right now, and sox rewriting it in place could change what that run plays.
         part = out.with_name(f".{out.name}.{os.getpid()}.tmp.wav")
-        _run(["sox", str(raw), "-r", str(sample_rate), "-c", "1", "-b", "16", str(part)])
+        _run(["sox", "-R", str(raw), "-r", str(sample_rate), "-c", "1", "-b", "16", str(part)])
         os.replace(part, out)
     return out
 
