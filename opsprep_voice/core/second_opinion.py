@@ -92,7 +92,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _topk_mean(sims: np.ndarray, k: int) -> np.ndarray:
+def topk_mean(sims: np.ndarray, k: int) -> np.ndarray:
+    """Mean of the k largest values of each row (all of them when fewer); 0 without references."""
     if sims.shape[1] == 0:
         return np.zeros(sims.shape[0], np.float32)
     k = min(k, sims.shape[1])
@@ -163,8 +164,8 @@ class Judge:
         out = {}
         for result in known:
             ref = self.items[(question.number, result.id)]
-            p = _topk_mean(sims[:, ref.pos], self.k)
-            n = _topk_mean(sims[:, ref.neg], self.k)
+            p = topk_mean(sims[:, ref.pos], self.k)
+            n = topk_mean(sims[:, ref.neg], self.k)
             diff = p - n
             best = int(np.argmax(diff))
             ev = result.evidence if result.hit else None
