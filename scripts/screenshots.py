@@ -64,9 +64,18 @@ THIN_ANSWER = (
     "them on Grafana dashboards."
 )
 # A second take at the demo question that says much less: the summary keeps the first one as the best.
+#: The second take: a bluff that names the tools of incident response without saying how any was used. The
+#: second opinion overrules the keywords' credits (``review-bluff.png``); the summary still shows the first
+#: take, "best of 2 takes".
 WEAK_TAKE = (
-    "Um, there was an outage at night. I got paged, looked at the dashboards and we rolled back the "
-    "release. Then it was fine and we wrote a postmortem."
+    "Yeah, so incidents, honestly they're all about tooling and culture. At my company we've got a really "
+    "mature setup: PagerDuty, Statuspage, Datadog, Grafana, Prometheus, Sentry, all of it. Things like "
+    "rollbacks, canaries, feature flags, incident commanders, stakeholder updates, root cause analysis, "
+    "postmortems, those are all super important, and I'm a big believer in every one of them. Leadership "
+    "really cares about reliability, and so do I. The team is great and very experienced, and we move fast "
+    "but we also care about quality. I think what matters most is having the right mindset and the right "
+    "tools in place, and making sure everyone feels ownership. That's really how I think about incidents in "
+    "general."
 )
 DEFAULT_SIZE = (1280, 800)  # the README's screenshots; other sizes and the dark palette go to sub-folders
 THEMES = ("light", "dark")
@@ -219,6 +228,7 @@ def render(out: Path, size: tuple[int, int] = DEFAULT_SIZE, theme: str = "light"
     screen.shortcuts["Space"].activated.emit()
     wait(app, lambda: ctx.controller.session is not None and ctx.controller.session.phase is Phase.REVIEW)
     wait(app, screen.review.is_filled)
+    shot(app, w, out / "review-bluff.png")
     DemoTranscriber.answer = None
     screen.shortcuts["N"].activated.emit()
     shot(app, w, out / "summary.png")
