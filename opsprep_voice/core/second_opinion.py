@@ -259,22 +259,26 @@ class SecondOpinion:
         self._tried = False
         self.problem = ""
 
-    def judge(self) -> Judge | None:
+    def judge(self, load: bool = True) -> Judge | None:
+        """The judge, loaded on first use (``load=False``: None until another thread has loaded it)."""
+        if self._tried or not load:
+            return self._judge
         with self._lock:
             if not self._tried:
-                self._tried = True
                 try:
                     self._judge = Judge(SentenceEncoder(), self._path)
                 except EmbeddingUnavailable as exc:
                     self.problem = str(exc)
                     logger.warning("second opinion unavailable, the matcher decides alone: %s", exc)
+                self._tried = True
             return self._judge
 
-    def prepare(self, text: str) -> None:
+    def prepare(self, text: str, load: bool = True) -> None:
         """Embed ``text``'s sentences now (the slow part of :meth:`reconsider`, cached by sentence), so the
         review that scores it next pays only for the comparisons. For the transcription task, off the GUI
-        thread; loads the model on first use."""
-        judge = self.judge()
+        thread; loads the model on first use unless ``load`` is False (the live thread: it leaves loading to
+        the start-up and transcription tasks)."""
+        judge = self.judge(load)
         spans = sentences(text)
         if judge is not None and spans:
             judge.encoder.encode([text[s:e] for s, e in spans])
