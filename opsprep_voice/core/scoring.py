@@ -17,9 +17,9 @@ counts them. History stores them in a table of their own and hands them back in 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any
 
 from opsprep_voice.core.bank import Question
 from opsprep_voice.core.matching import Evidence, ItemMatch, coverage, explain, match_checklist
@@ -33,6 +33,12 @@ from opsprep_voice.core.metrics import (
     delivery_metrics,
     star_check,
 )
+from opsprep_voice.core.stored_fields import as_float as _float
+from opsprep_voice.core.stored_fields import as_int as _int
+from opsprep_voice.core.stored_fields import as_str as _str
+from opsprep_voice.core.stored_fields import read_items as _items
+from opsprep_voice.core.stored_fields import read_spanned as _spanned
+from opsprep_voice.core.stored_fields import read_word as _word
 from opsprep_voice.core.text import tokenize
 from opsprep_voice.core.transcript import Transcript, Word
 
@@ -46,8 +52,6 @@ SECOND_OPINION = ("agreed", "applied")
 
 REPORT_VERSION = 2
 """Written by :meth:`ScoreReport.to_dict`. 1: reports before the field existed (same shape)."""
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,67 +241,6 @@ class ScoreReport:
 
 
 # --------------------------------------------------------------------------- tolerant reading
-
-
-def _float(value: object) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-
-
-def _int(value: object) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return None
-
-
-def _str(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def _items(raw: object, read: Callable[[dict[str, Any]], _T | None]) -> tuple[_T, ...]:
-    """``read`` each dict of a stored list; an item it cannot read (or returns None for) is dropped."""
-    if not isinstance(raw, Sequence) or isinstance(raw, str):
-        return ()
-    out: list[_T] = []
-    for item in raw:
-        if not isinstance(item, Mapping):
-            continue
-        try:
-            value = read(dict(item))
-        except (KeyError, TypeError, ValueError) as exc:
-            logger.debug("skipped an unreadable report item %r: %s", item, exc)
-            continue
-        if value is not None:
-            out.append(value)
-    return tuple(out)
-
-
-def _word(data: dict[str, Any]) -> Word | None:
-    text, start = _str(data.get("word")).strip(), _float(data.get("start"))
-    if not text or start is None:
-        return None
-    end = _float(data.get("end"))
-    probability = _float(data.get("probability"))
-    return Word(
-        text,
-        start,
-        start if end is None else end,
-        1.0 if probability is None else probability,
-        data.get("joined") is True,
-    )
-
-
-def _spanned(read: Callable[[dict[str, Any]], _T], data: dict[str, Any]) -> _T | None:
-    """A filler or figure: only with a non-empty character span (it marks the transcript)."""
-    start, end = _int(data.get("char_start")), _int(data.get("char_end"))
-    return read(data) if start is not None and end is not None and end > start else None
 
 
 def _checklist_result(data: dict[str, Any]) -> ChecklistResult:
