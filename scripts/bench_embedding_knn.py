@@ -103,6 +103,7 @@ from bench_paraphrase import (
 )
 
 from opsprep_voice.core.bank import load_bank
+from opsprep_voice.core.second_opinion import FEATURES as APP_FEATURES
 from opsprep_voice.core.second_opinion import topk_mean
 from opsprep_voice.core.transcript import Transcript
 
@@ -296,19 +297,8 @@ def build(threads: int, fresh: int, decisions: str) -> Data:
 
 # --------------------------------------------------------------------------------------------- features
 
-FEATURES = (
-    "knn",
-    "p_at",
-    "n_at",
-    "p_max",
-    "n_max",
-    "d_mean",
-    "cos_label",
-    "cos_example",
-    "hit",
-    *(f"kind_{k}" for k in MATCH_KINDS),
-    "log_sentences",
-)
+# The app's features (core.second_opinion), then the answer's length, which the app leaves out (--drop).
+FEATURES = (*APP_FEATURES, "log_sentences")
 
 
 class Features:
