@@ -104,7 +104,7 @@ from bench_paraphrase import (
 
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.second_opinion import FEATURES as APP_FEATURES
-from opsprep_voice.core.second_opinion import topk_mean
+from opsprep_voice.core.second_opinion import evidence_features, topk_mean
 from opsprep_voice.core.transcript import Transcript
 
 CACHE = Path("/tmp/knn-cache")
@@ -341,11 +341,13 @@ class Features:
                 to_label = q_vecs @ d.label_vec[(number, item)]
                 to_example = q_vecs @ d.example_vec[(number, item)]
                 for j, ci in enumerate(query):
+                    c = d.cases[ci]
+                    at = c.evidence_sentence[item] if c.matcher[item] else None
+                    points = sum(1 for i, w in c.evidence_sentence.items() if c.matcher[i] and w == at)
                     m = q_owner == j
                     pj, nj = p[m], n[m]
                     diff = pj - nj
                     best = int(np.argmax(diff))
-                    c = d.cases[ci]
                     kind = c.match_kind[item]
                     out[self.row_index[(ci, item)]] = [
                         diff[best],
@@ -358,6 +360,7 @@ class Features:
                         to_example[m].max(),
                         float(c.matcher[item]),
                         *(float(kind == mk) for mk in MATCH_KINDS),
+                        *evidence_features(None if at is None else c.sentences[at], points),
                         math.log(len(c.sentences)),
                     ]
         self._memo[memo] = out

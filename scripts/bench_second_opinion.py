@@ -1,5 +1,4 @@
-"""The learned second opinion as the final judge of each checklist item: fresh-round numbers, and the checks
-that kept it out of the app.
+"""The learned second opinion: fresh-round numbers of the judge the app uses and of the ones it does not.
 
 ``scripts/bench_embedding_knn.py`` learns, per answer x item, whether the point is made: a logistic regression
 over sentence embeddings (all-MiniLM-L6-v2; each sentence against the sentences of labelled answers that
@@ -9,8 +8,9 @@ learn from. This script fits it on rounds 1..N-1 exactly as that script's protoc
 "alone" threshold: at most 3 % false hits leaving one round out; the "veto" threshold: at most 1 % of the
 matcher's correct credits dropped), then reports, once:
 
-1. round N, text: the matcher, the regression alone (final judge), the matcher vetoed by it; what changed
-   (credits dropped that were right, false ones removed, credits added);
+1. round N, text: the matcher, the regression alone (final judge), the matcher vetoed by it, the gated
+   judge, and the app's judge (gated, and vetoed where the gate keeps the matcher's decisions); what the
+   regression alone changed (credits dropped that were right, false ones removed, credits added);
 2. out of distribution: each question's **example answer** (compact, several points per sentence; every
    checklist item is in it by construction) and its first half, judged the same way: coverage per answer;
 3. with ``--audio``: round N spoken by espeak-ng and transcribed by faster-whisper base with the app's prompt
@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             scores[d.round == extra] = lr_model(feats, tune, extra, C_REG)[d.round == extra]
         alone, veto = scores >= t_alone, d.hit & ~(scores < t_veto)
         gated = _gated(d, alone, GATE)
+        app = gated & ~(scores < t_veto)  # past the gate the regression decides; else the veto
         fresh = d.round == args.fresh_round
         print(
             f"\n# {title}: fitted on rounds 1-{args.fresh_round - 1}; "
@@ -183,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             ("regression alone", alone),
             ("matcher, vetoed", veto),
             (f"gated (the regression decides answers where it doubts >= {GATE:.0%} of the credits)", gated),
+            ("gated and vetoed (the app)", app),
         ):
             if not fresh.any():
                 break
@@ -206,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
                     ("alone", alone),
                     ("vetoed", veto),
                     ("gated", gated),
+                    ("app", app),
                 ):
                     per = []
                     for ci, c in enumerate(d.cases):

@@ -12,6 +12,8 @@ matcher's decisions on each round before it was read (``blind_decisions.json``),
   making its points), fitted on every answer of the rounds used, each round's features computed against
   the other rounds' references (so they look like a new writer's);
 * the threshold: the lowest probability whose false-hit rate, leaving one round out, is at most 3 %;
+* the veto: the probability below which at most 1 % of the matcher's correct credits fall, leaving one round
+  out (below it a credit is withdrawn even when the gate keeps the matcher's decisions);
 * the gate (:data:`bench_second_opinion.GATE`): the share of the matcher's credits the regression must doubt
   before it decides an answer.
 
@@ -45,6 +47,7 @@ from bench_embedding_knn import (
     build,
     lr_model,
     out_of_fold,
+    veto_threshold,
 )
 from bench_paraphrase import ROUNDS
 from bench_second_opinion import C_REG, GATE
@@ -86,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     model = LogisticRegression(C=C_REG, max_iter=2000).fit(scaler.transform(x[mask]), d.covered[mask])
     oof = out_of_fold(feats, lr_model, C_REG, rounds)
     threshold = alone_threshold(d, oof, mask)
+    veto = veto_threshold(d, oof, mask)
 
     arrays: dict[str, np.ndarray] = {}
     keys, numbers, ids = [], [], []
@@ -123,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     answers = sum(c.round in rounds for c in d.cases)
     about = (
         f"all-MiniLM-L6-v2 + logistic regression (C={C_REG}), rounds 1-{args.up_to} of the paraphrase "
-        f"benchmark ({answers} answers), threshold {threshold:.3f}, gate {GATE:.0%}, built at {commit}"
+        f"benchmark ({answers} answers), threshold {threshold:.3f}, gate {GATE:.0%}, veto {veto:.3f}, "
+        f"built at {commit}"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
@@ -135,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         scale=scaler.scale_.astype(np.float64),
         threshold=np.float64(threshold),
         gate=np.float64(GATE),
+        veto=np.float64(veto),
         k=np.int64(LR_K),
         about=np.array(about),
         item_keys=np.array(keys),

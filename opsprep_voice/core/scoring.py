@@ -47,7 +47,7 @@ COMFORTABLE_WPM = 145.0
 
 logger = logging.getLogger(__name__)
 
-SECOND_OPINION = ("agreed", "applied")
+SECOND_OPINION = ("agreed", "doubted", "applied")
 """The values of :attr:`ScoreReport.second_opinion` a stored report may carry ("" when absent)."""
 
 REPORT_VERSION = 2
@@ -95,6 +95,8 @@ class ChecklistResult:
         """Why a wording the matcher credited does not count, "" unless the second opinion overruled it."""
         if self.hit or self.doubted is None:
             return ""
+        if self.doubted.match == "concept":  # words near each other, not a name: say what was heard
+            return f'You said "{self.doubted.text}", but read as a whole the answer does not make this point.'
         return f'You named "{self.doubted.text}", but the answer does not say how you use it.'
 
     def to_dict(self) -> dict[str, Any]:
@@ -137,7 +139,8 @@ class ScoreReport:
     #: Ids of missed items the candidate marked as covered, in checklist order (see the module doc).
     marked_by_you: tuple[str, ...] = ()
     #: What the second opinion did (:mod:`opsprep_voice.core.second_opinion`): "" not run, "agreed" (the
-    #: matcher's decisions stand), "applied" (it doubted most of the matcher's credits and decided instead).
+    #: matcher's decisions stand), "doubted" (they stand but for credits it all but ruled out), "applied"
+    #: (it doubted most of the matcher's credits and decided instead).
     second_opinion: str = ""
 
     @property

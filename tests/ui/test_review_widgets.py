@@ -533,8 +533,9 @@ def test_a_bluff_judged_by_meaning_says_why_in_the_review(qtbot: QtBot) -> None:
     colours = ReviewColours.from_palette(QPalette())
     for item in doubted:
         row = view.checklist.row(item["id"])
-        assert f'You named "{item["doubted"]["text"]}"' in row.detail_text()
-        assert row.accessibleName().startswith("Missed")
         entry = next(e for e in rd.as_report(report).checklist if e.id == item["id"])
+        assert f'"{item["doubted"]["text"]}", but ' in entry.doubt
+        assert entry.doubt in row.detail_text()
+        assert row.accessibleName().startswith("Missed")
         html = ChecklistRow.detail_html(entry, colours)
         assert ChecklistRow.detail_plain(entry) == QTextDocumentFragment.fromHtml(html).toPlainText()
