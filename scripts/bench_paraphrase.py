@@ -5,14 +5,14 @@ the checklist): per question two strong answers (one plain, one told as a story 
 and one weak. A second, independent pass labelled every checklist item of every answer as covered or not,
 from the item labels alone. See ``scripts/bench_data/paraphrases/README.md``.
 
-**Tune** = rounds 1-14 (``paraphrases/answers``, ``round2/`` to ``round14/``): read while curating
-phrases and concept rules. **Held out** = round 15 (``paraphrases/round15/``): written and labelled later by
+**Tune** = rounds 1-15 (``paraphrases/answers``, ``round2/`` to ``round15/``): read while curating
+phrases and concept rules. **Held out** = round 16 (``paraphrases/round16/``): written and labelled later by
 other people, never read while tuning. Rounds 12-14 break the link between length and quality (a
 compact strong answer of 110-160 words, a rambling one of 320-400, a padded partial one, a long weak one of
-200-280 words that names every tool); round 15 mixes a plain or story strong answer, a compact one, a
-partial one that only names the tools of the points it leaves out, and a short or a long weak one. Each
-earlier round was held out once and measured before it became tuning data: ``--held-out-round 14``
-(rounds 1-13 tune), ``13`` (rounds 1-12), ``12`` (rounds 1-11), ``11`` (rounds 1-10), ``10``
+200-280 words that names every tool); rounds 15 and 16 mix a plain or story strong answer, a compact one,
+a partial one that only names the tools of the points it leaves out, and a short or a long weak one. Each
+earlier round was held out once and measured before it became tuning data: ``--held-out-round 15``
+(rounds 1-14 tune), ``14`` (rounds 1-13), ``13`` (rounds 1-12), ``12`` (rounds 1-11), ``11`` (rounds 1-10), ``10``
 (rounds 1-9), ``9`` (rounds 1-8), ``8`` (rounds 1-7), ``7`` (rounds 1-6), ``6`` (rounds 1-5), ``5`` (rounds
 1-4), ``4`` (rounds 1-3), ``3`` (rounds 1-2) and ``2`` (round 1) reproduce those splits, later rounds left
 out, and ``--round1-split`` the first one (round 1 alone, odd questions tune, even held out). ``--details``
@@ -93,9 +93,10 @@ ROUNDS = (
     DATA / "round13",
     DATA / "round14",
     DATA / "round15",
+    DATA / "round16",
 )
 """The rounds in the order they were written; each was held out once and then became tuning data."""
-HELD_OUT_ROUND = 15
+HELD_OUT_ROUND = 16
 
 
 def load_answers(
