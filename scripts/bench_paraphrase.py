@@ -11,8 +11,8 @@ other people, never read while tuning. Rounds 12-14 break the link between lengt
 compact strong answer of 110-160 words, a rambling one of 320-400, a padded partial one, a long weak one of
 200-280 words that names every tool); rounds 15 and 16 mix a plain or story strong answer, a compact one,
 a partial one that only names the tools of the points it leaves out, and a short or a long weak one. Each
-earlier round was held out once and measured before it became tuning data: ``--held-out-round 15``
-(rounds 1-14 tune), ``14`` (rounds 1-13), ``13`` (rounds 1-12), ``12`` (rounds 1-11), ``11`` (rounds 1-10), ``10``
+earlier round was held out once and measured before it became tuning data: ``--held-out-round 15`` (rounds
+1-14 tune), ``14`` (rounds 1-13), ``13`` (rounds 1-12), ``12`` (rounds 1-11), ``11`` (rounds 1-10), ``10``
 (rounds 1-9), ``9`` (rounds 1-8), ``8`` (rounds 1-7), ``7`` (rounds 1-6), ``6`` (rounds 1-5), ``5`` (rounds
 1-4), ``4`` (rounds 1-3), ``3`` (rounds 1-2) and ``2`` (round 1) reproduce those splits, later rounds left
 out, and ``--round1-split`` the first one (round 1 alone, odd questions tune, even held out). ``--details``

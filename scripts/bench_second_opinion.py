@@ -170,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             scores[d.round == extra] = lr_model(feats, tune, extra, C_REG)[d.round == extra]
         alone, veto = scores >= t_alone, d.hit & ~(scores < t_veto)
         gated = _gated(d, alone, GATE)
-        app = gated & ~(scores < t_veto)  # past the gate the regression decides; else the veto
+        # past the gate the regression decides; else the veto, which leaves misheard names alone
+        misheard = np.array([d.cases[ci].match_kind[item] == "fuzzy" for ci, item in d.rows])
+        app = gated & ~((scores < t_veto) & ~misheard)
         fresh = d.round == args.fresh_round
         print(
             f"\n# {title}: fitted on rounds 1-{args.fresh_round - 1}; "

@@ -14,6 +14,7 @@ import pytest
 
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.embedding import SentenceEncoder
+from opsprep_voice.core.matching import Evidence
 from opsprep_voice.core.scoring import ScoreReport, format_report, score_answer
 from opsprep_voice.core.second_opinion import (
     FEATURES,
@@ -270,6 +271,22 @@ def test_below_the_gate_the_veto_withdraws_only_the_credits_it_all_but_rules_out
     again = ScoreReport.from_dict(json.loads(json.dumps(judged.to_dict())))
     assert again.second_opinion == "doubted" and again.checklist[1].doubted == before[second].evidence
     assert "Judged by meaning" not in format_report(judged, question)  # only a whole answer judged says so
+
+
+def test_the_veto_leaves_a_misheard_name_alone(bank, tmp_path: Path) -> None:
+    """The model learned from written answers, where no name is misheard: it doubts every fuzzy match."""
+    question = bank.find(1)
+    first, second, third = (i.id for i in question.checklist[:3])
+    text = "Terraform everywhere. Nothing about the canary here."
+    report, transcript = _report(question, text, {first: True, second: True, third: False})
+    heard = Evidence("Statuspaige", "Statuspage", "fuzzy", 0, 9)
+    checklist = tuple(replace(i, evidence=heard) if i.id == second else i for i in report.checklist)
+    report = replace(report, checklist=checklist)
+    judged = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7, veto=0.55)).reconsider(
+        question, report, transcript
+    )
+    assert judged.second_opinion == "agreed"
+    assert judged.checklist == report.checklist
 
 
 def test_the_evidence_sentence_features() -> None:

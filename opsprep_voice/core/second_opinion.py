@@ -4,7 +4,8 @@ name them?
 The matcher (:mod:`opsprep_voice.core.matching`) credits wordings: phrases, concept rules, misheard names. A
 long answer that names every tool of the topic without saying how the speaker uses any of them fools it: on
 answers written that way by writers it had never seen, it credits 16-23 % of the items those answers do not
-make (``docs/BENCHMARKS.md``, "The second opinion"). This module re-judges each item with a logistic
+make, and 27-29 % of those a partial answer only names in passing (``docs/BENCHMARKS.md``, "The second
+opinion" and "Rounds 15 and 16"). This module re-judges each item with a logistic
 regression over sentence embeddings (:mod:`opsprep_voice.core.embedding`) and the matcher's own decision:
 
 * per item, each sentence of the answer is compared with the sentences of labelled answers that made the
@@ -17,12 +18,13 @@ regression over sentence embeddings (:mod:`opsprep_voice.core.embedding`) and th
   mention (:data:`PASSING`: "the usual", "stuff", "we've got"), how many credited items it holds, and its
   length in words (a name dropped in a list of names is short per point and says nothing of its use);
 * the model decides an answer only when it doubts at least :attr:`Judge.gate` (70 %) of the items the matcher
-  credited: a bluff. Then every item it knows is its call. Otherwise the matcher's decisions stand, except
-  the credits the model all but rules out (probability below :attr:`Judge.veto`, a bar that at most 1 % of
-  the matcher's correct credits fall under, leaving one round out): a tool named in passing in an answer
-  that makes other points. Used on every item, the model would also overrule correct credits of compact
-  answers (the example answers fall from 0.99 to 0.90); the gate and the veto leave the example answers as
-  the matcher scores them.
+  credited: a bluff. Then every item it knows is its call. Otherwise the matcher's decisions stand, except the
+  credits the model all but rules out (probability below :attr:`Judge.veto`, a bar that at most 1 % of the
+  matcher's correct credits fall under, leaving one round out): a tool named in passing in an answer that
+  makes other points. A misheard name is never vetoed (the written answers it learned from have none). Used on
+  every item, the model would also overrule correct credits of compact answers (the example answers fall from
+  0.99 to 0.88); the gate and the veto leave every example answer as the matcher scores it (a few of their
+  first halves lose one credit).
 
 The reference sentences, the regression, its threshold and the gate are built by
 ``scripts/build_second_opinion.py`` from the paraphrase benchmark's answers and labels, with the matcher's
@@ -248,7 +250,11 @@ class Judge:
             decide = {item_id: opinion.covered for item_id, opinion in opinions.items()}
             verdict = "applied"
         else:
-            decide = {i.id: False for i in credited if opinions[i.id].probability < self.veto}
+            decide = {
+                i.id: False
+                for i in credited
+                if opinions[i.id].probability < self.veto and not _misheard(i.evidence)
+            }
             if not decide:
                 return replace(report, second_opinion="agreed")
             verdict = "doubted"
@@ -275,6 +281,12 @@ class Judge:
         coverage = sum(i.weight for i in checklist if i.hit) / total if total > 0 else 0.0
         judged = replace(report, checklist=tuple(checklist), coverage=coverage, second_opinion=verdict)
         return judged.with_marks(report.marked_by_you)
+
+
+def _misheard(evidence: Evidence | None) -> bool:
+    """A name the matcher found misheard ("Statuspaige"). The veto leaves these alone: the model learned
+    from written answers, where a misheard name never makes a point, so it doubts every one of them."""
+    return evidence is not None and evidence.match in ("fuzzy", "phonetic")
 
 
 def _sentence_evidence(
