@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         # past the gate the regression decides; else the veto, which leaves misheard names alone
         misheard = np.array([d.cases[ci].match_kind[item] == "fuzzy" for ci, item in d.rows])
         app = gated & ~((scores < t_veto) & ~misheard)
+        boosted = app | (~d.hit & alone)  # ... and every point the matcher missed that the regression credits
         fresh = d.round == args.fresh_round
         print(
             f"\n# {title}: fitted on rounds 1-{args.fresh_round - 1}; "
@@ -187,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             ("matcher, vetoed", veto),
             (f"gated (the regression decides answers where it doubts >= {GATE:.0%} of the credits)", gated),
             ("gated and vetoed (the app)", app),
+            ("gated, vetoed and boosted", boosted),
         ):
             if not fresh.any():
                 break
@@ -211,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                     ("vetoed", veto),
                     ("gated", gated),
                     ("app", app),
+                    ("boosted", boosted),
                 ):
                     per = []
                     for ci, c in enumerate(d.cases):

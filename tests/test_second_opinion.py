@@ -89,8 +89,8 @@ def test_every_example_answer_keeps_the_matchers_decisions(bank, judge: Judge) -
     "answer_id", ["r14-q03-strong-compact", "r13-q17-strong-rambling", "r11-q05-strong-story"]
 )
 def test_strong_answers_in_their_own_words_keep_their_credit(bank, judge: Judge, answer_id: str) -> None:
-    """The gate leaves them to the matcher; the veto may withdraw a credit, but only one the annotator
-    says was not made (r13-q17-strong-rambling: "a blameless template" for starter templates)."""
+    """The gate leaves them to the matcher; the veto may withdraw a credit and the model add one, but only
+    as the annotator decided (r13-q17-strong-rambling: "a blameless template" is not a starter template)."""
     round_name, number = answer_id.split("-")[0][1:], int(answer_id.split("-")[1][1:])
     folder = DATA / f"round{round_name}"
     answers = json.loads((folder / "answers" / f"q{number:02d}.json").read_text())
@@ -100,13 +100,13 @@ def test_strong_answers_in_their_own_words_keep_their_credit(bank, judge: Judge,
     transcript = Transcript.from_text(text)
     matcher = score_answer(question, transcript)
     judged = judge.reconsider(question, matcher, transcript)
-    assert judged.second_opinion in ("agreed", "doubted")
-    withdrawn = [
-        i.id for i, m in zip(judged.checklist, matcher.checklist, strict=True) if m.hit and not i.hit
-    ]
+    assert judged.second_opinion in ("agreed", "revised")
+    pairs = list(zip(judged.checklist, matcher.checklist, strict=True))
+    withdrawn = [i.id for i, m in pairs if m.hit and not i.hit]
+    added = [i.id for i, m in pairs if i.hit and not m.hit]
     assert [labels[i] for i in withdrawn] == [False] * len(withdrawn)
-    assert (judged.second_opinion == "doubted") == bool(withdrawn)
-    assert not [i for i, m in zip(judged.checklist, matcher.checklist, strict=True) if i.hit and not m.hit]
+    assert [labels[i] for i in added] == [True] * len(added)
+    assert (judged.second_opinion == "revised") == bool(withdrawn or added)
     assert judged.coverage >= 0.5
 
 
@@ -235,7 +235,7 @@ def test_the_model_decides_an_answer_only_past_the_gate(bank, tmp_path: Path) ->
 def test_below_the_gate_the_matchers_decisions_stand(bank, tmp_path: Path) -> None:
     question = bank.find(1)
     first, second, third = (i.id for i in question.checklist[:3])
-    text = "Terraform everywhere. Nothing about the canary here."
+    text = "Terraform everywhere. Nothing else here."
     # the matcher credits the first item (the model agrees) and the second (the model doubts): 1 of 2 doubted
     report, transcript = _report(question, text, {first: True, second: True, third: False})
     judged = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7)).reconsider(
@@ -251,25 +251,25 @@ def test_below_the_gate_the_veto_withdraws_only_the_credits_it_all_but_rules_out
 ) -> None:
     question = bank.find(1)
     first, second, third = (i.id for i in question.checklist[:3])
-    text = "Terraform everywhere. Nothing about the canary here."
+    text = "Terraform everywhere. Nothing else here."
     # the first item is on its axis (probability ~1); the second has no sentence on its axis (0.5, under
     # the veto of 0.55); 1 of 2 credits doubted stays under the gate
     report, transcript = _report(question, text, {first: True, second: True, third: False})
     judged = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7, veto=0.55)).reconsider(
         question, report, transcript
     )
-    assert judged.second_opinion == "doubted"
+    assert judged.second_opinion == "revised"
     by_id, before = {i.id: i for i in judged.checklist}, {i.id: i for i in report.checklist}
     assert by_id[first].hit and by_id[first].evidence == before[first].evidence
     assert not by_id[second].hit and by_id[second].doubted == before[second].evidence
-    assert not by_id[third].hit and by_id[third].doubted is None  # the veto never adds a credit
+    assert not by_id[third].hit and by_id[third].doubted is None
     assert [i for i in judged.checklist if i.id not in (first, second)] == [
         i for i in report.checklist if i.id not in (first, second)
     ]
     kept = sum(i.weight for i in report.checklist if i.hit and i.id != second)
     assert judged.coverage == pytest.approx(kept / sum(i.weight for i in report.checklist))
     again = ScoreReport.from_dict(json.loads(json.dumps(judged.to_dict())))
-    assert again.second_opinion == "doubted" and again.checklist[1].doubted == before[second].evidence
+    assert again.second_opinion == "revised" and again.checklist[1].doubted == before[second].evidence
     assert "Judged by meaning" not in format_report(judged, question)  # only a whole answer judged says so
 
 
@@ -277,7 +277,7 @@ def test_the_veto_leaves_a_misheard_name_alone(bank, tmp_path: Path) -> None:
     """The model learned from written answers, where no name is misheard: it doubts every fuzzy match."""
     question = bank.find(1)
     first, second, third = (i.id for i in question.checklist[:3])
-    text = "Terraform everywhere. Nothing about the canary here."
+    text = "Terraform everywhere. Nothing else here."
     report, transcript = _report(question, text, {first: True, second: True, third: False})
     heard = Evidence("Statuspaige", "Statuspage", "fuzzy", 0, 9)
     checklist = tuple(replace(i, evidence=heard) if i.id == second else i for i in report.checklist)
@@ -300,10 +300,39 @@ def test_the_evidence_sentence_features() -> None:
     assert evidence_sentences(spans, {"a": 0, "b": 5, "c": 9, "d": 99}) == {"a": 0, "b": 1, "c": 1}
 
 
-def test_an_answer_the_matcher_credits_nothing_in_is_left_alone(bank, tmp_path: Path) -> None:
+def test_below_the_gate_a_point_the_matcher_missed_and_the_model_credits_counts(bank, tmp_path: Path) -> None:
     question = bank.find(1)
-    report, transcript = _report(question, "Terraform everywhere.", {i.id: False for i in question.checklist})
+    first, second, third = (i.id for i in question.checklist[:3])
+    text = "Terraform everywhere. Nothing about the canary here."
+    # the matcher credits the first item (the model agrees) and misses the third, whose sentence is on its
+    # axis: said in other words. The second has no sentence on its axis (0.5, under the threshold of 0.6).
+    report, transcript = _report(question, text, {first: True, second: False, third: False})
+    judged = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7)).reconsider(
+        question, report, transcript
+    )
+    assert judged.second_opinion == "revised"
+    by_id, before = {i.id: i for i in judged.checklist}, {i.id: i for i in report.checklist}
+    assert by_id[first].hit and by_id[first].evidence == before[first].evidence
+    assert not by_id[second].hit and by_id[second].evidence is None
+    assert by_id[third].hit and by_id[third].evidence.match == "meaning"
+    assert by_id[third].evidence.text == "Nothing about the canary here."
+    assert by_id[third].why.startswith("Said in other words, judged by meaning:")
+    assert "Judged by meaning" not in format_report(judged, question)  # only a whole answer judged says so
+
+
+def test_an_answer_the_matcher_credits_nothing_in_gets_the_points_the_model_finds(
+    bank, tmp_path: Path
+) -> None:
+    question = bank.find(1)
     judge = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7))
+    nothing = {i.id: False for i in question.checklist}
+    report, transcript = _report(question, "Terraform everywhere.", nothing)
+    judged = judge.reconsider(question, report, transcript)
+    assert judged.second_opinion == "revised"
+    assert [i.id for i in judged.checklist if i.hit] == [question.checklist[0].id]
+    report, transcript = _report(question, "We talk a lot.", nothing)  # no sentence on any item's axis
+    assert judge.reconsider(question, report, transcript) is report
+    report, transcript = _report(question, "", nothing)
     assert judge.reconsider(question, report, transcript) is report
 
 

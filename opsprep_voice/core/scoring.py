@@ -47,7 +47,7 @@ COMFORTABLE_WPM = 145.0
 
 logger = logging.getLogger(__name__)
 
-SECOND_OPINION = ("agreed", "doubted", "applied")
+SECOND_OPINION = ("agreed", "revised", "applied")
 """The values of :attr:`ScoreReport.second_opinion` a stored report may carry ("" when absent)."""
 
 REPORT_VERSION = 2
@@ -139,8 +139,8 @@ class ScoreReport:
     #: Ids of missed items the candidate marked as covered, in checklist order (see the module doc).
     marked_by_you: tuple[str, ...] = ()
     #: What the second opinion did (:mod:`opsprep_voice.core.second_opinion`): "" not run, "agreed" (the
-    #: matcher's decisions stand), "doubted" (they stand but for credits it all but ruled out), "applied"
-    #: (it doubted most of the matcher's credits and decided instead).
+    #: matcher's decisions stand), "revised" (they stand but for credits it all but ruled out and points it
+    #: found said in other words), "applied" (it doubted most of the matcher's credits and decided instead).
     second_opinion: str = ""
 
     @property

@@ -18,13 +18,14 @@ regression over sentence embeddings (:mod:`opsprep_voice.core.embedding`) and th
   mention (:data:`PASSING`: "the usual", "stuff", "we've got"), how many credited items it holds, and its
   length in words (a name dropped in a list of names is short per point and says nothing of its use);
 * the model decides an answer only when it doubts at least :attr:`Judge.gate` (70 %) of the items the matcher
-  credited: a bluff. Then every item it knows is its call. Otherwise the matcher's decisions stand, except the
-  credits the model all but rules out (probability below :attr:`Judge.veto`, a bar that at most 1 % of the
-  matcher's correct credits fall under, leaving one round out): a tool named in passing in an answer that
-  makes other points. A misheard name is never vetoed (the written answers it learned from have none). Used on
-  every item, the model would also overrule correct credits of compact answers (the example answers fall from
-  0.99 to 0.88); the gate and the veto leave every example answer as the matcher scores it (a few of their
-  first halves lose one credit).
+  credited: a bluff. Then every item it knows is its call. Otherwise the matcher's decisions stand, except
+  that a point the matcher missed and the model credits counts (said in other words, or in words speech
+  recognition garbled), and except the credits the model all but rules out (probability below
+  :attr:`Judge.veto`, a bar that at most 1 % of the matcher's correct credits fall under, leaving one round
+  out): a tool named in passing in an answer that makes other points. A misheard name is never vetoed (the
+  written answers it learned from have none). Used on every item, the model would also overrule correct
+  credits of compact answers (the example answers fall from 0.99 to 0.88); the gate and the veto leave every
+  example answer as the matcher scores it (a few of their first halves lose one credit).
 
 The reference sentences, the regression, its threshold and the gate are built by
 ``scripts/build_second_opinion.py`` from the paraphrase benchmark's answers and labels, with the matcher's
@@ -239,14 +240,12 @@ class Judge:
     def reconsider(self, question: Question, report: ScoreReport, transcript: Transcript) -> ScoreReport:
         """``report`` re-judged: the model decides every item it knows when it doubts at least :attr:`gate`
         of the matcher's credits (``second_opinion="applied"``); else the matcher's decisions stand but for
-        the credits the model all but rules out, below :attr:`veto` (``"doubted"``; ``"agreed"`` when there
-        are none). See the module doc for the evidence kept."""
+        the credits the model all but rules out (below :attr:`veto`) and the points it finds said in other
+        words (``"revised"``; ``"agreed"`` when there are none). See the module doc for the evidence kept."""
         opinions = self.opinions(question, report)
         credited = [i for i in report.checklist if i.hit and i.id in opinions]
-        if not credited:
-            return report
-        doubted = sum(1 for i in credited if not opinions[i.id].covered) / len(credited)
-        if doubted >= self.gate:
+        doubted = sum(1 for i in credited if not opinions[i.id].covered) / max(1, len(credited))
+        if credited and doubted >= self.gate:
             decide = {item_id: opinion.covered for item_id, opinion in opinions.items()}
             verdict = "applied"
         else:
@@ -255,9 +254,11 @@ class Judge:
                 for i in credited
                 if opinions[i.id].probability < self.veto and not _misheard(i.evidence)
             }
+            missed = [i for i in report.checklist if not i.hit and i.id in opinions]
+            decide |= {i.id: True for i in missed if opinions[i.id].covered}
             if not decide:
-                return replace(report, second_opinion="agreed")
-            verdict = "doubted"
+                return replace(report, second_opinion="agreed") if credited else report
+            verdict = "revised"
         spans = sentences(report.transcript)
         checklist = []
         for result in report.checklist:
