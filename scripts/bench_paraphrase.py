@@ -5,17 +5,18 @@ the checklist): per question two strong answers (one plain, one told as a story 
 and one weak. A second, independent pass labelled every checklist item of every answer as covered or not,
 from the item labels alone. See ``scripts/bench_data/paraphrases/README.md``.
 
-**Tune** = rounds 1-15 (``paraphrases/answers``, ``round2/`` to ``round15/``): read while curating
-phrases and concept rules. **Held out** = round 16 (``paraphrases/round16/``): written and labelled later by
+**Tune** = rounds 1-16 (``paraphrases/answers``, ``round2/`` to ``round16/``): read while curating
+phrases and concept rules. **Held out** = round 17 (``paraphrases/round17/``): written and labelled later by
 other people, never read while tuning. Rounds 12-14 break the link between length and quality (a
 compact strong answer of 110-160 words, a rambling one of 320-400, a padded partial one, a long weak one of
-200-280 words that names every tool); rounds 15 and 16 mix a plain or story strong answer, a compact one,
+200-280 words that names every tool); rounds 15-17 mix a plain or story strong answer, a compact one,
 a partial one that only names the tools of the points it leaves out, and a short or a long weak one. Each
-earlier round was held out once and measured before it became tuning data: ``--held-out-round 15`` (rounds
-1-14 tune), ``14`` (rounds 1-13), ``13`` (rounds 1-12), ``12`` (rounds 1-11), ``11`` (rounds 1-10), ``10``
-(rounds 1-9), ``9`` (rounds 1-8), ``8`` (rounds 1-7), ``7`` (rounds 1-6), ``6`` (rounds 1-5), ``5`` (rounds
-1-4), ``4`` (rounds 1-3), ``3`` (rounds 1-2) and ``2`` (round 1) reproduce those splits, later rounds left
-out, and ``--round1-split`` the first one (round 1 alone, odd questions tune, even held out). ``--details``
+earlier round was held out once and measured before it became tuning data: ``--held-out-round 16`` (rounds
+1-15 tune), ``15`` (rounds 1-14), ``14`` (rounds 1-13), ``13`` (rounds 1-12), ``12`` (rounds 1-11), ``11``
+(rounds 1-10), ``10`` (rounds 1-9), ``9`` (rounds 1-8), ``8`` (rounds 1-7), ``7`` (rounds 1-6), ``6`` (rounds
+1-5), ``5`` (rounds 1-4), ``4`` (rounds 1-3), ``3`` (rounds 1-2) and ``2`` (round 1) reproduce those splits,
+later rounds left out, and ``--round1-split`` the first one (round 1 alone, odd questions tune, even held
+out). ``--details``
 prints misses and false hits for the tune set only, unless ``--details-held-out``.
 
     .venv/bin/python scripts/bench_paraphrase.py                    # text, tune and held out
@@ -94,9 +95,10 @@ ROUNDS = (
     DATA / "round14",
     DATA / "round15",
     DATA / "round16",
+    DATA / "round17",
 )
 """The rounds in the order they were written; each was held out once and then became tuning data."""
-HELD_OUT_ROUND = 16
+HELD_OUT_ROUND = 17
 
 
 def load_answers(
