@@ -9,8 +9,9 @@ learn from. This script fits it on rounds 1..N-1 exactly as that script's protoc
 matcher's correct credits dropped), then reports, once:
 
 1. round N, text: the matcher, the regression alone (final judge), the matcher vetoed by it, the gated
-   judge, and the app's judge (gated, and vetoed where the gate keeps the matcher's decisions); what the
-   regression alone changed (credits dropped that were right, false ones removed, credits added);
+   judge, the gated judge vetoed where the gate keeps the matcher's decisions, and the app's judge (that,
+   and every point the matcher missed that the regression credits); what the regression alone changed
+   (credits dropped that were right, false ones removed, credits added);
 2. out of distribution: each question's **example answer** (compact, several points per sentence; every
    checklist item is in it by construction) and its first half, judged the same way: coverage per answer;
 3. with ``--audio``: round N spoken by espeak-ng and transcribed by faster-whisper base with the app's prompt
@@ -187,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
             ("regression alone", alone),
             ("matcher, vetoed", veto),
             (f"gated (the regression decides answers where it doubts >= {GATE:.0%} of the credits)", gated),
-            ("gated and vetoed (the app)", app),
-            ("gated, vetoed and boosted", boosted),
+            ("gated and vetoed", app),
+            ("gated, vetoed and boosted (the app)", boosted),
         ):
             if not fresh.any():
                 break
@@ -212,8 +213,8 @@ def main(argv: list[str] | None = None) -> int:
                     ("alone", alone),
                     ("vetoed", veto),
                     ("gated", gated),
-                    ("app", app),
-                    ("boosted", boosted),
+                    ("gated+vetoed", app),
+                    ("app", boosted),
                 ):
                     per = []
                     for ci, c in enumerate(d.cases):
