@@ -477,12 +477,14 @@ def full(s: Summary) -> list[str]:
         f"{_interval(s.false_hit[k], s.false_total[k])})"
         for k in KINDS
     )
+    order = f"not for {len(s.disordered)}: " + "; ".join(s.disordered) if s.disordered else "every question"
     return [
         f"recall, strong: {s.recall:.1%} ({s.recall_hit}/{s.recall_total}, "
         f"{_interval(s.recall_hit, s.recall_total)})",
         f"false hits: {s.false_rate():.1%} ({false}/{sum(s.false_total.values())}, "
         f"{_interval(false, sum(s.false_total.values()))}); {per_kind}",
         "coverage, mean (min-max): " + ", ".join(f"{k} {_spread(s.coverage[k])}" for k in KINDS),
+        f"strong > partial > weak: {order}",
     ]
 
 
