@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pytest
 
-from opsprep_voice.core.bank import load_bank
+from opsprep_voice.core.bank import Question, load_bank
 from opsprep_voice.core.embedding import SentenceEncoder
 from opsprep_voice.core.matching import Evidence
 from opsprep_voice.core.scoring import ScoreReport, format_report, score_answer
@@ -195,23 +196,45 @@ def _report(question, text: str, hits: dict[str, bool]) -> tuple[ScoreReport, Tr
     return replace(report, checklist=checklist), transcript
 
 
-def test_the_model_decides_an_answer_only_past_the_gate(bank, tmp_path: Path) -> None:
+class _Case(NamedTuple):
+    question: Question
+    ids: tuple[str, ...]  # the first three items'
+    report: ScoreReport  # the matcher's, as given
+    transcript: Transcript
+    judged: ScoreReport
+
+
+def _case(bank, tmp_path: Path, text: str, credited: tuple[bool, bool, bool], veto: float = 0.0, heard=None):
+    """Question 1 with its first three items credited by the matcher as given (the second with the
+    evidence ``heard`` when given), re-judged by the hand-made model."""
     question = bank.find(1)
-    first, second, third = (i.id for i in question.checklist[:3])
-    text = "We talk a lot. Terraform everywhere, a big rollback story. Nothing about the canary here."
+    ids = tuple(i.id for i in question.checklist[:3])
+    report, transcript = _report(question, text, dict(zip(ids, credited, strict=True)))
+    if heard is not None:
+        checklist = tuple(replace(i, evidence=heard) if i.id == ids[1] else i for i in report.checklist)
+        report = replace(report, checklist=checklist)
+    judge = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7, veto=veto))
+    return _Case(question, ids, report, transcript, judge.reconsider(question, report, transcript))
+
+
+def test_the_model_decides_an_answer_only_past_the_gate(bank, tmp_path: Path) -> None:
     # sentences: 0 "We talk a lot." (axis 0), 1 "Terraform ..." (axis 1: the first item), 2 "... canary here."
     # (axis 3: the third item). The matcher credits the second item only: the model doubts it (1 of 1).
-    report, transcript = _report(question, text, {first: False, second: True, third: False})
-    judged = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7)).reconsider(
-        question, report, transcript
+    c = _case(
+        bank,
+        tmp_path,
+        "We talk a lot. Terraform everywhere, a big rollback story. Nothing about the canary here.",
+        (False, True, False),
     )
+    first, second, third = c.ids
+    report, judged = c.report, c.judged
     assert judged.second_opinion == "applied"
     by_id = {i.id: i for i in judged.checklist}
     assert not by_id[second].hit and by_id[second].doubted == report.checklist[1].evidence
     assert by_id[first].hit and by_id[first].evidence.match == "meaning"
-    span = sentences(transcript.text)[1]
-    assert by_id[first].evidence.text == transcript.text[span[0] : span[1]]
-    said = transcript.words[4:10]  # "Terraform everywhere, a big rollback story."
+    span = sentences(c.transcript.text)[1]
+    assert by_id[first].evidence.text == c.transcript.text[span[0] : span[1]]
+    said = c.transcript.words[4:10]  # "Terraform everywhere, a big rollback story."
     assert (by_id[first].evidence.start, by_id[first].evidence.end) == (said[0].start, said[-1].end)
     assert by_id[third].hit and by_id[third].evidence.text.endswith("canary here.")
     assert by_id[first].why.startswith("Said in other words, judged by meaning:")
@@ -233,14 +256,9 @@ def test_the_model_decides_an_answer_only_past_the_gate(bank, tmp_path: Path) ->
 
 
 def test_below_the_gate_the_matchers_decisions_stand(bank, tmp_path: Path) -> None:
-    question = bank.find(1)
-    first, second, third = (i.id for i in question.checklist[:3])
-    text = "Terraform everywhere. Nothing else here."
     # the matcher credits the first item (the model agrees) and the second (the model doubts): 1 of 2 doubted
-    report, transcript = _report(question, text, {first: True, second: True, third: False})
-    judged = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7)).reconsider(
-        question, report, transcript
-    )
+    c = _case(bank, tmp_path, "Terraform everywhere. Nothing else here.", (True, True, False))
+    report, judged = c.report, c.judged
     assert judged.second_opinion == "agreed"
     assert judged.checklist == report.checklist
     assert "second_opinion" in judged.to_dict() and "opinion" not in judged.to_dict()["checklist"][0]
@@ -249,15 +267,11 @@ def test_below_the_gate_the_matchers_decisions_stand(bank, tmp_path: Path) -> No
 def test_below_the_gate_the_veto_withdraws_only_the_credits_it_all_but_rules_out(
     bank, tmp_path: Path
 ) -> None:
-    question = bank.find(1)
-    first, second, third = (i.id for i in question.checklist[:3])
-    text = "Terraform everywhere. Nothing else here."
     # the first item is on its axis (probability ~1); the second has no sentence on its axis (0.5, under
     # the veto of 0.55); 1 of 2 credits doubted stays under the gate
-    report, transcript = _report(question, text, {first: True, second: True, third: False})
-    judged = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7, veto=0.55)).reconsider(
-        question, report, transcript
-    )
+    c = _case(bank, tmp_path, "Terraform everywhere. Nothing else here.", (True, True, False), veto=0.55)
+    first, second, third = c.ids
+    report, judged = c.report, c.judged
     assert judged.second_opinion == "revised"
     by_id, before = {i.id: i for i in judged.checklist}, {i.id: i for i in report.checklist}
     assert by_id[first].hit and by_id[first].evidence == before[first].evidence
@@ -270,21 +284,20 @@ def test_below_the_gate_the_veto_withdraws_only_the_credits_it_all_but_rules_out
     assert judged.coverage == pytest.approx(kept / sum(i.weight for i in report.checklist))
     again = ScoreReport.from_dict(json.loads(json.dumps(judged.to_dict())))
     assert again.second_opinion == "revised" and again.checklist[1].doubted == before[second].evidence
-    assert "Judged by meaning" not in format_report(judged, question)  # only a whole answer judged says so
+    assert "Judged by meaning" not in format_report(judged, c.question)  # only a whole answer judged says so
 
 
 def test_the_veto_leaves_a_misheard_name_alone(bank, tmp_path: Path) -> None:
     """The model learned from written answers, where no name is misheard: it doubts every fuzzy match."""
-    question = bank.find(1)
-    first, second, third = (i.id for i in question.checklist[:3])
-    text = "Terraform everywhere. Nothing else here."
-    report, transcript = _report(question, text, {first: True, second: True, third: False})
-    heard = Evidence("Statuspaige", "Statuspage", "fuzzy", 0, 9)
-    checklist = tuple(replace(i, evidence=heard) if i.id == second else i for i in report.checklist)
-    report = replace(report, checklist=checklist)
-    judged = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7, veto=0.55)).reconsider(
-        question, report, transcript
+    c = _case(
+        bank,
+        tmp_path,
+        "Terraform everywhere. Nothing else here.",
+        (True, True, False),
+        veto=0.55,
+        heard=Evidence("Statuspaige", "Statuspage", "fuzzy", 0, 9),
     )
+    report, judged = c.report, c.judged
     assert judged.second_opinion == "agreed"
     assert judged.checklist == report.checklist
 
@@ -301,15 +314,11 @@ def test_the_evidence_sentence_features() -> None:
 
 
 def test_below_the_gate_a_point_the_matcher_missed_and_the_model_credits_counts(bank, tmp_path: Path) -> None:
-    question = bank.find(1)
-    first, second, third = (i.id for i in question.checklist[:3])
-    text = "Terraform everywhere. Nothing about the canary here."
     # the matcher credits the first item (the model agrees) and misses the third, whose sentence is on its
     # axis: said in other words. The second has no sentence on its axis (0.5, under the threshold of 0.6).
-    report, transcript = _report(question, text, {first: True, second: False, third: False})
-    judged = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7)).reconsider(
-        question, report, transcript
-    )
+    c = _case(bank, tmp_path, "Terraform everywhere. Nothing about the canary here.", (True, False, False))
+    first, second, third = c.ids
+    report, judged = c.report, c.judged
     assert judged.second_opinion == "revised"
     by_id, before = {i.id: i for i in judged.checklist}, {i.id: i for i in report.checklist}
     assert by_id[first].hit and by_id[first].evidence == before[first].evidence
@@ -317,7 +326,7 @@ def test_below_the_gate_a_point_the_matcher_missed_and_the_model_credits_counts(
     assert by_id[third].hit and by_id[third].evidence.match == "meaning"
     assert by_id[third].evidence.text == "Nothing about the canary here."
     assert by_id[third].why.startswith("Said in other words, judged by meaning:")
-    assert "Judged by meaning" not in format_report(judged, question)  # only a whole answer judged says so
+    assert "Judged by meaning" not in format_report(judged, c.question)  # only a whole answer judged says so
 
 
 def test_an_answer_the_matcher_credits_nothing_in_gets_the_points_the_model_finds(
