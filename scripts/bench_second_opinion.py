@@ -108,14 +108,20 @@ the matcher's decisions. 0.7 is the lowest share, on rounds 1-13 left one out, a
 no first half of one is changed (the regression alone lowers them from 0.99 to 0.71)."""
 
 
+def _misheard(d: Data) -> np.ndarray:
+    """Rows the matcher credited for a misheard name: the app keeps them and leaves them out of the gate."""
+    return np.array([d.cases[ci].match_kind[item] == "fuzzy" for ci, item in d.rows])
+
+
 def _gated(d: Data, alone: np.ndarray, gate: float) -> np.ndarray:
     credit = d.hit.copy()
     owner = np.array([ci for ci, _ in d.rows])
+    judged = d.hit & ~_misheard(d)
     for ci in range(len(d.cases)):
         rows = owner == ci
-        hits = rows & d.hit
+        hits = rows & judged
         if hits.any() and (hits & ~alone).sum() / hits.sum() >= gate:
-            credit[rows] = alone[rows]
+            credit[rows & ~(d.hit & ~judged)] = alone[rows & ~(d.hit & ~judged)]
     return credit
 
 
@@ -172,8 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         alone, veto = scores >= t_alone, d.hit & ~(scores < t_veto)
         gated = _gated(d, alone, GATE)
         # past the gate the regression decides; else the veto, which leaves misheard names alone
-        misheard = np.array([d.cases[ci].match_kind[item] == "fuzzy" for ci, item in d.rows])
-        app = gated & ~((scores < t_veto) & ~misheard)
+        app = gated & ~((scores < t_veto) & ~_misheard(d))
         boosted = app | (~d.hit & alone)  # ... and every point the matcher missed that the regression credits
         fresh = d.round == args.fresh_round
         print(

@@ -145,7 +145,9 @@ class _AxisEncoder:
         return out
 
 
-def _model(tmp_path: Path, question, gate: float, veto: float = 0.0) -> Path:
+def _model(
+    tmp_path: Path, question, gate: float, veto: float = 0.0, coef_of: dict[str, float] | None = None
+) -> Path:
     """A model whose probability is high exactly when a sentence lies on the item's axis: item k of
     ``question`` has its positive reference on axis k + 1 and its negative on axis 0."""
     arrays: dict[str, np.ndarray] = {}
@@ -163,7 +165,8 @@ def _model(tmp_path: Path, question, gate: float, veto: float = 0.0) -> Path:
         arrays[f"{key}_label"] = np.zeros(384, np.float16)
         arrays[f"{key}_example"] = np.zeros(384, np.float16)
     coef = np.zeros(len(FEATURES))
-    coef[FEATURES.index("knn")] = 10.0  # p - n at the best sentence: +1 on the item's axis, -1 off it
+    for name, value in (coef_of or {"knn": 10.0}).items():  # knn, p - n at the best sentence: +1 on the
+        coef[FEATURES.index(name)] = value  # item's axis, -1 off it
     path = tmp_path / "model.npz"
     np.savez(
         path,
@@ -192,8 +195,17 @@ def _report(question, text: str, hits: dict[str, bool]) -> tuple[ScoreReport, Tr
         t += 0.5
     transcript = Transcript.from_words(words, duration_s=t)
     report = score_answer(question, transcript)
-    checklist = tuple(replace(i, hit=hits[i.id]) if i.id in hits else i for i in report.checklist)
-    return replace(report, checklist=checklist), transcript
+    first = transcript.text.split(" ")[0]
+    said = Evidence(first, first, "exact", 0, len(first))  # a credit needs evidence: the first word
+
+    def forced(item):
+        if item.id not in hits:
+            return item
+        if not hits[item.id]:
+            return replace(item, hit=False, evidence=None)
+        return replace(item, hit=True, evidence=item.evidence or said)
+
+    return replace(report, checklist=tuple(forced(i) for i in report.checklist)), transcript
 
 
 class _Case(NamedTuple):
@@ -287,7 +299,8 @@ def test_below_the_gate_the_veto_withdraws_only_the_credits_it_all_but_rules_out
     assert "Judged by meaning" not in format_report(judged, c.question)  # only a whole answer judged says so
 
 
-def test_the_veto_leaves_a_misheard_name_alone(bank, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["fuzzy", "phonetic"])
+def test_the_veto_leaves_a_misheard_name_alone(bank, tmp_path: Path, kind: str) -> None:
     """The model learned from written answers, where no name is misheard: it doubts every fuzzy match."""
     c = _case(
         bank,
@@ -295,7 +308,7 @@ def test_the_veto_leaves_a_misheard_name_alone(bank, tmp_path: Path) -> None:
         "Terraform everywhere. Nothing else here.",
         (True, True, False),
         veto=0.55,
-        heard=Evidence("Statuspaige", "Statuspage", "fuzzy", 0, 9),
+        heard=Evidence("Statuspaige", "Statuspage", kind, 0, 9),
     )
     report, judged = c.report, c.judged
     assert judged.second_opinion == "agreed"
@@ -340,9 +353,43 @@ def test_an_answer_the_matcher_credits_nothing_in_gets_the_points_the_model_find
     assert judged.second_opinion == "revised"
     assert [i.id for i in judged.checklist if i.hit] == [question.checklist[0].id]
     report, transcript = _report(question, "We talk a lot.", nothing)  # no sentence on any item's axis
+    judged = judge.reconsider(question, report, transcript)
+    assert judged.second_opinion == "agreed" and judged.checklist == report.checklist
+    report, transcript = _report(question, "", nothing)  # nothing to judge: the report as it was
     assert judge.reconsider(question, report, transcript) is report
-    report, transcript = _report(question, "", nothing)
-    assert judge.reconsider(question, report, transcript) is report
+
+
+def test_past_the_gate_a_misheard_name_keeps_its_credit(bank, tmp_path: Path) -> None:
+    # every sentence lies on axis 0: the model doubts every item. The first credit (a word) is doubted, 1 of
+    # 1 judged: the gate opens; the second (a misheard name) is neither judged nor withdrawn.
+    heard = Evidence("Statuspaige", "Statuspage", "phonetic", 0, 2)
+    c = _case(bank, tmp_path, "We talk. We talk a lot.", (True, True, False), heard=heard)
+    first, second, _ = c.ids
+    assert c.judged.second_opinion == "applied"
+    by_id = {i.id: i for i in c.judged.checklist}
+    assert not by_id[first].hit and by_id[first].doubted == c.report.checklist[0].evidence
+    assert by_id[second].hit and by_id[second].evidence == heard
+
+
+def test_the_evidence_sentences_features_reach_the_model(bank, tmp_path: Path) -> None:
+    """A model that reads only how many credited items share the evidence's sentence: two in one sentence
+    score sigmoid(2 * 2 - 3), the one alone in its sentence sigmoid(2 * 1 - 3)."""
+    question = bank.find(1)
+    first, second, third = (i.id for i in question.checklist[:3])
+    report, _ = _report(question, "Terraform and more. We talk.", {first: True, second: True, third: True})
+    where = {first: 0, second: 9, third: 20}  # "Terraform", "more", "We"
+    checklist = tuple(
+        replace(i, evidence=Evidence("x", "x", "exact", where[i.id], where[i.id] + 1)) if i.id in where else i
+        for i in report.checklist
+    )
+    report = replace(report, checklist=checklist)
+    model = _model(tmp_path, question, gate=0.7, coef_of={"points_in_sentence": 2.0})
+    np.savez(model, **{**dict(np.load(model)), "intercept": np.float64(-3.0)})
+    opinions = Judge(_AxisEncoder(), model).opinions(question, report)
+    shared, alone = 1 / (1 + np.exp(-1.0)), 1 / (1 + np.exp(1.0))
+    assert opinions[first].probability == pytest.approx(shared)
+    assert opinions[second].probability == pytest.approx(shared)
+    assert opinions[third].probability == pytest.approx(alone)
 
 
 def test_history_and_the_export_keep_the_second_opinion(bank, judge: Judge, repo) -> None:

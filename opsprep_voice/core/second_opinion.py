@@ -5,8 +5,9 @@ The matcher (:mod:`opsprep_voice.core.matching`) credits wordings: phrases, conc
 long answer that names every tool of the topic without saying how the speaker uses any of them fools it: on
 answers written that way by writers it had never seen, it credits 16-23 % of the items those answers do not
 make, and 27-29 % of those a partial answer only names in passing (``docs/BENCHMARKS.md``, "The second
-opinion" and "Rounds 15 and 16"). This module re-judges each item with a logistic
-regression over sentence embeddings (:mod:`opsprep_voice.core.embedding`) and the matcher's own decision:
+opinion" and "Rounds 15-17"), and it misses points made in words no rule expects. This module re-judges
+each item with a logistic regression over sentence embeddings (:mod:`opsprep_voice.core.embedding`) and the
+matcher's own decision:
 
 * per item, each sentence of the answer is compared with the sentences of labelled answers that made the
   point (``pos``) and of answers that did not (``neg``): ``p`` and ``n`` are the mean cosine of its 3
@@ -16,23 +17,27 @@ regression over sentence embeddings (:mod:`opsprep_voice.core.embedding`) and th
   kinds apart, and a model that used it would mark a short, dense answer as making nothing);
 * and, for a credited item, the sentence holding the matcher's evidence: whether it has words of a passing
   mention (:data:`PASSING`: "the usual", "stuff", "we've got"), how many credited items it holds, and its
-  length in words (a name dropped in a list of names is short per point and says nothing of its use);
+  length in words (a name dropped in a list of names is short per point and says nothing of its use; the
+  example answers, dense as they are, keep their credits with these features: see below);
 * the model decides an answer only when it doubts at least :attr:`Judge.gate` (70 %) of the items the matcher
   credited: a bluff. Then every item it knows is its call. Otherwise the matcher's decisions stand, except
-  that a point the matcher missed and the model credits counts (said in other words, or in words speech
-  recognition garbled), and except the credits the model all but rules out (probability below
-  :attr:`Judge.veto`, a bar that at most 1 % of the matcher's correct credits fall under, leaving one round
-  out): a tool named in passing in an answer that makes other points. A misheard name is never vetoed (the
-  written answers it learned from have none). Used on every item, the model would also overrule correct
-  credits of compact answers (the example answers fall from 0.99 to 0.88); the gate and the veto leave every
-  example answer as the matcher scores it (a few of their first halves lose one credit).
+  that a point the matcher missed and the model credits (at :attr:`Judge.threshold`, the bar it decides
+  with) counts: said in other words, or in words speech recognition garbled; and except the credits the model
+  all but rules out (probability below :attr:`Judge.veto`, a bar that at most 1 % of the matcher's correct
+  credits fall under, leaving one round out): a tool named in passing in an answer that makes other points;
+* a misheard name the matcher found ("Statuspaige") is never withdrawn and does not count toward the gate:
+  the written answers the model learned from have none, and it doubts every one;
+* used as the only judge, the model would overrule correct credits of compact answers (the example answers
+  fall from 0.99 to 0.88). As combined here it leaves every example answer as the matcher scores it; a few
+  of their first halves lose one credit to the veto.
 
-The reference sentences, the regression, its threshold and the gate are built by
+The reference sentences, the regression, its threshold, the gate and the veto are built by
 ``scripts/build_second_opinion.py`` from the paraphrase benchmark's answers and labels, with the matcher's
 decisions *as they were before each round was read* (``scripts/blind_decisions.py``: the mistakes it makes
 on new writers, not the fitted decisions of today's rules), and shipped as ``core/data/second_opinion.npz``.
 
-The report stays explainable (``ScoreReport.second_opinion`` says whether the model decided):
+The report stays explainable (``ScoreReport.second_opinion``: "agreed", "revised" or "applied"; items the
+model changed carry its ``opinion``, and every item it knows does when it decided the answer):
 
 * a point the matcher missed and the model credits gets the sentence that made it as evidence (match kind
   ``meaning``: "Said in other words, judged by meaning: ...");
@@ -86,13 +91,14 @@ FEATURES = (
 )
 """The regression's inputs, in order (the build script writes them into the file; a mismatch is refused)."""
 PASSING = re.compile(
-    r"\b(?:the usual|usual|stuff|things like|that kind of thing|and so on|etc|all that|all of that|of course"
-    r"|obviously|in the mix|as well|too|we've got|we have got|we have|there's|there is|big believer"
+    r"\b(?:usual|stuff|things like|that kind of thing|and so on|etc|all that|all of that|of course"
+    r"|obviously|in the mix|as well|too|we've got|we have|there's|there is|big believer"
     r"|buzzword|trend|and everything|and all)\b",
     re.IGNORECASE,
 )
 """Words of a passing mention: a tool named with one of these in its sentence is more often named than used
-(in the labelled rounds 23 % of such credits are false, against 7 % of the others)."""
+(in rounds 1-14, 23 % of such credits are false, against 7 % of the others). Broad on purpose ("we have",
+"too" are common in real answers too): it is one feature among the sentence similarities, not a rule."""
 _KINDS = ("exact", "stem", "concept", "fuzzy")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 EVIDENCE_WORDS = 40
@@ -113,8 +119,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 def evidence_features(sentence: str | None, points: int) -> tuple[float, float, float]:
-    """The features of the sentence holding an item's evidence (None for an item the matcher missed): a
-    passing mention's words, how many credited items the sentence holds, the log of its length in words."""
+    """The features of the sentence holding an item's evidence (None when there is none: a missed item, or a
+    credit whose evidence lies in no sentence): a passing mention's words, how many credited items the
+    sentence holds (this one included), the log of its length in words (a sentence's, not the answer's)."""
     if sentence is None:
         return (0.0, 0.0, 0.0)
     passing = PASSING.search(sentence.replace("\u2019", "'")) is not None
@@ -240,24 +247,26 @@ class Judge:
     def reconsider(self, question: Question, report: ScoreReport, transcript: Transcript) -> ScoreReport:
         """``report`` re-judged: the model decides every item it knows when it doubts at least :attr:`gate`
         of the matcher's credits (``second_opinion="applied"``); else the matcher's decisions stand but for
-        the credits the model all but rules out (below :attr:`veto`) and the points it finds said in other
-        words (``"revised"``; ``"agreed"`` when there are none). See the module doc for the evidence kept."""
+        the credits the model all but rules out (below :attr:`veto`) and the points it finds made
+        (probability at or above :attr:`threshold`, the bar it decides with; ``"revised"``; ``"agreed"``
+        when there are none). Misheard names stay credited. ``report`` itself when the model knows none
+        of its items or it has no sentence. See the module doc for the evidence kept."""
         opinions = self.opinions(question, report)
-        credited = [i for i in report.checklist if i.hit and i.id in opinions]
+        if not opinions:
+            return report
+        # A misheard name never counts against the answer: the model learned from written answers, where
+        # none is misheard, and doubts every one. It stays credited and out of the gate's share.
+        credited = [i for i in report.checklist if i.hit and i.id in opinions and not _misheard(i.evidence)]
         doubted = sum(1 for i in credited if not opinions[i.id].covered) / max(1, len(credited))
+        missed = [i for i in report.checklist if not i.hit and i.id in opinions]
         if credited and doubted >= self.gate:
-            decide = {item_id: opinion.covered for item_id, opinion in opinions.items()}
+            decide = {i.id: opinions[i.id].covered for i in credited + missed}
             verdict = "applied"
         else:
-            decide = {
-                i.id: False
-                for i in credited
-                if opinions[i.id].probability < self.veto and not _misheard(i.evidence)
-            }
-            missed = [i for i in report.checklist if not i.hit and i.id in opinions]
+            decide = {i.id: False for i in credited if opinions[i.id].probability < self.veto}
             decide |= {i.id: True for i in missed if opinions[i.id].covered}
             if not decide:
-                return replace(report, second_opinion="agreed") if credited else report
+                return replace(report, second_opinion="agreed")
             verdict = "revised"
         spans = sentences(report.transcript)
         checklist = []
@@ -285,8 +294,7 @@ class Judge:
 
 
 def _misheard(evidence: Evidence | None) -> bool:
-    """A name the matcher found misheard ("Statuspaige"). The veto leaves these alone: the model learned
-    from written answers, where a misheard name never makes a point, so it doubts every one of them."""
+    """A name the matcher found misheard ("Statuspaige"), which the model cannot judge."""
     return evidence is not None and evidence.match in ("fuzzy", "phonetic")
 
 
