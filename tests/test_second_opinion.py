@@ -24,6 +24,7 @@ from opsprep_voice.core.second_opinion import (
     SecondOpinion,
     evidence_features,
     evidence_sentences,
+    finished_part,
     sentences,
 )
 from opsprep_voice.core.transcript import Transcript, Word
@@ -313,6 +314,14 @@ def test_the_veto_leaves_a_misheard_name_alone(bank, tmp_path: Path, kind: str) 
     report, judged = c.report, c.judged
     assert judged.second_opinion == "agreed"
     assert judged.checklist == report.checklist
+
+
+def test_while_speaking_only_finished_sentences_are_embedded() -> None:
+    text = "We page on burn rate. Then we roll back? And the postmortem"
+    assert finished_part(text) == "We page on burn rate. Then we roll back?"
+    assert sentences(finished_part(text)) == sentences(text)[:2]  # the same sentences the review embeds
+    assert finished_part("And the postmortem") == ""
+    assert finished_part("Done!") == "Done!"
 
 
 def test_the_evidence_sentence_features() -> None:

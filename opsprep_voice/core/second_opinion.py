@@ -118,6 +118,12 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def finished_part(text: str) -> str:
+    """``text`` up to its last finished sentence ("" when none is): what is worth embedding while the answer
+    is still being spoken, since an unfinished sentence changes with every word."""
+    return text[: max(text.rfind(end) for end in ".?!") + 1]
+
+
 def evidence_features(sentence: str | None, points: int) -> tuple[float, float, float]:
     """The features of the sentence holding an item's evidence (None when there is none: a missed item, or a
     credit whose evidence lies in no sentence): a passing mention's words, how many credited items the
@@ -160,7 +166,7 @@ class Opinion:
 
     probability: float
     covered: bool
-    best_sentence: int  # index into the answer's sentences
+    best_span: tuple[int, int]  # the answer's sentence where it is made best (characters)
 
 
 class Judge:
@@ -221,7 +227,7 @@ class Judge:
             best = int(np.argmax(diff))
             ev = result.evidence if result.hit else None
             kind = "" if ev is None else ("fuzzy" if ev.match == "phonetic" else ev.match)
-            at = where.get(result.id) if result.hit else None
+            at = where.get(result.id)  # credited items only
             sentence = None if at is None else report.transcript[spans[at][0] : spans[at][1]]
             x = np.array(
                 [
@@ -241,7 +247,7 @@ class Judge:
             )
             z = float(((x - self.mean) / self.scale) @ self.coef + self.intercept)
             probability = 1.0 / (1.0 + math.exp(-z))
-            out[result.id] = Opinion(probability, probability >= self.threshold, best)
+            out[result.id] = Opinion(probability, probability >= self.threshold, spans[best])
         return out
 
     def reconsider(self, question: Question, report: ScoreReport, transcript: Transcript) -> ScoreReport:
@@ -268,7 +274,6 @@ class Judge:
             if not decide:
                 return replace(report, second_opinion="agreed")
             verdict = "revised"
-        spans = sentences(report.transcript)
         checklist = []
         for result in report.checklist:
             opinion, covered = opinions.get(result.id), decide.get(result.id)
@@ -277,7 +282,7 @@ class Judge:
             elif covered == result.hit:
                 checklist.append(replace(result, opinion=opinion.probability))
             elif covered:
-                ev = _sentence_evidence(transcript, report.transcript, spans[opinion.best_sentence], result)
+                ev = _sentence_evidence(transcript, report.transcript, opinion.best_span, result)
                 checklist.append(
                     replace(result, hit=True, evidence=ev, quote=ev.text, opinion=opinion.probability)
                 )

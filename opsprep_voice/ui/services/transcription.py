@@ -255,7 +255,7 @@ class LiveTranscription(QObject):
         self._processor.feed(resampler.process(block))
 
     def _loop(self) -> None:
-        from opsprep_voice.core.second_opinion import SHARED
+        from opsprep_voice.core.second_opinion import SHARED, finished_part
 
         lower_thread_priority()
         committed = 0
@@ -268,9 +268,8 @@ class LiveTranscription(QObject):
                         # The final text keeps the committed words: their sentences, embedded now for the
                         # second opinion, leave only the last few to embed between Stop and the review.
                         committed = len(update.committed)
-                        SHARED.prepare(
-                            Transcript.from_words(update.committed, update.committed_s).text, load=False
-                        )
+                        text = Transcript.from_words(update.committed, update.committed_s).text
+                        SHARED.prepare(finished_part(text), load=False)
                 if not update.changed:
                     self._stop.wait(0.1)  # a pass starts at most 0.1 s after its pause
         except Exception as exc:
