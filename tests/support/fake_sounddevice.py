@@ -56,6 +56,8 @@ class FakeSoundDevice:
         )
         self.default = type("Default", (), {"device": [0 if self.devices else -1, -1]})()
         self.streams: list[FakeInputStream] = []
+        # Of the newest stream: a new stream starts a new replay. Left set by the last one, they let a test
+        # stop its next recording after one block, which the app rightly calls "nothing was recorded".
         self.replayed = threading.Event()  # all source blocks delivered (or died/stalled)
         self.blocks_sent = 0
 
@@ -79,6 +81,8 @@ class FakeSoundDevice:
         if self.fail_open:
             raise PortAudioError("Invalid sample rate [PaErrorCode -9997]")
         stream = FakeInputStream(self, **kwargs)
+        self.replayed.clear()
+        self.blocks_sent = 0
         self.streams.append(stream)
         return stream
 

@@ -88,7 +88,6 @@ def answer_main(ctx: AppContext, qtbot: Any, sd: FakeSoundDevice) -> None:
     """Record and stop the main answer (spoken questions off): the follow-up is asked."""
     press(ctx, "Space")
     record_all(ctx, qtbot, sd, 1)
-    sd.replayed.clear()
     press(ctx, "Space")
     qtbot.waitUntil(lambda: phase(ctx) is Phase.FOLLOW_UP_READY, timeout=WAIT_MS)
 
@@ -103,7 +102,6 @@ def test_a_thin_answer_gets_a_spoken_follow_up_and_the_review_shows_what_it_reco
     # The question is spoken, then recording starts by itself.
     qtbot.waitUntil(lambda: phase(ctx) is Phase.RECORDING, timeout=WAIT_MS)
     record_all(ctx, qtbot, sd, 1)
-    sd.replayed.clear()
     press(ctx, "Space")
     # The follow-up is asked aloud (the bank's wording), then its answer is recorded.
     qtbot.waitUntil(lambda: phase(ctx) is Phase.FOLLOW_UP_RECORDING, timeout=WAIT_MS)
