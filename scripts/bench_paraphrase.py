@@ -101,6 +101,23 @@ ROUNDS = (
 HELD_OUT_ROUND = 17
 
 
+GOLD = {"name": "first"}
+"""Whose labels are the truth: the ``first`` annotator's (every round), or from round 18 on the ``majority``
+of three annotators who labelled blind and apart (``labels``, ``labels_second``, ``labels_third``; set
+once by ``--gold``). Rounds labelled fewer than three times keep the first annotator's."""
+
+
+def _majority(folder: Path, name: str, first: dict[str, dict[str, bool]]) -> dict[str, dict[str, bool]]:
+    others = [folder / sub / name for sub in ("labels_second", "labels_third")]
+    if not all(p.exists() for p in others):
+        return first
+    second, third = (json.loads(p.read_text(encoding="utf-8"))["labels"] for p in others)
+    return {
+        aid: {item: (v + second[aid][item] + third[aid][item]) >= 2 for item, v in got.items()}
+        for aid, got in first.items()
+    }
+
+
 def load_answers(
     bank: QuestionBank, round1_split: bool = False, held_out_round: int = HELD_OUT_ROUND
 ) -> list[Answer]:
@@ -118,6 +135,8 @@ def load_answers(
             if not label_path.exists():
                 raise SystemExit(f"{label_path}: missing; every answers file needs its labels")
             labels = json.loads(label_path.read_text(encoding="utf-8"))["labels"]
+            if GOLD["name"] == "majority":
+                labels = _majority(folder, path.name, labels)
             number = int(answers["question"])
             if round1_split:
                 half = "held-out" if number % 2 == 0 else "tune"
@@ -401,7 +420,9 @@ def main(argv: list[str] | None = None) -> int:
         "--agreement", action="store_true", help="also score a second annotator against the first"
     )
     parser.add_argument("--json", type=Path, help="write the numbers to this file")
+    parser.add_argument("--gold", choices=("first", "majority"), default="first", help="see GOLD")
     args = parser.parse_args(argv)
+    GOLD["name"] = args.gold
 
     bank = load_bank()
     halves = ("tune", "held-out") if args.half == "both" else (args.half,)

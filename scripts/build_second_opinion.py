@@ -15,7 +15,9 @@ matcher's decisions on each round before it was read (``blind_decisions.json``),
 * the veto: the probability below which at most 1 % of the matcher's correct credits fall, leaving one round
   out (below it a credit is withdrawn even when the gate keeps the matcher's decisions);
 * the gate (:data:`bench_second_opinion.GATE`): the share of the matcher's credits the regression must doubt
-  before it decides an answer.
+  before it decides an answer;
+* the partial veto (:func:`bench_second_opinion.partial_veto_choice`): from which share of doubted credits
+  the veto's bar rises, and to what.
 
 It needs scikit-learn and the sentence vectors of ``bench_embedding_knn.py`` (sentence-transformers, in the
 separate venv that script describes; vectors cached in ``/tmp/knn-cache``). The app needs neither: it reads
@@ -42,6 +44,7 @@ from bench_embedding_knn import (
     DROPPED,
     FEATURES,
     LR_K,
+    Embedder,
     Features,
     alone_threshold,
     build,
@@ -50,7 +53,15 @@ from bench_embedding_knn import (
     veto_threshold,
 )
 from bench_paraphrase import ROUNDS
-from bench_second_opinion import C_REG, GATE
+from bench_second_opinion import (
+    C_REG,
+    EXAMPLE,
+    GATE,
+    HALF,
+    _with,
+    example_cases,
+    partial_veto_choice,
+)
 
 from opsprep_voice.core import second_opinion
 
@@ -77,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     from sklearn.preprocessing import StandardScaler
 
     d = build(args.threads, args.up_to + 1, "blind")  # every round up to N is a tuning round
+    d = _with(d, example_cases(Embedder(args.threads)))  # for the partial veto's choice only
     rounds = d.tune
     feats = Features(d)
     x = np.full((len(d.rows), len(FEATURES)), np.nan, np.float32)
@@ -90,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     oof = out_of_fold(feats, lr_model, C_REG, rounds)
     threshold = alone_threshold(d, oof, mask)
     veto = veto_threshold(d, oof, mask)
+    with_examples = oof.copy()
+    for extra in (EXAMPLE, HALF):
+        at = d.round == extra
+        with_examples[at] = lr_model(feats, rounds, extra, C_REG)[at]
+    partial_gate, partial_veto = partial_veto_choice(d, with_examples, rounds, threshold, veto)
 
     arrays: dict[str, np.ndarray] = {}
     keys, numbers, ids = [], [], []
@@ -128,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     about = (
         f"all-MiniLM-L6-v2 + logistic regression (C={C_REG}), rounds 1-{args.up_to} of the paraphrase "
         f"benchmark ({answers} answers), threshold {threshold:.3f}, gate {GATE:.0%}, veto {veto:.3f}, "
+        f"partial veto {partial_veto:.3f} from {partial_gate:.0%}, "
         f"built at {commit}"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -141,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         threshold=np.float64(threshold),
         gate=np.float64(GATE),
         veto=np.float64(veto),
+        partial_gate=np.float64(partial_gate),
+        partial_veto=np.float64(partial_veto),
         k=np.int64(LR_K),
         about=np.array(about),
         item_keys=np.array(keys),

@@ -120,6 +120,16 @@ def test_the_encoder_gives_sentence_transformers_vectors() -> None:
     assert abs(float(np.linalg.norm(vec)) - 1.0) < 1e-5
 
 
+def test_the_encoder_runs_numpy_on_one_blas_thread() -> None:
+    """Several BLAS threads per forward pass made the review 3-5 times slower on a busy machine."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    with threadpool_limits(limits=2, user_api="blas"):  # as numpy starts on a two-core machine
+        SentenceEncoder()
+        blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
+    assert blas and all(p["num_threads"] == 1 for p in blas)
+
+
 def test_a_missing_model_leaves_the_matcher_deciding_and_says_why(bank, tmp_path: Path) -> None:
     question = bank.find(9)
     transcript = Transcript.from_text(BLUFF)
@@ -147,7 +157,12 @@ class _AxisEncoder:
 
 
 def _model(
-    tmp_path: Path, question, gate: float, veto: float = 0.0, coef_of: dict[str, float] | None = None
+    tmp_path: Path,
+    question,
+    gate: float,
+    veto: float = 0.0,
+    coef_of: dict[str, float] | None = None,
+    partial: tuple[float, float] = (1.0, 0.0),
 ) -> Path:
     """A model whose probability is high exactly when a sentence lies on the item's axis: item k of
     ``question`` has its positive reference on axis k + 1 and its negative on axis 0."""
@@ -179,6 +194,8 @@ def _model(
         threshold=np.float64(0.6),  # an item with no sentence on either axis scores 0.5: not covered
         gate=np.float64(gate),
         veto=np.float64(veto),
+        partial_gate=np.float64(partial[0]),
+        partial_veto=np.float64(partial[1]),
         k=np.int64(1),
         about=np.array("hand-made"),
         item_keys=np.array(keys),
@@ -217,7 +234,15 @@ class _Case(NamedTuple):
     judged: ScoreReport
 
 
-def _case(bank, tmp_path: Path, text: str, credited: tuple[bool, bool, bool], veto: float = 0.0, heard=None):
+def _case(
+    bank,
+    tmp_path: Path,
+    text: str,
+    credited: tuple[bool, bool, bool],
+    veto: float = 0.0,
+    heard=None,
+    partial: tuple[float, float] = (1.0, 0.0),
+):
     """Question 1 with its first three items credited by the matcher as given (the second with the
     evidence ``heard`` when given), re-judged by the hand-made model."""
     question = bank.find(1)
@@ -226,7 +251,7 @@ def _case(bank, tmp_path: Path, text: str, credited: tuple[bool, bool, bool], ve
     if heard is not None:
         checklist = tuple(replace(i, evidence=heard) if i.id == ids[1] else i for i in report.checklist)
         report = replace(report, checklist=checklist)
-    judge = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7, veto=veto))
+    judge = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7, veto=veto, partial=partial))
     return _Case(question, ids, report, transcript, judge.reconsider(question, report, transcript))
 
 
@@ -298,6 +323,26 @@ def test_below_the_gate_the_veto_withdraws_only_the_credits_it_all_but_rules_out
     again = ScoreReport.from_dict(json.loads(json.dumps(judged.to_dict())))
     assert again.second_opinion == "revised" and again.checklist[1].doubted == before[second].evidence
     assert "Judged by meaning" not in format_report(judged, c.question)  # only a whole answer judged says so
+
+
+@pytest.mark.parametrize(("partial_gate", "withdrawn"), [(0.5, True), (0.6, False)])
+def test_where_the_model_doubts_part_of_the_credits_the_veto_bar_rises(
+    bank, tmp_path: Path, partial_gate: float, withdrawn: bool
+) -> None:
+    # 1 of 2 credits doubted (the second: 0.5, under the threshold of 0.6), under the gate of 0.7 and over
+    # the plain veto of 0.0: only a partial gate at or under that share raises the bar to 0.55
+    c = _case(
+        bank,
+        tmp_path,
+        "Terraform everywhere. Nothing else here.",
+        (True, True, False),
+        partial=(partial_gate, 0.55),
+    )
+    first, second, _ = c.ids
+    by_id = {i.id: i for i in c.judged.checklist}
+    assert by_id[first].hit
+    assert by_id[second].hit is not withdrawn
+    assert c.judged.second_opinion == ("revised" if withdrawn else "agreed")
 
 
 @pytest.mark.parametrize("kind", ["fuzzy", "phonetic"])

@@ -24,7 +24,10 @@ matcher's own decision:
   that a point the matcher missed and the model credits (at :attr:`Judge.threshold`, the bar it decides
   with) counts: said in other words, or in words speech recognition garbled; and except the credits the model
   all but rules out (probability below :attr:`Judge.veto`, a bar that at most 1 % of the matcher's correct
-  credits fall under, leaving one round out): a tool named in passing in an answer that makes other points;
+  credits fall under, leaving one round out): a tool named in passing in an answer that makes other points.
+  Where the model doubts at least :attr:`Judge.partial_gate` of the credits (a name-drop partial: half its
+  points made, the rest only named), the bar is :attr:`Judge.partial_veto` instead (both chosen on the
+  labelled rounds: the fewest false hits for at most one point of recall on strong answers);
 * a misheard name the matcher found ("Statuspaige") is never withdrawn and does not count toward the gate:
   the written answers the model learned from have none, and it doubts every one;
 * used as the only judge, the model would overrule correct credits of compact answers (the example answers
@@ -187,6 +190,8 @@ class Judge:
             self.k = int(data["k"])
             self.gate = float(data["gate"])
             self.veto = float(data["veto"])
+            self.partial_gate = float(data["partial_gate"])
+            self.partial_veto = float(data["partial_veto"])
             self.about = str(data["about"])
             items: dict[tuple[int, str], _Item] = {}
             references: dict[int, np.ndarray] = {}  # a question's sentences, once (items index into them)
@@ -253,7 +258,8 @@ class Judge:
     def reconsider(self, question: Question, report: ScoreReport, transcript: Transcript) -> ScoreReport:
         """``report`` re-judged: the model decides every item it knows when it doubts at least :attr:`gate`
         of the matcher's credits (``second_opinion="applied"``); else the matcher's decisions stand but for
-        the credits the model all but rules out (below :attr:`veto`) and the points it finds made
+        the credits the model all but rules out (below :attr:`veto`, or :attr:`partial_veto` where it doubts
+        at least :attr:`partial_gate` of them) and the points it finds made
         (probability at or above :attr:`threshold`, the bar it decides with; ``"revised"``; ``"agreed"``
         when there are none). Misheard names stay credited. ``report`` itself when the model knows none
         of its items or it has no sentence. See the module doc for the evidence kept."""
@@ -269,7 +275,8 @@ class Judge:
             decide = {i.id: opinions[i.id].covered for i in credited + missed}
             verdict = "applied"
         else:
-            decide = {i.id: False for i in credited if opinions[i.id].probability < self.veto}
+            bar = self.partial_veto if credited and doubted >= self.partial_gate else self.veto
+            decide = {i.id: False for i in credited if opinions[i.id].probability < bar}
             decide |= {i.id: True for i in missed if opinions[i.id].covered}
             if not decide:
                 return replace(report, second_opinion="agreed")
