@@ -311,6 +311,13 @@ class Features:
             self.by_question.setdefault(c.answer.question, []).append(ci)
         self.row_index = {row: j for j, row in enumerate(data.rows)}
         self._memo: dict[tuple[frozenset[int], frozenset[int], int], np.ndarray] = {}
+        self._words: dict[tuple[frozenset[int], frozenset[int], int], np.ndarray] = {}
+
+    def words(self, query_round: int, ref_rounds: Sequence[int], k: int = LR_K) -> np.ndarray:
+        """Words of the sentence each row's features were taken from (the one a point by meaning would be
+        credited from), for the rows of ``query_round`` judged against ``ref_rounds``; 0 elsewhere."""
+        self.compute([query_round], ref_rounds, k)
+        return self._words[(frozenset([query_round]), frozenset(ref_rounds), k)]
 
     def compute(self, query_rounds: Sequence[int], ref_rounds: Sequence[int], k: int) -> np.ndarray:
         """(len(rows), len(FEATURES)) array; rows outside query_rounds stay NaN."""
@@ -319,6 +326,7 @@ class Features:
             return self._memo[memo]
         d = self.data
         out = np.full((len(d.rows), len(FEATURES)), np.nan, np.float32)
+        words = np.zeros(len(d.rows), np.int32)
         for number, members in self.by_question.items():
             ref = [ci for ci in members if d.cases[ci].round in ref_rounds]
             query = [ci for ci in members if d.cases[ci].round in query_rounds]
@@ -349,6 +357,7 @@ class Features:
                     diff = pj - nj
                     best = int(np.argmax(diff))
                     kind = c.match_kind[item]
+                    words[self.row_index[(ci, item)]] = len(c.sentences[best].split())
                     out[self.row_index[(ci, item)]] = [
                         diff[best],
                         pj[best],
@@ -364,6 +373,7 @@ class Features:
                         math.log(len(c.sentences)),
                     ]
         self._memo[memo] = out
+        self._words[memo] = words
         return out
 
 

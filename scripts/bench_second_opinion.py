@@ -60,6 +60,7 @@ from bench_paraphrase import GOLD, Answer, _transcribe_all
 
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.scoring import score_answer
+from opsprep_voice.core.second_opinion import MEANING_WORDS
 from opsprep_voice.core.transcript import Transcript
 
 C_REG = 0.1
@@ -139,13 +140,20 @@ pair with the fewest false hits among those that cost at most one point of recal
 
 
 def app_credit(
-    d: Data, scores: np.ndarray, t_alone: float, t_veto: float, partial: tuple[float, float] | None
+    d: Data,
+    scores: np.ndarray,
+    t_alone: float,
+    t_veto: float,
+    partial: tuple[float, float] | None,
+    words: np.ndarray,
 ) -> np.ndarray:
     """The app's decisions (:meth:`opsprep_voice.core.second_opinion.Judge.reconsider`) from the
     regression's ``scores``: past the gate it decides; else the veto (raised to ``partial[1]`` where it doubts
-    at least ``partial[0]`` of the credits), and every missed point it credits counts. Misheard names keep
-    their credit and stay out of the shares."""
+    at least ``partial[0]`` of the credits), and every missed point it credits counts. A missed point is
+    credited only from a sentence of at least ``MEANING_WORDS`` words (``words``: :func:`meaning_words`).
+    Misheard names keep their credit and stay out of the shares."""
     alone = scores >= t_alone
+    shown = alone & (words >= MEANING_WORDS)  # a missed point the model credits, from a real sentence
     misheard = _misheard(d)
     credit = d.hit.copy()
     owner = np.array([ci for ci, _ in d.rows])
@@ -154,12 +162,25 @@ def app_credit(
         judged = rows & d.hit & ~misheard
         share = (judged & ~alone).sum() / max(1, judged.sum())
         if judged.any() and share >= GATE:
-            credit[rows & ~(d.hit & misheard)] = alone[rows & ~(d.hit & misheard)]
+            credit[judged] = alone[judged]
+            credit[rows & ~d.hit] = shown[rows & ~d.hit]
         else:
             bar = partial[1] if partial is not None and share >= partial[0] else t_veto
             credit[judged & (scores < bar)] = False
-            credit[rows & ~d.hit & alone] = True
+            credit[rows & ~d.hit & shown] = True
     return credit
+
+
+def meaning_words(feats: Features, d: Data, tune: Sequence[int], test: Sequence[int]) -> np.ndarray:
+    """Words of the sentence each row's point would be credited from (the one its features come from): a
+    tuning round's rows as judged out of fold (against the other tuning rounds), a ``test`` round's against
+    all of them."""
+    out = np.zeros(len(d.rows), np.int32)
+    for r in tune:
+        out[d.round == r] = feats.words(r, [q for q in tune if q != r])[d.round == r]
+    for r in test:
+        out[d.round == r] = feats.words(r, tune)[d.round == r]
+    return out
 
 
 def _strong_recall_and_false(d: Data, credit: np.ndarray, sel: np.ndarray) -> tuple[float, float]:
@@ -170,7 +191,7 @@ def _strong_recall_and_false(d: Data, credit: np.ndarray, sel: np.ndarray) -> tu
 
 
 def partial_veto_choice(
-    d: Data, scores: np.ndarray, tune: Sequence[int], t_alone: float, t_veto: float
+    d: Data, scores: np.ndarray, tune: Sequence[int], t_alone: float, t_veto: float, words: np.ndarray
 ) -> tuple[float, float]:
     """(partial_gate, partial_veto), see :data:`PARTIAL_GATES`, from out-of-fold ``scores`` of the tuning
     rounds; and, as for the gate, no example answer or first half of one (rows of rounds ``EXAMPLE`` and
@@ -178,12 +199,12 @@ def partial_veto_choice(
     sel = np.isin(d.round, [r for r in tune if r >= PARTIAL_FROM])
     ex = np.isin(d.round, (EXAMPLE, HALF))
     assert ex.any() and not np.isnan(scores[ex]).any(), "the example answers' scores are needed"
-    plain = app_credit(d, scores, t_alone, t_veto, None)
+    plain = app_credit(d, scores, t_alone, t_veto, None, words)
     base_recall, _ = _strong_recall_and_false(d, plain, sel)
     best: tuple[float, float, float] = (math.inf, 1.0, t_veto)  # never raised
     for gate in PARTIAL_GATES:
         for bar in (*PARTIAL_VETOES, t_alone):
-            credit = app_credit(d, scores, t_alone, t_veto, (gate, bar))
+            credit = app_credit(d, scores, t_alone, t_veto, (gate, bar), words)
             recall, false = _strong_recall_and_false(d, credit, sel)
             if (
                 recall >= base_recall - PARTIAL_RECALL_COST
@@ -256,17 +277,20 @@ def main(argv: list[str] | None = None) -> int:
             scores = lr_model(feats, tune, args.fresh_round, C_REG)
         for extra in (EXAMPLE, HALF) if title.endswith("text") else ():
             scores[d.round == extra] = lr_model(feats, tune, extra, C_REG)[d.round == extra]
+        tested = [args.fresh_round] + ([EXAMPLE, HALF] if title.endswith("text") else [])
+        words = meaning_words(feats, d, tune, [r for r in tested if (d.round == r).any()])
         if partial is None:  # the text view comes first: it holds the example answers
             with_examples = oof.copy()
             ex = np.isin(d.round, (EXAMPLE, HALF))
             with_examples[ex] = scores[ex]
-            partial = partial_veto_choice(d, with_examples, tune, t_alone, t_veto)
+            partial = partial_veto_choice(d, with_examples, tune, t_alone, t_veto, words)
         alone, veto = scores >= t_alone, d.hit & ~(scores < t_veto)
         gated = _gated(d, alone, GATE)
         # past the gate the regression decides; else the veto, which leaves misheard names alone
         app = gated & ~((scores < t_veto) & ~_misheard(d))
-        boosted = app_credit(d, scores, t_alone, t_veto, None)  # ... and the missed points it credits count
-        the_app = app_credit(d, scores, t_alone, t_veto, partial)
+        # ... and the missed points it credits count
+        boosted = app_credit(d, scores, t_alone, t_veto, None, words)
+        the_app = app_credit(d, scores, t_alone, t_veto, partial, words)
         fresh = d.round == args.fresh_round
         print(
             f"\n# {title}: fitted on rounds 1-{args.fresh_round - 1}; "

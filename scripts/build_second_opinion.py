@@ -60,6 +60,7 @@ from bench_second_opinion import (
     HALF,
     _with,
     example_cases,
+    meaning_words,
     partial_veto_choice,
 )
 
@@ -106,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     for extra in (EXAMPLE, HALF):
         at = d.round == extra
         with_examples[at] = lr_model(feats, rounds, extra, C_REG)[at]
-    partial_gate, partial_veto = partial_veto_choice(d, with_examples, rounds, threshold, veto)
+    words = meaning_words(feats, d, rounds, [EXAMPLE, HALF])
+    partial_gate, partial_veto = partial_veto_choice(d, with_examples, rounds, threshold, veto, words)
 
     arrays: dict[str, np.ndarray] = {}
     keys, numbers, ids = [], [], []

@@ -396,6 +396,23 @@ def test_below_the_gate_a_point_the_matcher_missed_and_the_model_credits_counts(
     assert "Judged by meaning" not in format_report(judged, c.question)  # only a whole answer judged says so
 
 
+@pytest.mark.parametrize(
+    ("credited", "verdicts"),
+    [((True, False, False), ("agreed", "revised")), ((False, True, False), ("applied", "applied"))],
+)  # below the gate (nothing else to change) and past it (the doubted second item is withdrawn)
+def test_a_one_word_sentence_never_earns_a_point_by_meaning(
+    bank, tmp_path: Path, credited: tuple[bool, bool, bool], verdicts: tuple[str, str]
+) -> None:
+    # The third item's only sentence lies on its axis: as "Canary." it shows nothing, as two words it does.
+    short = _case(bank, tmp_path, "Terraform everywhere. Canary.", credited)
+    longer = _case(bank, tmp_path, "Terraform everywhere. Canary releases.", credited)
+    third = short.ids[2]
+    assert (short.judged.second_opinion, longer.judged.second_opinion) == verdicts
+    assert not {i.id: i for i in short.judged.checklist}[third].hit
+    found = {i.id: i for i in longer.judged.checklist}[third]
+    assert found.hit and found.evidence.text == "Canary releases."
+
+
 def test_an_answer_the_matcher_credits_nothing_in_gets_the_points_the_model_finds(
     bank, tmp_path: Path
 ) -> None:

@@ -22,9 +22,10 @@ matcher's own decision:
 * the model decides an answer only when it doubts at least :attr:`Judge.gate` (70 %) of the items the matcher
   credited: a bluff. Then every item it knows is its call. Otherwise the matcher's decisions stand, except
   that a point the matcher missed and the model credits (at :attr:`Judge.threshold`, the bar it decides
-  with) counts: said in other words, or in words speech recognition garbled; and except the credits the model
-  all but rules out (probability below :attr:`Judge.veto`, a bar that at most 1 % of the matcher's correct
-  credits fall under, leaving one round out): a tool named in passing in an answer that makes other points.
+  with, from a sentence of at least :data:`MEANING_WORDS` words) counts: said in other words, or in words
+  speech recognition garbled; and except the credits the model all but rules out (probability below
+  :attr:`Judge.veto`, a bar that at most 1 % of the matcher's correct credits fall under, leaving one round
+  out): a tool named in passing in an answer that makes other points.
   Where the model doubts at least :attr:`Judge.partial_gate` of the credits (a name-drop partial: half its
   points made, the rest only named), the bar is :attr:`Judge.partial_veto` instead (both chosen on the
   labelled rounds: the fewest false hits for at most one point of recall on strong answers);
@@ -104,6 +105,11 @@ PASSING = re.compile(
 "too" are common in real answers too): it is one feature among the sentence similarities, not a rule."""
 _KINDS = ("exact", "stem", "concept", "fuzzy")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+MEANING_WORDS = 2
+"""A point the matcher missed is credited by meaning only from a sentence of at least this many words: the
+features of a one-word sentence ("Yes.", "Right.") are noise, and it would show the candidate nothing as
+evidence. (A bar of three words already withdraws right credits: ``docs/BENCHMARKS.md``, "Rounds 19 and
+20".)"""
 EVIDENCE_WORDS = 40
 """A sentence shown as evidence is cut to this many words around its middle (long run-on sentences)."""
 
@@ -259,8 +265,9 @@ class Judge:
         """``report`` re-judged: the model decides every item it knows when it doubts at least :attr:`gate`
         of the matcher's credits (``second_opinion="applied"``); else the matcher's decisions stand but for
         the credits the model all but rules out (below :attr:`veto`, or :attr:`partial_veto` where it doubts
-        at least :attr:`partial_gate` of them) and the points it finds made
-        (probability at or above :attr:`threshold`, the bar it decides with; ``"revised"``; ``"agreed"``
+        at least :attr:`partial_gate` of them) and the points it finds made (probability at or above
+        :attr:`threshold`, the bar it decides with, in a sentence of :data:`MEANING_WORDS` words or more;
+        ``"revised"``; ``"agreed"``
         when there are none). Misheard names stay credited. ``report`` itself when the model knows none
         of its items or it has no sentence. See the module doc for the evidence kept."""
         opinions = self.opinions(question, report)
@@ -271,13 +278,19 @@ class Judge:
         credited = [i for i in report.checklist if i.hit and i.id in opinions and not _misheard(i.evidence)]
         doubted = sum(1 for i in credited if not opinions[i.id].covered) / max(1, len(credited))
         missed = [i for i in report.checklist if not i.hit and i.id in opinions]
+        # A missed point is credited by meaning only from a sentence that can show it.
+        found = {
+            i.id
+            for i in missed
+            if opinions[i.id].covered and _words(report.transcript, opinions[i.id]) >= MEANING_WORDS
+        }
         if credited and doubted >= self.gate:
-            decide = {i.id: opinions[i.id].covered for i in credited + missed}
+            decide = {i.id: opinions[i.id].covered for i in credited} | {i.id: i.id in found for i in missed}
             verdict = "applied"
         else:
             bar = self.partial_veto if credited and doubted >= self.partial_gate else self.veto
             decide = {i.id: False for i in credited if opinions[i.id].probability < bar}
-            decide |= {i.id: True for i in missed if opinions[i.id].covered}
+            decide |= dict.fromkeys(found, True)
             if not decide:
                 return replace(report, second_opinion="agreed")
             verdict = "revised"
@@ -303,6 +316,11 @@ class Judge:
         coverage = sum(i.weight for i in checklist if i.hit) / total if total > 0 else 0.0
         judged = replace(report, checklist=tuple(checklist), coverage=coverage, second_opinion=verdict)
         return judged.with_marks(report.marked_by_you)
+
+
+def _words(text: str, opinion: Opinion) -> int:
+    start, end = opinion.best_span
+    return len(text[start:end].split())
 
 
 def _misheard(evidence: Evidence | None) -> bool:
