@@ -28,7 +28,8 @@ matcher's own decision:
   out): a tool named in passing in an answer that makes other points.
   Where the model doubts at least :attr:`Judge.partial_gate` of the credits (a name-drop partial: half its
   points made, the rest only named), the bar is :attr:`Judge.partial_veto` instead (both chosen on the
-  labelled rounds: the fewest false hits for at most one point of recall on strong answers);
+  labelled rounds: the fewest false hits for at most one point of recall on strong answers; when no pair
+  takes any out, the bar stays the veto);
 * a misheard name the matcher found ("Statuspaige") is never withdrawn and does not count toward the gate:
   the written answers the model learned from have none, and it doubts every one;
 * used as the only judge, the model would overrule correct credits of compact answers (the example answers
@@ -108,8 +109,8 @@ _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 MEANING_WORDS = 2
 """A point the matcher missed is credited by meaning only from a sentence of at least this many words: the
 features of a one-word sentence ("Yes.", "Right.") are noise, and it would show the candidate nothing as
-evidence. (A bar of three words already withdraws right credits: ``docs/BENCHMARKS.md``, "Rounds 19 and
-20".)"""
+evidence. (A bar of three words already withdraws right credits: ``docs/BENCHMARKS.md``, "Rounds
+19-21".)"""
 EVIDENCE_WORDS = 40
 """A sentence shown as evidence is cut to this many words around its middle (long run-on sentences)."""
 
