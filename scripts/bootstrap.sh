@@ -26,8 +26,9 @@ runtime_pkgs=(
 # Real-audio tests (a PulseAudio server with a virtual speaker and microphone) and test speech (sox);
 # the desktop-entry tools the desktop-install tests run (desktop-file-validate, update-desktop-database,
 # gtk-update-icon-cache) and the metainfo validator (appstreamcli); the privacy audit's view of
-# connections made from C code (strace; tests/test_privacy.py).
-test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox desktop-file-utils gtk-update-icon-cache appstream strace)
+# connections made from C code (strace; tests/test_privacy.py); a real X server for the display check
+# (Xvfb; tests/test_display.py, which is skipped without one).
+test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox desktop-file-utils gtk-update-icon-cache appstream strace xvfb)
 
 install_system_packages() {
   local wanted=("$@") missing=()
