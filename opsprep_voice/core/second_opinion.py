@@ -268,9 +268,9 @@ class Judge:
         the credits the model all but rules out (below :attr:`veto`, or :attr:`partial_veto` where it doubts
         at least :attr:`partial_gate` of them) and the points it finds made (probability at or above
         :attr:`threshold`, the bar it decides with, in a sentence of :data:`MEANING_WORDS` words or more;
-        ``"revised"``; ``"agreed"``
-        when there are none). Misheard names stay credited. ``report`` itself when the model knows none
-        of its items or it has no sentence. See the module doc for the evidence kept."""
+        ``"revised"``; ``"agreed"`` when there are none). Misheard names stay credited. ``report`` itself
+        when the model knows none of its items or it has no sentence. See the module doc for the evidence
+        kept."""
         opinions = self.opinions(question, report)
         if not opinions:
             return report
