@@ -10,7 +10,8 @@ matcher's correct credits dropped), then reports, once:
 
 1. round N, text: the matcher, the regression alone (final judge), the matcher vetoed by it, the gated
    judge, the gated judge vetoed where the gate keeps the matcher's decisions, and the app's judge (that,
-   and every point the matcher missed that the regression credits); what the regression alone changed
+   every point the matcher missed that the regression credits, the partial veto, and credits from lists
+   waved away withdrawn, shown before and after that last rule); what the regression alone changed
    (credits dropped that were right, false ones removed, credits added);
 2. out of distribution: each question's **example answer** (compact, several points per sentence; every
    checklist item is in it by construction) and its first half, judged the same way: coverage per answer;
@@ -59,6 +60,7 @@ from bench_embedding_knn import (
 from bench_paraphrase import GOLD, Answer, _transcribe_all
 
 from opsprep_voice.core.bank import load_bank
+from opsprep_voice.core.passing import listed_in_passing
 from opsprep_voice.core.scoring import score_answer
 from opsprep_voice.core.second_opinion import MEANING_WORDS
 from opsprep_voice.core.transcript import Transcript
@@ -139,6 +141,17 @@ decisions are today's rules on writers it had not seen: no rule changed after ro
 pair with the fewest false hits among those that cost at most one point of recall on strong answers."""
 
 
+def listed_rows(d: Data) -> np.ndarray:
+    """Rows the matcher credited from a sentence that lists names and waves them away
+    (:func:`opsprep_voice.core.passing.listed_in_passing`): the app withdraws them whatever the model says."""
+    out = np.zeros(len(d.rows), bool)
+    for j, (ci, item) in enumerate(d.rows):
+        c = d.cases[ci]
+        at = c.evidence_sentence[item] if c.matcher[item] else None
+        out[j] = at is not None and listed_in_passing(c.sentences[at])
+    return out
+
+
 def app_credit(
     d: Data,
     scores: np.ndarray,
@@ -146,15 +159,18 @@ def app_credit(
     t_veto: float,
     partial: tuple[float, float] | None,
     words: np.ndarray,
+    waved: bool = True,
 ) -> np.ndarray:
     """The app's decisions (:meth:`opsprep_voice.core.second_opinion.Judge.reconsider`) from the
     regression's ``scores``: past the gate it decides; else the veto (raised to ``partial[1]`` where it doubts
     at least ``partial[0]`` of the credits), and every missed point it credits counts. A missed point is
     credited only from a sentence of at least ``MEANING_WORDS`` words (``words``: :func:`meaning_words`).
-    Misheard names keep their credit and stay out of the shares."""
+    Either way a credit from a list waved away (:func:`listed_rows`) is withdrawn (unless ``waved`` is
+    False: the judge before that rule). Misheard names keep their credit and stay out of the shares."""
     alone = scores >= t_alone
     shown = alone & (words >= MEANING_WORDS)  # a missed point the model credits, from a real sentence
     misheard = _misheard(d)
+    listed = listed_rows(d) if waved else np.zeros(len(d.rows), bool)
     credit = d.hit.copy()
     owner = np.array([ci for ci, _ in d.rows])
     for ci in np.unique(owner[~np.isnan(scores)]):
@@ -168,6 +184,7 @@ def app_credit(
             bar = partial[1] if partial is not None and share >= partial[0] else t_veto
             credit[judged & (scores < bar)] = False
             credit[rows & ~d.hit & shown] = True
+        credit[judged & listed] = False
     return credit
 
 
@@ -289,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         # past the gate the regression decides; else the veto, which leaves misheard names alone
         app = gated & ~((scores < t_veto) & ~_misheard(d))
         # ... and the missed points it credits count
-        boosted = app_credit(d, scores, t_alone, t_veto, None, words)
+        boosted = app_credit(d, scores, t_alone, t_veto, None, words, waved=False)
+        with_partial = app_credit(d, scores, t_alone, t_veto, partial, words, waved=False)
         the_app = app_credit(d, scores, t_alone, t_veto, partial, words)
         fresh = d.round == args.fresh_round
         print(
@@ -307,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
             (f"gated (the regression decides answers where it doubts >= {GATE:.0%} of the credits)", gated),
             ("gated and vetoed", app),
             ("gated, vetoed and boosted", boosted),
-            ("gated, vetoed, boosted, with the partial veto (the app)", the_app),
+            ("gated, vetoed, boosted, with the partial veto", with_partial),
+            ("... and credits from lists waved away withdrawn (the app)", the_app),
         ):
             if not fresh.any():
                 break
@@ -333,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
                     ("gated", gated),
                     ("gated+vetoed", app),
                     ("boosted", boosted),
+                    ("partial", with_partial),
                     ("app", the_app),
                 ):
                     per = []

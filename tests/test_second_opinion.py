@@ -345,6 +345,51 @@ def test_where_the_model_doubts_part_of_the_credits_the_veto_bar_rises(
     assert c.judged.second_opinion == ("revised" if withdrawn else "agreed")
 
 
+@pytest.mark.parametrize(
+    ("text", "withdrawn"),
+    [
+        ("Terraform, Ansible, Packer, Vault, all of that. Nothing else here.", True),
+        ("Terraform, Ansible, Packer and Vault build every image we ship. Nothing else here.", False),
+    ],
+)
+def test_a_credit_from_a_list_waved_away_is_withdrawn_whatever_the_model_says(
+    bank, tmp_path: Path, text: str, withdrawn: bool
+) -> None:
+    # the first item's evidence is the first word, in a sentence on its axis: the model credits it (~1)
+    c = _case(bank, tmp_path, text, (True, False, False))
+    first = c.ids[0]
+    judged, before = {i.id: i for i in c.judged.checklist}, {i.id: i for i in c.report.checklist}
+    assert judged[first].opinion is None or judged[first].opinion > 0.9
+    assert judged[first].hit is not withdrawn
+    if withdrawn:
+        assert c.judged.second_opinion == "revised"
+        assert judged[first].doubted == before[first].evidence
+        assert judged[first].doubt.endswith("does not say how you use it.")
+    else:
+        assert c.judged.second_opinion == "agreed"
+
+
+def test_a_real_answer_keeps_its_points_and_loses_the_names_it_waves_away(bank, judge: Judge) -> None:
+    question = bank.find(3)
+    text = (
+        "I start from the two or three journeys our customers care about, checkout and search, and for each "
+        "one I pick an SLI like the share of requests served under three hundred milliseconds. "
+        "Metrics in Prometheus, Grafana dashboards, traces with Jaeger, centralized logs, all of that."
+    )
+    transcript = Transcript.from_text(text)
+    matcher = score_answer(question, transcript)
+    opinions = judge.opinions(question, matcher)
+    judged = {i.id: i for i in judge.reconsider(question, matcher, transcript).checklist}
+    listed = [i.id for i in matcher.checklist if i.hit and opinions[i.id].listed]
+    # the matcher credits names of the last sentence, and the model alone would keep one of them
+    assert listed and max(opinions[i].probability for i in listed) >= judge.veto
+    for item_id in listed:
+        assert not judged[item_id].hit and judged[item_id].doubted is not None
+        assert judged[item_id].doubted.text in text.split(". ")[-1]
+    kept = [i.id for i in matcher.checklist if i.hit and not opinions[i.id].listed]
+    assert kept and all(judged[i].hit for i in kept)
+
+
 @pytest.mark.parametrize("kind", ["fuzzy", "phonetic"])
 def test_the_veto_leaves_a_misheard_name_alone(bank, tmp_path: Path, kind: str) -> None:
     """The model learned from written answers, where no name is misheard: it doubts every fuzzy match."""

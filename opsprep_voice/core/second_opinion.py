@@ -30,6 +30,9 @@ matcher's own decision:
   points made, the rest only named), the bar is :attr:`Judge.partial_veto` instead (both chosen on the
   labelled rounds: the fewest false hits for at most one point of recall on strong answers; when no pair
   takes any out, the bar stays the veto);
+* a credit whose evidence sits in a list the speaker waves away ("VPC, private subnets, Secrets Manager,
+  all of that": :func:`opsprep_voice.core.passing.listed_in_passing`) is withdrawn whatever the model says
+  (the sentence is similar to ones that make the point; the list says nothing of how it is used);
 * a misheard name the matcher found ("Statuspaige") is never withdrawn and does not count toward the gate:
   the written answers the model learned from have none, and it doubts every one;
 * used as the only judge, the model would overrule correct credits of compact answers (the example answers
@@ -68,6 +71,7 @@ import numpy as np
 from opsprep_voice.core.bank import Question
 from opsprep_voice.core.embedding import EmbeddingUnavailable, SentenceEncoder
 from opsprep_voice.core.matching import Evidence
+from opsprep_voice.core.passing import PASSING, listed_in_passing, plain
 from opsprep_voice.core.resources import package_file
 from opsprep_voice.core.scoring import ChecklistResult, ScoreReport
 from opsprep_voice.core.text import time_of_span
@@ -95,15 +99,6 @@ FEATURES = (
     "log_sentence_words",
 )
 """The regression's inputs, in order (the build script writes them into the file; a mismatch is refused)."""
-PASSING = re.compile(
-    r"\b(?:usual|stuff|things like|that kind of thing|and so on|etc|all that|all of that|of course"
-    r"|obviously|in the mix|as well|too|we've got|we have|there's|there is|big believer"
-    r"|buzzword|trend|and everything|and all)\b",
-    re.IGNORECASE,
-)
-"""Words of a passing mention: a tool named with one of these in its sentence is more often named than used
-(in rounds 1-14, 23 % of such credits are false, against 7 % of the others). Broad on purpose ("we have",
-"too" are common in real answers too): it is one feature among the sentence similarities, not a rule."""
 _KINDS = ("exact", "stem", "concept", "fuzzy")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 MEANING_WORDS = 2
@@ -140,7 +135,7 @@ def evidence_features(sentence: str | None, points: int) -> tuple[float, float, 
     sentence holds (this one included), the log of its length in words (a sentence's, not the answer's)."""
     if sentence is None:
         return (0.0, 0.0, 0.0)
-    passing = PASSING.search(sentence.replace("\u2019", "'")) is not None
+    passing = PASSING.search(plain(sentence)) is not None
     return (float(passing), float(points), math.log(1 + len(sentence.split())))
 
 
@@ -177,6 +172,7 @@ class Opinion:
     probability: float
     covered: bool
     best_span: tuple[int, int]  # the answer's sentence where it is made best (characters)
+    listed: bool = False  # the matcher's evidence sits in a list waved away (core.passing.listed_in_passing)
 
 
 class Judge:
@@ -259,7 +255,8 @@ class Judge:
             )
             z = float(((x - self.mean) / self.scale) @ self.coef + self.intercept)
             probability = 1.0 / (1.0 + math.exp(-z))
-            out[result.id] = Opinion(probability, probability >= self.threshold, spans[best])
+            listed = sentence is not None and listed_in_passing(sentence)
+            out[result.id] = Opinion(probability, probability >= self.threshold, spans[best], listed)
         return out
 
     def reconsider(self, question: Question, report: ScoreReport, transcript: Transcript) -> ScoreReport:
@@ -268,7 +265,8 @@ class Judge:
         the credits the model all but rules out (below :attr:`veto`, or :attr:`partial_veto` where it doubts
         at least :attr:`partial_gate` of them) and the points it finds made (probability at or above
         :attr:`threshold`, the bar it decides with, in a sentence of :data:`MEANING_WORDS` words or more;
-        ``"revised"``; ``"agreed"`` when there are none). Misheard names stay credited. ``report`` itself
+        ``"revised"``; ``"agreed"`` when there are none). Either way a credit from a list waved away is
+        withdrawn (:attr:`Opinion.listed`). Misheard names stay credited. ``report`` itself
         when the model knows none of its items or it has no sentence. See the module doc for the evidence
         kept."""
         opinions = self.opinions(question, report)
@@ -278,6 +276,9 @@ class Judge:
         # none is misheard, and doubts every one. It stays credited and out of the gate's share.
         credited = [i for i in report.checklist if i.hit and i.id in opinions and not _misheard(i.evidence)]
         doubted = sum(1 for i in credited if not opinions[i.id].covered) / max(1, len(credited))
+        # A name in a list the speaker waves away ("..., the usual") is never a point made, whatever the
+        # model's probability: the sentences it compares are similar, the list says nothing of its use.
+        listed = {i.id for i in credited if opinions[i.id].listed}
         missed = [i for i in report.checklist if not i.hit and i.id in opinions]
         # A missed point is credited by meaning only from a sentence that can show it.
         found = {
@@ -286,11 +287,12 @@ class Judge:
             if opinions[i.id].covered and _words(report.transcript, opinions[i.id]) >= MEANING_WORDS
         }
         if credited and doubted >= self.gate:
-            decide = {i.id: opinions[i.id].covered for i in credited} | {i.id: i.id in found for i in missed}
+            decide = {i.id: opinions[i.id].covered and i.id not in listed for i in credited}
+            decide |= {i.id: i.id in found for i in missed}
             verdict = "applied"
         else:
             bar = self.partial_veto if credited and doubted >= self.partial_gate else self.veto
-            decide = {i.id: False for i in credited if opinions[i.id].probability < bar}
+            decide = {i.id: False for i in credited if opinions[i.id].probability < bar or i.id in listed}
             decide |= dict.fromkeys(found, True)
             if not decide:
                 return replace(report, second_opinion="agreed")
