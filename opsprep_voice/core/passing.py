@@ -13,7 +13,7 @@ signals come from the sentence that holds a credit's evidence:
   subnets, VPC endpoints, Secrets Manager, all of that." names five things and says how none is used. The
   second opinion withdraws such credits (:meth:`opsprep_voice.core.second_opinion.Judge.reconsider`).
   In the labelled rounds 10-21, 85 % of the matcher's credits from such sentences were points the answer
-  did not make (``docs/BENCHMARKS.md``, "Round 22"); no example answer has one.
+  did not make; no example answer has one (``docs/BENCHMARKS.md``, "Round 22").
 """
 
 from __future__ import annotations
