@@ -6,14 +6,18 @@ matcher's decisions on each round before it was read (``blind_decisions.json``),
 
 * reference sentences per item (float16): of answers labelled as making the point, the sentence holding the
   matcher's evidence when it credited the item, else every sentence; of answers labelled as not making it,
-  every sentence (one question's sentences are stored once, items index into them);
+  every sentence (one question's sentences are stored once, items index into them); the bank's example
+  answers are among them, every item made (:func:`bench_second_opinion.learned_from`);
 * one logistic regression (``C = 0.1``, standardised features, without the answer's length: on this data
   length tells the kinds apart by design, and a regression that uses it marks a short, dense answer as not
   making its points), fitted on every answer of the rounds used, each round's features computed against
   the other rounds' references (so they look like a new writer's);
 * the threshold: the lowest probability whose false-hit rate, leaving one round out, is at most 3 %;
-* the veto: the probability below which at most 1 % of the matcher's correct credits fall, leaving one round
-  out (below it a credit is withdrawn even when the gate keeps the matcher's decisions);
+* the veto: the probability below which at most 2 % (``VETO_DROP``) of the matcher's correct credits fall,
+  leaving one round out (below it a credit is withdrawn even when the gate keeps the matcher's decisions),
+  lowered under every credit of an example answer (:func:`bench_second_opinion.example_floor`);
+* the boost (:data:`bench_second_opinion.BOOST`): from which probability a point the matcher missed counts
+  where its decisions stand;
 * the gate (:data:`bench_second_opinion.GATE`): the share of the matcher's credits the regression must doubt
   before it decides an answer;
 * the partial veto (:func:`bench_second_opinion.partial_veto_choice`): from which share of doubted credits
@@ -54,12 +58,15 @@ from bench_embedding_knn import (
 )
 from bench_paraphrase import ROUNDS
 from bench_second_opinion import (
+    BOOST,
     C_REG,
     EXAMPLE,
     GATE,
     HALF,
     _with,
     example_cases,
+    example_floor,
+    learned_from,
     meaning_words,
     partial_veto_choice,
 )
@@ -89,31 +96,34 @@ def main(argv: list[str] | None = None) -> int:
     from sklearn.preprocessing import StandardScaler
 
     d = build(args.threads, args.up_to + 1, "blind")  # every round up to N is a tuning round
-    d = _with(d, example_cases(Embedder(args.threads)))  # for the partial veto's choice only
+    d = _with(d, example_cases(Embedder(args.threads)))  # learned from (not their halves), and checked
     rounds = d.tune
+    train = learned_from(rounds)
     feats = Features(d)
     x = np.full((len(d.rows), len(FEATURES)), np.nan, np.float32)
-    for r in rounds:  # each round against the others: the features of a writer the references do not hold
-        f = feats.compute([r], [q for q in rounds if q != r], LR_K)
+    for r in train:  # each round against the others: the features of a writer the references do not hold
+        f = feats.compute([r], [q for q in train if q != r], LR_K)
         x[d.round == r] = f[d.round == r]
-    mask = np.isin(d.round, rounds)  # with --up-to, later rounds are loaded (held out) but not used
+    learned = np.isin(d.round, train)  # with --up-to, later rounds are loaded (held out) but not used
+    mask = np.isin(d.round, rounds)  # the thresholds come from the paraphrase rounds only
     x = x[:, keep]
-    scaler = StandardScaler().fit(x[mask])
-    model = LogisticRegression(C=C_REG, max_iter=2000).fit(scaler.transform(x[mask]), d.covered[mask])
-    oof = out_of_fold(feats, lr_model, C_REG, rounds)
+    scaler = StandardScaler().fit(x[learned])
+    model = LogisticRegression(C=C_REG, max_iter=2000).fit(scaler.transform(x[learned]), d.covered[learned])
+    oof = out_of_fold(feats, lr_model, C_REG, train)
     threshold = alone_threshold(d, oof, mask)
     veto = veto_threshold(d, oof, mask)
     with_examples = oof.copy()
     for extra in (EXAMPLE, HALF):
         at = d.round == extra
-        with_examples[at] = lr_model(feats, rounds, extra, C_REG)[at]
-    words = meaning_words(feats, d, rounds, [EXAMPLE, HALF])
+        with_examples[at] = lr_model(feats, train, extra, C_REG)[at]
+    veto = example_floor(d, with_examples, veto)
+    words = meaning_words(feats, d, train, [EXAMPLE, HALF])
     partial_gate, partial_veto = partial_veto_choice(d, with_examples, rounds, threshold, veto, words)
 
     arrays: dict[str, np.ndarray] = {}
     keys, numbers, ids = [], [], []
     for number, all_members in sorted(feats.by_question.items()):
-        members = [ci for ci in all_members if d.cases[ci].round in rounds]
+        members = [ci for ci in all_members if d.cases[ci].round in train]
         offsets, pos_at = {}, 0
         for ci in members:
             offsets[ci] = pos_at
@@ -146,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     answers = sum(c.round in rounds for c in d.cases)
     about = (
         f"all-MiniLM-L6-v2 + logistic regression (C={C_REG}), rounds 1-{args.up_to} of the paraphrase "
-        f"benchmark ({answers} answers), threshold {threshold:.3f}, gate {GATE:.0%}, veto {veto:.3f}, "
+        f"benchmark ({answers} answers) and the example answers, threshold {threshold:.3f}, boost {BOOST}, "
+        f"gate {GATE:.0%}, veto {veto:.3f}, "
         f"partial veto {partial_veto:.3f} from {partial_gate:.0%}, "
         f"built at {commit}"
     )
@@ -161,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         threshold=np.float64(threshold),
         gate=np.float64(GATE),
         veto=np.float64(veto),
+        boost=np.float64(BOOST),
         partial_gate=np.float64(partial_gate),
         partial_veto=np.float64(partial_veto),
         k=np.int64(LR_K),

@@ -77,22 +77,29 @@ def test_a_bluff_loses_the_credits_its_named_tools_earned(bank, judge: Judge) ->
     assert "Judged by meaning" in format_report(judged, question)
 
 
-def test_every_example_answer_keeps_the_matchers_decisions(bank, judge: Judge) -> None:
+def test_every_example_answer_keeps_the_matchers_credits(bank, judge: Judge) -> None:
+    """Every item is made in its question's example answer: the model may find one the matcher missed (by
+    meaning), never withdraw one."""
     for question in bank.questions:
         transcript = Transcript.from_text(question.example_answer)
         matcher = score_answer(question, transcript)
         judged = judge.reconsider(question, matcher, transcript)
-        assert judged.second_opinion == "agreed", question.number
-        assert [i.hit for i in judged.checklist] == [i.hit for i in matcher.checklist]
-        assert judged.coverage == matcher.coverage
+        assert judged.second_opinion in ("agreed", "revised"), question.number
+        for made, was in zip(judged.checklist, matcher.checklist, strict=True):
+            assert made.hit or not was.hit, (question.number, made.id)
+            if made.hit and not was.hit:
+                assert made.evidence is not None and made.evidence.match == "meaning"
+        assert judged.coverage >= matcher.coverage
 
 
 @pytest.mark.parametrize(
     "answer_id", ["r14-q03-strong-compact", "r13-q17-strong-rambling", "r11-q05-strong-story"]
 )
 def test_strong_answers_in_their_own_words_keep_their_credit(bank, judge: Judge, answer_id: str) -> None:
-    """The gate leaves them to the matcher; the veto may withdraw a credit and the model add one, but only
-    as the annotator decided (r13-q17-strong-rambling: "a blameless template" is not a starter template)."""
+    """The gate leaves them to the matcher; the veto may withdraw a credit and the model add one, as the
+    annotator decided (r13-q17-strong-rambling: "a blameless template" is not a starter template), but for
+    at most one right credit the veto takes (its bar is where 2 % of the matcher's right credits fall:
+    r11-q05-strong-story loses "policy as code" at 0.43)."""
     round_name, number = answer_id.split("-")[0][1:], int(answer_id.split("-")[1][1:])
     folder = DATA / f"round{round_name}"
     answers = json.loads((folder / "answers" / f"q{number:02d}.json").read_text())
@@ -106,7 +113,7 @@ def test_strong_answers_in_their_own_words_keep_their_credit(bank, judge: Judge,
     pairs = list(zip(judged.checklist, matcher.checklist, strict=True))
     withdrawn = [i.id for i, m in pairs if m.hit and not i.hit]
     added = [i.id for i, m in pairs if i.hit and not m.hit]
-    assert [labels[i] for i in withdrawn] == [False] * len(withdrawn)
+    assert sum(labels[i] for i in withdrawn) <= 1
     assert [labels[i] for i in added] == [True] * len(added)
     assert (judged.second_opinion == "revised") == bool(withdrawn or added)
     assert judged.coverage >= 0.5
@@ -163,9 +170,11 @@ def _model(
     veto: float = 0.0,
     coef_of: dict[str, float] | None = None,
     partial: tuple[float, float] = (1.0, 0.0),
+    bars: tuple[float, float | None] = (0.6, None),
 ) -> Path:
     """A model whose probability is high exactly when a sentence lies on the item's axis: item k of
-    ``question`` has its positive reference on axis k + 1 and its negative on axis 0."""
+    ``question`` has its positive reference on axis k + 1 and its negative on axis 0. ``bars``: the threshold
+    and the boost (None: a file without one, built before the boost bar)."""
     arrays: dict[str, np.ndarray] = {}
     vecs = np.zeros((4, 384), np.float16)
     for axis in range(4):
@@ -184,6 +193,7 @@ def _model(
     for name, value in (coef_of or {"knn": 10.0}).items():  # knn, p - n at the best sentence: +1 on the
         coef[FEATURES.index(name)] = value  # item's axis, -1 off it
     path = tmp_path / "model.npz"
+    extra = {} if bars[1] is None else {"boost": np.float64(bars[1])}
     np.savez(
         path,
         features=np.array(FEATURES),
@@ -191,7 +201,7 @@ def _model(
         intercept=np.float64(0.0),
         mean=np.zeros(len(FEATURES)),
         scale=np.ones(len(FEATURES)),
-        threshold=np.float64(0.6),  # an item with no sentence on either axis scores 0.5: not covered
+        threshold=np.float64(bars[0]),  # an item with no sentence on either axis scores 0.5: not covered
         gate=np.float64(gate),
         veto=np.float64(veto),
         partial_gate=np.float64(partial[0]),
@@ -201,6 +211,7 @@ def _model(
         item_keys=np.array(keys),
         item_question=np.array([question.number] * len(keys)),
         item_id=np.array(ids),
+        **extra,
         **arrays,
     )
     return path
@@ -242,6 +253,8 @@ def _case(
     veto: float = 0.0,
     heard=None,
     partial: tuple[float, float] = (1.0, 0.0),
+    coef_of: dict[str, float] | None = None,
+    bars: tuple[float, float | None] = (0.6, None),
 ):
     """Question 1 with its first three items credited by the matcher as given (the second with the
     evidence ``heard`` when given), re-judged by the hand-made model."""
@@ -251,7 +264,8 @@ def _case(
     if heard is not None:
         checklist = tuple(replace(i, evidence=heard) if i.id == ids[1] else i for i in report.checklist)
         report = replace(report, checklist=checklist)
-    judge = Judge(_AxisEncoder(), _model(tmp_path, question, gate=0.7, veto=veto, partial=partial))
+    model = _model(tmp_path, question, gate=0.7, veto=veto, coef_of=coef_of, partial=partial, bars=bars)
+    judge = Judge(_AxisEncoder(), model)
     return _Case(question, ids, report, transcript, judge.reconsider(question, report, transcript))
 
 
@@ -388,6 +402,44 @@ def test_a_real_answer_keeps_its_points_and_loses_the_names_it_waves_away(bank, 
         assert judged[item_id].doubted.text in text.split(". ")[-1]
     kept = [i.id for i in matcher.checklist if i.hit and not opinions[i.id].listed]
     assert kept and all(judged[i].hit for i in kept)
+
+
+@pytest.mark.parametrize(("boost", "credited"), [(0.7, True), (None, False)])
+def test_where_the_matchers_decisions_stand_a_missed_point_counts_from_the_lower_boost_bar(
+    bank, tmp_path: Path, boost: float | None, credited: bool
+) -> None:
+    # knn weighted 1: the first item's sentence on its axis scores 0.73, under the threshold of 0.8. The
+    # matcher's one credit is a misheard name, out of the gate's share: its decisions stand.
+    c = _case(
+        bank,
+        tmp_path,
+        "Terraform everywhere. Nothing else here.",
+        (False, True, False),
+        heard=Evidence("Statuspaige", "Statuspage", "fuzzy", 0, 9),
+        coef_of={"knn": 1.0},
+        bars=(0.8, boost),
+    )
+    first = {i.id: i for i in c.judged.checklist}[c.ids[0]]
+    assert first.hit is credited
+    if credited:
+        assert c.judged.second_opinion == "revised" and first.evidence.match == "meaning"
+        assert first.opinion == pytest.approx(1 / (1 + np.exp(-1.0)))
+
+
+def test_past_the_gate_a_missed_point_needs_the_threshold_not_the_boost(bank, tmp_path: Path) -> None:
+    # the matcher's one credit (the second item, no sentence on its axis: 0.5) is doubted: the model decides,
+    # and the first item's 0.73 is over the boost of 0.7 but under the threshold of 0.8
+    c = _case(
+        bank,
+        tmp_path,
+        "Terraform everywhere. Nothing else here.",
+        (False, True, False),
+        coef_of={"knn": 1.0},
+        bars=(0.8, 0.7),
+    )
+    by_id = {i.id: i for i in c.judged.checklist}
+    assert c.judged.second_opinion == "applied"
+    assert not by_id[c.ids[0]].hit and not by_id[c.ids[1]].hit
 
 
 @pytest.mark.parametrize("kind", ["fuzzy", "phonetic"])

@@ -20,11 +20,12 @@ matcher's own decision:
   length in words (a name dropped in a list of names is short per point and says nothing of its use; the
   example answers, dense as they are, keep their credits with these features: see below);
 * the model decides an answer only when it doubts at least :attr:`Judge.gate` (70 %) of the items the matcher
-  credited: a bluff. Then every item it knows is its call. Otherwise the matcher's decisions stand, except
-  that a point the matcher missed and the model credits (at :attr:`Judge.threshold`, the bar it decides
-  with, from a sentence of at least :data:`MEANING_WORDS` words) counts: said in other words, or in words
-  speech recognition garbled; and except the credits the model all but rules out (probability below
-  :attr:`Judge.veto`, a bar that at most 1 % of the matcher's correct credits fall under, leaving one round
+  credited: a bluff. Then every item it knows is its call (at :attr:`Judge.threshold`). Otherwise the
+  matcher's decisions stand, except that a point the matcher missed and the model credits (at
+  :attr:`Judge.boost`, a lower bar than the threshold: the answer already makes most of its points, from a
+  sentence of at least :data:`MEANING_WORDS` words) counts: said in other words, or in words speech
+  recognition garbled; and except the credits the model all but rules out (probability below
+  :attr:`Judge.veto`, a bar that at most 2 % of the matcher's correct credits fall under, leaving one round
   out): a tool named in passing in an answer that makes other points.
   Where the model doubts at least :attr:`Judge.partial_gate` of the credits (a name-drop partial: half its
   points made, the rest only named), the bar is :attr:`Judge.partial_veto` instead (both chosen on the
@@ -36,8 +37,8 @@ matcher's own decision:
 * a misheard name the matcher found ("Statuspaige") is never withdrawn and does not count toward the gate:
   the written answers the model learned from have none, and it doubts every one;
 * used as the only judge, the model would overrule correct credits of compact answers (the example answers
-  fall from 0.99 to 0.88). As combined here it leaves every example answer as the matcher scores it; a few
-  of their first halves lose one credit to the veto.
+  fall from 0.99 to 0.80). The example answers are among the answers it learns from (every item made), so a
+  candidate who says one keeps the matcher's credits; as combined here no example answer loses one.
 
 The reference sentences, the regression, its threshold, the gate and the veto are built by
 ``scripts/build_second_opinion.py`` from the paraphrase benchmark's answers and labels, with the matcher's
@@ -193,6 +194,8 @@ class Judge:
             self.k = int(data["k"])
             self.gate = float(data["gate"])
             self.veto = float(data["veto"])
+            # a file built before the boost bar had one bar for both: the threshold
+            self.boost = float(data["boost"]) if "boost" in data.files else self.threshold
             self.partial_gate = float(data["partial_gate"])
             self.partial_veto = float(data["partial_veto"])
             self.about = str(data["about"])
@@ -264,7 +267,7 @@ class Judge:
         of the matcher's credits (``second_opinion="applied"``); else the matcher's decisions stand but for
         the credits the model all but rules out (below :attr:`veto`, or :attr:`partial_veto` where it doubts
         at least :attr:`partial_gate` of them) and the points it finds made (probability at or above
-        :attr:`threshold`, the bar it decides with, in a sentence of :data:`MEANING_WORDS` words or more;
+        :attr:`boost`, in a sentence of :data:`MEANING_WORDS` words or more;
         ``"revised"``; ``"agreed"`` when there are none). Either way a credit from a list waved away is
         withdrawn (:attr:`Opinion.listed`). Misheard names stay credited. ``report`` itself
         when the model knows none of its items or it has no sentence. See the module doc for the evidence
@@ -280,12 +283,11 @@ class Judge:
         # model's probability: the sentences it compares are similar, the list says nothing of its use.
         listed = {i.id for i in credited if opinions[i.id].listed}
         missed = [i for i in report.checklist if not i.hit and i.id in opinions]
-        # A missed point is credited by meaning only from a sentence that can show it.
-        found = {
-            i.id
-            for i in missed
-            if opinions[i.id].covered and _words(report.transcript, opinions[i.id]) >= MEANING_WORDS
-        }
+        # A missed point is credited by meaning only from a sentence that can show it; the bar is the
+        # threshold where the model decides the answer, the lower boost where the matcher's decisions stand.
+        shown = {i.id for i in missed if _words(report.transcript, opinions[i.id]) >= MEANING_WORDS}
+        found = {i for i in shown if opinions[i].covered}
+        boosted = {i for i in shown if opinions[i].probability >= self.boost}
         if credited and doubted >= self.gate:
             decide = {i.id: opinions[i.id].covered and i.id not in listed for i in credited}
             decide |= {i.id: i.id in found for i in missed}
@@ -293,7 +295,7 @@ class Judge:
         else:
             bar = self.partial_veto if credited and doubted >= self.partial_gate else self.veto
             decide = {i.id: False for i in credited if opinions[i.id].probability < bar or i.id in listed}
-            decide |= dict.fromkeys(found, True)
+            decide |= dict.fromkeys(boosted, True)
             if not decide:
                 return replace(report, second_opinion="agreed")
             verdict = "revised"
