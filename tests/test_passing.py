@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from opsprep_voice.core.passing import LIST_PARTS, WAVED_AWAY, listed_in_passing
 
+CLOSERS = ("the usual", "that kind of thing", "all of that", "and so on", "etc", "things like that")
+
 
 @pytest.mark.parametrize(
     "sentence",
@@ -46,13 +48,27 @@ def test_a_list_that_explains_or_a_passing_word_alone_is_not(sentence: str) -> N
 
 @given(
     st.lists(
+        # no "n": no "and", which would split a part in two
         st.text(alphabet="abcdefghij ", min_size=1, max_size=12).filter(str.strip),
         min_size=1,
         max_size=LIST_PARTS - 2,
-    )
+    ),
+    st.sampled_from(CLOSERS),
 )
-def test_fewer_parts_than_a_list_never_count_whatever_closes_them(parts: list[str]) -> None:
-    # with "the usual" as one more part there are still fewer than LIST_PARTS
-    sentence = ", ".join(parts) + ", the usual."
+def test_fewer_parts_than_a_list_never_count_whatever_closes_them(parts: list[str], closer: str) -> None:
+    # with the closer as one more part there are still fewer than LIST_PARTS
+    sentence = ", ".join(parts) + f", {closer}."
     assert WAVED_AWAY.search(sentence)
     assert not listed_in_passing(sentence)
+
+
+@given(
+    st.lists(
+        st.text(alphabet="abcdefghij", min_size=1, max_size=9),
+        min_size=LIST_PARTS - 1,
+        max_size=8,
+    ),
+    st.sampled_from(CLOSERS),
+)
+def test_short_names_waved_away_always_count(parts: list[str], closer: str) -> None:
+    assert listed_in_passing(", ".join(parts) + f", {closer}.")

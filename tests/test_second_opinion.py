@@ -95,11 +95,13 @@ def test_every_example_answer_keeps_the_matchers_credits(bank, judge: Judge) -> 
 @pytest.mark.parametrize(
     "answer_id", ["r14-q03-strong-compact", "r13-q17-strong-rambling", "r11-q05-strong-story"]
 )
-def test_strong_answers_in_their_own_words_keep_their_credit(bank, judge: Judge, answer_id: str) -> None:
+def test_strong_answers_in_their_own_words_keep_their_credit_but_one_the_veto_may_take(
+    bank, judge: Judge, answer_id: str
+) -> None:
     """The gate leaves them to the matcher; the veto may withdraw a credit and the model add one, as the
     annotator decided (r13-q17-strong-rambling: "a blameless template" is not a starter template), but for
     at most one right credit the veto takes (its bar is where 2 % of the matcher's right credits fall:
-    r11-q05-strong-story loses "policy as code" at 0.43)."""
+    r11-q05-strong-story loses "policy as code" at 0.42)."""
     round_name, number = answer_id.split("-")[0][1:], int(answer_id.split("-")[1][1:])
     folder = DATA / f"round{round_name}"
     answers = json.loads((folder / "answers" / f"q{number:02d}.json").read_text())
@@ -373,9 +375,9 @@ def test_a_credit_from_a_list_waved_away_is_withdrawn_whatever_the_model_says(
     c = _case(bank, tmp_path, text, (True, False, False))
     first = c.ids[0]
     judged, before = {i.id: i for i in c.judged.checklist}, {i.id: i for i in c.report.checklist}
-    assert judged[first].opinion is None or judged[first].opinion > 0.9
     assert judged[first].hit is not withdrawn
     if withdrawn:
+        assert judged[first].opinion is not None and judged[first].opinion > 0.9  # the model would keep it
         assert c.judged.second_opinion == "revised"
         assert judged[first].doubted == before[first].evidence
         assert judged[first].doubt.endswith("does not say how you use it.")
@@ -395,8 +397,8 @@ def test_a_real_answer_keeps_its_points_and_loses_the_names_it_waves_away(bank, 
     opinions = judge.opinions(question, matcher)
     judged = {i.id: i for i in judge.reconsider(question, matcher, transcript).checklist}
     listed = [i.id for i in matcher.checklist if i.hit and opinions[i.id].listed]
-    # the matcher credits names of the last sentence, and the model alone would keep one of them
-    assert listed and max(opinions[i].probability for i in listed) >= judge.veto
+    # the matcher credits names of the last sentence, and one of them is over every bar a credit can face
+    assert listed and max(opinions[i].probability for i in listed) >= max(judge.veto, judge.partial_veto)
     for item_id in listed:
         assert not judged[item_id].hit and judged[item_id].doubted is not None
         assert judged[item_id].doubted.text in text.split(". ")[-1]

@@ -1,5 +1,5 @@
-"""Words of a passing mention, and the one sentence shape the checklist never credits: a list of names
-closed by "the usual" or "that kind of thing".
+"""Words of a passing mention, and a sentence shape whose credits the second opinion always withdraws: a
+list of names closed by "the usual" or "that kind of thing".
 
 A candidate who makes a point says what they do about it; one who only knows the names lists them. Two
 signals come from the sentence that holds a credit's evidence:
@@ -8,10 +8,12 @@ signals come from the sentence that holds a credit's evidence:
   "as well"). Real answers use them too, so it is only one input of the second opinion's regression
   (:func:`opsprep_voice.core.second_opinion.evidence_features`), never a rule;
 * :func:`listed_in_passing`, narrow: the sentence is a list (at least :data:`LIST_PARTS` parts between
-  commas and "and", :data:`LIST_PART_WORDS` words a part or fewer on average) *and* waves the rest away
+  commas and "and", the closing words counted as one, :data:`LIST_PART_WORDS` words a part or fewer on
+  average) *and* waves the rest away
   (:data:`WAVED_AWAY`: "the usual", "that kind of thing", "all of that"). "Networking-wise, VPC, private
   subnets, VPC endpoints, Secrets Manager, all of that." names five things and says how none is used. The
-  second opinion withdraws such credits (:meth:`opsprep_voice.core.second_opinion.Judge.reconsider`).
+  second opinion withdraws such credits (:meth:`opsprep_voice.core.second_opinion.Judge.reconsider`), but
+  for a misheard name, which it never judges.
   In the labelled rounds 10-21, 85 % of the matcher's credits from such sentences were points the answer
   did not make; no example answer has one (``docs/BENCHMARKS.md``, "Round 22").
 """

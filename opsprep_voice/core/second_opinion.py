@@ -17,8 +17,7 @@ matcher's own decision:
   kinds apart, and a model that used it would mark a short, dense answer as making nothing);
 * and, for a credited item, the sentence holding the matcher's evidence: whether it has words of a passing
   mention (:data:`PASSING`: "the usual", "stuff", "we've got"), how many credited items it holds, and its
-  length in words (a name dropped in a list of names is short per point and says nothing of its use; the
-  example answers, dense as they are, keep their credits with these features: see below);
+  length in words (a name dropped in a list of names is short per point and says nothing of its use);
 * the model decides an answer only when it doubts at least :attr:`Judge.gate` (70 %) of the items the matcher
   credited: a bluff. Then every item it knows is its call (at :attr:`Judge.threshold`). Otherwise the
   matcher's decisions stand, except that a point the matcher missed and the model credits (at
@@ -26,7 +25,8 @@ matcher's own decision:
   sentence of at least :data:`MEANING_WORDS` words) counts: said in other words, or in words speech
   recognition garbled; and except the credits the model all but rules out (probability below
   :attr:`Judge.veto`, a bar that at most 2 % of the matcher's correct credits fall under, leaving one round
-  out): a tool named in passing in an answer that makes other points.
+  out, lowered under every credit of an example answer): a tool named in passing in an answer that makes
+  other points.
   Where the model doubts at least :attr:`Judge.partial_gate` of the credits (a name-drop partial: half its
   points made, the rest only named), the bar is :attr:`Judge.partial_veto` instead (both chosen on the
   labelled rounds: the fewest false hits for at most one point of recall on strong answers; when no pair
@@ -40,8 +40,9 @@ matcher's own decision:
   fall from 0.99 to 0.80). The example answers are among the answers it learns from (every item made), so a
   candidate who says one keeps the matcher's credits; as combined here no example answer loses one.
 
-The reference sentences, the regression, its threshold, the gate and the veto are built by
-``scripts/build_second_opinion.py`` from the paraphrase benchmark's answers and labels, with the matcher's
+The reference sentences, the regression, its threshold, the boost, the gate and the veto are built by
+``scripts/build_second_opinion.py`` from the paraphrase benchmark's answers and labels and the bank's example
+answers (every item made), with the matcher's
 decisions *as they were before each round was read* (``scripts/blind_decisions.py``: the mistakes it makes
 on new writers, not the fitted decisions of today's rules), and shipped as ``core/data/second_opinion.npz``.
 
@@ -173,7 +174,9 @@ class Opinion:
     probability: float
     covered: bool
     best_span: tuple[int, int]  # the answer's sentence where it is made best (characters)
-    listed: bool = False  # the matcher's evidence sits in a list waved away (core.passing.listed_in_passing)
+    # the matcher's evidence sits in a list waved away (core.passing.listed_in_passing); never acted on for a
+    # misheard name, which stays credited
+    listed: bool = False
 
 
 class Judge:
@@ -194,8 +197,9 @@ class Judge:
             self.k = int(data["k"])
             self.gate = float(data["gate"])
             self.veto = float(data["veto"])
-            # a file built before the boost bar had one bar for both: the threshold
-            self.boost = float(data["boost"]) if "boost" in data.files else self.threshold
+            # a file built before the boost bar had one bar for both: the threshold; never above it
+            boost = float(data["boost"]) if "boost" in data.files else self.threshold
+            self.boost = min(boost, self.threshold)
             self.partial_gate = float(data["partial_gate"])
             self.partial_veto = float(data["partial_veto"])
             self.about = str(data["about"])
