@@ -436,9 +436,9 @@ def out_of_fold(feats: Features, model: Model, hyper: float, rounds: Sequence[in
 # --------------------------------------------------------------------------------------------- thresholds
 
 
-def veto_threshold(d: Data, scores: np.ndarray, mask: np.ndarray) -> float:
+def veto_threshold(d: Data, scores: np.ndarray, mask: np.ndarray, drop: float = VETO_DROP) -> float:
     correct = np.sort(scores[mask & d.hit & d.covered])
-    allowed = math.floor(VETO_DROP * len(correct))
+    allowed = math.floor(drop * len(correct))
     return float(correct[allowed])  # drops the values strictly below: at most `allowed`
 
 

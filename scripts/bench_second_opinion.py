@@ -33,6 +33,7 @@ Needs the venv of ``bench_embedding_knn.py`` (sentence-transformers, scikit-lear
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import re
@@ -64,7 +65,7 @@ from bench_embedding_knn import (
 from bench_paraphrase import GOLD, Answer, _transcribe_all
 
 from opsprep_voice.core.bank import load_bank
-from opsprep_voice.core.passing import listed_in_passing
+from opsprep_voice.core.passing import listed_in_passing as _listed_in_passing
 from opsprep_voice.core.scoring import score_answer
 from opsprep_voice.core.second_opinion import MEANING_WORDS
 from opsprep_voice.core.transcript import Transcript
@@ -167,6 +168,9 @@ decisions are today's rules on writers it had not seen: no rule changed after ro
 pair with the fewest false hits among those that cost at most one point of recall on strong answers."""
 
 
+_listed = functools.lru_cache(maxsize=None)(_listed_in_passing)  # app_credit runs per partial-veto pair
+
+
 def listed_rows(d: Data) -> np.ndarray:
     """Rows the matcher credited from a sentence that lists names and waves them away
     (:func:`opsprep_voice.core.passing.listed_in_passing`): the app withdraws them whatever the model says.
@@ -175,7 +179,7 @@ def listed_rows(d: Data) -> np.ndarray:
     for j, (ci, item) in enumerate(d.rows):
         c = d.cases[ci]
         at = c.evidence_sentence[item] if c.matcher[item] and UNIT["name"] == "sentences" else None
-        out[j] = at is not None and listed_in_passing(c.sentences[at])
+        out[j] = at is not None and _listed(c.sentences[at])
     return out
 
 
@@ -342,8 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         # past the gate the regression decides; else the veto, which leaves misheard names alone
         app = gated & ~((scores < t_veto) & ~_misheard(d))
         # ... and the missed points it credits count
-        correct = np.sort(oof[mask & d.hit & d.covered])
-        t_veto1 = float(correct[math.floor(0.01 * len(correct))])  # the veto's bar before round 23: 1 %
+        t_veto1 = veto_threshold(d, oof, mask, drop=0.01)  # the veto's bar before round 23
         boosted = app_credit(d, scores, t_alone, t_veto, None, words, waved=False, t_boost=None)
         with_partial = app_credit(d, scores, t_alone, t_veto, partial, words, waved=False, t_boost=None)
         waved = app_credit(d, scores, t_alone, t_veto, partial, words, t_boost=None)

@@ -42,9 +42,9 @@ matcher's own decision:
 
 The reference sentences, the regression, its threshold, the boost, the gate and the veto are built by
 ``scripts/build_second_opinion.py`` from the paraphrase benchmark's answers and labels and the bank's example
-answers (every item made), with the matcher's
-decisions *as they were before each round was read* (``scripts/blind_decisions.py``: the mistakes it makes
-on new writers, not the fitted decisions of today's rules), and shipped as ``core/data/second_opinion.npz``.
+answers (every item made), with the matcher's decisions *as they were before each round was read*
+(``scripts/blind_decisions.py``: the mistakes it makes on new writers, not the fitted decisions of today's
+rules), and shipped as ``core/data/second_opinion.npz``.
 
 The report stays explainable (``ScoreReport.second_opinion``: "agreed", "revised" or "applied"; items the
 model changed carry its ``opinion``, and every item it knows does when it decided the answer):
@@ -271,11 +271,10 @@ class Judge:
         of the matcher's credits (``second_opinion="applied"``); else the matcher's decisions stand but for
         the credits the model all but rules out (below :attr:`veto`, or :attr:`partial_veto` where it doubts
         at least :attr:`partial_gate` of them) and the points it finds made (probability at or above
-        :attr:`boost`, in a sentence of :data:`MEANING_WORDS` words or more;
-        ``"revised"``; ``"agreed"`` when there are none). Either way a credit from a list waved away is
-        withdrawn (:attr:`Opinion.listed`). Misheard names stay credited. ``report`` itself
-        when the model knows none of its items or it has no sentence. See the module doc for the evidence
-        kept."""
+        :attr:`boost`, in a sentence of :data:`MEANING_WORDS` words or more; ``"revised"``; ``"agreed"`` when
+        there are none). Either way a credit from a list waved away is withdrawn (:attr:`Opinion.listed`).
+        Misheard names stay credited. ``report`` itself when the model knows none of its items or it has no
+        sentence. See the module doc for the evidence kept."""
         opinions = self.opinions(question, report)
         if not opinions:
             return report
