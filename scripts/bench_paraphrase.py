@@ -5,24 +5,24 @@ the checklist): per question two strong answers (one plain, one told as a story 
 and one weak. A second, independent pass labelled every checklist item of every answer as covered or not,
 from the item labels alone. See ``scripts/bench_data/paraphrases/README.md``.
 
-**Tune** = rounds 1-22 (``paraphrases/answers``, ``round2/`` to ``round22/``): read while curating phrases
-and concept rules or fitting the second opinion. **Held out** = round 23 (``paraphrases/round23/``): written
-and labelled later by other people, never read while tuning. Rounds 18-23 are labelled three times
+**Tune** = rounds 1-23 (``paraphrases/answers``, ``round2/`` to ``round23/``): read while curating phrases
+and concept rules or fitting the second opinion. **Held out** = round 24 (``paraphrases/round24/``): written
+and labelled later by other people, never read while tuning. Rounds 18-24 are labelled three times
 (``--gold``). Rounds 12-14 break the link between length and quality (a compact strong answer of 110-160
 words, a rambling one of 320-400, a padded partial one, a long weak one of 200-280 words that names every
 tool); rounds 15-17 mix a plain or story strong answer, a compact one, a partial one that only names the
 tools of the points it leaves out, and a short or a long weak one; round 18 swaps them (questions 1-12: the
 name-drop partial and a long weak answer; 13-24: a partial one that leaves the other points out unnamed, and
 a short weak one); round 19 swaps the partial and weak kinds back between the halves (questions 1-12: the
-"half" partial and a short weak answer; 13-24: the name-drop partial and a long weak one); rounds 20-23
+"half" partial and a short weak answer; 13-24: the name-drop partial and a long weak one); rounds 20-24
 give every question a name-drop partial. Each earlier round was held out once and measured before it became
-tuning data: ``--held-out-round 22`` (rounds 1-21 tune), ``21`` (rounds 1-20), ``20`` (rounds 1-19),
-``19`` (rounds 1-18), ``18`` (rounds 1-17), ``17`` (rounds 1-16), ``16`` (rounds 1-15), ``15`` (rounds 1-14),
-``14`` (rounds 1-13), ``13`` (rounds 1-12), ``12`` (rounds 1-11), ``11`` (rounds 1-10), ``10`` (rounds 1-9),
-``9`` (rounds 1-8), ``8`` (rounds 1-7), ``7`` (rounds 1-6), ``6`` (rounds 1-5), ``5`` (rounds 1-4), ``4``
-(rounds 1-3), ``3`` (rounds 1-2) and ``2`` (round 1) reproduce those splits, later rounds left out, and
-``--round1-split`` the first one (round 1 alone, odd questions tune, even held out). ``--details`` prints
-misses and false hits for the tune set only, unless ``--details-held-out``.
+tuning data: ``--held-out-round 23`` (rounds 1-22 tune), ``22`` (rounds 1-21), ``21`` (rounds 1-20),
+``20`` (rounds 1-19), ``19`` (rounds 1-18), ``18`` (rounds 1-17), ``17`` (rounds 1-16), ``16`` (rounds 1-15),
+``15`` (rounds 1-14), ``14`` (rounds 1-13), ``13`` (rounds 1-12), ``12`` (rounds 1-11), ``11`` (rounds 1-10),
+``10`` (rounds 1-9), ``9`` (rounds 1-8), ``8`` (rounds 1-7), ``7`` (rounds 1-6), ``6`` (rounds 1-5), ``5``
+(rounds 1-4), ``4`` (rounds 1-3), ``3`` (rounds 1-2) and ``2`` (round 1) reproduce those splits, later rounds
+left out, and ``--round1-split`` the first one (round 1 alone, odd questions tune, even held out).
+``--details`` prints misses and false hits for the tune set only, unless ``--details-held-out``.
 
     .venv/bin/python scripts/bench_paraphrase.py                    # text, tune and held out
     .venv/bin/python scripts/bench_paraphrase.py --audio            # also spoken, through faster-whisper
@@ -107,9 +107,10 @@ ROUNDS = (
     DATA / "round21",
     DATA / "round22",
     DATA / "round23",
+    DATA / "round24",
 )
 """The rounds in the order they were written; each was held out once and then became tuning data."""
-HELD_OUT_ROUND = 23
+HELD_OUT_ROUND = 24
 
 
 GOLD = {"name": "first"}
