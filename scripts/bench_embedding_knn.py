@@ -181,6 +181,8 @@ class Case:
     evidence_sentence: dict[str, int | None]
     weights: dict[str, float]
     vecs: np.ndarray = field(default_factory=lambda: np.zeros((0, 384), np.float32))
+    # where each credit's evidence starts in its sentence (characters), for core.passing.put_off
+    evidence_offset: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -236,6 +238,21 @@ class Embedder:
         return np.stack([self.cache[self.key(t)] for t in texts])
 
 
+def evidence_places(
+    spans: Sequence[tuple[int, int]], starts: dict[str, int | None]
+) -> tuple[dict[str, int | None], dict[str, int]]:
+    """For each item, the sentence (index into ``spans``) where its evidence starts (None when missed or in no
+    sentence), and where in that sentence (characters; credited items only)."""
+    where: dict[str, int | None] = {}
+    offset: dict[str, int] = {}
+    for item, start in starts.items():
+        at = None if start is None else next((j for j, (s, e) in enumerate(spans) if s <= start < e), None)
+        where[item] = at
+        if at is not None and start is not None:
+            offset[item] = start - spans[at][0]
+    return where, offset
+
+
 def build(threads: int, fresh: int, decisions: str) -> Data:
     """Every answer of rounds 1..fresh with its sentences, vectors and matcher decisions: today's code on the
     fresh round; on the tuning rounds today's (``decisions="current"``, fitted to them) or the code's as it
@@ -248,15 +265,12 @@ def build(threads: int, fresh: int, decisions: str) -> Data:
         a = scored.answer
         text = Transcript.from_text(a.text).text  # the text the matcher's evidence offsets refer to
         spans = sentence_spans(text)
-        kinds, where = {}, {}
+        kinds = {}
+        starts: dict[str, int | None] = {}
         for item in scored.report.checklist:
             ev = item.evidence if item.hit else None
             kinds[item.id] = "" if ev is None else ("fuzzy" if ev.match == "phonetic" else ev.match)
-            where[item.id] = (
-                None
-                if ev is None
-                else next((j for j, (s, e) in enumerate(spans) if s <= ev.char_start < e), None)
-            )
+            starts[item.id] = None if ev is None else ev.char_start
         hits = scored.hits
         if decisions == "blind" and round_of(a) != fresh:
             told = blind[str(round_of(a))]["decisions"][a.id]
@@ -264,10 +278,8 @@ def build(threads: int, fresh: int, decisions: str) -> Data:
             kinds = {
                 i: "" if not v[0] else ("fuzzy" if v[1] == "phonetic" else v[1]) for i, v in told.items()
             }
-            where = {
-                i: None if not v[0] else next((j for j, (s, e) in enumerate(spans) if s <= v[2] < e), None)
-                for i, v in told.items()
-            }
+            starts = {i: v[2] if v[0] else None for i, v in told.items()}
+        where, offset = evidence_places(spans, starts)
         question = bank.find(a.question)
         cases.append(
             Case(
@@ -278,6 +290,7 @@ def build(threads: int, fresh: int, decisions: str) -> Data:
                 kinds,
                 where,
                 {item.id: item.weight for item in question.checklist},
+                evidence_offset=offset,
             )
         )
     for r in range(1, fresh + 1):  # load_answers' half must agree with the id prefix

@@ -12,8 +12,9 @@ from too), then reports, once:
 1. round N, text: the matcher, the regression alone (final judge), the matcher vetoed by it, the gated
    judge, the gated judge vetoed where the gate keeps the matcher's decisions, and the app's judge (that,
    every point the matcher missed that the regression credits, the partial veto, credits from lists waved
-   away withdrawn, and the boost bar, each line adding one; and the same with a 1 % veto and no boost bar,
-   the rules of round 22); what the regression alone changed
+   away withdrawn, and the boost bar, and credits from clauses that put the point off withdrawn, each line
+   adding one; the rules of rounds 22 and 23; and the app with the 1 % veto); what the regression alone
+   changed
    (credits dropped that were right, false ones removed, credits added);
 2. each question's **example answer** (compact, several points per sentence; every checklist item is in it
    by construction) and its first half, judged the same way: coverage per answer. The regression learns from
@@ -55,6 +56,7 @@ from bench_embedding_knn import (
     Features,
     alone_threshold,
     build,
+    evidence_places,
     full,
     lr_model,
     out_of_fold,
@@ -66,6 +68,7 @@ from bench_paraphrase import GOLD, Answer, _transcribe_all
 
 from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.passing import listed_in_passing as _listed_in_passing
+from opsprep_voice.core.passing import put_off as _put_off
 from opsprep_voice.core.scoring import score_answer
 from opsprep_voice.core.second_opinion import MEANING_WORDS
 from opsprep_voice.core.transcript import Transcript
@@ -103,15 +106,13 @@ def _case(answer: Answer, round_no: int, transcript: Transcript, emb: Embedder) 
     report = score_answer(question, transcript)
     text = transcript.text
     spans = sentence_spans(text)
-    kinds, where = {}, {}
+    kinds: dict[str, str] = {}
+    starts: dict[str, int | None] = {}
     for item in report.checklist:
         ev = item.evidence if item.hit else None
         kinds[item.id] = "" if ev is None else ("fuzzy" if ev.match == "phonetic" else ev.match)
-        where[item.id] = (
-            None
-            if ev is None
-            else next((j for j, (s, e) in enumerate(spans) if s <= ev.char_start < e), None)
-        )
+        starts[item.id] = None if ev is None else ev.char_start
+    where, offset = evidence_places(spans, starts)
     sentences = [text[s:e] for s, e in spans]
     case = Case(
         answer,
@@ -121,6 +122,7 @@ def _case(answer: Answer, round_no: int, transcript: Transcript, emb: Embedder) 
         kinds,
         where,
         {i.id: i.weight for i in question.checklist},
+        evidence_offset=offset,
     )
     case.vecs = emb.embed(sentences)
     return case
@@ -183,6 +185,18 @@ def listed_rows(d: Data) -> np.ndarray:
     return out
 
 
+def put_off_rows(d: Data) -> np.ndarray:
+    """Rows the matcher credited from a clause that puts the point off ("that's on the roadmap":
+    :func:`opsprep_voice.core.passing.put_off`): the app withdraws them whatever the model says. Whole
+    sentences only, as for :func:`listed_rows`."""
+    out = np.zeros(len(d.rows), bool)
+    for j, (ci, item) in enumerate(d.rows):
+        c = d.cases[ci]
+        at = c.evidence_sentence[item] if c.matcher[item] and UNIT["name"] == "sentences" else None
+        out[j] = at is not None and _put_off(c.sentences[at], c.evidence_offset[item])
+    return out
+
+
 def app_credit(
     d: Data,
     scores: np.ndarray,
@@ -192,6 +206,7 @@ def app_credit(
     words: np.ndarray,
     waved: bool = True,
     t_boost: float | None = BOOST,
+    deferred: bool = True,
 ) -> np.ndarray:
     """The app's decisions (:meth:`opsprep_voice.core.second_opinion.Judge.reconsider`) from the
     regression's ``scores``: past the gate it decides; else the veto (raised to ``partial[1]`` where it doubts
@@ -199,12 +214,15 @@ def app_credit(
     at ``t_alone``, the judge before the boost bar). A missed point is credited only from a sentence of at
     least ``MEANING_WORDS`` words (``words``: :func:`meaning_words`).
     Either way a credit from a list waved away (:func:`listed_rows`) is withdrawn (unless ``waved`` is
-    False: the judge before that rule). Misheard names keep their credit and stay out of the shares."""
+    False: the judge before that rule), and one put off (:func:`put_off_rows`; unless ``deferred`` is False).
+    Misheard names keep their credit and stay out of the shares."""
     alone = scores >= t_alone
     shown = alone & (words >= MEANING_WORDS)  # a missed point the model credits, from a real sentence
     boosted = (scores >= (t_alone if t_boost is None else min(t_boost, t_alone))) & (words >= MEANING_WORDS)
     misheard = _misheard(d)
     listed = listed_rows(d) if waved else np.zeros(len(d.rows), bool)
+    if deferred:
+        listed = listed | put_off_rows(d)
     credit = d.hit.copy()
     owner = np.array([ci for ci, _ in d.rows])
     for ci in np.unique(owner[~np.isnan(scores)]):
@@ -351,7 +369,9 @@ def main(argv: list[str] | None = None) -> int:
         with_partial = app_credit(d, scores, t_alone, t_veto, partial, words, waved=False, t_boost=None)
         waved = app_credit(d, scores, t_alone, t_veto, partial, words, t_boost=None)
         round22 = app_credit(d, scores, t_alone, t_veto1, partial, words, t_boost=None)
+        round23 = app_credit(d, scores, t_alone, t_veto, partial, words, deferred=False)
         the_app = app_credit(d, scores, t_alone, t_veto, partial, words)
+        one_percent = app_credit(d, scores, t_alone, t_veto1, partial, words)
         fresh = d.round == args.fresh_round
         print(
             f"\n# {title}: fitted on rounds 1-{args.fresh_round - 1}; "
@@ -371,7 +391,9 @@ def main(argv: list[str] | None = None) -> int:
             ("gated, vetoed, boosted, with the partial veto", with_partial),
             ("... and credits from lists waved away withdrawn", waved),
             (f"the same with a 1 % veto ({t_veto1:.3f}) and no boost bar (round 22's rules)", round22),
-            (f"... with the 2 % veto and missed points credited from {BOOST} (the app)", the_app),
+            (f"... with the 2 % veto and missed points credited from {BOOST} (round 23's rules)", round23),
+            ("... and credits from clauses that put the point off withdrawn (the app)", the_app),
+            (f"the app with the 1 % veto ({t_veto1:.3f})", one_percent),
         ):
             if not fresh.any():
                 break
@@ -399,6 +421,7 @@ def main(argv: list[str] | None = None) -> int:
                     ("boosted", boosted),
                     ("partial", with_partial),
                     ("round 22", round22),
+                    ("round 23", round23),
                     ("app", the_app),
                 ):
                     per = []

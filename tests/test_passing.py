@@ -1,5 +1,6 @@
-"""A list of names the speaker waves away (core.passing.listed_in_passing) is told apart from a list that
-explains, and from a passing word in a sentence that makes a point."""
+"""Two sentence shapes whose credits the second opinion withdraws (core.passing): a list of names the speaker
+waves away, told apart from a list that explains; and a point put off ("that's on the roadmap"), told apart
+from a point made with words of time or wish."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsprep_voice.core.passing import LIST_PARTS, WAVED_AWAY, listed_in_passing
+from opsprep_voice.core.passing import LIST_PARTS, WAVED_AWAY, listed_in_passing, put_off
 
 CLOSERS = ("the usual", "that kind of thing", "all of that", "and so on", "etc", "things like that")
 
@@ -72,3 +73,65 @@ def test_fewer_parts_than_a_list_never_count_whatever_closes_them(parts: list[st
 )
 def test_short_names_waved_away_always_count(parts: list[str], closer: str) -> None:
     assert listed_in_passing(", ".join(parts) + f", {closer}.")
+
+
+# ------------------------------------------------------------------------------------------- put off
+
+
+@pytest.mark.parametrize(
+    ("sentence", "evidence"),
+    [
+        ("Policy as code, OPA, that's on the roadmap.", "Policy as code"),
+        ("Restore testing, definitely, it's on the list.", "Restore testing"),
+        ("Shutting down dev clusters at night is on my list for this quarter.", "dev clusters"),
+        ("Committed use discounts are something finance was looking into.", "Committed use"),
+        ("Load testing and capacity planning would be the next step, really.", "capacity planning"),
+        ("Exit strategy is something I would like to formalise next year.", "Exit strategy"),
+        ("We also talked about flame graphs and APM, but that\u2019s on the wish list.", "flame graphs"),
+        (
+            "We have an error budget policy, and there's a plan to start SLO reviews with product next year.",
+            "SLO reviews",
+        ),
+    ],
+)
+def test_a_point_put_off_is_put_off(sentence: str, evidence: str) -> None:
+    assert put_off(sentence, sentence.index(evidence))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "evidence"),
+    [
+        # the plan is another clause's, which does not point back at the evidence
+        (
+            "We have an error budget policy, and there's a plan to start SLO reviews with product next year.",
+            "error budget policy",
+        ),
+        # words of time and wish that strong answers use while making the point
+        ("If a service burns its error budget, the next sprint goes to reliability.", "error budget"),
+        ("Multi-region, not yet; I'd rather have restores we've actually tested.", "restores"),
+        ("I'd like to own the on-call rotation end to end.", "on-call rotation"),
+        ("Reliability items sit on the same roadmap as features, sized and ranked the same way.", "roadmap"),
+        ("Every Monday we review the backlog of postmortem actions.", "postmortem actions"),
+        ("", ""),
+    ],
+)
+def test_a_point_made_is_not_put_off(sentence: str, evidence: str) -> None:
+    assert not put_off(sentence, sentence.index(evidence))
+
+
+SAID = st.text(alphabet="abcdefghij ", min_size=1, max_size=30).map(str.strip).filter(bool)  # spells no cue
+LATER = ("on the roadmap", "on my list", "on the wish list", "would be the next step", "still to do")
+
+
+@given(
+    SAID, st.sampled_from(LATER), st.sampled_from(("that's", "it's", "and that's", "but that's", "which is"))
+)
+def test_a_later_clause_that_points_back_puts_the_point_off(said: str, later: str, back: str) -> None:
+    assert put_off(f"{said}, {back} {later}.", 0)
+
+
+@given(SAID, SAID, st.sampled_from(LATER))
+def test_a_plan_before_the_point_never_puts_it_off(said: str, before: str, later: str) -> None:
+    sentence = f"{before} is {later}, {said}."
+    assert put_off(sentence, 0)
+    assert not put_off(sentence, sentence.index(said, len(before) + 4 + len(later)))

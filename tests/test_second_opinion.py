@@ -16,7 +16,7 @@ import pytest
 from opsprep_voice.core.bank import Question, load_bank
 from opsprep_voice.core.embedding import SentenceEncoder
 from opsprep_voice.core.matching import Evidence
-from opsprep_voice.core.scoring import ScoreReport, format_report, score_answer
+from opsprep_voice.core.scoring import PUT_OFF_REASON, ScoreReport, format_report, score_answer
 from opsprep_voice.core.second_opinion import (
     FEATURES,
     SHARED,
@@ -404,6 +404,63 @@ def test_a_real_answer_keeps_its_points_and_loses_the_names_it_waves_away(bank, 
         assert judged[item_id].doubted.text in text.split(". ")[-1]
     kept = [i.id for i in matcher.checklist if i.hit and not opinions[i.id].listed]
     assert kept and all(judged[i].hit for i in kept)
+
+
+@pytest.mark.parametrize(
+    ("text", "withdrawn"),
+    [
+        ("Terraform, that's on the roadmap for next quarter. Nothing else here.", True),
+        # the plan is a later clause's own subject, not the credited word's
+        (
+            "Terraform builds every image, and a plan to start canaries is on the roadmap. Nothing else.",
+            False,
+        ),
+    ],
+)
+def test_a_credit_put_off_is_withdrawn_whatever_the_model_says_and_the_review_says_why(
+    bank, tmp_path: Path, text: str, withdrawn: bool
+) -> None:
+    c = _case(bank, tmp_path, text, (True, False, False))
+    first = c.ids[0]
+    judged, before = {i.id: i for i in c.judged.checklist}, {i.id: i for i in c.report.checklist}
+    assert judged[first].hit is not withdrawn
+    if not withdrawn:
+        assert c.judged.second_opinion == "agreed"
+        return
+    assert judged[first].opinion is not None and judged[first].opinion > 0.9  # the model would keep it
+    assert judged[first].doubted == before[first].evidence and judged[first].doubt_reason == PUT_OFF_REASON
+    assert judged[first].doubt == (
+        f'You mentioned "{before[first].evidence.text}" as something still to come, not as something you do.'
+    )
+    # the reason is stored with the report and read back; a reason this version does not know reads as none
+    stored = c.judged.to_dict()
+    again = {i.id: i for i in ScoreReport.from_dict(stored).checklist}
+    assert again[first].doubt_reason == PUT_OFF_REASON and again[first].doubt == judged[first].doubt
+    for item in stored["checklist"]:
+        if item["id"] == first:
+            item["doubt_reason"] = "a reason from a newer version"
+    newer = {i.id: i for i in ScoreReport.from_dict(stored).checklist}
+    assert newer[first].doubt_reason == "" and newer[first].doubt.endswith("does not say how you use it.")
+
+
+def test_a_real_answer_keeps_its_points_and_loses_the_one_it_puts_off(bank, judge: Judge) -> None:
+    question = bank.find(5)
+    text = (
+        "We keep every Terraform module in its own repository, versioned with semantic tags, and each "
+        "environment pins the version it runs. State lives in an S3 bucket per account with DynamoDB "
+        "locking, so two applies can never race. Drift detection with a scheduled terraform plan would be "
+        "the next step."
+    )
+    transcript = Transcript.from_text(text)
+    matcher = score_answer(question, transcript)
+    opinions = judge.opinions(question, matcher)
+    judged = {i.id: i for i in judge.reconsider(question, matcher, transcript).checklist}
+    later = [i.id for i in matcher.checklist if i.hit and opinions[i.id].put_off]
+    assert later == ["drift-detection"]
+    # the model alone would credit it: the sentence is about the point, which it only plans
+    assert opinions["drift-detection"].probability >= max(judge.veto, judge.partial_veto, judge.threshold)
+    assert not judged["drift-detection"].hit and judged["drift-detection"].doubt_reason == PUT_OFF_REASON
+    assert all(judged[i].hit for i in ("modules", "versioned-modules", "remote-state-locking"))
 
 
 @pytest.mark.parametrize(("boost", "credited"), [(0.7, True), (None, False)])

@@ -54,6 +54,11 @@ REPORT_VERSION = 2
 """Written by :meth:`ScoreReport.to_dict`. 1: reports before the field existed (same shape)."""
 
 
+PUT_OFF_REASON = "put-off"
+"""``ChecklistResult.doubt_reason`` of a credit withdrawn because the answer puts the point off
+(:func:`opsprep_voice.core.passing.put_off`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ChecklistResult:
     """One checklist item of a report: covered or not, with the evidence when it can be read.
@@ -62,7 +67,9 @@ class ChecklistResult:
     read as an :class:`Evidence` (an older report, or a match kind this version does not know).
     ``opinion`` is the second opinion's probability that the point is made (None when it did not decide:
     :mod:`opsprep_voice.core.second_opinion`), and ``doubted`` the matcher's evidence for an item it
-    credited and the second opinion did not (``hit`` is then False).
+    credited and the second opinion did not (``hit`` is then False); ``doubt_reason`` is
+    :data:`PUT_OFF_REASON` when it was withdrawn because the answer puts the point off ("that's on the
+    roadmap"), "" otherwise.
     """
 
     id: str
@@ -74,6 +81,7 @@ class ChecklistResult:
     quote: str = ""
     opinion: float | None = None
     doubted: Evidence | None = None
+    doubt_reason: str = ""
 
     @classmethod
     def from_match(cls, item: ItemMatch) -> ChecklistResult:
@@ -95,6 +103,8 @@ class ChecklistResult:
         """Why a wording the matcher credited does not count, "" unless the second opinion overruled it."""
         if self.hit or self.doubted is None:
             return ""
+        if self.doubt_reason == PUT_OFF_REASON:
+            return f'You mentioned "{self.doubted.text}" as something still to come, not as something you do.'
         if self.doubted.match == "concept":  # words near each other, not a name: say what was heard
             return f'You said "{self.doubted.text}", but read as a whole the answer does not make this point.'
         return f'You named "{self.doubted.text}", but the answer does not say how you use it.'
@@ -111,6 +121,7 @@ class ChecklistResult:
             }
             | ({} if self.opinion is None else {"opinion": round(self.opinion, 3)})
             | ({} if self.doubted is None else {"doubted": self.doubted.to_dict()})
+            | ({"doubt_reason": self.doubt_reason} if self.doubt_reason else {})
         )
 
 
@@ -278,6 +289,8 @@ def _checklist_result(data: dict[str, Any]) -> ChecklistResult:
         quote=quote,
         opinion=None if opinion is None else max(0.0, min(1.0, opinion)),
         doubted=doubted,
+        # a reason this version does not know (a newer report) reads as none: the generic doubt
+        doubt_reason=PUT_OFF_REASON if doubted and data.get("doubt_reason") == PUT_OFF_REASON else "",
     )
 
 

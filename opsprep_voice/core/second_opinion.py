@@ -34,6 +34,9 @@ matcher's own decision:
 * a credit whose evidence sits in a list the speaker waves away ("VPC, private subnets, Secrets Manager,
   all of that": :func:`opsprep_voice.core.passing.listed_in_passing`) is withdrawn whatever the model says
   (the sentence is similar to ones that make the point; the list says nothing of how it is used);
+  and so is a credit whose evidence is put off ("Policy as code, OPA, that's on the roadmap":
+  :func:`opsprep_voice.core.passing.put_off`; a plan is not a practice, and the model, which compares
+  sentences about the same thing, cannot tell them apart);
 * a misheard name the matcher found ("Statuspaige") is never withdrawn and does not count toward the gate:
   the written answers the model learned from have none, and it doubts every one;
 * used as the only judge, the model would overrule correct credits of compact answers (the example answers
@@ -73,9 +76,9 @@ import numpy as np
 from opsprep_voice.core.bank import Question
 from opsprep_voice.core.embedding import EmbeddingUnavailable, SentenceEncoder
 from opsprep_voice.core.matching import Evidence
-from opsprep_voice.core.passing import PASSING, listed_in_passing, plain
+from opsprep_voice.core.passing import PASSING, listed_in_passing, plain, put_off
 from opsprep_voice.core.resources import package_file
-from opsprep_voice.core.scoring import ChecklistResult, ScoreReport
+from opsprep_voice.core.scoring import PUT_OFF_REASON, ChecklistResult, ScoreReport
 from opsprep_voice.core.text import time_of_span
 from opsprep_voice.core.transcript import Transcript
 
@@ -177,6 +180,8 @@ class Opinion:
     # the matcher's evidence sits in a list waved away (core.passing.listed_in_passing); never acted on for a
     # misheard name, which stays credited
     listed: bool = False
+    # ... or in a clause that puts the point off (core.passing.put_off), under the same exception
+    put_off: bool = False
 
 
 class Judge:
@@ -263,7 +268,12 @@ class Judge:
             z = float(((x - self.mean) / self.scale) @ self.coef + self.intercept)
             probability = 1.0 / (1.0 + math.exp(-z))
             listed = sentence is not None and listed_in_passing(sentence)
-            out[result.id] = Opinion(probability, probability >= self.threshold, spans[best], listed)
+            later = (
+                ev is not None
+                and at is not None
+                and put_off(report.transcript[spans[at][0] : spans[at][1]], ev.char_start - spans[at][0])
+            )
+            out[result.id] = Opinion(probability, probability >= self.threshold, spans[best], listed, later)
         return out
 
     def reconsider(self, question: Question, report: ScoreReport, transcript: Transcript) -> ScoreReport:
@@ -272,7 +282,8 @@ class Judge:
         the credits the model all but rules out (below :attr:`veto`, or :attr:`partial_veto` where it doubts
         at least :attr:`partial_gate` of them) and the points it finds made (probability at or above
         :attr:`boost`, in a sentence of :data:`MEANING_WORDS` words or more; ``"revised"``; ``"agreed"`` when
-        there are none). Either way a credit from a list waved away is withdrawn (:attr:`Opinion.listed`).
+        there are none). Either way a credit from a list waved away is withdrawn (:attr:`Opinion.listed`), and
+        one the answer puts off (:attr:`Opinion.put_off`; its ``doubt_reason`` says so).
         Misheard names stay credited. ``report`` itself when the model knows none of its items or it has no
         sentence. See the module doc for the evidence kept."""
         opinions = self.opinions(question, report)
@@ -284,7 +295,8 @@ class Judge:
         doubted = sum(1 for i in credited if not opinions[i.id].covered) / max(1, len(credited))
         # A name in a list the speaker waves away ("..., the usual") is never a point made, whatever the
         # model's probability: the sentences it compares are similar, the list says nothing of its use.
-        listed = {i.id for i in credited if opinions[i.id].listed}
+        # So is a point put off ("that's on the roadmap"): a plan is not a practice.
+        listed = {i.id for i in credited if opinions[i.id].listed or opinions[i.id].put_off}
         missed = [i for i in report.checklist if not i.hit and i.id in opinions]
         # A missed point is credited by meaning only from a sentence that can show it; the bar is the
         # threshold where the model decides the answer, the lower boost where the matcher's decisions stand.
@@ -315,9 +327,15 @@ class Judge:
                     replace(result, hit=True, evidence=ev, quote=ev.text, opinion=opinion.probability)
                 )
             else:
+                reason = PUT_OFF_REASON if opinion.put_off else ""
                 checklist.append(
                     replace(
-                        result, hit=False, evidence=None, doubted=result.evidence, opinion=opinion.probability
+                        result,
+                        hit=False,
+                        evidence=None,
+                        doubted=result.evidence,
+                        opinion=opinion.probability,
+                        doubt_reason=reason,
                     )
                 )
         total = sum(i.weight for i in checklist)
