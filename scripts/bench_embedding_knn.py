@@ -135,6 +135,8 @@ def round_of(answer: Answer) -> int:
 
 UNIT = {"name": "sentences"}
 """The stretch each vector stands for: ``sentences`` or ``clauses`` (``--unit``; set once by ``main``)."""
+# The stretches of ``--unit clauses`` (one vector per point of a run-on sentence), cut at every joining
+# word; not core.passing's clauses, which keep "and" inside a clause to judge what a clause puts off.
 _CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+(?=(?:and|but|so|then|which|because|while)\s)")
 MIN_CLAUSE_WORDS = 4
 

@@ -171,6 +171,7 @@ pair with the fewest false hits among those that cost at most one point of recal
 
 
 _listed = functools.lru_cache(maxsize=None)(_listed_in_passing)  # app_credit runs per partial-veto pair
+_put_off_at = functools.lru_cache(maxsize=None)(_put_off)
 
 
 def listed_rows(d: Data) -> np.ndarray:
@@ -193,7 +194,7 @@ def put_off_rows(d: Data) -> np.ndarray:
     for j, (ci, item) in enumerate(d.rows):
         c = d.cases[ci]
         at = c.evidence_sentence[item] if c.matcher[item] and UNIT["name"] == "sentences" else None
-        out[j] = at is not None and _put_off(c.sentences[at], c.evidence_offset[item])
+        out[j] = at is not None and _put_off_at(c.sentences[at], c.evidence_offset[item])
     return out
 
 

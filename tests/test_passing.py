@@ -88,6 +88,11 @@ def test_short_names_waved_away_always_count(parts: list[str], closer: str) -> N
         ("Load testing and capacity planning would be the next step, really.", "capacity planning"),
         ("Exit strategy is something I would like to formalise next year.", "Exit strategy"),
         ("We also talked about flame graphs and APM, but that\u2019s on the wish list.", "flame graphs"),
+        ("We have an error budget policy and there's a plan to start SLO reviews.", "SLO reviews"),
+        (
+            "Connection pooling with PgBouncer is on the list for next quarter, and the DBAs watch it.",
+            "PgBouncer",
+        ),
         (
             "We have an error budget policy, and there's a plan to start SLO reviews with product next year.",
             "SLO reviews",
@@ -112,11 +117,30 @@ def test_a_point_put_off_is_put_off(sentence: str, evidence: str) -> None:
         ("I'd like to own the on-call rotation end to end.", "on-call rotation"),
         ("Reliability items sit on the same roadmap as features, sized and ranked the same way.", "roadmap"),
         ("Every Monday we review the backlog of postmortem actions.", "postmortem actions"),
+        # a later clause puts off something else: a new subject, an aside that is not the point, "to" a verb
+        ("We run Terraform everywhere, but canaries, those are on the roadmap.", "Terraform"),
+        (
+            "We have Terraform for everything, that has been in place for years, and policy as code, "
+            "that's on the roadmap.",
+            "Terraform",
+        ),
+        ("Terraform plans run on every PR, it is on the roadmap to add OPA.", "Terraform"),
+        # "and" before a new subject ends a clause, with or without the comma; so does a dash
+        ("We have an error budget policy and there's a plan to start SLO reviews.", "error budget policy"),
+        ("We have an error budget policy \u2014 and a plan to start SLO reviews.", "error budget policy"),
+        # "haven't got to" is also "haven't had to"
+        ("We haven't got to page anyone at night since the SLO alerts went in.", "SLO alerts"),
         ("", ""),
     ],
 )
 def test_a_point_made_is_not_put_off(sentence: str, evidence: str) -> None:
     assert not put_off(sentence, sentence.index(evidence))
+
+
+def test_a_place_outside_the_sentence_is_not_put_off() -> None:
+    sentence = "Policy as code, that's on the roadmap."
+    assert put_off(sentence, 0)
+    assert not put_off(sentence, len(sentence)) and not put_off(sentence, -1)
 
 
 SAID = st.text(alphabet="abcdefghij ", min_size=1, max_size=30).map(str.strip).filter(bool)  # spells no cue
@@ -131,7 +155,9 @@ def test_a_later_clause_that_points_back_puts_the_point_off(said: str, later: st
 
 
 @given(SAID, SAID, st.sampled_from(LATER))
-def test_a_plan_before_the_point_never_puts_it_off(said: str, before: str, later: str) -> None:
+def test_a_plan_in_the_clause_before_the_point_does_not_put_it_off(
+    said: str, before: str, later: str
+) -> None:
     sentence = f"{before} is {later}, {said}."
     assert put_off(sentence, 0)
     assert not put_off(sentence, sentence.index(said, len(before) + 4 + len(later)))

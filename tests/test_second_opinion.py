@@ -257,14 +257,22 @@ def _case(
     partial: tuple[float, float] = (1.0, 0.0),
     coef_of: dict[str, float] | None = None,
     bars: tuple[float, float | None] = (0.6, None),
+    first_said: str | None = None,
 ):
     """Question 1 with its first three items credited by the matcher as given (the second with the
-    evidence ``heard`` when given), re-judged by the hand-made model."""
+    evidence ``heard`` when given; the first with the words ``first_said`` where the text says them, else
+    its first word), re-judged by the hand-made model."""
     question = bank.find(1)
     ids = tuple(i.id for i in question.checklist[:3])
     report, transcript = _report(question, text, dict(zip(ids, credited, strict=True)))
+    evidence = {}
     if heard is not None:
-        checklist = tuple(replace(i, evidence=heard) if i.id == ids[1] else i for i in report.checklist)
+        evidence[ids[1]] = heard
+    if first_said is not None:
+        at = transcript.text.index(first_said)
+        evidence[ids[0]] = Evidence(first_said, first_said, "exact", at, at + len(first_said))
+    if evidence:
+        checklist = tuple(replace(i, evidence=evidence.get(i.id, i.evidence)) for i in report.checklist)
         report = replace(report, checklist=checklist)
     model = _model(tmp_path, question, gate=0.7, veto=veto, coef_of=coef_of, partial=partial, bars=bars)
     judge = Judge(_AxisEncoder(), model)
@@ -441,6 +449,45 @@ def test_a_credit_put_off_is_withdrawn_whatever_the_model_says_and_the_review_sa
             item["doubt_reason"] = "a reason from a newer version"
     newer = {i.id: i for i in ScoreReport.from_dict(stored).checklist}
     assert newer[first].doubt_reason == "" and newer[first].doubt.endswith("does not say how you use it.")
+
+
+LONG_OPENING = "Nothing else here, nothing at all, not one thing said in this first and rather long sentence."
+
+
+@pytest.mark.parametrize(
+    ("text", "withdrawn"),
+    [
+        # the evidence in the middle of a later sentence, after a first one longer than it: where the
+        # evidence sits in its own sentence decides, not where it sits in the answer
+        (f"{LONG_OPENING} We run Terraform everywhere, that's on the roadmap.", True),
+        (
+            f"{LONG_OPENING} A plan to start canaries is on the roadmap, and we run Terraform everywhere.",
+            False,
+        ),
+    ],
+)
+def test_what_is_put_off_is_judged_where_the_evidence_sits_in_its_sentence(
+    bank, tmp_path: Path, text: str, withdrawn: bool
+) -> None:
+    c = _case(bank, tmp_path, text, (True, False, False), first_said="Terraform")
+    first = c.ids[0]
+    judged = {i.id: i for i in c.judged.checklist}
+    assert judged[first].hit is not withdrawn
+    assert judged[first].doubt_reason == (PUT_OFF_REASON if withdrawn else "")
+
+
+def test_a_misheard_name_in_a_clause_put_off_stays_credited(bank, tmp_path: Path) -> None:
+    # the second item's credit is a misheard name in a clause that puts it off: the model never judges those
+    c = _case(
+        bank,
+        tmp_path,
+        "Statuspaige, that's on the roadmap. Nothing else here.",
+        (False, True, False),
+        heard=Evidence("Statuspaige", "Statuspage", "fuzzy", 0, 11),
+    )
+    second = c.ids[1]
+    judged = {i.id: i for i in c.judged.checklist}
+    assert judged[second].hit and judged[second].doubt_reason == ""
 
 
 def test_a_real_answer_keeps_its_points_and_loses_the_one_it_puts_off(bank, judge: Judge) -> None:

@@ -268,12 +268,13 @@ class Judge:
             z = float(((x - self.mean) / self.scale) @ self.coef + self.intercept)
             probability = 1.0 / (1.0 + math.exp(-z))
             listed = sentence is not None and listed_in_passing(sentence)
-            later = (
+            planned = (
                 ev is not None
                 and at is not None
-                and put_off(report.transcript[spans[at][0] : spans[at][1]], ev.char_start - spans[at][0])
+                and sentence is not None
+                and put_off(sentence, ev.char_start - spans[at][0])
             )
-            out[result.id] = Opinion(probability, probability >= self.threshold, spans[best], listed, later)
+            out[result.id] = Opinion(probability, probability >= self.threshold, spans[best], listed, planned)
         return out
 
     def reconsider(self, question: Question, report: ScoreReport, transcript: Transcript) -> ScoreReport:
