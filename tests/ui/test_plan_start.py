@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 from pytestqt.qtbot import QtBot
 
+from opsprep_voice.core.bank import BUNDLED_BANK
 from opsprep_voice.core.session import Selection, plan_questions
 from opsprep_voice.core.settings import SettingsStore
 from opsprep_voice.ui.rehearsal.start_screen import StartScreen
@@ -177,3 +179,15 @@ def test_the_app_starts_the_plan_from_history(qtbot: QtBot, tmp_path: Path) -> N
     assert ctx.controller.session is not None
     assert tuple(q.id for q in ctx.controller.session.questions) == due
     ctx.shutdown()
+
+
+def test_a_bank_of_one_question_is_named_as_one(qtbot: QtBot, tmp_path: Path) -> None:
+    screen, _ = start_screen(qtbot, tmp_path, None)
+    assert screen.rb_all.text() == f"All {len(BANK)} questions in order"
+    data = json.loads(BUNDLED_BANK.read_text(encoding="utf-8"))
+    data["questions"] = [dict(data["questions"][4], number=1)]
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(data), encoding="utf-8")
+    assert screen.load_custom(one)
+    assert screen.rb_all.text() == "The one question"
+    assert screen.custom_status.text() == "✔ 1 question loaded from one.json"

@@ -260,7 +260,8 @@ class StartScreen(QWidget):
             self.single.addItem(f"{q.number}. {q.text}", q.id)
         self.category.blockSignals(False)
         self.single.blockSignals(False)
-        self.rb_all.setText(f"All {len(bank)} questions in order")
+        # a custom bank may hold one question: "All 1 questions" reads as a slip
+        self.rb_all.setText("The one question" if len(bank) == 1 else f"All {len(bank)} questions in order")
         self._widen_question_list()
         self.plan_choice.set_questions(list(bank))
 
@@ -289,7 +290,8 @@ class StartScreen(QWidget):
             self._refresh()
             return False
         self._custom = bank
-        self.custom_status.setText(f"✔ {len(bank)} questions loaded from {Path(text).name}")
+        many = "question" if len(bank) == 1 else "questions"
+        self.custom_status.setText(f"✔ {len(bank)} {many} loaded from {Path(text).name}")
         self.rb_custom.setChecked(True)
         self._fill_from(bank)
         self._refresh()
