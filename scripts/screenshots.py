@@ -64,9 +64,9 @@ THIN_ANSWER = (
     "them on Grafana dashboards."
 )
 # A second take at the demo question that says much less: the summary keeps the first one as the best.
-#: The second take: a bluff that names the tools of incident response without saying how any was used. The
-#: second opinion overrules the keywords' credits (``review-bluff.png``); the summary still shows the first
-#: take, "best of 2 takes".
+#: The second take: a bluff that names the tools of incident response without saying how any was used, and
+#: puts one point off to next quarter. The second opinion overrules the keywords' credits and says why
+#: (``review-bluff.png``); the summary still shows the first take, "best of 2 takes".
 WEAK_TAKE = (
     "Yeah, so incidents, honestly they're all about tooling and culture. At my company we've got a really "
     "mature setup: PagerDuty, Statuspage, Datadog, Grafana, Prometheus, Sentry, all of it. Things like "
@@ -74,8 +74,8 @@ WEAK_TAKE = (
     "postmortems, those are all super important, and I'm a big believer in every one of them. Leadership "
     "really cares about reliability, and so do I. The team is great and very experienced, and we move fast "
     "but we also care about quality. I think what matters most is having the right mindset and the right "
-    "tools in place, and making sure everyone feels ownership. That's really how I think about incidents in "
-    "general."
+    "tools in place, and making sure everyone feels ownership. Blameless post-incident reviews, that's on "
+    "the roadmap for next quarter. That's really how I think about incidents in general."
 )
 DEFAULT_SIZE = (1280, 800)  # the README's screenshots; other sizes and the dark palette go to sub-folders
 THEMES = ("light", "dark")
