@@ -72,6 +72,7 @@ from bench_second_opinion import (
 )
 
 from opsprep_voice.core import second_opinion
+from opsprep_voice.core.bank import load_bank
 
 ROOT = Path(__file__).resolve().parents[1]
 LEFT_OUT = ("log_sentences",)
@@ -161,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         f"partial veto {partial_veto:.3f} from {partial_gate:.0%}, "
         f"built at {commit}"
     )
+    question_id = {q.number: q.id for q in load_bank().questions}  # the app finds a question by its id
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         args.out,
@@ -179,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         about=np.array(about),
         item_keys=np.array(keys),
         item_question=np.array(numbers, np.int64),
+        item_question_id=np.array([question_id[n] for n in numbers]),
         item_id=np.array(ids),
         **arrays,
     )

@@ -510,6 +510,23 @@ def test_a_real_answer_keeps_its_points_and_loses_the_one_it_puts_off(bank, judg
     assert all(judged[i].hit for i in ("modules", "versioned-modules", "remote-state-locking"))
 
 
+def test_the_judge_finds_a_question_by_its_id_whatever_its_number(bank, judge: Judge) -> None:
+    # a bank of the user's that holds question 5 as its first, and another question numbered 5
+    question = bank.find(5)
+    text = (
+        "We keep every Terraform module in its own repository, versioned with semantic tags. Drift detection "
+        "with a scheduled terraform plan would be the next step."
+    )
+    transcript = Transcript.from_text(text)
+    renumbered = question.model_copy(update={"number": 1})
+    judged = judge.reconsider(renumbered, score_answer(renumbered, transcript), transcript)
+    assert judged.second_opinion == "revised"
+    assert {i.id: i for i in judged.checklist}["drift-detection"].doubt_reason == PUT_OFF_REASON
+    stranger = bank.find(1).model_copy(update={"number": 5, "id": "a-question-of-my-own"})
+    report = score_answer(stranger, transcript)
+    assert judge.reconsider(stranger, report, transcript) is report  # none of its items is known
+
+
 @pytest.mark.parametrize(("boost", "credited"), [(0.7, True), (None, False)])
 def test_where_the_matchers_decisions_stand_a_missed_point_counts_from_the_lower_boost_bar(
     bank, tmp_path: Path, boost: float | None, credited: bool

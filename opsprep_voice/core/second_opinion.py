@@ -57,7 +57,8 @@ model changed carry its ``opinion``, and every item it knows does when it decide
 * a point the matcher credited and the model does not is a miss whose matcher evidence is kept as
   ``doubted``, so the review can say "you named X, but the answer does not say how you use it".
 
-Items the shipped file does not know (a bank edited since it was built) keep the matcher's decision. The
+Items the shipped file does not know (a bank edited since it was built) keep the matcher's decision; a
+question is found by its id, so a bank that numbers the bundled questions otherwise keeps the judge. The
 live checklist stays on the matcher (milliseconds); the review, the CLI's ``score`` and saved attempts use
 this (a few hundred milliseconds per answer, most of it embedding the sentences).
 """
@@ -73,7 +74,7 @@ from pathlib import Path
 
 import numpy as np
 
-from opsprep_voice.core.bank import Question
+from opsprep_voice.core.bank import BankError, Question, load_bank
 from opsprep_voice.core.embedding import EmbeddingUnavailable, SentenceEncoder
 from opsprep_voice.core.matching import Evidence
 from opsprep_voice.core.passing import PASSING, listed_in_passing, plain, put_off
@@ -210,9 +211,19 @@ class Judge:
             self.about = str(data["about"])
             items: dict[tuple[int, str], _Item] = {}
             references: dict[int, np.ndarray] = {}  # a question's sentences, once (items index into them)
-            for key, number, item_id in zip(
-                data["item_keys"], data["item_question"], data["item_id"], strict=True
+            # The file numbers questions as the bundled bank did when it was built; a bank of the user's
+            # may number them otherwise ("--questions" with a few of them), so the judge finds a question
+            # by its id. A file without ids was built on the bundled bank: its numbers are that bank's.
+            if "item_question_id" in data.files:
+                question_ids = [str(q) for q in data["item_question_id"]]
+            else:
+                by_number = {q.number: q.id for q in load_bank().questions}
+                question_ids = [by_number.get(int(n), "") for n in data["item_question"]]
+            numbers: dict[str, int] = {}
+            for key, number, item_id, question_id in zip(
+                data["item_keys"], data["item_question"], data["item_id"], question_ids, strict=True
             ):
+                numbers[question_id] = int(number)
                 if int(number) not in references:
                     references[int(number)] = data[f"q{int(number)}_vecs"].astype(np.float32)
                 items[(int(number), str(item_id))] = _Item(
@@ -221,26 +232,28 @@ class Judge:
                     data[f"{key}_label"].astype(np.float32),
                     data[f"{key}_example"].astype(np.float32),
                 )
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError, BankError) as exc:
             raise EmbeddingUnavailable(f"{path}: the second opinion's model cannot be read ({exc})") from exc
         self.items = items
         self.references = references
+        self.numbers = numbers  # question id -> the number its items and references are stored under
 
     def opinions(self, question: Question, report: ScoreReport) -> dict[str, Opinion]:
         """The model's view of each item of ``report`` it knows (none for an empty transcript)."""
         spans = sentences(report.transcript)
-        known = [i for i in report.checklist if (question.number, i.id) in self.items]
+        number = self.numbers.get(question.id, -1)
+        known = [i for i in report.checklist if (number, i.id) in self.items]
         if not spans or not known:
             return {}
         vecs = self.encoder.encode([report.transcript[s:e] for s, e in spans])
-        sims = vecs @ self.references[question.number].T  # every sentence against every reference, once
+        sims = vecs @ self.references[number].T  # every sentence against every reference, once
         where = evidence_sentences(
             spans, {i.id: i.evidence.char_start for i in report.checklist if i.hit and i.evidence is not None}
         )
         points = [sum(1 for j in where.values() if j == k) for k in range(len(spans))]
         out = {}
         for result in known:
-            ref = self.items[(question.number, result.id)]
+            ref = self.items[(number, result.id)]
             p = topk_mean(sims[:, ref.pos], self.k)
             n = topk_mean(sims[:, ref.neg], self.k)
             diff = p - n
