@@ -5,19 +5,19 @@ the checklist): per question two strong answers (one plain, one told as a story 
 and one weak. A second, independent pass labelled every checklist item of every answer as covered or not,
 from the item labels alone. See ``scripts/bench_data/paraphrases/README.md``.
 
-**Tune** = rounds 1-23 (``paraphrases/answers``, ``round2/`` to ``round23/``): read while curating phrases
-and concept rules or fitting the second opinion. **Held out** = round 24 (``paraphrases/round24/``): written
-and labelled later by other people, never read while tuning. Rounds 18-24 are labelled three times
+**Tune** = rounds 1-24 (``paraphrases/answers``, ``round2/`` to ``round24/``): read while curating phrases
+and concept rules or fitting the second opinion. **Held out** = round 25 (``paraphrases/round25/``): written
+and labelled later by other people, never read while tuning. Rounds 18-25 are labelled three times
 (``--gold``). Rounds 12-14 break the link between length and quality (a compact strong answer of 110-160
 words, a rambling one of 320-400, a padded partial one, a long weak one of 200-280 words that names every
 tool); rounds 15-17 mix a plain or story strong answer, a compact one, a partial one that only names the
 tools of the points it leaves out, and a short or a long weak one; round 18 swaps them (questions 1-12: the
 name-drop partial and a long weak answer; 13-24: a partial one that leaves the other points out unnamed, and
 a short weak one); round 19 swaps the partial and weak kinds back between the halves (questions 1-12: the
-"half" partial and a short weak answer; 13-24: the name-drop partial and a long weak one); rounds 20-24
+"half" partial and a short weak answer; 13-24: the name-drop partial and a long weak one); rounds 20-25
 give every question a name-drop partial. Each earlier round was held out once and measured before it became
-tuning data: ``--held-out-round 23`` (rounds 1-22 tune), ``22`` (rounds 1-21), ``21`` (rounds 1-20),
-``20`` (rounds 1-19), ``19`` (rounds 1-18), ``18`` (rounds 1-17), ``17`` (rounds 1-16), ``16`` (rounds 1-15),
+tuning data: ``--held-out-round 24`` (rounds 1-23 tune), ``23`` (rounds 1-22), ``22`` (rounds 1-21),
+``21`` (rounds 1-20), ``20`` (rounds 1-19), ``19`` (rounds 1-18), ``18`` (rounds 1-17), ``17`` (rounds 1-16), ``16`` (rounds 1-15),
 ``15`` (rounds 1-14), ``14`` (rounds 1-13), ``13`` (rounds 1-12), ``12`` (rounds 1-11), ``11`` (rounds 1-10),
 ``10`` (rounds 1-9), ``9`` (rounds 1-8), ``8`` (rounds 1-7), ``7`` (rounds 1-6), ``6`` (rounds 1-5), ``5``
 (rounds 1-4), ``4`` (rounds 1-3), ``3`` (rounds 1-2) and ``2`` (round 1) reproduce those splits, later rounds
@@ -108,9 +108,10 @@ ROUNDS = (
     DATA / "round22",
     DATA / "round23",
     DATA / "round24",
+    DATA / "round25",
 )
 """The rounds in the order they were written; each was held out once and then became tuning data."""
-HELD_OUT_ROUND = 24
+HELD_OUT_ROUND = 25
 
 
 GOLD = {"name": "first"}
