@@ -16,12 +16,8 @@ name-drop partial and a long weak answer; 13-24: a partial one that leaves the o
 a short weak one); round 19 swaps the partial and weak kinds back between the halves (questions 1-12: the
 "half" partial and a short weak answer; 13-24: the name-drop partial and a long weak one); rounds 20-25
 give every question a name-drop partial. Each earlier round was held out once and measured before it became
-tuning data: ``--held-out-round 24`` (rounds 1-23 tune), ``23`` (rounds 1-22), ``22`` (rounds 1-21),
-``21`` (rounds 1-20), ``20`` (rounds 1-19), ``19`` (rounds 1-18), ``18`` (rounds 1-17), ``17`` (rounds 1-16), ``16`` (rounds 1-15),
-``15`` (rounds 1-14), ``14`` (rounds 1-13), ``13`` (rounds 1-12), ``12`` (rounds 1-11), ``11`` (rounds 1-10),
-``10`` (rounds 1-9), ``9`` (rounds 1-8), ``8`` (rounds 1-7), ``7`` (rounds 1-6), ``6`` (rounds 1-5), ``5``
-(rounds 1-4), ``4`` (rounds 1-3), ``3`` (rounds 1-2) and ``2`` (round 1) reproduce those splits, later rounds
-left out, and ``--round1-split`` the first one (round 1 alone, odd questions tune, even held out).
+tuning data: ``--held-out-round N`` for N from 2 to 24 reproduces that split (rounds 1 to N-1 tune, later
+rounds left out), and ``--round1-split`` the first one (round 1 alone, odd questions tune, even held out).
 ``--details`` prints misses and false hits for the tune set only, unless ``--details-held-out``.
 
     .venv/bin/python scripts/bench_paraphrase.py                    # text, tune and held out
