@@ -16,11 +16,18 @@ import pytest
 from opsprep_voice.core.bank import Question, load_bank
 from opsprep_voice.core.embedding import SentenceEncoder
 from opsprep_voice.core.matching import Evidence
-from opsprep_voice.core.scoring import PUT_OFF_REASON, ScoreReport, format_report, score_answer
+from opsprep_voice.core.scoring import (
+    PUT_OFF_REASON,
+    ChecklistResult,
+    ScoreReport,
+    format_report,
+    score_answer,
+)
 from opsprep_voice.core.second_opinion import (
     FEATURES,
     SHARED,
     Judge,
+    Opinion,
     SecondOpinion,
     evidence_features,
     evidence_sentences,
@@ -212,6 +219,7 @@ def _model(
         about=np.array("hand-made"),
         item_keys=np.array(keys),
         item_question=np.array([question.number] * len(keys)),
+        item_question_id=np.array([question.id] * len(keys)),
         item_id=np.array(ids),
         **extra,
         **arrays,
@@ -393,6 +401,16 @@ def test_a_credit_from_a_list_waved_away_is_withdrawn_whatever_the_model_says(
         assert c.judged.second_opinion == "agreed"
 
 
+def _judged_real(
+    judge: Judge, question: Question, text: str
+) -> tuple[ScoreReport, dict[str, Opinion], dict[str, ChecklistResult]]:
+    """The matcher's report of ``text``, the shipped model's opinions of it, and its judged items by id."""
+    transcript = Transcript.from_text(text)
+    matcher = score_answer(question, transcript)
+    judged = judge.reconsider(question, matcher, transcript)
+    return matcher, judge.opinions(question, matcher), {i.id: i for i in judged.checklist}
+
+
 def test_a_real_answer_keeps_its_points_and_loses_the_names_it_waves_away(bank, judge: Judge) -> None:
     question = bank.find(3)
     text = (
@@ -400,10 +418,7 @@ def test_a_real_answer_keeps_its_points_and_loses_the_names_it_waves_away(bank, 
         "one I pick an SLI like the share of requests served under three hundred milliseconds. "
         "Metrics in Prometheus, Grafana dashboards, traces with Jaeger, centralized logs, all of that."
     )
-    transcript = Transcript.from_text(text)
-    matcher = score_answer(question, transcript)
-    opinions = judge.opinions(question, matcher)
-    judged = {i.id: i for i in judge.reconsider(question, matcher, transcript).checklist}
+    matcher, opinions, judged = _judged_real(judge, question, text)
     listed = [i.id for i in matcher.checklist if i.hit and opinions[i.id].listed]
     # the matcher credits names of the last sentence, and one of them is over every bar a credit can face
     assert listed and max(opinions[i].probability for i in listed) >= max(judge.veto, judge.partial_veto)
@@ -498,10 +513,7 @@ def test_a_real_answer_keeps_its_points_and_loses_the_one_it_puts_off(bank, judg
         "locking, so two applies can never race. Drift detection with a scheduled terraform plan would be "
         "the next step."
     )
-    transcript = Transcript.from_text(text)
-    matcher = score_answer(question, transcript)
-    opinions = judge.opinions(question, matcher)
-    judged = {i.id: i for i in judge.reconsider(question, matcher, transcript).checklist}
+    matcher, opinions, judged = _judged_real(judge, question, text)
     later = [i.id for i in matcher.checklist if i.hit and opinions[i.id].put_off]
     assert later == ["drift-detection"]
     # the model alone would credit it: the sentence is about the point, which it only plans

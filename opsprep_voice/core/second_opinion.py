@@ -74,7 +74,7 @@ from pathlib import Path
 
 import numpy as np
 
-from opsprep_voice.core.bank import BankError, Question, load_bank
+from opsprep_voice.core.bank import Question
 from opsprep_voice.core.embedding import EmbeddingUnavailable, SentenceEncoder
 from opsprep_voice.core.matching import Evidence
 from opsprep_voice.core.passing import PASSING, listed_in_passing, plain, put_off
@@ -213,17 +213,16 @@ class Judge:
             references: dict[int, np.ndarray] = {}  # a question's sentences, once (items index into them)
             # The file numbers questions as the bundled bank did when it was built; a bank of the user's
             # may number them otherwise ("--questions" with a few of them), so the judge finds a question
-            # by its id. A file without ids was built on the bundled bank: its numbers are that bank's.
-            if "item_question_id" in data.files:
-                question_ids = [str(q) for q in data["item_question_id"]]
-            else:
-                by_number = {q.number: q.id for q in load_bank().questions}
-                question_ids = [by_number.get(int(n), "") for n in data["item_question"]]
+            # by its id.
             numbers: dict[str, int] = {}
             for key, number, item_id, question_id in zip(
-                data["item_keys"], data["item_question"], data["item_id"], question_ids, strict=True
+                data["item_keys"],
+                data["item_question"],
+                data["item_id"],
+                data["item_question_id"],
+                strict=True,
             ):
-                numbers[question_id] = int(number)
+                numbers[str(question_id)] = int(number)
                 if int(number) not in references:
                     references[int(number)] = data[f"q{int(number)}_vecs"].astype(np.float32)
                 items[(int(number), str(item_id))] = _Item(
@@ -232,7 +231,7 @@ class Judge:
                     data[f"{key}_label"].astype(np.float32),
                     data[f"{key}_example"].astype(np.float32),
                 )
-        except (OSError, KeyError, ValueError, BankError) as exc:
+        except (OSError, KeyError, ValueError) as exc:
             raise EmbeddingUnavailable(f"{path}: the second opinion's model cannot be read ({exc})") from exc
         self.items = items
         self.references = references
@@ -310,7 +309,7 @@ class Judge:
         # A name in a list the speaker waves away ("..., the usual") is never a point made, whatever the
         # model's probability: the sentences it compares are similar, the list says nothing of its use.
         # So is a point put off ("that's on the roadmap"): a plan is not a practice.
-        listed = {i.id for i in credited if opinions[i.id].listed or opinions[i.id].put_off}
+        withdrawn = {i.id for i in credited if opinions[i.id].listed or opinions[i.id].put_off}
         missed = [i for i in report.checklist if not i.hit and i.id in opinions]
         # A missed point is credited by meaning only from a sentence that can show it; the bar is the
         # threshold where the model decides the answer, the lower boost where the matcher's decisions stand.
@@ -318,12 +317,12 @@ class Judge:
         found = {i for i in shown if opinions[i].covered}
         boosted = {i for i in shown if opinions[i].probability >= self.boost}
         if credited and doubted >= self.gate:
-            decide = {i.id: opinions[i.id].covered and i.id not in listed for i in credited}
+            decide = {i.id: opinions[i.id].covered and i.id not in withdrawn for i in credited}
             decide |= {i.id: i.id in found for i in missed}
             verdict = "applied"
         else:
             bar = self.partial_veto if credited and doubted >= self.partial_gate else self.veto
-            decide = {i.id: False for i in credited if opinions[i.id].probability < bar or i.id in listed}
+            decide = {i.id: False for i in credited if opinions[i.id].probability < bar or i.id in withdrawn}
             decide |= dict.fromkeys(boosted, True)
             if not decide:
                 return replace(report, second_opinion="agreed")
