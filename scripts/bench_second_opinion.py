@@ -40,7 +40,7 @@ import math
 import re
 import statistics
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -170,32 +170,33 @@ decisions are today's rules on writers it had not seen: no rule changed after ro
 pair with the fewest false hits among those that cost at most one point of recall on strong answers."""
 
 
-_listed = functools.lru_cache(maxsize=None)(_listed_in_passing)  # app_credit runs per partial-veto pair
+# app_credit runs once per partial-veto pair: each sentence (and place in it) is judged once
+_listed = functools.lru_cache(maxsize=None)(_listed_in_passing)
 _put_off_at = functools.lru_cache(maxsize=None)(_put_off)
+
+
+def _shape_rows(d: Data, shape: Callable[[str, int], bool]) -> np.ndarray:
+    """Rows the matcher credited from a sentence of ``shape`` (given the sentence and where the evidence
+    starts in it). Whole sentences, as the app sees them: with ``--unit clauses`` the cases hold clauses and
+    this is off."""
+    out = np.zeros(len(d.rows), bool)
+    for j, (ci, item) in enumerate(d.rows):
+        c = d.cases[ci]
+        at = c.evidence_sentence[item] if c.matcher[item] and UNIT["name"] == "sentences" else None
+        out[j] = at is not None and shape(c.sentences[at], c.evidence_offset[item])
+    return out
 
 
 def listed_rows(d: Data) -> np.ndarray:
     """Rows the matcher credited from a sentence that lists names and waves them away
-    (:func:`opsprep_voice.core.passing.listed_in_passing`): the app withdraws them whatever the model says.
-    Whole sentences, as the app sees them: with ``--unit clauses`` the cases hold clauses and this is off."""
-    out = np.zeros(len(d.rows), bool)
-    for j, (ci, item) in enumerate(d.rows):
-        c = d.cases[ci]
-        at = c.evidence_sentence[item] if c.matcher[item] and UNIT["name"] == "sentences" else None
-        out[j] = at is not None and _listed(c.sentences[at])
-    return out
+    (:func:`opsprep_voice.core.passing.listed_in_passing`): the app withdraws them whatever the model says."""
+    return _shape_rows(d, lambda sentence, _at: _listed(sentence))
 
 
 def put_off_rows(d: Data) -> np.ndarray:
     """Rows the matcher credited from a clause that puts the point off ("that's on the roadmap":
-    :func:`opsprep_voice.core.passing.put_off`): the app withdraws them whatever the model says. Whole
-    sentences only, as for :func:`listed_rows`."""
-    out = np.zeros(len(d.rows), bool)
-    for j, (ci, item) in enumerate(d.rows):
-        c = d.cases[ci]
-        at = c.evidence_sentence[item] if c.matcher[item] and UNIT["name"] == "sentences" else None
-        out[j] = at is not None and _put_off_at(c.sentences[at], c.evidence_offset[item])
-    return out
+    :func:`opsprep_voice.core.passing.put_off`): the app withdraws them whatever the model says."""
+    return _shape_rows(d, _put_off_at)
 
 
 def app_credit(
