@@ -51,7 +51,7 @@ class _Relay(QObject):
     freed that soon (the stress in tests/ui/test_workers.py lost a few outcomes in every few thousand so).
     """
 
-    outcome = Signal(object)  # (callbacks, args): call each callback with args
+    outcome = Signal(object)  # (task, callbacks, args): call each callback with args, unless detached
     progress = Signal(object)  # (task, fraction, message)
 
     def __init__(self) -> None:
@@ -60,8 +60,10 @@ class _Relay(QObject):
         self.progress.connect(self._progress, Qt.ConnectionType.QueuedConnection)
 
     @Slot(object)
-    def _call(self, parcel: tuple[list[Callable[..., None]], tuple[Any, ...]]) -> None:
-        callbacks, args = parcel
+    def _call(self, parcel: tuple[Task, list[Callable[..., None]], tuple[Any, ...]]) -> None:
+        task, callbacks, args = parcel
+        if task.detached:  # its runner closed after the outcome was sent: nobody it would call is left
+            return
         first_error: Exception | None = None
         for callback in callbacks:  # one failing callback does not keep the outcome from the others
             try:
@@ -74,6 +76,8 @@ class _Relay(QObject):
     @Slot(object)
     def _progress(self, parcel: tuple[Task, float, str]) -> None:
         task, fraction, message = parcel
+        if task.detached:
+            return
         for callback in list(task._progress):
             callback(fraction, message)
 
@@ -116,6 +120,7 @@ class Task:
         self._outcome: tuple[str, tuple[Any, ...]] | None = None
         self._callbacks: dict[str, list[Callable[..., None]]] = {kind: [] for kind in _KINDS}
         self._progress: list[Callable[[float, str], None]] = []
+        self.detached = False
 
     def then(
         self,
@@ -137,7 +142,7 @@ class Task:
             kind, args = self._outcome
         late = given[kind]
         if late is not None:
-            self._relay.outcome.emit(([late], args))
+            self._relay.outcome.emit((self, [late], args))
         return self
 
     def _report(self, fraction: float, message: str) -> None:
@@ -148,10 +153,19 @@ class Task:
             self._outcome = (kind, args)
             callbacks = self._callbacks[kind]
             self._callbacks = {k: [] for k in _KINDS}  # what they captured is not kept past the call
-            self._relay.outcome.emit((callbacks, args))
+            self._relay.outcome.emit((self, callbacks, args))
 
     def cancel(self) -> None:
         self.cancel_event.set()
+
+    def detach(self) -> None:
+        """Cancel, and call back nobody from now on, not even with an outcome already on its way: the
+        app that asked for it has shut down, and its callbacks would touch widgets Qt has deleted."""
+        with self._lock:
+            self.detached = True
+            self._callbacks = {k: [] for k in _KINDS}
+            self._progress = []
+        self.cancel()
 
     @property
     def is_cancelled(self) -> bool:
@@ -222,9 +236,12 @@ class TaskRunner:
             task.cancel()
 
     def close(self) -> None:
-        """Cancel every task and every one started from now on (see :meth:`start`)."""
+        """Cancel every task and every one started from now on (see :meth:`start`), and deliver no outcome
+        from then on (:meth:`Task.detach`): the app is shutting down."""
         self._closed = True
-        self.cancel_all()
+        for task in list(self._running):
+            task.detach()
+        self._running.clear()
 
     def wait(self, timeout_ms: int = 30_000) -> bool:
         return self.pool.waitForDone(timeout_ms)

@@ -135,3 +135,30 @@ def test_a_closed_runner_ends_new_tasks_cancelled_without_running_them(qtbot: An
     qtbot.waitUntil(lambda: bool(outcomes), timeout=WAIT_MS)
     assert outcomes == ["cancelled"] and not ran.is_set()
     assert first.is_cancelled and runner.wait(WAIT_MS)
+
+
+def test_closing_the_runner_calls_back_nobody_even_with_an_outcome_on_its_way(qtbot: Any) -> None:
+    """The app's shutdown closes the runner, then Qt deletes the widgets; an outcome of a task that was
+    running (here one already sent to the GUI thread and not yet delivered) must not reach them: it raised
+    "Internal C++ object already deleted" in whatever ran the event loop next."""
+    runner = TaskRunner()
+    called: list[str] = []
+    sent = threading.Event()
+
+    def work(_progress: Any, cancel: threading.Event) -> str:
+        return "done"
+
+    task = runner.start(work, "ends before close")
+    task.then(lambda _v: called.append("finished"), None, lambda: called.append("cancelled"))
+    assert task.done.wait(WAIT_MS / 1000)  # its outcome is queued for the GUI thread, not delivered yet
+    running = runner.start(lambda _p, cancel: (sent.set(), cancel.wait(WAIT_MS / 1000)), "running at close")
+    running.then(lambda _v: called.append("running"), None, lambda: called.append("running cancelled"))
+    assert sent.wait(WAIT_MS / 1000)
+    runner.close()
+    assert runner.wait(WAIT_MS) and running.is_cancelled
+    # a marker behind both outcomes in the GUI thread's queue: once it is delivered, so were they
+    marker = TaskRunner().start(lambda _p, _c: None, "marker")
+    seen: list[bool] = []
+    marker.then(lambda _v: seen.append(True))
+    qtbot.waitUntil(lambda: bool(seen), timeout=WAIT_MS)
+    assert called == []
