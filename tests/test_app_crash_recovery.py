@@ -17,6 +17,7 @@ from opsprep_voice.core.bank import load_bank
 from opsprep_voice.core.paths import AppPaths
 from tests.support import APP_CHILD
 from tests.support.speech import synthesize
+from tests.support.waits import BACKGROUND_MS
 
 pytestmark = pytest.mark.audio
 Q = load_bank().find("5")  # Infrastructure as Code
@@ -79,11 +80,11 @@ def test_sigkill_mid_answer_then_relaunch_recovers_and_transcribes(
         assert audio is not None
         with wave.open(str(audio)) as w:  # the header was repaired: a valid WAV of the right length
             assert abs(w.getnframes() / w.getframerate() - attempt.duration_s) < 0.05
-        qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=120_000)
+        qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=BACKGROUND_MS)
         transcribe_attempt(ctx, attempt_id)
         assert attempt_id in ctx.transcribing
         # Until the task has ended, either way; a failure then shows its notice rather than a timeout.
-        qtbot.waitUntil(lambda: attempt_id not in ctx.transcribing, timeout=120_000)
+        qtbot.waitUntil(lambda: attempt_id not in ctx.transcribing, timeout=BACKGROUND_MS)
         scored = ctx.history.get_attempt(attempt_id)
         assert scored.status == "scored", ctx.window.notice.text()
         assert scored.coverage is not None and scored.coverage > 0.3

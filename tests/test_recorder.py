@@ -6,7 +6,6 @@ import builtins
 import logging
 import os
 import threading
-import time
 import wave
 from pathlib import Path
 
@@ -210,7 +209,7 @@ def test_missing_portaudio_is_an_explanation_not_an_import_crash(monkeypatch: py
 
 
 def test_callback_only_enqueues(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The PortAudio callback copies and counts: no files, no logging, fast, and safe from buffer reuse."""
+    """The PortAudio callback copies and counts: no files, no logging, and safe from buffer reuse."""
     recorder = Recorder(sd=FakeSoundDevice(_tone(0.1), RATE), sample_rate=RATE)
     block = np.zeros((960, 1), dtype=np.int16)
 
@@ -222,14 +221,11 @@ def test_callback_only_enqueues(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "write", forbidden)
     monkeypatch.setattr(logging.Logger, "handle", forbidden)
     n = 2000
-    started = time.perf_counter()
     for i in range(n):
         block[:, 0] = i  # PortAudio reuses its buffer: the queued copy must not change
         recorder._callback(block, 960, None, None)
-    per_call = (time.perf_counter() - started) / n
     monkeypatch.undo()
     assert recorder.blocks_in == n
-    assert per_call < 200e-6, f"callback took {per_call * 1e6:.0f} µs"
     for i in range(n):
         item = recorder.get(timeout=0)
         assert item is not None

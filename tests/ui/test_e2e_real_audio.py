@@ -25,6 +25,7 @@ from opsprep_voice.core.session import Phase
 from opsprep_voice.ui.application import build_app
 from tests.support.page_objects import RehearsalPage
 from tests.support.speech import duration_s, synthesize
+from tests.support.waits import BACKGROUND_MS
 
 pytestmark = pytest.mark.audio
 
@@ -60,10 +61,10 @@ def test_rehearse_one_question_through_real_audio(
     try:
         assert ctx.speaker.available, ctx.speaker.unavailable_reason
         assert ctx.window.start_screen.mic_status.mark.text() == "✔", ctx.window.mic_label.text()
-        qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=180_000)
+        qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=BACKGROUND_MS)
         start = ctx.window.start_screen
         start.single.setCurrentIndex(start.single.findData(Q.id))
-        with qtbot.waitSignal(ctx.speaker.finished, timeout=60_000):
+        with qtbot.waitSignal(ctx.speaker.finished, timeout=BACKGROUND_MS):
             start.start_button.click()
         # Speech done and think time 0: the app starts recording by itself.
         qtbot.waitUntil(lambda: ctx.recorder.session is not None, timeout=10_000)
@@ -86,7 +87,7 @@ def test_rehearse_one_question_through_real_audio(
         ctx.window.rehearsal_screen.shortcuts["Space"].activated.emit()
         qtbot.waitUntil(
             lambda: ctx.controller.session is not None and ctx.controller.session.phase is Phase.REVIEW,
-            timeout=120_000,
+            timeout=BACKGROUND_MS,
         )
         assert ctx.controller.session is not None
         result = ctx.controller.session.result
@@ -167,16 +168,16 @@ def test_a_spoken_follow_up_recovers_a_missed_item_through_real_audio(
 
     try:
         assert ctx.speaker.available, ctx.speaker.unavailable_reason
-        qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=180_000)
+        qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=BACKGROUND_MS)
         start = ctx.window.start_screen
         start.single.setCurrentIndex(start.single.findData(Q.id))
         start.rb_interview.setChecked(True)
         start.start_button.click()
         # The question is spoken, then the app records by itself.
-        qtbot.waitUntil(lambda: phase() is Phase.RECORDING, timeout=120_000)
+        qtbot.waitUntil(lambda: phase() is Phase.RECORDING, timeout=BACKGROUND_MS)
         answer(thin)
         # The follow-up is spoken (real voice), then its answer is recorded.
-        qtbot.waitUntil(lambda: phase() in (Phase.FOLLOW_UP_RECORDING, Phase.REVIEW), timeout=180_000)
+        qtbot.waitUntil(lambda: phase() in (Phase.FOLLOW_UP_RECORDING, Phase.REVIEW), timeout=BACKGROUND_MS)
         s = ctx.controller.session
         assert s is not None and s.result.report is not None
         main = s.result.report
@@ -185,7 +186,7 @@ def test_a_spoken_follow_up_recovers_a_missed_item_through_real_audio(
         assert not next(i for i in main.checklist if i.id == "burn-rate-alerts").hit
         assert ctx.window.rehearsal_screen.follow_up.prompt.text() == s.probe.prompt
         answer(follow)
-        qtbot.waitUntil(lambda: phase() is Phase.REVIEW, timeout=120_000)
+        qtbot.waitUntil(lambda: phase() is Phase.REVIEW, timeout=BACKGROUND_MS)
 
         [turn] = s.result.follow_ups
         assert "burn" in turn.report.transcript.lower(), turn.report.transcript
@@ -193,7 +194,7 @@ def test_a_spoken_follow_up_recovers_a_missed_item_through_real_audio(
         assert merged is not None and "burn-rate-alerts" in {i.id for i in merged.recovered}
         assert merged.coverage_with_follow_ups > merged.coverage
         review = ctx.window.rehearsal_screen.review
-        qtbot.waitUntil(review.is_filled, timeout=60_000)
+        qtbot.waitUntil(review.is_filled, timeout=BACKGROUND_MS)
         assert review.checklist.row("burn-rate-alerts").status == AFTER_FOLLOW_UP
         assert "with follow-up" in review.coverage.detail.text()
         assert ctx.history is not None and s.result.attempt_id is not None

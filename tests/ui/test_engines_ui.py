@@ -15,6 +15,7 @@ from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.transcript import Transcript
 from opsprep_voice.ui.application import AppContext, apply_settings, build_app
 from tests.support.speech import synthesize
+from tests.support.waits import BACKGROUND_MS
 
 pytestmark = pytest.mark.model
 Q = load_bank().find("5")
@@ -25,7 +26,7 @@ def app(qtbot: Any) -> AppContext:
     (paths.config_dir() / "settings.json").write_text(json.dumps({"speak_questions": False}))
     ctx = build_app(paths=paths, synthesizer=None)
     qtbot.addWidget(ctx.window)
-    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=120_000)
+    qtbot.waitUntil(lambda: ctx.transcription.ready, timeout=BACKGROUND_MS)
     return ctx
 
 
@@ -44,7 +45,7 @@ def test_switch_to_openai_whisper_and_transcribe(qtbot: Any, speech_dir: Path) -
                 and ctx.transcription.transcriber is not None
                 and ctx.transcription.transcriber.engine == "openai-whisper"
             ),
-            timeout=180_000,
+            timeout=BACKGROUND_MS,
         )
         assert "openai-whisper" in ctx.window.model_label.text()
         audio = synthesize(
@@ -52,7 +53,7 @@ def test_switch_to_openai_whisper_and_transcribe(qtbot: Any, speech_dir: Path) -
         )
         results: list[object] = []
         ctx.transcription.transcribe_file(audio, Q).then(results.append, results.append)
-        qtbot.waitUntil(lambda: bool(results), timeout=120_000)
+        qtbot.waitUntil(lambda: bool(results), timeout=BACKGROUND_MS)
         transcript = results[0]
         assert isinstance(transcript, Transcript)
         assert "terraform" in transcript.text.lower() and transcript.words
@@ -68,7 +69,8 @@ def test_unloadable_engine_falls_back_to_the_default_and_says_so(
     try:
         apply_settings(ctx, {"engine": "openai-whisper"})
         qtbot.waitUntil(
-            lambda: ctx.transcription.ready and ctx.transcription.engine == "openai-whisper", timeout=120_000
+            lambda: ctx.transcription.ready and ctx.transcription.engine == "openai-whisper",
+            timeout=BACKGROUND_MS,
         )
         assert ctx.transcription.transcriber is not None
         assert ctx.transcription.transcriber.engine == "faster-whisper"

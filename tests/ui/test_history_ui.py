@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -148,18 +147,19 @@ def test_interrupted_attempt_offers_transcribe_now(
     assert blocker.args == [history.interrupted.id]
 
 
-def test_flat_list_of_10000_attempts_is_fast(qtbot: QtBot, history: History) -> None:
+def test_a_list_of_10000_attempts_shows_every_one(qtbot: QtBot, history: History) -> None:
+    # How fast: scripts/bench_gui.py's History part (a timed assertion here fails on a busy machine).
     template = history.attempts[0]
     rows = [_clone(template, i) for i in range(10_000)]
     model = HistoryModel()
-    started = time.perf_counter()
     model.set_data(rows, {}, {5}, {}, grouped=True)
+    shown = 0
     for row in range(0, model.rowCount(QModelIndex())):
         parent = model.index(row, 0)
         for child in range(model.rowCount(parent)):
-            model.index(child, COL_QUESTION, parent).data()
-    assert time.perf_counter() - started < 2.0
-    assert model.attempt_count() == 10_000
+            assert model.index(child, COL_QUESTION, parent).data()
+            shown += 1
+    assert shown == model.attempt_count() == 10_000
 
 
 def _clone(template: AttemptRecord, new_id: int) -> AttemptRecord:
