@@ -63,6 +63,7 @@ from bench_second_opinion import (
     EXAMPLE,
     GATE,
     HALF,
+    LEARNED_UP_TO,
     _with,
     example_cases,
     example_floor,
@@ -78,17 +79,6 @@ ROOT = Path(__file__).resolve().parents[1]
 LEFT_OUT = ("log_sentences",)
 
 
-LEARNED_UP_TO = 25
-"""The shipped model learns from rounds 1-25, not from round 26 (nor later ones, until that is settled): round
-26 was labelled with a labelling prompt rebuilt from the data README, and its three labellers credit points a
-partial answer only names ("along with a proof of concept and maybe a vendor scorecard"): its partial answers
-are labelled with 79 % of their points, rounds 24-25's with 44-50 %, its weak ones 21-25 % against 1 %.
-Learned from, those labels would teach the model the opposite of what rounds 1-25 teach it about names
-dropped in passing (``docs/BENCHMARKS.md``, "Round 26")."""
-if len(ROUNDS) < LEARNED_UP_TO:
-    raise SystemExit(f"rounds 1-{LEARNED_UP_TO} are learned from, but only {len(ROUNDS)} exist")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -99,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=second_opinion.MODEL_FILE)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
+    if not 1 <= args.up_to <= len(ROUNDS):
+        parser.error(f"--up-to {args.up_to}: the rounds are 1 to {len(ROUNDS)}")
     DROPPED.update(LEFT_OUT)
     keep = [j for j, name in enumerate(FEATURES) if name not in DROPPED]
     if tuple(FEATURES[j] for j in keep) != second_opinion.FEATURES:
