@@ -236,8 +236,8 @@ class TaskRunner:
             task.cancel()
 
     def close(self) -> None:
-        """Cancel every task and every one started from now on (see :meth:`start`), and deliver no outcome
-        from then on (:meth:`Task.detach`): the app is shutting down."""
+        """Cancel every task and every one started from now on (see :meth:`start`); the tasks under way
+        deliver no outcome from then on (:meth:`Task.detach`): the app is shutting down."""
         self._closed = True
         for task in list(self._running):
             task.detach()

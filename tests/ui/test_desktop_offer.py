@@ -17,8 +17,9 @@ from opsprep_voice.ui.rehearsal.rehearsal_screen import RehearsalScreen
 from opsprep_voice.ui.rehearsal.start_screen import StartScreen
 from opsprep_voice.ui.rehearsal.summary_screen import SummaryScreen
 from opsprep_voice.ui.workers import TaskRunner
+from tests.support.waits import BACKGROUND_MS
 
-WAIT_MS = 60_000
+WAIT_MS = BACKGROUND_MS  # the app's background work may be waited on: see tests.support.waits
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ from opsprep_voice.asr.base import TranscribeOptions
 from opsprep_voice.ui.services.transcription import LiveTranscription
 from opsprep_voice.ui.workers import TaskRunner
 from tests.support.app_fakes import FakeTranscriber
+from tests.support.waits import BACKGROUND_MS
 
-WAIT_MS = 60_000
+WAIT_MS = BACKGROUND_MS  # the app's background work may be waited on: see tests.support.waits
 
 
 def private_runner() -> TaskRunner:

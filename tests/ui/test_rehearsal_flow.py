@@ -25,6 +25,7 @@ from tests.support.app_fakes import FakeSynthesizer, FakeTranscriber, factory_fo
 from tests.support.fake_sounddevice import FakeSoundDevice
 from tests.support.page_objects import HistoryPage, MainWindowPage, RehearsalPage, ReviewPage
 from tests.support.speech import synthesize
+from tests.support.waits import BACKGROUND_MS
 
 BANK = load_bank()
 Q = BANK.find("3")
@@ -42,7 +43,7 @@ def answer_pcm(speech_dir: Path) -> np.ndarray:
 
 #: How long a test waits for the app to reach a state. A bound against hangs, not a speed target: the
 #: steps take well under a second on an idle machine, and CI shares two cores with other jobs.
-WAIT_MS = 60_000
+WAIT_MS = BACKGROUND_MS  # the app's background work may be waited on: see tests.support.waits
 
 
 def make_app(
@@ -158,7 +159,7 @@ def test_start_up_work_runs_once_the_model_has_loaded(
     )
     qtbot.addWidget(ctx.window)
     ctx.window.show()
-    qtbot.waitUntil(lambda: ctx.warmed_up, timeout=20_000)
+    qtbot.waitUntil(lambda: ctx.warmed_up, timeout=WAIT_MS)
     assert ctx.transcription.ready
     assert len(freezes) == 1
     # The review built while warming up is gone again; the app shows the start screen, untouched.
@@ -172,7 +173,7 @@ def test_start_up_work_leaves_a_rehearsal_started_early_alone(qtbot: Any, tmp_pa
     ctx = make_app(qtbot, tmp_path, FakeSoundDevice(np.zeros(1600, np.int16), 16000), FakeTranscriber("x"))
     start_single(ctx, qtbot)  # before the model load (and so the start-up work) has ended
     assert not ctx.warmed_up
-    qtbot.waitUntil(lambda: ctx.warmed_up, timeout=20_000)
+    qtbot.waitUntil(lambda: ctx.warmed_up, timeout=WAIT_MS)
     screen = ctx.window.rehearsal_screen
     assert screen.question_text.text() == Q.text and RehearsalPage(screen).shows_answer
     assert screen.review.report is None
