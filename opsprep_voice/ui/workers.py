@@ -101,6 +101,10 @@ def _gui_relay() -> _Relay:
 _KINDS = ("finished", "failed", "cancelled")
 
 
+def _spent(_progress: Callable[[float, str], None], _cancel: threading.Event) -> None:
+    """A task's function once it has run (or never will): what the real one captured is released."""
+
+
 class Task:
     """One unit of background work, run by a :class:`TaskRunner`.
 
@@ -175,6 +179,7 @@ class Task:
         from opsprep_voice.asr.base import TranscriptionCancelled
 
         if self.cancel_event.is_set():  # cancelled before a thread was free, or started on a closed runner
+            self.fn = _spent
             self._end("cancelled")
             self.done.set()
             return
@@ -195,6 +200,9 @@ class Task:
             else:
                 self._end("finished", result)
         finally:
+            # What the function captured goes now, not with the task: an outcome still queued for the GUI
+            # thread when the app quits holds the task to the exit (a soxr stream is then reported leaked).
+            self.fn = _spent
             self.done.set()
 
 

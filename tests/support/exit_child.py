@@ -2,7 +2,9 @@
 live transcription over a fake 48 kHz microphone answers one question, shows the review and quits normally.
 
 argv[1] is the app's home folder. Prints ``review`` when the review is shown and ``exited`` after the event
-loop returned; the parent reads what the interpreter printed at exit on stderr.
+loop returned; the parent reads what the interpreter printed at exit on stderr. With ``recording`` as argv[2]
+it quits in the middle of the answer instead (printing ``recording``), answering Yes to "Quit while
+answering?".
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from opsprep_voice.core.paths import AppPaths
 from opsprep_voice.core.session import Phase
@@ -29,6 +31,7 @@ from tests.support.fake_sounddevice import FakeSoundDevice
 def main() -> int:
     app = QApplication(sys.argv[:1])
     home = Path(sys.argv[1])
+    mid_answer = sys.argv[2:] == ["recording"]
     paths = AppPaths(data=home / "data", cache=home / "cache", config=home / "config")
     # Follow-ups off: this answer is thin, and a follow-up would stand between it and the review.
     settings = {"speak_questions": False, "live_transcription": True, "follow_ups": "off"}
@@ -52,6 +55,12 @@ def main() -> int:
             ctx.window.start_screen.start_button.click()
             ctx.window.rehearsal_screen.shortcuts["Space"].activated.emit()
             step[0] = 1
+        elif step[0] == 1 and mid_answer and sd.blocks_sent > 10:
+            print("recording", flush=True)
+            step[0] = 3
+            QMessageBox.question = lambda *_args, **_kwargs: QMessageBox.StandardButton.Yes  # the user's Yes
+            ctx.window.close()
+            app.quit()
         elif step[0] == 1 and sd.replayed.is_set():
             ctx.window.rehearsal_screen.shortcuts["Space"].activated.emit()
             step[0] = 2

@@ -54,3 +54,19 @@ def test_quitting_after_a_live_transcription_reports_no_leaked_objects(tmp_path:
     assert child.stdout.split() == ["review", "exited"], child.stderr[-2000:]
     assert child.returncode == 0, child.stderr[-2000:]
     assert "leaked" not in child.stderr, child.stderr[-2000:]
+
+
+def test_quitting_in_the_middle_of_an_answer_reports_no_leaked_objects(tmp_path: Path) -> None:
+    """The live transcription of an answer cut short by quitting drops its soxr stream too."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    child = subprocess.run(
+        [sys.executable, str(EXIT_CHILD), str(tmp_path / "home"), "recording"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
+    assert child.stdout.split() == ["recording", "exited"], child.stderr[-2000:]
+    assert child.returncode == 0, child.stderr[-2000:]
+    assert "leaked" not in child.stderr, child.stderr[-2000:]

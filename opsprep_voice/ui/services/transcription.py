@@ -248,6 +248,8 @@ class LiveTranscription(QObject):
     def sink(self, block: np.ndarray, rate: int) -> None:
         from opsprep_voice.audio.io import Resampler
 
+        if self._stop.is_set():  # finished or abandoned: a late block must not make a new soxr stream
+            return
         resampler = self._resampler
         if resampler is None:
             channels = block.shape[1] if block.ndim == 2 else 1
@@ -288,10 +290,12 @@ class LiveTranscription(QObject):
         self._processor.stop()  # no new pass is started
         with self._users_lock:
             self._users += 1
+        # Taken out now, not in the task: a task cancelled before it runs (the app quitting at Stop) would
+        # leave the soxr stream held to the exit (see abandon()); the task's function is freed with it.
+        resampler, self._resampler = self._resampler, None
 
         def work(_progress: Callable[[float, str], None], _cancel: threading.Event) -> Transcript:
             try:
-                resampler, self._resampler = self._resampler, None  # released with the stream: see abandon()
                 if resampler is not None:
                     self._processor.feed(resampler.flush())
                 return _ready_for_review(self._processor.finish())
