@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from opsprep_voice.asr.base import TranscribeOptions
 from opsprep_voice.core.transcript import Transcript
@@ -41,32 +42,25 @@ def test_a_finished_or_abandoned_live_transcription_releases_its_resampler(qtbot
     runner.wait(60_000)
 
 
-def test_quitting_after_a_live_transcription_reports_no_leaked_objects(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("args", "printed"),
+    [((), ["review", "exited"]), (("recording",), ["recording", "exited"])],
+    ids=["after the review", "in the middle of an answer"],
+)
+def test_quitting_reports_no_leaked_objects(
+    tmp_path: Path, args: tuple[str, ...], printed: list[str]
+) -> None:
+    """After a live transcription, or in the middle of one (its answer cut short by quitting), the app
+    drops its soxr stream."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     child = subprocess.run(
-        [sys.executable, str(EXIT_CHILD), str(tmp_path / "home")],
+        [sys.executable, str(EXIT_CHILD), str(tmp_path / "home"), *args],
         capture_output=True,
         text=True,
         timeout=300,
         env=env,
         check=False,
     )
-    assert child.stdout.split() == ["review", "exited"], child.stderr[-2000:]
-    assert child.returncode == 0, child.stderr[-2000:]
-    assert "leaked" not in child.stderr, child.stderr[-2000:]
-
-
-def test_quitting_in_the_middle_of_an_answer_reports_no_leaked_objects(tmp_path: Path) -> None:
-    """The live transcription of an answer cut short by quitting drops its soxr stream too."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    child = subprocess.run(
-        [sys.executable, str(EXIT_CHILD), str(tmp_path / "home"), "recording"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        check=False,
-    )
-    assert child.stdout.split() == ["recording", "exited"], child.stderr[-2000:]
+    assert child.stdout.split() == printed, child.stderr[-2000:]
     assert child.returncode == 0, child.stderr[-2000:]
     assert "leaked" not in child.stderr, child.stderr[-2000:]
