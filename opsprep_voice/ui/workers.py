@@ -239,10 +239,6 @@ class TaskRunner:
         self.pool.start(task.run)
         return task
 
-    def cancel_all(self) -> None:
-        for task in list(self._running):
-            task.cancel()
-
     def close(self) -> None:
         """Cancel every task and every one started from now on (see :meth:`start`); the tasks under way
         deliver no outcome from then on (:meth:`Task.detach`): the app is shutting down."""
