@@ -80,8 +80,8 @@ LEARNED_UP_TO = 26
 """The regression learns from rounds 1-26 at most: round 27, and any later fresh round until this is
 raised, is judged by a model fitted on them. Round 26 is learned from with its settled labels (its
 relabelling): its first three labellers, given a prompt rebuilt from the data README, credited points a
-partial answer only names (partial answers labelled with 77-79 % of their points, weak ones with 21-25
-%). Round 25 labelled again with that prompt showed the same leniency, and with the settled prompt
+partial answer only names (partial answers labelled with 77-79 % of their points, weak ones with
+21-25 %). Round 25 labelled again with that prompt showed the same leniency, and with the settled prompt
 ("naming is not making") it agreed with its own labellers; round 26 was labelled again with the settled
 prompt (``docs/BENCHMARKS.md``, "Labels settled"). ``build_second_opinion.py`` fits the shipped model on
 rounds 1-26 by default."""
