@@ -5,18 +5,18 @@ the checklist): per question two strong answers (one plain, one told as a story 
 and one weak. A second, independent pass labelled every checklist item of every answer as covered or not,
 from the item labels alone. See ``scripts/bench_data/paraphrases/README.md``.
 
-**Tune** = rounds 1-26 (``paraphrases/answers``, ``round2/`` to ``round26/``): read while curating phrases
-and concept rules or fitting the second opinion. **Held out** = round 27 (``paraphrases/round27/``): written
-and labelled later by other people, never read while tuning. Rounds 18-27 are labelled three times
+**Tune** = rounds 1-27 (``paraphrases/answers``, ``round2/`` to ``round27/``): read while curating phrases
+and concept rules or fitting the second opinion. **Held out** = round 28 (``paraphrases/round28/``): written
+and labelled later by other people, never read while tuning. Rounds 18-28 are labelled three times
 (``--gold``). Rounds 12-14 break the link between length and quality (a compact strong answer of 110-160
 words, a rambling one of 320-400, a padded partial one, a long weak one of 200-280 words that names every
 tool); rounds 15-17 mix a plain or story strong answer, a compact one, a partial one that only names the
 tools of the points it leaves out, and a short or a long weak one; round 18 swaps them (questions 1-12: the
 name-drop partial and a long weak answer; 13-24: a partial one that leaves the other points out unnamed, and
 a short weak one); round 19 swaps the partial and weak kinds back between the halves (questions 1-12: the
-"half" partial and a short weak answer; 13-24: the name-drop partial and a long weak one); rounds 20-27
+"half" partial and a short weak answer; 13-24: the name-drop partial and a long weak one); rounds 20-28
 give every question a name-drop partial. Each earlier round was held out once and measured before it became
-tuning data: ``--held-out-round N`` for N from 2 to 26 reproduces that split (rounds 1 to N-1 tune, later
+tuning data: ``--held-out-round N`` for N from 2 to 27 reproduces that split (rounds 1 to N-1 tune, later
 rounds left out), and ``--round1-split`` the first one (round 1 alone, odd questions tune, even held out).
 ``--details`` prints misses and false hits for the tune set only, unless ``--details-held-out``.
 
@@ -107,9 +107,10 @@ ROUNDS = (
     DATA / "round25",
     DATA / "round26",
     DATA / "round27",
+    DATA / "round28",
 )
 """The rounds in the order they were written; each was held out once and then became tuning data."""
-HELD_OUT_ROUND = 27
+HELD_OUT_ROUND = 28
 
 
 GOLD = {"name": "first"}
